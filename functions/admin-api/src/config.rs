@@ -1,0 +1,37 @@
+//! The admin function's configuration, read once at cold start.
+
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_http::HttpConfig;
+
+/// Configuration of the admin function.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Where the AWS SDK sends requests.
+    pub aws: AwsSettings,
+    /// CORS and other HTTP settings.
+    pub http: HttpConfig,
+    /// The single table (`TABLE_NAME`).
+    pub table_name: String,
+    /// The audit queue, probed by the deep health check (`AUDIT_QUEUE_URL`).
+    pub audit_queue_url: String,
+    /// The signing-key secret, described (never read) by the deep health check (`SIGNING_KEY_SECRET_ID`).
+    pub signing_key_secret_id: String,
+}
+
+impl AdminConfig {
+    /// Reads the configuration from `vars`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or invalid variable.
+    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
+        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
+        Ok(Self {
+            aws: AwsSettings::from_vars(vars)?,
+            http: HttpConfig::from_cors_origins(&cors)
+                .map_err(|reason| ConfigError::Invalid { key: "CORS_ALLOWED_ORIGINS".into(), reason })?,
+            table_name: required(vars, "TABLE_NAME")?,
+            audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
+            signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+        })
+    }
+}

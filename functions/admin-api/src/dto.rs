@@ -1,0 +1,64 @@
+//! Response bodies of the admin routes.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tradesense_domain::health::{DependencyStatus, HealthReport};
+use utoipa::ToSchema;
+
+/// `GET /v1/health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthResponse {
+    /// Always `ok` when the function answers.
+    pub status: &'static str,
+    /// The deployed version.
+    pub version: &'static str,
+}
+
+/// One dependency in `GET /v1/admin/health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DependencyDto {
+    /// `dynamodb`, `sqs` or `secretsmanager`.
+    pub name: &'static str,
+    /// `ok` or `down`.
+    pub status: &'static str,
+    /// Round trip of the probe, in milliseconds.
+    pub latency_ms: u64,
+}
+
+/// The scheduler's last heartbeat in `GET /v1/admin/health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchedulerDto {
+    /// When the heartbeat schedule last ran, if ever (informational: it does not change `status`).
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/admin/health` when every dependency is ok.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeepHealthResponse {
+    /// `ok`.
+    pub status: &'static str,
+    /// The deployed version.
+    pub version: &'static str,
+    /// Each dependency probed.
+    pub dependencies: Vec<DependencyDto>,
+    /// The scheduler's heartbeat.
+    pub scheduler: SchedulerDto,
+}
+
+impl DeepHealthResponse {
+    /// Renders a healthy report.
+    pub fn new(report: &HealthReport, last_heartbeat_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            status: report.status,
+            version: env!("CARGO_PKG_VERSION"),
+            dependencies: report.dependencies.iter().map(DependencyDto::from).collect(),
+            scheduler: SchedulerDto { last_heartbeat_at },
+        }
+    }
+}
+
+impl From<&DependencyStatus> for DependencyDto {
+    fn from(d: &DependencyStatus) -> Self {
+        Self { name: d.name, status: d.status, latency_ms: d.latency_ms }
+    }
+}

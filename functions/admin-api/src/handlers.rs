@@ -1,0 +1,64 @@
+//! Admin handlers: extract, call, render.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use tradesense_domain::auth::Permission;
+use tradesense_domain::health::check_dependencies;
+use tradesense_domain::jobs::ScheduledJob;
+use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
+
+use crate::AdminState;
+use crate::dto::{DeepHealthResponse, HealthResponse};
+
+/// Shallow health: the function is up. Touches no dependency.
+#[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
+    responses((status = 200, description = "The function answers", body = HealthResponse)))]
+pub async fn health() -> AppJson<HealthResponse> {
+    AppJson(HealthResponse { status: "ok", version: env!("CARGO_PKG_VERSION") })
+}
+
+/// Deep health: one real round trip to each dependency, timed. 503 naming the failing ones.
+#[utoipa::path(get, path = "/v1/admin/health", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every dependency answered", body = DeepHealthResponse),
+        (status = 401, description = "No valid credentials", body = tradesense_http::error::ErrorBody),
+        (status = 403, description = "Not an admin", body = tradesense_http::error::ErrorBody),
+        (status = 503, description = "A dependency is down; `details` names it", body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn deep_health(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+) -> Result<AppJson<DeepHealthResponse>, ApiError> {
+    auth.require(Permission::Admin)?;
+    let report = check_dependencies(&state.checks, |name, e| {
+        tracing::error!(dependency = name, error = ?e, "dependency check failed");
+    })
+    .await;
+    if !report.is_healthy() {
+        return Err(unhealthy(&report.failing()));
+    }
+    let heartbeat = state.job_runs.last_run(ScheduledJob::Heartbeat).await.unwrap_or_else(|e| {
+        tracing::warn!(error = ?e, "could not read the scheduler heartbeat");
+        None
+    });
+    Ok(AppJson(DeepHealthResponse::new(&report, heartbeat)))
+}
+
+fn unhealthy(failing: &[&'static str]) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Unavailable,
+        format!("dependencies down: {}", failing.join(", ")),
+    );
+    for name in failing {
+        e = e.with_detail(*name, "down");
+    }
+    e
+}
+
+/// The OpenAPI document of the whole API.
+#[utoipa::path(get, path = "/openapi.json", tag = "admin", security(()),
+    responses((status = 200, description = "OpenAPI 3.1 document")))]
+pub async fn openapi_document() -> AppJson<utoipa::openapi::OpenApi> {
+    AppJson(crate::openapi::api_document())
+}

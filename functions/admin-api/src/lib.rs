@@ -1,0 +1,50 @@
+//! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep) and
+//! `GET /openapi.json` (public, the whole API's generated document).
+
+mod config;
+mod dto;
+mod handlers;
+mod openapi;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
+use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
+use tradesense_domain::ports::{DependencyCheck, JobRunLog};
+
+pub use config::AdminConfig;
+pub use openapi::api_document;
+
+/// What the admin handlers need.
+#[derive(Clone)]
+pub struct AdminState {
+    /// Dependencies the deep health check probes.
+    pub checks: Arc<[Arc<dyn DependencyCheck>]>,
+    /// Where the scheduler's heartbeat is read from.
+    pub job_runs: Arc<dyn JobRunLog>,
+}
+
+impl AdminState {
+    /// Wires the real adapters: probes of the table, the audit queue and the signing-key secret.
+    pub fn from_aws(aws: &AwsClients, cfg: &AdminConfig) -> Self {
+        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        let checks: Vec<Arc<dyn DependencyCheck>> = vec![
+            Arc::new(DynamoDbCheck(table.clone())),
+            Arc::new(SqsCheck { client: aws.sqs.clone(), queue_url: cfg.audit_queue_url.clone() }),
+            Arc::new(SecretsManagerCheck { client: aws.secrets.clone(), secret_id: cfg.signing_key_secret_id.clone() }),
+        ];
+        Self { checks: checks.into(), job_runs: Arc::new(DynamoJobRunLog::new(table)) }
+    }
+}
+
+/// The admin routes, with full API Gateway paths.
+pub fn router(state: AdminState) -> Router {
+    Router::new()
+        .route("/v1/health", get(handlers::health))
+        .route("/v1/admin/health", get(handlers::deep_health))
+        .route("/openapi.json", get(handlers::openapi_document))
+        .with_state(state)
+}

@@ -1,0 +1,127 @@
+//! The API Gateway Lambda authorizer (HTTP API, payload 2.0, simple responses). It verifies the bearer access
+//! token and hands the principal to the function as context. The local gateway runs this same code.
+//!
+//! It never panics and never errors on any input: anything it cannot verify is simply not authorized.
+
+use std::time::Duration;
+
+use aws_lambda_events::event::apigw::{
+    ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,
+};
+use http::HeaderMap;
+
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
+use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_domain::auth::Principal;
+use tradesense_domain::token::TokenVerifier;
+
+/// How long signing keys are cached: a rotated key reaches every warm authorizer within this time.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// Longest `Authorization` header considered; longer is rejected unread.
+const MAX_TOKEN_LEN: usize = 4096;
+
+/// Configuration of the authorizer.
+#[derive(Debug, Clone)]
+pub struct AuthorizerConfig {
+    /// Where the AWS SDK sends requests.
+    pub aws: AwsSettings,
+    /// The secret holding the signing keys (`SIGNING_KEY_SECRET_ID`).
+    pub signing_key_secret_id: String,
+}
+
+impl AuthorizerConfig {
+    /// Reads the configuration from `vars`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or invalid variable.
+    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(Self { aws: AwsSettings::from_vars(vars)?, signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")? })
+    }
+}
+
+/// Verifies access tokens against the current and previous signing keys.
+#[derive(Debug)]
+pub struct Authorizer {
+    secrets: SecretsProvider,
+    signing_key_secret_id: String,
+}
+
+/// The token in an `Authorization: Bearer <token>` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    if value.len() > MAX_TOKEN_LEN {
+        return None;
+    }
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+impl Authorizer {
+    /// An authorizer reading keys from `signing_key_secret_id` through `secrets`.
+    pub fn new(secrets: SecretsProvider, signing_key_secret_id: impl Into<String>) -> Self {
+        Self { secrets, signing_key_secret_id: signing_key_secret_id.into() }
+    }
+
+    /// The principal a request's headers prove, or `None`.
+    pub async fn authorize(&self, headers: &HeaderMap) -> Option<Principal> {
+        let token = bearer_token(headers)?;
+        let keys = match self.secrets.signing_keys(&self.signing_key_secret_id).await {
+            Ok(keys) => keys,
+            Err(e) => {
+                tracing::error!(error = ?e, "signing keys unavailable; denying");
+                return None;
+            }
+        };
+        let verifier = match TokenVerifier::new(&keys) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = ?e, "signing keys unusable; denying");
+                return None;
+            }
+        };
+        verifier.verify(token).ok()
+    }
+
+    /// Answers API Gateway: authorized with `{user_id, roles, session_id}` as context, or not authorized.
+    pub async fn handle(&self, request: &ApiGatewayV2CustomAuthorizerV2Request) -> ApiGatewayV2CustomAuthorizerSimpleResponse {
+        let principal = self.authorize(&request.headers).await;
+        let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
+        match principal {
+            Some(p) => {
+                tracing::info!(user_id = %p.user_id, session_id = %p.session_id, "authorized");
+                response.is_authorized = true;
+                response.context = serde_json::Value::Object(p.to_context());
+            }
+            None => {
+                tracing::info!(route = request.route_key.as_deref().unwrap_or(""), "not authorized");
+                response.is_authorized = false;
+                response.context = serde_json::Value::Object(serde_json::Map::new());
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(http::header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
+        h
+    }
+
+    #[test]
+    fn extracts_only_well_formed_bearer_tokens() {
+        assert_eq!(bearer_token(&headers("Bearer abc.def.ghi")), Some("abc.def.ghi"));
+        assert_eq!(bearer_token(&headers("bearer abc")), Some("abc"));
+        assert_eq!(bearer_token(&headers("Basic dXNlcjpwYXNz")), None);
+        assert_eq!(bearer_token(&headers("Bearer ")), None);
+        assert_eq!(bearer_token(&headers("Bearer")), None);
+        assert_eq!(bearer_token(&headers(&format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN)))), None);
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Writes the checked-in Lambda event fixtures in events/.
+
+The shapes follow `sam local generate-event` (apigateway http-api-proxy, apigateway authorizer v2, sqs
+receive-message, cloudwatch scheduled-event), filled in with TradeSense routes, authorizer context and
+message envelopes. Run `python3 infra/events/generate.py` after changing it; tests read the files.
+"""
+import json
+import pathlib
+
+EVENTS = pathlib.Path(__file__).resolve().parents[2] / "events"
+DEMO_ADMIN = "01JDQ8ZK3M4N5P6Q7R8S9T0AD1"
+DEMO_VIEWER = "01JDQ8ZK3M4N5P6Q7R8S9T0VW1"
+SESSION = "01JDQ8ZK3M4N5P6Q7R8S9T0SE1"
+
+
+def http_event(method, path, *, context=None, body=None, headers=None):
+    ctx = {
+        "accountId": "123456789012",
+        "apiId": "tradesense",
+        "domainName": "tradesense.execute-api.ap-south-1.amazonaws.com",
+        "domainPrefix": "tradesense",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                 "sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
+        "requestId": "Jt1Hh3pXBcwEJbQ=",
+        "routeKey": f"{method} {path}",
+        "stage": "$default",
+        "time": "23/Nov/2026:04:30:00 +0000",
+        "timeEpoch": 1795408200000,
+    }
+    if context is not None:
+        ctx["authorizer"] = {"lambda": context}
+    event = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"accept": "application/json", "host": ctx["domainName"], **(headers or {})},
+        "requestContext": ctx,
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        event["body"] = body
+    return event
+
+
+def principal(user_id, roles):
+    return {"user_id": user_id, "roles": roles, "session_id": SESSION}
+
+
+def envelope(event_id, kind):
+    data = {"id": event_id, "kind": kind, "user_id": DEMO_ADMIN,
+            "occurred_at": "2026-11-23T04:30:00Z", "detail": {"ip": "203.0.113.7"}}
+    return json.dumps({"id": event_id, "type": "audit.recorded", "version": 1,
+                       "occurred_at": "2026-11-23T04:30:00Z", "data": data})
+
+
+def sqs_record(message_id, body):
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"receipt-{message_id}",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795408200000",
+                       "SenderId": "AIDAEXAMPLE", "ApproximateFirstReceiveTimestamp": "1795408200001"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:ap-south-1:123456789012:tradesense-audit",
+        "awsRegion": "ap-south-1",
+    }
+
+
+FIXTURES = {
+    "health.json": http_event("GET", "/v1/health"),
+    "openapi.json": http_event("GET", "/openapi.json"),
+    "admin-health.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_ADMIN, "admin")),
+    "admin-health-viewer.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_VIEWER, "viewer")),
+    "admin-health-no-context.json": http_event("GET", "/v1/admin/health"),
+    "authorizer.json": {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:ap-south-1:123456789012:tradesense/$default/GET/v1/admin/health",
+        "identitySource": ["Bearer eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.eyJzdWIiOiJ4In0."],
+        "routeKey": "GET /v1/admin/health",
+        "rawPath": "/v1/admin/health",
+        "rawQueryString": "",
+        "headers": {"authorization": "Bearer eyJhbGciOiJub25lIiwia2lkIjoiazEifQ.eyJzdWIiOiJ4In0."},
+        "requestContext": http_event("GET", "/v1/admin/health")["requestContext"],
+    },
+    "audit-worker-sqs.json": {"Records": [
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000001", envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV1", "LOGIN_SUCCEEDED")),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000002", "this is not an envelope"),
+    ]},
+    "scheduler-heartbeat.json": {
+        "version": "0",
+        "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c",
+        "detail-type": "Scheduled Event",
+        "source": "tradesense.scheduler",
+        "account": "123456789012",
+        "time": "2026-11-23T04:30:00Z",
+        "region": "ap-south-1",
+        "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-heartbeat"],
+        "detail": {"job": "heartbeat"},
+    },
+}
+
+if __name__ == "__main__":
+    EVENTS.mkdir(exist_ok=True)
+    for name, event in FIXTURES.items():
+        (EVENTS / name).write_text(json.dumps(event, indent=2) + "\n")
+        print(f"wrote events/{name}")

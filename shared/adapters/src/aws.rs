@@ -1,0 +1,45 @@
+//! One `SdkConfig` per process and every client built from it once, at cold start.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+
+use crate::config::AwsSettings;
+
+/// The AWS clients a function may use. Cheap to clone (each client is an `Arc` inside).
+#[derive(Clone, Debug)]
+pub struct AwsClients {
+    /// DynamoDB.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// SQS.
+    pub sqs: aws_sdk_sqs::Client,
+    /// Secrets Manager.
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    /// Loads the shared configuration (region, credentials, endpoint override) once and builds every client.
+    /// Calls are bounded: 1 s to connect, 5 s per attempt, 10 s per operation, 3 attempts with backoff.
+    pub async fn load(settings: &AwsSettings) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_attempt_timeout(Duration::from_secs(5))
+                    .operation_timeout(Duration::from_secs(10))
+                    .build(),
+            );
+        if let Some(url) = &settings.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let sdk = loader.load().await;
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+        }
+    }
+}

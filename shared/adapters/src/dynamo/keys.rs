@@ -1,0 +1,121 @@
+//! Every key format of the single table, and nothing else. No other module builds a `pk`, `sk`, `gsi1pk` or
+//! `gsi1sk` string.
+//!
+//! | entity      | pk                 | sk                          | gsi1pk                 | gsi1sk              |
+//! |-------------|--------------------|-----------------------------|------------------------|---------------------|
+//! | audit event | `USER#<user_id>` or `SYSTEM` | `AUDIT#<occurred_at>#<id>` | `AUDIT#<yyyy-mm-dd>` | `<occurred_at>#<id>` |
+//! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
+//!
+//! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
+//! context, so one account cannot name another's items.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, SecondsFormat, Utc};
+use tradesense_domain::audit::AuditEvent;
+use tradesense_domain::ids::UserId;
+use tradesense_domain::jobs::ScheduledJob;
+
+/// Partition key attribute.
+pub const PK: &str = "pk";
+/// Sort key attribute.
+pub const SK: &str = "sk";
+/// The sparse global secondary index.
+pub const GSI1: &str = "gsi1";
+/// GSI1 partition key attribute.
+pub const GSI1PK: &str = "gsi1pk";
+/// GSI1 sort key attribute.
+pub const GSI1SK: &str = "gsi1sk";
+/// Expiry attribute (epoch seconds) DynamoDB's TTL deletes by.
+pub const TTL: &str = "ttl";
+
+const SYSTEM: &str = "SYSTEM";
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// Partition key value.
+    pub pk: String,
+    /// Sort key value.
+    pub sk: String,
+}
+
+impl Key {
+    /// The key as DynamoDB attributes.
+    pub fn to_attributes(&self) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            (PK.to_owned(), AttributeValue::S(self.pk.clone())),
+            (SK.to_owned(), AttributeValue::S(self.sk.clone())),
+        ])
+    }
+}
+
+/// A primary key plus the item's GSI1 key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedKey {
+    /// Primary key.
+    pub key: Key,
+    /// GSI1 partition key value.
+    pub gsi1pk: String,
+    /// GSI1 sort key value.
+    pub gsi1sk: String,
+}
+
+/// The partition that holds everything a user owns.
+pub fn user_partition(user: &UserId) -> String {
+    format!("USER#{user}")
+}
+
+/// A timestamp in the one sortable form keys use (UTC, millisecond precision, `Z`).
+pub fn sortable_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Where an audit event is stored: under its user (or `SYSTEM`), and in GSI1 by day for the admin feed.
+pub fn audit_event(event: &AuditEvent) -> IndexedKey {
+    let at = sortable_time(event.occurred_at);
+    let pk = event.user_id.as_ref().map_or_else(|| SYSTEM.to_owned(), user_partition);
+    IndexedKey {
+        key: Key { pk, sk: format!("AUDIT#{at}#{}", event.id) },
+        gsi1pk: audit_day_partition(event.occurred_at),
+        gsi1sk: format!("{at}#{}", event.id),
+    }
+}
+
+/// The GSI1 partition holding one UTC day's audit events.
+pub fn audit_day_partition(day: DateTime<Utc>) -> String {
+    format!("AUDIT#{}", day.format("%Y-%m-%d"))
+}
+
+/// The sort-key prefix of a user's audit events.
+pub const AUDIT_PREFIX: &str = "AUDIT#";
+
+/// Where a scheduled job's last run time is stored.
+pub fn job_run(job: ScheduledJob) -> Key {
+    Key { pk: SYSTEM.to_owned(), sk: format!("JOB#{}", job.name()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use tradesense_domain::audit::AuditKind;
+
+    #[test]
+    fn audit_keys_sort_by_time_and_bucket_by_day() {
+        let event = AuditEvent {
+            id: "01JDQ8ZK3M4N5P6Q7R8S9T0V1W".parse().unwrap(),
+            kind: AuditKind::LoginSucceeded,
+            user_id: Some("01JDQ8ZK3M4N5P6Q7R8S9T0V1X".parse().unwrap()),
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 23, 4, 5, 6).unwrap(),
+            detail: serde_json::Value::Null,
+        };
+        let k = audit_event(&event);
+        assert_eq!(k.key.pk, "USER#01JDQ8ZK3M4N5P6Q7R8S9T0V1X");
+        assert_eq!(k.key.sk, "AUDIT#2026-11-23T04:05:06.000Z#01JDQ8ZK3M4N5P6Q7R8S9T0V1W");
+        assert_eq!(k.gsi1pk, "AUDIT#2026-11-23");
+        let system = audit_event(&AuditEvent { user_id: None, ..event });
+        assert_eq!(system.key.pk, "SYSTEM");
+    }
+}

@@ -1,0 +1,11 @@
+//! The single DynamoDB table: key formats ([`keys`], the only place they exist), generic table helpers
+//! ([`table`]), signed pagination cursors ([`cursor`]) and one repository module per aggregate.
+
+pub mod audit;
+pub mod cursor;
+pub mod jobs;
+pub mod keys;
+pub mod table;
+
+pub use cursor::CursorCodec;
+pub use table::{Item, ItemPage, PageQuery, QueryError, Table, TransactError};

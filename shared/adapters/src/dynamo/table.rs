@@ -1,0 +1,251 @@
+//! Generic helpers over the single table: conditional puts that map to [`RepoError::Conflict`], transactions
+//! that report which item's condition failed, and cursor-paginated queries.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use tradesense_domain::ports::RepoError;
+
+use super::cursor::{CursorCodec, InvalidCursor};
+use super::keys::{GSI1, GSI1PK, GSI1SK, Key, PK, SK};
+
+/// One item as DynamoDB attributes.
+pub type Item = HashMap<String, AttributeValue>;
+
+/// The table and a client for it.
+#[derive(Clone, Debug)]
+pub struct Table {
+    client: Client,
+    name: String,
+}
+
+/// A transaction did not commit.
+#[derive(Debug, thiserror::Error)]
+pub enum TransactError {
+    /// DynamoDB cancelled it; one reason code per item, in request order (`None` where that item was fine).
+    #[error("transaction cancelled: {reasons:?}")]
+    Cancelled {
+        /// Per-item cancellation codes, e.g. `ConditionalCheckFailed`.
+        reasons: Vec<Option<String>>,
+    },
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl TransactError {
+    /// Indexes of the items whose condition failed.
+    pub fn failed_conditions(&self) -> Vec<usize> {
+        match self {
+            TransactError::Cancelled { reasons } => reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.as_deref() == Some("ConditionalCheckFailed"))
+                .map(|(i, _)| i)
+                .collect(),
+            TransactError::Unexpected(_) => Vec::new(),
+        }
+    }
+}
+
+impl From<TransactError> for RepoError {
+    fn from(e: TransactError) -> Self {
+        if e.failed_conditions().is_empty() { RepoError::Unexpected(e.into()) } else { RepoError::Conflict }
+    }
+}
+
+/// One page of a query over a partition.
+#[derive(Debug, Clone)]
+pub struct PageQuery<'a> {
+    /// Query GSI1 instead of the table.
+    pub on_gsi1: bool,
+    /// The partition key value.
+    pub partition: String,
+    /// Only sort keys starting with this.
+    pub sort_prefix: Option<String>,
+    /// At most this many items (1..=200 at the API; enforced by the caller).
+    pub limit: u16,
+    /// Continue after this cursor.
+    pub cursor: Option<&'a str>,
+    /// Newest (highest sort key) first.
+    pub descending: bool,
+}
+
+/// A page of items and the cursor to the next page (`None` on the last page).
+#[derive(Debug, Clone)]
+pub struct ItemPage {
+    /// The items.
+    pub items: Vec<Item>,
+    /// Opaque cursor to continue from.
+    pub next_cursor: Option<String>,
+}
+
+/// A query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The cursor was malformed, forged or from another listing.
+    #[error(transparent)]
+    InvalidCursor(#[from] InvalidCursor),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl Table {
+    /// The table `name` reached through `client`.
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self { client, name: name.into() }
+    }
+
+    /// The table's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client, for repository-specific requests.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Puts `item` only if no item with its primary key exists.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if one exists; [`RepoError::Unexpected`] otherwise.
+    pub async fn put_new(&self, item: Item) -> Result<(), RepoError> {
+        self.put_if(item, "attribute_not_exists(pk)", HashMap::new()).await
+    }
+
+    /// Puts `item` only if `condition` (with `:placeholders` bound by `values`) holds.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if it does not; [`RepoError::Unexpected`] otherwise.
+    pub async fn put_if(
+        &self,
+        item: Item,
+        condition: &str,
+        values: HashMap<String, AttributeValue>,
+    ) -> Result<(), RepoError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
+                Err(RepoError::Conflict)
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("put item").into()),
+        }
+    }
+
+    /// Reads one item by primary key; `Ok(None)` when absent.
+    ///
+    /// # Errors
+    /// Any request failure.
+    pub async fn get(&self, key: &Key) -> anyhow::Result<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.name)
+            .set_key(Some(key.to_attributes()))
+            .consistent_read(true)
+            .send()
+            .await
+            .context("get item")?;
+        Ok(out.item)
+    }
+
+    /// Writes every item or none.
+    ///
+    /// # Errors
+    /// [`TransactError::Cancelled`] with a reason per item when a condition fails (or on a conflict with
+    /// another transaction); [`TransactError::Unexpected`] otherwise.
+    pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(c) => Err(TransactError::Cancelled {
+                    reasons: c
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().filter(|c| *c != "None").map(str::to_owned))
+                        .collect(),
+                }),
+                other => Err(anyhow::Error::new(other).context("transact write items").into()),
+            },
+            Err(e) => Err(anyhow::Error::new(e).context("transact write items").into()),
+        }
+    }
+
+    /// Queries one page of a partition, newest first when `descending`, continuing after `query.cursor`.
+    /// Cursors are signed by `codec` and scoped to this partition and index.
+    ///
+    /// # Errors
+    /// [`QueryError::InvalidCursor`] for a cursor not issued for this listing; [`QueryError::Unexpected`]
+    /// otherwise.
+    pub async fn query_page(&self, query: &PageQuery<'_>, codec: &CursorCodec) -> Result<ItemPage, QueryError> {
+        let (index, pk_attr, sk_attr) = if query.on_gsi1 { (Some(GSI1), GSI1PK, GSI1SK) } else { (None, PK, SK) };
+        let scope = format!("{}|{}", index.unwrap_or("table"), query.partition);
+        let start_key = match query.cursor {
+            Some(c) => {
+                let key = codec.decode(&scope, c)?;
+                if key.get(pk_attr).and_then(|v| v.as_s().ok()) != Some(&query.partition) {
+                    return Err(InvalidCursor.into());
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let mut condition = "#pk = :pk".to_owned();
+        let mut names = HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
+        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(query.partition.clone()))]);
+        if let Some(prefix) = &query.sort_prefix {
+            condition.push_str(" AND begins_with(#sk, :prefix)");
+            names.insert("#sk".to_owned(), sk_attr.to_owned());
+            values.insert(":prefix".to_owned(), AttributeValue::S(prefix.clone()));
+        }
+        let limit = usize::from(query.limit.max(1));
+        let out = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(!query.descending)
+            // One extra item tells us whether another page exists, so the last page has no cursor.
+            .limit(i32::from(query.limit.max(1)) + 1)
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await
+            .context("query page")?;
+        let mut items = out.items.unwrap_or_default();
+        let resume_key = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| key_of(last, index.is_some()))
+        } else {
+            // Fewer items than asked: only DynamoDB's 1 MB page cap leaves a key here.
+            out.last_evaluated_key
+        };
+        let next_cursor = resume_key.map(|k| codec.encode(&scope, &k)).transpose()?;
+        Ok(ItemPage { items, next_cursor })
+    }
+}
+
+/// The attributes DynamoDB needs to resume a query after `item`.
+fn key_of(item: &Item, on_gsi1: bool) -> Item {
+    let attrs: &[&str] = if on_gsi1 { &[PK, SK, GSI1PK, GSI1SK] } else { &[PK, SK] };
+    attrs.iter().filter_map(|a| item.get(*a).map(|v| ((*a).to_owned(), v.clone()))).collect()
+}

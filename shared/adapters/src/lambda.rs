@@ -1,0 +1,87 @@
+//! Helpers for SQS-triggered workers: each record is handled on its own and only retryable failures are
+//! reported back (`ReportBatchItemFailures`), so one poison message never fails or blocks the batch.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use tradesense_domain::ports::Retryable;
+
+/// Runs `handle` on every record's body, in order. A retryable failure reports the record in
+/// `batch_item_failures` (SQS redelivers it, then moves it to the DLQ); a permanent failure is logged and
+/// acknowledged; a record without a body is permanent.
+pub async fn process_sqs_batch<E, F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    E: Retryable,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
+    let mut failures = Vec::new();
+    for record in event.records {
+        let message_id = record.message_id.unwrap_or_default();
+        let Some(body) = record.body else {
+            tracing::error!(message_id, "message without a body dropped");
+            continue;
+        };
+        match handle(body).await {
+            Ok(()) => {}
+            Err(e) if e.is_retryable() => {
+                tracing::warn!(message_id, error = ?e, "message failed; will be retried");
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = message_id;
+                failures.push(failure);
+            }
+            Err(e) => tracing::error!(message_id, error = ?e, "message rejected permanently; acknowledged"),
+        }
+    }
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::event::sqs::SqsMessage;
+    use std::fmt;
+
+    #[derive(Debug)]
+    struct Failure(bool);
+    impl fmt::Display for Failure {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "failure (retryable: {})", self.0)
+        }
+    }
+    impl Retryable for Failure {
+        fn is_retryable(&self) -> bool {
+            self.0
+        }
+    }
+
+    fn event(bodies: &[Option<&str>]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut m = SqsMessage::default();
+                m.message_id = Some(format!("m{i}"));
+                m.body = b.map(str::to_owned);
+                m
+            })
+            .collect();
+        event
+    }
+
+    #[tokio::test]
+    async fn reports_only_retryable_failures() {
+        let batch = event(&[Some("ok"), Some("transient"), Some("poison"), None, Some("ok")]);
+        let response = process_sqs_batch(batch, |body| async move {
+            match body.as_str() {
+                "transient" => Err(Failure(true)),
+                "poison" => Err(Failure(false)),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        let ids: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(ids, ["m1"]);
+    }
+}

@@ -1,0 +1,14 @@
+//! TradeSense adapters: everything that does I/O. DynamoDB repositories (single table), the SQS publisher,
+//! the Secrets Manager provider, dependency probes, configuration, telemetry and Lambda worker helpers.
+
+pub mod aws;
+pub mod clock;
+pub mod config;
+pub mod dynamo;
+pub mod health;
+pub mod lambda;
+pub mod secrets;
+pub mod sqs;
+pub mod telemetry;
+
+pub use aws::AwsClients;

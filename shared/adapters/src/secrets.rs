@@ -1,0 +1,103 @@
+//! Secrets Manager, read at cold start and cached. Rotation-aware: a secret's AWSCURRENT version is what we
+//! sign or encrypt with; AWSPREVIOUS is still accepted for verifying, so a rotation breaks nothing in flight.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use aws_sdk_secretsmanager::error::SdkError;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use secrecy::{ExposeSecret, SecretString};
+use tradesense_domain::token::SigningKeyMaterial;
+
+/// A secret version stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// `AWSCURRENT`: the live value.
+    Current,
+    /// `AWSPREVIOUS`: the value before the last rotation.
+    Previous,
+}
+
+impl Stage {
+    fn label(self) -> &'static str {
+        match self {
+            Stage::Current => "AWSCURRENT",
+            Stage::Previous => "AWSPREVIOUS",
+        }
+    }
+}
+
+type CacheKey = (String, Stage);
+
+/// Reads secrets through a TTL cache shared by every invocation of a warm function.
+#[derive(Debug)]
+pub struct SecretsProvider {
+    client: aws_sdk_secretsmanager::Client,
+    ttl: Duration,
+    cache: Mutex<HashMap<CacheKey, (Instant, Option<SecretString>)>>,
+}
+
+impl SecretsProvider {
+    /// How long a value is served from cache by default: short enough that a rotation reaches every warm
+    /// function within minutes, long enough that Secrets Manager is not called per request.
+    pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
+
+    /// A provider caching values for `ttl`.
+    pub fn new(client: aws_sdk_secretsmanager::Client, ttl: Duration) -> Self {
+        Self { client, ttl, cache: Mutex::default() }
+    }
+
+    /// The secret's value at `stage`. `Ok(None)` when the secret has no version at that stage (a secret that
+    /// was never rotated has no AWSPREVIOUS).
+    ///
+    /// # Errors
+    /// When the secret cannot be read, including a missing AWSCURRENT.
+    pub async fn get(&self, secret_id: &str, stage: Stage) -> anyhow::Result<Option<SecretString>> {
+        let key = (secret_id.to_owned(), stage);
+        if let Some(hit) = self.cached(&key) {
+            return Ok(hit);
+        }
+        let result =
+            self.client.get_secret_value().secret_id(secret_id).version_stage(stage.label()).send().await;
+        let value = match result {
+            Ok(out) => Some(SecretString::from(
+                out.secret_string.with_context(|| format!("secret {secret_id} has no string value"))?,
+            )),
+            Err(SdkError::ServiceError(e))
+                if stage == Stage::Previous
+                    && matches!(e.err(), GetSecretValueError::ResourceNotFoundException(_)) =>
+            {
+                None
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("get secret {secret_id} {}", stage.label()))),
+        };
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, (Instant::now(), value.clone()));
+        }
+        Ok(value)
+    }
+
+    fn cached(&self, key: &CacheKey) -> Option<Option<SecretString>> {
+        let cache = self.cache.lock().ok()?;
+        let (at, value) = cache.get(key)?;
+        (at.elapsed() < self.ttl).then(|| value.clone())
+    }
+
+    /// The access-token signing keys held in `secret_id`: AWSCURRENT first, then AWSPREVIOUS if present.
+    ///
+    /// # Errors
+    /// When the secret cannot be read or a version is not valid key material.
+    pub async fn signing_keys(&self, secret_id: &str) -> anyhow::Result<Vec<SigningKeyMaterial>> {
+        let mut keys = Vec::with_capacity(2);
+        for stage in [Stage::Current, Stage::Previous] {
+            if let Some(value) = self.get(secret_id, stage).await? {
+                let key: SigningKeyMaterial = serde_json::from_str(value.expose_secret())
+                    .with_context(|| format!("secret {secret_id} {} is not signing key material", stage.label()))?;
+                keys.push(key);
+            }
+        }
+        Ok(keys)
+    }
+}

@@ -1,0 +1,47 @@
+//! Publishing envelopes to an SQS queue.
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use aws_sdk_sqs::types::MessageAttributeValue;
+use tradesense_domain::events::Envelope;
+use tradesense_domain::ports::EventPublisher;
+
+/// [`EventPublisher`] writing each envelope as one SQS message (JSON body), with the event type as a message
+/// attribute. On a FIFO queue the envelope id is the deduplication id and the event type the group.
+#[derive(Clone, Debug)]
+pub struct SqsPublisher {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsPublisher {
+    /// A publisher to `queue_url`.
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self { client, queue_url: queue_url.into() }
+    }
+}
+
+#[async_trait]
+impl EventPublisher for SqsPublisher {
+    async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()> {
+        let body = serde_json::to_string(envelope).context("encode envelope")?;
+        let event_type = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(&envelope.event_type)
+            .build()
+            .context("build message attribute")?;
+        let mut send = self
+            .client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .message_attributes("event_type", event_type);
+        if self.queue_url.ends_with(".fifo") {
+            send = send
+                .message_group_id(&envelope.event_type)
+                .message_deduplication_id(envelope.id.to_string());
+        }
+        send.send().await.context("send message")?;
+        Ok(())
+    }
+}

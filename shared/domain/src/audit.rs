@@ -1,0 +1,146 @@
+//! Audit events: security-relevant facts (logins, MFA changes, role changes, …) recorded once each, for the
+//! admin audit log. Producers publish them to the audit queue; the audit worker stores them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::events::{DomainEvent, Envelope, EnvelopeError};
+use crate::ids::{EventId, UserId};
+use crate::ports::{AuditLog, RepoError, Retryable};
+
+/// What kind of fact an audit event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuditKind {
+    /// A successful login.
+    LoginSucceeded,
+    /// A failed login attempt.
+    LoginFailed,
+    /// An account was locked after repeated failures.
+    AccountLocked,
+    /// MFA was enabled.
+    MfaEnabled,
+    /// MFA was disabled.
+    MfaDisabled,
+    /// Backup codes were regenerated.
+    BackupCodesRegenerated,
+    /// A spent refresh token was presented; its family was revoked.
+    RefreshTokenReused,
+    /// A user's roles or disabled flag changed.
+    RoleChanged,
+    /// A broker account was linked or unlinked.
+    BrokerLinkChanged,
+}
+
+/// One audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEvent {
+    /// Unique id (the envelope's).
+    pub id: EventId,
+    /// What happened.
+    pub kind: AuditKind,
+    /// The user it concerns, when known.
+    pub user_id: Option<UserId>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Kind-specific detail. MUST NOT contain secrets, tokens or passwords.
+    pub detail: serde_json::Value,
+}
+
+impl DomainEvent for AuditEvent {
+    const TYPE: &'static str = "audit.recorded";
+    const VERSION: u32 = 1;
+}
+
+/// What recording an audit message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Stored now.
+    Recorded,
+    /// Already stored by an earlier delivery; nothing written.
+    AlreadyRecorded,
+}
+
+/// Recording an audit message failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordAuditError {
+    /// The message can never be recorded (malformed, wrong type); retrying will not help.
+    #[error(transparent)]
+    Rejected(#[from] EnvelopeError),
+    /// Storage failed; a retry may succeed.
+    #[error(transparent)]
+    Storage(anyhow::Error),
+}
+
+impl Retryable for RecordAuditError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, RecordAuditError::Storage(_))
+    }
+}
+
+/// Stores the audit event carried by one queue message, exactly once however often it is delivered.
+///
+/// # Errors
+/// [`RecordAuditError::Rejected`] for a message that is not an audit event; [`RecordAuditError::Storage`] when
+/// the log cannot be written.
+pub async fn record_audit_message(log: &dyn AuditLog, body: &str) -> Result<RecordOutcome, RecordAuditError> {
+    let envelope = Envelope::parse(body)?;
+    let event: AuditEvent = envelope.open()?;
+    if event.id != envelope.id {
+        return Err(EnvelopeError::Malformed("event id differs from envelope id".into()).into());
+    }
+    match log.record(&event).await {
+        Ok(()) => Ok(RecordOutcome::Recorded),
+        Err(RepoError::Conflict) => Ok(RecordOutcome::AlreadyRecorded),
+        Err(RepoError::Unexpected(e)) => Err(RecordAuditError::Storage(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::InMemoryAuditLog;
+    use ulid::Ulid;
+
+    fn message(kind: AuditKind) -> (EventId, String) {
+        let id = EventId::from_ulid(Ulid::new());
+        let event = AuditEvent {
+            id,
+            kind,
+            user_id: None,
+            occurred_at: Utc::now(),
+            detail: serde_json::json!({"ip": "203.0.113.7"}),
+        };
+        (id, serde_json::to_string(&Envelope::wrap(id, event.occurred_at, &event).unwrap()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn records_a_redelivered_message_once() {
+        let log = InMemoryAuditLog::default();
+        let (id, body) = message(AuditKind::LoginFailed);
+        assert_eq!(record_audit_message(&log, &body).await.unwrap(), RecordOutcome::Recorded);
+        assert_eq!(record_audit_message(&log, &body).await.unwrap(), RecordOutcome::AlreadyRecorded);
+        assert_eq!(log.events().iter().filter(|e| e.id == id).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn rejects_poison_messages_permanently() {
+        let log = InMemoryAuditLog::default();
+        for body in ["", "{", "null", r#"{"id":"x"}"#] {
+            let err = record_audit_message(&log, body).await.unwrap_err();
+            assert!(!err.is_retryable(), "{body}: {err}");
+        }
+        let (_, body) = message(AuditKind::MfaEnabled);
+        let wrong_type = body.replace("audit.recorded", "order.placed");
+        assert!(!record_audit_message(&log, &wrong_type).await.unwrap_err().is_retryable());
+        assert!(log.events().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_is_retryable() {
+        let log = InMemoryAuditLog::failing();
+        let (_, body) = message(AuditKind::RoleChanged);
+        assert!(record_audit_message(&log, &body).await.unwrap_err().is_retryable());
+    }
+}

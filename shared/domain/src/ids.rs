@@ -1,0 +1,98 @@
+//! Identifier newtypes. Each is a ULID (sortable by creation time, so it makes a good sort key), checked as
+//! it is parsed or deserialized: an invalid id never gets past the edge.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use ulid::Ulid;
+
+/// An identifier string was not a valid ULID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind}: expected a 26-character ULID")]
+pub struct InvalidId {
+    /// Which kind of id failed to parse.
+    pub kind: &'static str,
+}
+
+macro_rules! ulid_id {
+    ($(#[$doc:meta])* $name:ident, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(Ulid);
+
+        impl $name {
+            /// Wraps an already generated ULID.
+            pub fn from_ulid(ulid: Ulid) -> Self {
+                Self(ulid)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Ulid::from_string(s).map(Self).map_err(|_| InvalidId { kind: $kind })
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                s.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.to_string()
+            }
+        }
+    };
+}
+
+ulid_id!(
+    /// A user account.
+    UserId,
+    "user id"
+);
+ulid_id!(
+    /// One login session; every access and refresh token belongs to exactly one.
+    SessionId,
+    "session id"
+);
+ulid_id!(
+    /// One domain event (also the idempotency key of its delivery).
+    EventId,
+    "event id"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_the_same_ulid() {
+        let s = "01JDQ8ZK3M4N5P6Q7R8S9T0V1W";
+        let id: UserId = s.parse().unwrap();
+        assert_eq!(id.to_string(), s);
+    }
+
+    #[test]
+    fn rejects_a_malformed_id_when_deserializing() {
+        let err = serde_json::from_str::<UserId>("\"not-a-ulid\"").unwrap_err();
+        assert!(err.to_string().contains("invalid user id"), "{err}");
+    }
+
+    #[test]
+    fn serializes_as_a_plain_string() {
+        let id: SessionId = "01JDQ8ZK3M4N5P6Q7R8S9T0V1W".parse().unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"01JDQ8ZK3M4N5P6Q7R8S9T0V1W\"");
+    }
+}

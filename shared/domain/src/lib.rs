@@ -1,0 +1,16 @@
+//! TradeSense's domain: pure types and rules, and the ports (traits) they need from the world.
+//!
+//! Nothing here performs I/O or names an AWS, Lambda or HTTP type; Cargo enforces that, because this crate
+//! does not depend on any of them. Adapters in `tradesense-adapters` implement the ports.
+
+pub mod audit;
+pub mod auth;
+pub mod events;
+pub mod health;
+pub mod ids;
+pub mod jobs;
+pub mod ports;
+pub mod token;
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;

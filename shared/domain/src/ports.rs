@@ -1,0 +1,92 @@
+//! Ports: what the domain needs from the world. Adapters in `tradesense-adapters` implement them; in-memory
+//! fakes live in [`crate::testing`]. Each trait says what an implementation MUST do.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::audit::AuditEvent;
+use crate::events::Envelope;
+use crate::jobs::ScheduledJob;
+
+/// A repository operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// A uniqueness or version condition did not hold; nothing was written.
+    #[error("conflict")]
+    Conflict,
+    /// Anything else (network, throttling, malformed item). Retryable at the caller's discretion.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Errors of asynchronous work (queue messages, scheduled jobs) say whether trying again may help.
+pub trait Retryable: std::fmt::Display + std::fmt::Debug {
+    /// `true` for transient failures (throttling, network); `false` for work that can never succeed.
+    fn is_retryable(&self) -> bool;
+}
+
+/// Tells the time. A port so that tests and backtests can run on a fixed or simulated clock.
+pub trait Clock: Send + Sync {
+    /// The current instant, UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Publishes domain events to a queue or bus.
+///
+/// Implementations MUST write the whole [`Envelope`] as the message body (JSON) and MUST NOT return before the
+/// message is accepted by the transport (a Lambda environment may be frozen right after the response).
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes one event.
+    ///
+    /// # Errors
+    /// Any transport failure; the event may then not have been published.
+    async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()>;
+}
+
+/// Stores audit events.
+///
+/// Implementations MUST return [`RepoError::Conflict`] (and write nothing) when an event with the same id is
+/// already stored, so that redelivered messages are recorded exactly once.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Stores one event.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if already stored; [`RepoError::Unexpected`] otherwise.
+    async fn record(&self, event: &AuditEvent) -> Result<(), RepoError>;
+}
+
+/// Remembers when each scheduled job last ran.
+///
+/// Implementations MUST keep only the latest run per job and MUST NOT move a job's time backwards.
+#[async_trait]
+pub trait JobRunLog: Send + Sync {
+    /// Records that `job` ran at `at`.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn record_run(&self, job: ScheduledJob, at: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// When `job` last ran, if ever.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn last_run(&self, job: ScheduledJob) -> Result<Option<DateTime<Utc>>, RepoError>;
+}
+
+/// One dependency the deep health check probes.
+///
+/// Implementations MUST make one real round trip to the dependency, MUST bound it in time, and MUST NOT change
+/// any state.
+#[async_trait]
+pub trait DependencyCheck: Send + Sync {
+    /// A stable name for the report (`dynamodb`, `sqs`, `secretsmanager`).
+    fn name(&self) -> &'static str;
+
+    /// Probes the dependency once.
+    ///
+    /// # Errors
+    /// Whatever made the dependency unusable, with context.
+    async fn check(&self) -> anyhow::Result<()>;
+}

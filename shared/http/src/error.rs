@@ -1,0 +1,245 @@
+//! The one error type handlers return, rendered as the API's error body:
+//! `{"error": {"code", "message", "details"?}, "request_id"}`.
+//!
+//! A 4xx carries a stable code and a safe message. A 5xx logs the full error chain once, here, and tells the
+//! client nothing about internals.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::request_id;
+
+/// Stable, machine-readable error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// Input is malformed or breaks a rule (400, or 415 for a non-JSON body).
+    ValidationFailed,
+    /// No valid credentials (401).
+    Unauthorized,
+    /// Valid credentials without the needed permission (403).
+    Forbidden,
+    /// No such resource, or another account's (404).
+    NotFound,
+    /// The route exists but not for this method (405).
+    MethodNotAllowed,
+    /// The request conflicts with the current state (409).
+    Conflict,
+    /// Too many requests (429).
+    RateLimited,
+    /// Not enough funds or margin.
+    InsufficientFunds,
+    /// A risk rule refused the order.
+    RiskRejected,
+    /// The market is closed.
+    MarketClosed,
+    /// The login needs an MFA step.
+    MfaRequired,
+    /// The kill switch is on (423).
+    KillSwitchActive,
+    /// The body is over the size limit (413).
+    PayloadTooLarge,
+    /// Something went wrong on our side (500).
+    Internal,
+    /// A dependency is down (503).
+    Unavailable,
+}
+
+/// One field-level problem.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's path (`price`, `legs[0].quantity`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    details: Vec<FieldError>,
+    retry_after_secs: Option<u64>,
+    /// The cause of a 5xx, logged once and never sent.
+    cause: Option<anyhow::Error>,
+}
+
+/// The error body, as documented in OpenAPI.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+    /// The request's id (also in `X-Request-Id`).
+    pub request_id: String,
+}
+
+/// The `error` member of [`ErrorBody`].
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// Human-readable, safe to show.
+    pub message: String,
+    /// Field-level problems, when any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<FieldError>,
+}
+
+/// Longest message we echo back; serde messages can quote input.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+fn clip(s: impl Into<String>) -> String {
+    let s = s.into();
+    if s.chars().count() <= MAX_MESSAGE_CHARS { s } else { s.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…" }
+}
+
+impl ApiError {
+    /// An error with a status, code and safe message.
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { status, code, message: clip(message), details: Vec::new(), retry_after_secs: None, cause: None }
+    }
+
+    /// 400 VALIDATION_FAILED naming one field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = clip(message);
+        Self {
+            details: vec![FieldError { field: field.into(), message: message.clone() }],
+            ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed, message)
+        }
+    }
+
+    /// Adds a field-level detail.
+    pub fn with_detail(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.details.push(FieldError { field: field.into(), message: clip(message) });
+        self
+    }
+
+    /// 400 VALIDATION_FAILED.
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed, message)
+    }
+
+    /// 401 UNAUTHORIZED, with one message for every cause so nothing is revealed.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "missing or invalid credentials")
+    }
+
+    /// 403 FORBIDDEN.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "not permitted")
+    }
+
+    /// 404 NOT_FOUND.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")
+    }
+
+    /// 413 PAYLOAD_TOO_LARGE.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!("body exceeds {} bytes", crate::MAX_BODY_BYTES),
+        )
+    }
+
+    /// 429 RATE_LIMITED with `Retry-After`.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests")
+        }
+    }
+
+    /// 500 INTERNAL. `cause` is logged with its whole chain when the response is built, never sent.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error") }
+    }
+
+    /// 503 UNAVAILABLE with a safe message (which dependency, never why).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The field-level problems.
+    pub fn details(&self) -> &[FieldError] {
+        &self.details
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(error = ?cause, status = self.status.as_u16(), "request failed"),
+                None => tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed"),
+            }
+        }
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message, details: self.details },
+            request_id: request_id::current().unwrap_or_default(),
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn body_of(e: ApiError) -> (StatusCode, serde_json::Value) {
+        let r = e.into_response();
+        let status = r.status();
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn renders_the_documented_error_body() {
+        let (status, body) = body_of(ApiError::invalid_field("price", "required for LIMIT orders")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
+        assert_eq!(body["error"]["details"][0]["field"], "price");
+        assert!(body["request_id"].is_string());
+    }
+
+    #[tokio::test]
+    async fn a_5xx_body_never_carries_the_cause() {
+        let cause = anyhow::anyhow!("dynamodb: table arn:aws:dynamodb:ap-south-1:123:table/x throttled");
+        let (status, body) = body_of(ApiError::internal(cause)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"], serde_json::json!({"code": "INTERNAL", "message": "internal error"}));
+    }
+
+    #[tokio::test]
+    async fn rate_limited_sets_retry_after() {
+        let r = ApiError::rate_limited(7).into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn clips_long_messages() {
+        let e = ApiError::validation("x".repeat(10_000));
+        assert!(e.message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+    }
+}

@@ -1,0 +1,137 @@
+//! The layers every router gets, in the Lambda and in the local stack alike: request id (outermost, so even a
+//! rejected request has one), security headers, CORS from configuration, the body size limit, and JSON
+//! 404/405 fallbacks.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::error::{ApiError, ErrorCode};
+use crate::request_id;
+
+/// The largest request body accepted (64 KiB); larger gets `413 PAYLOAD_TOO_LARGE`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// HTTP settings shared by every function.
+#[derive(Debug, Clone, Default)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API from a browser (with credentials). Empty: no cross-origin access.
+    pub cors_allowed_origins: Vec<HeaderValue>,
+}
+
+impl HttpConfig {
+    /// Parses `CORS_ALLOWED_ORIGINS`, a comma-separated list of exact origins (`https://app.example.com`).
+    /// `*` is refused: the browser frontend sends cookies, and credentials with a wildcard are unsafe.
+    ///
+    /// # Errors
+    /// A message naming the bad origin.
+    pub fn from_cors_origins(csv: &str) -> Result<Self, String> {
+        let cors_allowed_origins = csv
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                let ok = (o.starts_with("https://") || o.starts_with("http://")) && !o.ends_with('/');
+                if !ok || o.contains('*') {
+                    return Err(format!("invalid CORS origin {o:?}: use scheme://host[:port]"));
+                }
+                HeaderValue::from_str(o).map_err(|_| format!("invalid CORS origin {o:?}"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { cors_allowed_origins })
+    }
+}
+
+/// Headers on every response (API.md). `no-store` is set on all responses: every route but health is
+/// authenticated, and caching health answers is of no use either.
+const SECURITY_HEADERS: [(&str, &str); 6] = [
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+];
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Rejects a declared `Content-Length` over the limit before any handler runs; streamed bodies are capped by
+/// `DefaultBodyLimit` inside the JSON extractor.
+async fn declared_body_limit(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return ApiError::payload_too_large().into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "method not allowed")
+}
+
+fn cors(cfg: &HttpConfig) -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(cfg.cors_allowed_origins.clone()))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-csrf-token"),
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-auth-mode"),
+        ])
+        .expose_headers([
+            HeaderName::from_static(request_id::HEADER),
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderName::from_static("x-ratelimit-reset"),
+            header::RETRY_AFTER,
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// Wraps `router` (one function's, or the local stack's merge of all) in the shared conventions.
+pub fn with_conventions(router: Router, cfg: &HttpConfig) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(declared_body_limit))
+        .layer(cors(cfg))
+        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(request_id::layer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_origins_and_refuses_wildcards() {
+        let cfg = HttpConfig::from_cors_origins("https://app.tradesense.in, http://localhost:5173").unwrap();
+        assert_eq!(cfg.cors_allowed_origins.len(), 2);
+        assert!(HttpConfig::from_cors_origins("").unwrap().cors_allowed_origins.is_empty());
+        for bad in ["*", "https://*.example.com", "app.example.com", "https://app.example.com/"] {
+            assert!(HttpConfig::from_cors_origins(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The HTTP conventions every API function shares: the error body, strict JSON bodies, the auth-context
+//! extractor and permission guard, request ids, security headers, CORS, the body size limit, the OpenAPI
+//! basics, and `serve()`, which runs one axum router under Lambda or as a local server.
+
+pub mod auth;
+pub mod error;
+pub mod json;
+pub mod layers;
+pub mod openapi;
+pub mod request_id;
+pub mod serve;
+
+pub use auth::AuthContext;
+pub use error::{ApiError, ErrorCode};
+pub use json::AppJson;
+pub use layers::{HttpConfig, MAX_BODY_BYTES, with_conventions};
+pub use serve::serve;
