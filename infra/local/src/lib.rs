@@ -1,1 +1,17 @@
-//! placeholder
+//! The local stack: TradeSense on one machine with no AWS account. Not deployed.
+//!
+//! It starts the moto emulator ([`emulator`]), provisions what template.yaml declares ([`template`],
+//! [`provision`]), wires every function's real code ([`functions`]) behind a local API Gateway
+//! ([`gateway`]), and runs the queue and schedule triggers ([`pollers`]). [`LocalStack`] ties it together for
+//! `make run` and the end-to-end tests; [`testing`] gives adapter tests a private, provisioned emulator.
+
+pub mod emulator;
+pub mod functions;
+pub mod gateway;
+pub mod pollers;
+pub mod provision;
+pub mod stack;
+pub mod template;
+pub mod testing;
+
+pub use stack::{LocalOptions, LocalStack};

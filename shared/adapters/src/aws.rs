@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
@@ -22,6 +23,9 @@ pub struct AwsClients {
 impl AwsClients {
     /// Loads the shared configuration (region, credentials, endpoint override) once and builds every client.
     /// Calls are bounded: 1 s to connect, 5 s per attempt, 10 s per operation, 3 attempts with backoff.
+    ///
+    /// An endpoint override means an emulator: the client then uses the emulator's fixed test credentials and
+    /// `us-east-1`, so a local run never reaches for real credentials (or the EC2 metadata address).
     pub async fn load(settings: &AwsSettings) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(3))
@@ -33,7 +37,10 @@ impl AwsClients {
                     .build(),
             );
         if let Some(url) = &settings.endpoint_url {
-            loader = loader.endpoint_url(url);
+            loader = loader
+                .endpoint_url(url)
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "emulator"));
         }
         let sdk = loader.load().await;
         Self {

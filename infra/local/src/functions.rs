@@ -1,0 +1,76 @@
+//! How each template function runs locally: its real router or handler, wired by its real `from_vars`
+//! configuration from the environment the template gives it. A template function without an entry here
+//! stops the local stack at start, so a new function cannot be forgotten.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::bail;
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use axum::Router;
+use futures::future::BoxFuture;
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::audit::DynamoAuditLog;
+use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
+use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_domain::jobs::JobRequest;
+
+/// Runs one SQS batch.
+pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, SqsBatchResponse> + Send + Sync>;
+/// Runs one scheduled invocation with the schedule's input.
+pub type ScheduleHandler = Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// A function as the local stack runs it.
+pub enum LocalFunction {
+    /// An API function's router.
+    Http(Router),
+    /// The authorizer.
+    Authorizer(Arc<authorizer::Authorizer>),
+    /// An SQS worker.
+    Sqs(SqsHandler),
+    /// A scheduled function.
+    Schedule(ScheduleHandler),
+}
+
+/// Wires the function built as `binary` with its resolved environment.
+///
+/// # Errors
+/// When its configuration is invalid, or the binary has no local wiring.
+pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> anyhow::Result<LocalFunction> {
+    let vars = |k: &str| env.get(k).cloned();
+    Ok(match binary {
+        "admin-api" => {
+            let cfg = admin_api::AdminConfig::from_vars(&vars)?;
+            LocalFunction::Http(admin_api::router(admin_api::AdminState::from_aws(aws, &cfg)))
+        }
+        "authorizer" => {
+            let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
+            let secrets = SecretsProvider::new(aws.secrets.clone(), authorizer::KEY_CACHE_TTL);
+            LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::new(secrets, cfg.signing_key_secret_id)))
+        }
+        "audit-worker" => {
+            let cfg = audit_worker::AuditWorkerConfig::from_vars(&vars)?;
+            let log = Arc::new(DynamoAuditLog::new(Table::new(aws.dynamodb.clone(), cfg.table_name)));
+            LocalFunction::Sqs(Arc::new(move |event| {
+                let log = log.clone();
+                Box::pin(async move { audit_worker::handle(log.as_ref(), event).await })
+            }))
+        }
+        "scheduler" => {
+            let cfg = scheduler::SchedulerConfig::from_vars(&vars)?;
+            let runs = Arc::new(DynamoJobRunLog::new(Table::new(aws.dynamodb.clone(), cfg.table_name)));
+            LocalFunction::Schedule(Arc::new(move |input| {
+                let runs = runs.clone();
+                Box::pin(async move {
+                    // Deserialized exactly as the Lambda runtime would deserialize the schedule's input.
+                    let event: EventBridgeEvent<JobRequest> = serde_json::from_value(input)?;
+                    Ok(scheduler::handle(runs.as_ref(), &SystemClock, event).await?)
+                })
+            }))
+        }
+        other => bail!("template function {other} has no local wiring in infra/local/src/functions.rs"),
+    })
+}

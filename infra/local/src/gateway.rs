@@ -1,0 +1,96 @@
+//! The local stand-in for API Gateway: one router holding every function's routes, behind the same
+//! authorizer code the deployed authorizer runs. It serves only the routes template.yaml declares, answers
+//! 401 for a protected route without a valid token, and passes the principal to the function exactly as API
+//! Gateway does (`requestContext.authorizer.lambda`), so functions cannot tell the difference.
+
+use std::sync::Arc;
+
+use authorizer::Authorizer;
+use aws_lambda_events::event::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext};
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use lambda_http::request::RequestContext;
+use tradesense_http::{ApiError, HttpConfig, request_id, with_conventions};
+
+use crate::template::HttpRoute;
+
+/// What the gateway checks each request against.
+#[derive(Clone)]
+pub struct Gateway {
+    routes: Arc<[HttpRoute]>,
+    authorizer: Arc<Authorizer>,
+}
+
+/// Whether `path` matches a template path (`{name}` is one segment, `{name+}` the rest).
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.trim_matches('/').split('/');
+    let mut have = path.trim_matches('/').split('/');
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return true,
+            (Some(w), Some(_)) if w.starts_with('{') && w.ends_with("+}") => return true,
+            (Some(w), Some(h)) if (w.starts_with('{') && w.ends_with('}') && !h.is_empty()) || w == h => {}
+            _ => return false,
+        }
+    }
+}
+
+impl Gateway {
+    /// A gateway for `routes`, authorizing with `authorizer`.
+    pub fn new(routes: Vec<HttpRoute>, authorizer: Arc<Authorizer>) -> Self {
+        Self { routes: routes.into(), authorizer }
+    }
+
+    fn route_for(&self, method: &str, path: &str) -> Option<&HttpRoute> {
+        self.routes.iter().find(|r| r.method == method && path_matches(&r.path, path))
+    }
+}
+
+async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let Some(route) = gateway.route_for(&method, &path).cloned() else {
+        // Preflights are answered by the CORS layer before this point; anything else is not an API route.
+        return ApiError::not_found().into_response();
+    };
+    // Like API Gateway, the authorizer runs only for protected routes.
+    let principal = if route.public { None } else { gateway.authorizer.authorize(req.headers()).await };
+    if principal.is_none() && !route.public {
+        return ApiError::unauthorized().into_response();
+    }
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.request_id = request_id::current();
+    ctx.route_key = Some(format!("{} {}", route.method, route.path));
+    ctx.stage = Some("$default".into());
+    ctx.http.method = req.method().clone();
+    ctx.http.path = Some(path);
+    if let Some(p) = principal {
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.fields = p.to_context().into_iter().collect();
+        ctx.authorizer = Some(authorizer);
+    }
+    req.extensions_mut().insert(RequestContext::ApiGatewayV2(ctx));
+    next.run(req).await
+}
+
+/// The whole local API: `functions` merged, gated, wrapped in the shared conventions.
+pub fn router(functions: Router, gateway: Gateway, http: &HttpConfig) -> Router {
+    with_conventions(functions.layer(middleware::from_fn_with_state(gateway, gate)), http)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn matches_template_paths() {
+        assert!(path_matches("/v1/health", "/v1/health"));
+        assert!(path_matches("/v1/orders/{id}", "/v1/orders/01J"));
+        assert!(!path_matches("/v1/orders/{id}", "/v1/orders/"));
+        assert!(!path_matches("/v1/orders/{id}", "/v1/orders/01J/fills"));
+        assert!(path_matches("/v1/market/candles/{instrument+}", "/v1/market/candles/NSE/RELIANCE"));
+        assert!(!path_matches("/v1/health", "/v1/healthz"));
+    }
+}

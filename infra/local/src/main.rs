@@ -1,0 +1,95 @@
+//! `tradesense-local`: runs the whole platform locally (`make run`), or rotates a signing key.
+//!
+//! ```text
+//! tradesense-local                               # run; PORT (3000), MOTO_PORT (4566), DEMO_PASSWORD
+//! tradesense-local rotate-signing-key SECRET_ID  # against AWS_ENDPOINT_URL, or real AWS when unset
+//! ```
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use tradesense_adapters::config::{AwsSettings, process_env};
+use tradesense_adapters::{AwsClients, telemetry};
+use tradesense_domain::auth::Role;
+use tradesense_local::{LocalOptions, LocalStack, provision};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] | ["run"] => run().await,
+        ["rotate-signing-key", secret_id] => {
+            let aws = AwsClients::load(&AwsSettings::from_vars(&process_env)?).await;
+            let kid = provision::rotate_signing_key(&aws, secret_id).await?;
+            eprintln!("new signing key {kid} is AWSCURRENT; the previous key stays valid as AWSPREVIOUS");
+            Ok(())
+        }
+        _ => anyhow::bail!("usage: tradesense-local [run | rotate-signing-key SECRET_ID]"),
+    }
+}
+
+fn env_port(key: &str, default: u16) -> anyhow::Result<u16> {
+    std::env::var(key).map_or(Ok(default), |v| v.parse().with_context(|| format!("{key}={v} is not a port")))
+}
+
+async fn run() -> anyhow::Result<()> {
+    let port = env_port("PORT", 3000)?;
+    let opts = LocalOptions {
+        addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        moto_port: Some(env_port("MOTO_PORT", 4566)?),
+        parameters: [("CorsAllowedOrigins".to_owned(), "http://localhost:5173".to_owned())].into(),
+        ..LocalOptions::default()
+    };
+    let stack = LocalStack::start(opts).await?;
+    let env_file = tradesense_local::emulator::workspace_root().join("target/local-stack.env");
+    write_env_file(&stack, &env_file)?;
+    let mut banner = format!(
+        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo tokens (15 minutes; sign in with email and password once the auth area lands):\n",
+        base = stack.base_url,
+        emu = stack.emulator_endpoint(),
+        env = env_file.display(),
+    );
+    for role in [Role::Admin, Role::Trader, Role::Viewer] {
+        let token = stack.access_token(&LocalStack::principal(&[role])).await?;
+        banner.push_str(&format!("  {role:<7} {token}\n"));
+    }
+    banner.push_str(&format!(
+        "\n  curl -s -H \"Authorization: Bearer $ADMIN_TOKEN\" {}/v1/admin/health\n\nCtrl-C stops everything.\n",
+        stack.base_url
+    ));
+    eprintln!("{banner}");
+    shutdown_signal().await;
+    eprintln!("stopping…");
+    stack.stop().await;
+    Ok(())
+}
+
+/// Writes every function's resolved environment (union) for `cargo lambda watch --env-file`.
+fn write_env_file(stack: &LocalStack, path: &std::path::Path) -> anyhow::Result<()> {
+    let mut vars: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for env in stack.environments.values() {
+        vars.extend(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+    vars.insert("AWS_REGION", "us-east-1");
+    vars.insert("AWS_ACCESS_KEY_ID", "test");
+    vars.insert("AWS_SECRET_ACCESS_KEY", "test");
+    vars.insert("AWS_EC2_METADATA_DISABLED", "true");
+    vars.insert("LOG_FORMAT", "text");
+    let text: String = vars.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text).with_context(|| format!("write {}", path.display()))
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

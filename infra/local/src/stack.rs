@@ -1,0 +1,192 @@
+//! The whole platform on one machine: emulator, provisioning, every function, pollers, schedules, and one
+//! HTTP port. `make run` and the end-to-end tests both start it through [`LocalStack::start`].
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, anyhow};
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::config::AwsSettings;
+use tradesense_adapters::secrets::{SecretsProvider, Stage};
+use tradesense_domain::auth::{Principal, Role};
+use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_http::HttpConfig;
+
+use crate::emulator::{Emulator, workspace_root};
+use crate::functions::{LocalFunction, wire};
+use crate::gateway::{self, Gateway};
+use crate::pollers;
+use crate::provision::{StackContext, provision};
+use crate::template::{Resolver, Template};
+
+/// How to start the local stack.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// HTTP address; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Emulator port; `None` picks a free one.
+    pub moto_port: Option<u16>,
+    /// `AWS::StackName` for physical names.
+    pub stack_name: String,
+    /// Template parameter overrides (e.g. `CorsAllowedOrigins`).
+    pub parameters: HashMap<String, String>,
+    /// The template to provision from.
+    pub template: PathBuf,
+}
+
+impl Default for LocalOptions {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            moto_port: None,
+            stack_name: "tradesense-local".into(),
+            parameters: HashMap::new(),
+            template: workspace_root().join("template.yaml"),
+        }
+    }
+}
+
+/// A running local stack. Dropping it without [`stop`](Self::stop) still stops the emulator.
+pub struct LocalStack {
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// Clients connected to the emulator.
+    pub aws: AwsClients,
+    /// What was provisioned.
+    pub resources: Resolver,
+    /// Each function's resolved environment, by binary.
+    pub environments: HashMap<String, HashMap<String, String>>,
+    emulator: Emulator,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl LocalStack {
+    /// Starts everything and returns once the HTTP port accepts requests.
+    ///
+    /// # Errors
+    /// When the emulator, provisioning, a function's configuration or the listener fails.
+    pub async fn start(opts: LocalOptions) -> anyhow::Result<Self> {
+        let moto_port = opts.moto_port;
+        let emulator = tokio::task::spawn_blocking(move || Emulator::start(moto_port)).await??;
+        let endpoint = emulator.endpoint();
+        let aws = AwsClients::load(&AwsSettings { endpoint_url: Some(endpoint.clone()) }).await;
+        let template = Template::load(&opts.template)?;
+        let ctx = StackContext { stack_name: opts.stack_name.clone(), parameters: opts.parameters.clone() };
+        let resources = provision(&template, &aws, &ctx).await.context("provision from template.yaml")?;
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let mut routers = Router::new();
+        let mut routes = Vec::new();
+        let mut authorizer = None;
+        let mut environments = HashMap::new();
+        let mut http = HttpConfig::default();
+        for f in template.functions()? {
+            let mut env = resources.environment(&f)?;
+            env.insert("AWS_ENDPOINT_URL".into(), endpoint.clone());
+            if let Some(origins) = env.get("CORS_ALLOWED_ORIGINS") {
+                http = HttpConfig::from_cors_origins(origins).map_err(|e| anyhow!(e))?;
+            }
+            match wire(&f.binary, &env, &aws).with_context(|| format!("wire {}", f.binary))? {
+                LocalFunction::Http(router) => {
+                    routers = routers.merge(router);
+                    routes.extend(f.routes.iter().cloned());
+                }
+                LocalFunction::Authorizer(a) => authorizer = Some(a),
+                LocalFunction::Sqs(handler) => {
+                    for trigger in &f.queues {
+                        let queue = resources.resources.get(&trigger.queue).context("trigger queue")?;
+                        let arn = queue.attributes.get("Arn").cloned().unwrap_or_default();
+                        tasks.push(tokio::spawn(pollers::poll_queue(
+                            aws.sqs.clone(),
+                            queue.reference.clone(),
+                            arn,
+                            trigger.batch_size,
+                            handler.clone(),
+                            shutdown_rx.clone(),
+                        )));
+                    }
+                }
+                LocalFunction::Schedule(handler) => {
+                    for s in &f.schedules {
+                        let period = pollers::rate_period(&s.expression)?;
+                        tasks.push(tokio::spawn(pollers::fire_schedule(
+                            s.name.clone(),
+                            period,
+                            s.input.clone(),
+                            handler.clone(),
+                            shutdown_rx.clone(),
+                        )));
+                    }
+                }
+            }
+            environments.insert(f.binary.clone(), env);
+        }
+        let authorizer = authorizer.context("template has no authorizer function")?;
+        let app = gateway::router(routers, Gateway::new(routes, authorizer), &http);
+        let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("bind {}", opts.addr))?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let mut stop = shutdown_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stop.changed().await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = ?e, "local gateway failed");
+            }
+        }));
+        Ok(Self { base_url, aws, resources, environments, emulator, shutdown, tasks })
+    }
+
+    /// The emulator's endpoint URL.
+    pub fn emulator_endpoint(&self) -> String {
+        self.emulator.endpoint()
+    }
+
+    /// A physical resource id (what `!Ref` gives) by logical id.
+    ///
+    /// # Errors
+    /// When the template has no such provisioned resource.
+    pub fn reference(&self, logical_id: &str) -> anyhow::Result<String> {
+        self.resources
+            .resources
+            .get(logical_id)
+            .map(|r| r.reference.clone())
+            .with_context(|| format!("no provisioned resource {logical_id}"))
+    }
+
+    /// Signs an access token for `principal` with the emulated signing key, as the auth function will.
+    ///
+    /// # Errors
+    /// When the key cannot be read or used.
+    pub async fn access_token(&self, principal: &Principal) -> anyhow::Result<String> {
+        let secrets = SecretsProvider::new(self.aws.secrets.clone(), std::time::Duration::ZERO);
+        let value = secrets.get(&self.reference("SigningKeySecret")?, Stage::Current).await?.context("no signing key")?;
+        let key: SigningKeyMaterial = serde_json::from_str(secrecy::ExposeSecret::expose_secret(&value))?;
+        let claims = AccessClaims::new(principal.user_id, principal.session_id, principal.roles.clone(), chrono::Utc::now());
+        Ok(TokenSigner::new(&key)?.sign(&claims)?)
+    }
+
+    /// A principal with `roles` and fresh ids.
+    pub fn principal(roles: &[Role]) -> Principal {
+        Principal {
+            user_id: tradesense_domain::ids::UserId::from_ulid(ulid::Ulid::new()),
+            roles: roles.to_vec(),
+            session_id: tradesense_domain::ids::SessionId::from_ulid(ulid::Ulid::new()),
+        }
+    }
+
+    /// Stops the gateway, pollers and schedules, then the emulator.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        drop(self.emulator);
+    }
+}

@@ -1,0 +1,65 @@
+//! Test harness: one emulator per test binary, started on first use (its watchdog stops it when the binary
+//! exits), and a freshly provisioned copy of template.yaml per test under a unique stack name, so tests run
+//! in parallel without sharing state.
+
+use std::sync::OnceLock;
+
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::config::AwsSettings;
+use tradesense_adapters::dynamo::Table;
+
+use crate::emulator::{Emulator, workspace_root};
+use crate::provision::{StackContext, provision};
+use crate::template::{Resolver, Template};
+
+static EMULATOR: OnceLock<Result<Emulator, String>> = OnceLock::new();
+
+/// The binary's emulator endpoint, starting it on first use.
+///
+/// # Panics
+/// When the emulator cannot start (a test cannot run without it).
+pub fn emulator_endpoint() -> String {
+    match EMULATOR.get_or_init(|| Emulator::start(None).map_err(|e| format!("{e:#}"))) {
+        Ok(e) => e.endpoint(),
+        Err(e) => panic!("cannot start the AWS emulator: {e}"),
+    }
+}
+
+/// A private copy of the template's resources in the emulator.
+pub struct TestStack {
+    /// Clients for the emulator.
+    pub aws: AwsClients,
+    /// What was provisioned.
+    pub resources: Resolver,
+}
+
+impl TestStack {
+    /// Provisions a fresh copy of template.yaml.
+    ///
+    /// # Panics
+    /// When provisioning fails.
+    pub async fn provision() -> Self {
+        let endpoint = emulator_endpoint();
+        let aws = AwsClients::load(&AwsSettings { endpoint_url: Some(endpoint) }).await;
+        let template = Template::load(&workspace_root().join("template.yaml")).expect("template.yaml");
+        let ctx = StackContext {
+            stack_name: format!("t{}", ulid::Ulid::new().to_string().to_lowercase()),
+            parameters: Default::default(),
+        };
+        let resources = provision(&template, &aws, &ctx).await.expect("provision template.yaml");
+        Self { aws, resources }
+    }
+
+    /// What `!Ref <logical_id>` resolves to.
+    ///
+    /// # Panics
+    /// When no such resource was provisioned.
+    pub fn reference(&self, logical_id: &str) -> String {
+        self.resources.resources.get(logical_id).map(|r| r.reference.clone()).expect("provisioned resource")
+    }
+
+    /// The template's table.
+    pub fn table(&self) -> Table {
+        Table::new(self.aws.dynamodb.clone(), self.reference("Table"))
+    }
+}
