@@ -1,0 +1,281 @@
+//! Adapter tests against the moto emulator (a private server for this test binary, a fresh copy of
+//! template.yaml's resources per test).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use chrono::{TimeZone, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use tradesense_adapters::dynamo::audit::DynamoAuditLog;
+use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
+use tradesense_adapters::dynamo::keys::{self, Key};
+use tradesense_adapters::dynamo::{CursorCodec, Item, PageQuery, QueryError, Table};
+use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
+use tradesense_adapters::secrets::{SecretsProvider, Stage};
+use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_domain::audit::{AuditEvent, AuditKind};
+use tradesense_domain::events::Envelope;
+use tradesense_domain::ids::EventId;
+use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::ports::{AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError};
+use tradesense_local::provision::rotate_signing_key;
+use tradesense_local::testing::TestStack;
+use ulid::Ulid;
+
+fn item(pk: &str, sk: &str) -> Item {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk.to_owned())),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+        ("note".to_owned(), AttributeValue::S(format!("{pk}/{sk}"))),
+    ])
+}
+
+fn put(item: Item, table: &Table, condition: &str) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(Put::builder().table_name(table.name()).set_item(Some(item)).condition_expression(condition).build().unwrap())
+        .build()
+}
+
+fn codec() -> CursorCodec {
+    CursorCodec::new(SecretString::from("test-cursor-key".to_owned()))
+}
+
+fn audit_event(user: Option<&str>, at_secs: i64) -> AuditEvent {
+    AuditEvent {
+        id: EventId::from_ulid(Ulid::new()),
+        kind: AuditKind::LoginFailed,
+        user_id: user.map(|u| u.parse().unwrap()),
+        occurred_at: Utc.timestamp_opt(1_795_400_000 + at_secs, 0).unwrap(),
+        detail: serde_json::json!({"ip": "203.0.113.7", "attempt": 2}),
+    }
+}
+
+#[tokio::test]
+async fn a_conditional_put_on_an_existing_key_is_a_conflict_and_writes_nothing() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    table.put_new(item("USER#A", "EMAIL")).await.unwrap();
+    let mut second = item("USER#A", "EMAIL");
+    second.insert("note".into(), AttributeValue::S("overwritten".into()));
+    assert!(matches!(table.put_new(second).await, Err(RepoError::Conflict)));
+    let stored = table.get(&Key { pk: "USER#A".into(), sk: "EMAIL".into() }).await.unwrap().unwrap();
+    assert_eq!(stored["note"].as_s().unwrap(), "USER#A/EMAIL");
+    assert!(table.get(&Key { pk: "USER#A".into(), sk: "NOPE".into() }).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_cancelled_transaction_names_the_failing_item_and_writes_nothing() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    table.put_new(item("EMAIL#taken@example.com", "EMAIL")).await.unwrap();
+    let err = table
+        .transact(vec![
+            put(item("USER#B", "PROFILE"), &table, "attribute_not_exists(pk)"),
+            put(item("EMAIL#taken@example.com", "EMAIL"), &table, "attribute_not_exists(pk)"),
+        ])
+        .await
+        .unwrap_err();
+    assert_eq!(err.failed_conditions(), vec![1]);
+    assert!(matches!(RepoError::from(err), RepoError::Conflict));
+    let first = table.get(&Key { pk: "USER#B".into(), sk: "PROFILE".into() }).await.unwrap();
+    assert!(first.is_none(), "the transaction must not have written its first item");
+}
+
+#[tokio::test]
+async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    for i in 0..7 {
+        table.put_new(item("USER#P", &format!("AUDIT#{i:02}"))).await.unwrap();
+    }
+    table.put_new(item("USER#P", "PROFILE")).await.unwrap();
+    table.put_new(item("USER#Q", "AUDIT#99")).await.unwrap();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let query = PageQuery {
+            on_gsi1: false,
+            partition: "USER#P".into(),
+            sort_prefix: Some("AUDIT#".into()),
+            limit: 3,
+            cursor: cursor.as_deref(),
+            descending: true,
+        };
+        let page = table.query_page(&query, &codec()).await.unwrap();
+        pages += 1;
+        seen.extend(page.items.iter().map(|i| i["sk"].as_s().unwrap().clone()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3, "7 items at 3 per page is 3 pages, the last without a cursor");
+    let expected: Vec<String> = (0..7).rev().map(|i| format!("AUDIT#{i:02}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn rejects_a_tampered_cursor_and_one_carried_to_another_partition() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    for i in 0..3 {
+        table.put_new(item("USER#OWNER", &format!("AUDIT#{i}"))).await.unwrap();
+        table.put_new(item("USER#VICTIM", &format!("AUDIT#{i}"))).await.unwrap();
+    }
+    let first = PageQuery {
+        on_gsi1: false,
+        partition: "USER#OWNER".into(),
+        sort_prefix: None,
+        limit: 1,
+        cursor: None,
+        descending: false,
+    };
+    let cursor = table.query_page(&first, &codec()).await.unwrap().next_cursor.unwrap();
+    let other_account = PageQuery { partition: "USER#VICTIM".into(), cursor: Some(&cursor), ..first.clone() };
+    assert!(matches!(table.query_page(&other_account, &codec()).await, Err(QueryError::InvalidCursor(_))));
+    let mut tampered = cursor.clone();
+    tampered.insert(3, 'x');
+    let tampered_query = PageQuery { cursor: Some(&tampered), ..first.clone() };
+    assert!(matches!(table.query_page(&tampered_query, &codec()).await, Err(QueryError::InvalidCursor(_))));
+    let forged_key = PageQuery { cursor: Some(&cursor), ..first.clone() };
+    let other_codec = CursorCodec::new(SecretString::from("another-key".to_owned()));
+    assert!(matches!(table.query_page(&forged_key, &other_codec).await, Err(QueryError::InvalidCursor(_))));
+    let genuine = table.query_page(&forged_key, &codec()).await.unwrap();
+    assert_eq!(genuine.items[0]["sk"].as_s().unwrap(), "AUDIT#1");
+}
+
+#[tokio::test]
+async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    let log = DynamoAuditLog::new(table.clone());
+    let event = audit_event(Some("01JDQ8ZK3M4N5P6Q7R8S9T0V1X"), 0);
+    log.record(&event).await.unwrap();
+    assert!(matches!(log.record(&event).await, Err(RepoError::Conflict)));
+    log.record(&audit_event(None, 1)).await.unwrap();
+    let day = PageQuery {
+        on_gsi1: true,
+        partition: keys::audit_day_partition(event.occurred_at),
+        sort_prefix: None,
+        limit: 10,
+        cursor: None,
+        descending: false,
+    };
+    let page = table.query_page(&day, &codec()).await.unwrap();
+    assert_eq!(page.items.len(), 2);
+    assert_eq!(page.items[0]["id"].as_s().unwrap(), &event.id.to_string());
+    assert_eq!(page.items[0]["detail"].as_s().unwrap(), r#"{"attempt":2,"ip":"203.0.113.7"}"#);
+    assert!(page.next_cursor.is_none());
+}
+
+#[tokio::test]
+async fn a_job_run_time_only_moves_forward() {
+    let stack = TestStack::provision().await;
+    let runs = DynamoJobRunLog::new(stack.table());
+    assert_eq!(runs.last_run(ScheduledJob::Heartbeat).await.unwrap(), None);
+    let later = Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap();
+    let earlier = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
+    runs.record_run(ScheduledJob::Heartbeat, later).await.unwrap();
+    runs.record_run(ScheduledJob::Heartbeat, earlier).await.unwrap();
+    assert_eq!(runs.last_run(ScheduledJob::Heartbeat).await.unwrap(), Some(later));
+}
+
+#[tokio::test]
+async fn publishes_an_envelope_that_a_consumer_receives_whole() {
+    let stack = TestStack::provision().await;
+    let queue_url = stack.reference("AuditQueue");
+    let publisher = SqsPublisher::new(stack.aws.sqs.clone(), &queue_url);
+    let event = audit_event(None, 5);
+    let envelope = Envelope::wrap(event.id, event.occurred_at, &event).unwrap();
+    publisher.publish(&envelope).await.unwrap();
+    let received = stack
+        .aws
+        .sqs
+        .receive_message()
+        .queue_url(&queue_url)
+        .wait_time_seconds(5)
+        .message_attribute_names("All")
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap();
+    assert_eq!(received.len(), 1);
+    let parsed = Envelope::parse(received[0].body().unwrap()).unwrap();
+    assert_eq!(parsed, envelope);
+    assert_eq!(parsed.open::<AuditEvent>().unwrap(), event);
+    let attrs = received[0].message_attributes().unwrap();
+    assert_eq!(attrs["event_type"].string_value(), Some("audit.recorded"));
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_moves_to_the_dead_letter_queue_after_three_receives() {
+    let stack = TestStack::provision().await;
+    let (queue, dlq) = (stack.reference("AuditQueue"), stack.reference("AuditDeadLetterQueue"));
+    stack.aws.sqs.send_message().queue_url(&queue).message_body("poison").send().await.unwrap();
+    for _ in 0..3 {
+        let got = stack
+            .aws
+            .sqs
+            .receive_message()
+            .queue_url(&queue)
+            .visibility_timeout(0)
+            .wait_time_seconds(2)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.messages.unwrap_or_default().len(), 1, "redelivered until maxReceiveCount");
+    }
+    let moved = stack.aws.sqs.receive_message().queue_url(&queue).wait_time_seconds(1).send().await.unwrap();
+    assert!(moved.messages.unwrap_or_default().is_empty());
+    let dead = stack.aws.sqs.receive_message().queue_url(&dlq).wait_time_seconds(2).send().await.unwrap();
+    assert_eq!(dead.messages.unwrap()[0].body(), Some("poison"));
+}
+
+#[tokio::test]
+async fn reads_current_and_previous_secret_versions_across_a_rotation() {
+    let stack = TestStack::provision().await;
+    let secret = stack.reference("SigningKeySecret");
+    let uncached = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
+    let before = uncached.signing_keys(&secret).await.unwrap();
+    assert_eq!(before.len(), 1, "a never-rotated secret has no AWSPREVIOUS");
+    let cached = SecretsProvider::new(stack.aws.secrets.clone(), Duration::from_secs(3600));
+    let cached_before = cached.get(&secret, Stage::Current).await.unwrap().unwrap();
+
+    let new_kid = rotate_signing_key(&stack.aws, &secret).await.unwrap();
+
+    let after = uncached.signing_keys(&secret).await.unwrap();
+    assert_eq!(after.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), [new_kid.as_str(), before[0].kid.as_str()]);
+    let still_cached = cached.get(&secret, Stage::Current).await.unwrap().unwrap();
+    assert_eq!(still_cached.expose_secret(), cached_before.expose_secret(), "served from cache within the TTL");
+}
+
+#[tokio::test]
+async fn a_missing_current_secret_is_an_error_not_an_empty_key_set() {
+    let stack = TestStack::provision().await;
+    let provider = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
+    assert!(provider.signing_keys("no-such-secret").await.is_err());
+}
+
+#[tokio::test]
+async fn dependency_probes_pass_against_live_resources_and_fail_against_missing_ones() {
+    let stack = TestStack::provision().await;
+    let ok: Vec<Box<dyn DependencyCheck>> = vec![
+        Box::new(DynamoDbCheck(stack.table())),
+        Box::new(SqsCheck { client: stack.aws.sqs.clone(), queue_url: stack.reference("AuditQueue") }),
+        Box::new(SecretsManagerCheck { client: stack.aws.secrets.clone(), secret_id: stack.reference("SigningKeySecret") }),
+    ];
+    for check in &ok {
+        check.check().await.unwrap_or_else(|e| panic!("{}: {e:#}", check.name()));
+    }
+    let missing: Vec<Box<dyn DependencyCheck>> = vec![
+        Box::new(DynamoDbCheck(Table::new(stack.aws.dynamodb.clone(), "no-such-table"))),
+        Box::new(SqsCheck { client: stack.aws.sqs.clone(), queue_url: format!("{}-gone", stack.reference("AuditQueue")) }),
+        Box::new(SecretsManagerCheck { client: stack.aws.secrets.clone(), secret_id: "no-such-secret".into() }),
+    ];
+    for check in &missing {
+        assert!(check.check().await.is_err(), "{} should fail", check.name());
+    }
+}
