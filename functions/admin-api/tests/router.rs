@@ -1,0 +1,162 @@
+//! Router tests: the admin routes through the shared conventions with `oneshot`, fed both hand-built
+//! requests and the checked-in API Gateway events (the same files `sam local invoke -e` and
+//! `cargo lambda invoke --data-file` take).
+
+use std::sync::Arc;
+
+use admin_api::{AdminState, router};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::TimeZone;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::testing::{InMemoryJobRunLog, StaticCheck};
+use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
+
+fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
+    let runs = Arc::new(InMemoryJobRunLog::default());
+    let state = AdminState { checks: checks.into(), job_runs: runs.clone() };
+    (with_conventions(router(state), &HttpConfig::default()), runs)
+}
+
+fn healthy() -> Vec<Arc<dyn DependencyCheck>> {
+    vec![Arc::new(StaticCheck::up("dynamodb")), Arc::new(StaticCheck::up("sqs")), Arc::new(StaticCheck::up("secretsmanager"))]
+}
+
+fn event(json: &str) -> Request<Body> {
+    lambda_http::request::from_str(json).expect("valid API Gateway event").map(|b| Body::from(b.to_vec()))
+}
+
+async fn call(app: Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let response = app.oneshot(req).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+    (parts.status, parts.headers, json)
+}
+
+#[tokio::test]
+async fn shallow_health_answers_with_every_security_header() {
+    let (app, _) = app(healthy());
+    let (status, headers, body) = call(app, event(include_str!("../../../events/health.json"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ] {
+        assert_eq!(headers[name], value, "{name}");
+    }
+    assert_eq!(headers["x-request-id"], "Jt1Hh3pXBcwEJbQ=", "API Gateway's request id is reused");
+}
+
+#[tokio::test]
+async fn deep_health_with_an_admin_context_reports_every_dependency_and_the_heartbeat() {
+    let (app, runs) = app(healthy());
+    let beat = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 4, 25, 0).unwrap();
+    runs.record_run(ScheduledJob::Heartbeat, beat).await.unwrap();
+    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health.json"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ok");
+    let names: Vec<_> = body["dependencies"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dynamodb", "sqs", "secretsmanager"]);
+    assert!(body["dependencies"].as_array().unwrap().iter().all(|d| d["status"] == "ok" && d["latency_ms"].is_u64()));
+    assert_eq!(body["scheduler"]["last_heartbeat_at"], "2026-11-23T04:25:00Z");
+}
+
+#[tokio::test]
+async fn deep_health_is_503_naming_the_failing_dependency_and_nothing_else() {
+    let (app, _) = app(vec![
+        Arc::new(StaticCheck::up("dynamodb")),
+        Arc::new(StaticCheck::down("sqs", "dispatch failure: connection refused to 10.0.0.7")),
+        Arc::new(StaticCheck::up("secretsmanager")),
+    ]);
+    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health.json"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["error"]["code"], "UNAVAILABLE");
+    assert_eq!(body["error"]["message"], "dependencies down: sqs");
+    assert_eq!(body["error"]["details"], serde_json::json!([{"field": "sqs", "message": "down"}]));
+    assert!(!body.to_string().contains("10.0.0.7"), "internals leaked: {body}");
+}
+
+#[tokio::test]
+async fn deep_health_without_an_authorizer_context_is_401() {
+    let (app, _) = app(healthy());
+    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health-no-context.json"))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+    assert_eq!(body["request_id"], "Jt1Hh3pXBcwEJbQ=");
+}
+
+#[tokio::test]
+async fn deep_health_for_a_viewer_is_403() {
+    let (app, _) = app(healthy());
+    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health-viewer.json"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_tampered_authorizer_context_is_401_not_a_crash() {
+    let (app, _) = app(healthy());
+    for (field, value) in [("roles", "root"), ("user_id", "../../etc"), ("session_id", "")] {
+        let mut json: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/admin-health.json")).unwrap();
+        json["requestContext"]["authorizer"]["lambda"][field] = value.into();
+        let (status, _, _) = call(app.clone(), event(&json.to_string())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{field}={value}");
+    }
+}
+
+#[tokio::test]
+async fn serves_the_openapi_document_with_the_admin_paths_and_error_schema() {
+    let (app, _) = app(healthy());
+    let (status, _, doc) = call(app, event(include_str!("../../../events/openapi.json"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in ["/v1/health", "/v1/admin/health", "/openapi.json"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_the_json_error_shape() {
+    let (app, _) = app(healthy());
+    let (status, _, body) = call(app.clone(), Request::get("/v1/nope").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("NOT_FOUND")));
+    let (status, _, body) = call(app, Request::delete("/v1/health").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("METHOD_NOT_ALLOWED")));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_before_any_handler_runs() {
+    let (app, _) = app(healthy());
+    let req = Request::post("/v1/health")
+        .header("content-type", "application/json")
+        .header("content-length", (MAX_BODY_BYTES + 1).to_string())
+        .body(Body::from(vec![b' '; MAX_BODY_BYTES + 1]))
+        .unwrap();
+    let (status, headers, body) = call(app, req).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn a_local_request_gets_a_generated_request_id() {
+    let (app, _) = app(healthy());
+    let (_, headers, _) = call(app, Request::get("/v1/health").header("x-request-id", "spoofed").body(Body::empty()).unwrap()).await;
+    let id = headers["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "spoofed");
+    assert_eq!(id.len(), 26, "a ULID");
+}
