@@ -1,1 +1,7 @@
+//! End-to-end tests: the whole API over HTTP against the local stack (moto, provisioning from template.yaml,
+//! the gateway with the real authorizer, queue pollers, schedules).
 
+mod async_paths;
+mod health;
+mod helpers;
+mod security;

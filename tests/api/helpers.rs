@@ -1,0 +1,104 @@
+//! One local stack per test binary, started on first use on its own runtime thread (so it outlives each
+//! test's runtime), and helpers to call it like a client would.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::config::AwsSettings;
+use tradesense_domain::auth::{Principal, Role};
+use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_local::{LocalOptions, LocalStack};
+
+/// The browser origin the stack is configured to allow.
+pub const ALLOWED_ORIGIN: &str = "https://app.tradesense.test";
+
+/// What tests need to know about the running stack.
+pub struct Stack {
+    pub base_url: String,
+    pub emulator: String,
+    pub table: String,
+    pub audit_queue: String,
+    signing_key: SigningKeyMaterial,
+}
+
+static STACK: OnceLock<Stack> = OnceLock::new();
+
+pub fn stack() -> &'static Stack {
+    STACK.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let opts = LocalOptions {
+                    parameters: [("CorsAllowedOrigins".to_owned(), ALLOWED_ORIGIN.to_owned())].into(),
+                    stack_name: "e2e".into(),
+                    ..LocalOptions::default()
+                };
+                let started = LocalStack::start(opts).await.expect("local stack starts");
+                let secret = started.reference("SigningKeySecret").expect("signing secret");
+                let provider = tradesense_adapters::secrets::SecretsProvider::new(started.aws.secrets.clone(), Duration::ZERO);
+                let keys = provider.signing_keys(&secret).await.expect("signing key");
+                tx.send(Stack {
+                    base_url: started.base_url.clone(),
+                    emulator: started.emulator_endpoint(),
+                    table: started.reference("Table").expect("table"),
+                    audit_queue: started.reference("AuditQueue").expect("queue"),
+                    signing_key: keys[0].clone(),
+                })
+                .expect("report");
+                // Keep serving until the test binary exits (the emulator's watchdog then stops moto).
+                std::future::pending::<()>().await;
+                drop(started);
+            });
+        });
+        rx.recv_timeout(Duration::from_secs(120)).expect("local stack did not start")
+    })
+}
+
+impl Stack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// An access token as the auth function will issue it.
+    pub fn token_for(&self, roles: &[Role]) -> String {
+        let p = principal(roles);
+        self.sign(AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()))
+    }
+
+    pub fn sign(&self, claims: AccessClaims) -> String {
+        TokenSigner::new(&self.signing_key).expect("key").sign(&claims).expect("sign")
+    }
+
+    /// Clients for the stack's emulator.
+    pub async fn aws(&self) -> AwsClients {
+        AwsClients::load(&AwsSettings { endpoint_url: Some(self.emulator.clone()) }).await
+    }
+}
+
+pub fn principal(roles: &[Role]) -> Principal {
+    tradesense_local::LocalStack::principal(roles)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client")
+}
+
+/// Polls `probe` until it returns `Some`, for asynchronous paths (queue → worker). The deadline only stops a
+/// broken pipeline from hanging the suite; nothing asserts how fast it is.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
