@@ -12,7 +12,13 @@ use crate::helpers::{client, eventually, principal, stack};
 #[tokio::test]
 async fn an_audit_event_on_the_queue_is_stored_by_the_worker_even_behind_a_poison_message() {
     let aws = stack().aws().await;
-    aws.sqs.send_message().queue_url(&stack().audit_queue).message_body("{poison").send().await.unwrap();
+    aws.sqs
+        .send_message()
+        .queue_url(&stack().audit_queue)
+        .message_body("{poison")
+        .send()
+        .await
+        .unwrap();
     let user = principal(&[Role::Trader]).user_id;
     let event = AuditEvent {
         id: EventId::from_ulid(ulid::Ulid::new()),
@@ -22,7 +28,10 @@ async fn an_audit_event_on_the_queue_is_stored_by_the_worker_even_behind_a_poiso
         detail: serde_json::json!({"ip": "203.0.113.9"}),
     };
     let publisher = SqsPublisher::new(aws.sqs.clone(), &stack().audit_queue);
-    publisher.publish(&Envelope::wrap(event.id, event.occurred_at, &event).unwrap()).await.unwrap();
+    publisher
+        .publish(&Envelope::wrap(event.id, event.occurred_at, &event).unwrap())
+        .await
+        .unwrap();
 
     let stored = eventually("the audit worker to store the event", || {
         let aws = aws.clone();

@@ -38,7 +38,10 @@ pub fn stack() -> &'static Stack {
                 };
                 let started = LocalStack::start(opts).await.expect("local stack starts");
                 let secret = started.reference("SigningKeySecret").expect("signing secret");
-                let provider = tradesense_adapters::secrets::SecretsProvider::new(started.aws.secrets.clone(), Duration::ZERO);
+                let provider = tradesense_adapters::secrets::SecretsProvider::new(
+                    started.aws.secrets.clone(),
+                    Duration::ZERO,
+                );
                 let keys = provider.signing_keys(&secret).await.expect("signing key");
                 tx.send(Stack {
                     base_url: started.base_url.clone(),
@@ -53,7 +56,8 @@ pub fn stack() -> &'static Stack {
                 drop(started);
             });
         });
-        rx.recv_timeout(Duration::from_secs(120)).expect("local stack did not start")
+        rx.recv_timeout(Duration::from_secs(120))
+            .expect("local stack did not start")
     })
 }
 
@@ -69,12 +73,18 @@ impl Stack {
     }
 
     pub fn sign(&self, claims: AccessClaims) -> String {
-        TokenSigner::new(&self.signing_key).expect("key").sign(&claims).expect("sign")
+        TokenSigner::new(&self.signing_key)
+            .expect("key")
+            .sign(&claims)
+            .expect("sign")
     }
 
     /// Clients for the stack's emulator.
     pub async fn aws(&self) -> AwsClients {
-        AwsClients::load(&AwsSettings { endpoint_url: Some(self.emulator.clone()) }).await
+        AwsClients::load(&AwsSettings {
+            endpoint_url: Some(self.emulator.clone()),
+        })
+        .await
     }
 }
 
@@ -83,7 +93,10 @@ pub fn principal(roles: &[Role]) -> Principal {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
 }
 
 /// Polls `probe` until it returns `Some`, for asynchronous paths (queue → worker). The deadline only stops a

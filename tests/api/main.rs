@@ -1,6 +1,8 @@
 //! End-to-end tests: the whole API over HTTP against the local stack (moto, provisioning from template.yaml,
 //! the gateway with the real authorizer, queue pollers, schedules).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 mod async_paths;
 mod health;
 mod helpers;

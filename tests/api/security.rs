@@ -7,7 +7,13 @@ use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 use crate::helpers::{ALLOWED_ORIGIN, client, principal, stack};
 
 async fn deep_health_status(token: &str) -> StatusCode {
-    client().get(stack().url("/v1/admin/health")).bearer_auth(token).send().await.unwrap().status()
+    client()
+        .get(stack().url("/v1/admin/health"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 fn b64(s: &str) -> String {
@@ -17,7 +23,11 @@ fn b64(s: &str) -> String {
 #[tokio::test]
 async fn traders_and_viewers_are_forbidden_from_admin_routes() {
     for role in [Role::Trader, Role::Viewer] {
-        assert_eq!(deep_health_status(&stack().token_for(&[role])).await, StatusCode::FORBIDDEN, "{role}");
+        assert_eq!(
+            deep_health_status(&stack().token_for(&[role])).await,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
     }
 }
 
@@ -26,15 +36,28 @@ async fn forged_expired_and_unsigned_tokens_are_401() {
     let p = principal(&[Role::Admin]);
     let now = Utc::now();
     let forger = SigningKeyMaterial::generate("forger");
-    let forged = TokenSigner::new(&forger).unwrap().sign(&AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), now)).unwrap();
-    let expired = stack().sign(AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), now - chrono::Duration::hours(2)));
-    let claims = serde_json::to_string(&AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), now)).unwrap();
+    let forged = TokenSigner::new(&forger)
+        .unwrap()
+        .sign(&AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), now))
+        .unwrap();
+    let expired = stack().sign(AccessClaims::new(
+        p.user_id,
+        p.session_id,
+        p.roles.clone(),
+        now - chrono::Duration::hours(2),
+    ));
+    let claims =
+        serde_json::to_string(&AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), now)).unwrap();
     let alg_none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), b64(&claims));
     let mut not_access = AccessClaims::new(p.user_id, p.session_id, p.roles, now);
     not_access.typ = "refresh".into();
     let wrong_type = stack().sign(not_access);
     for token in [forged, expired, alg_none, wrong_type, "garbage".to_owned()] {
-        assert_eq!(deep_health_status(&token).await, StatusCode::UNAUTHORIZED, "{token:.30}");
+        assert_eq!(
+            deep_health_status(&token).await,
+            StatusCode::UNAUTHORIZED,
+            "{token:.30}"
+        );
     }
 }
 

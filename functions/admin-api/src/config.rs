@@ -27,8 +27,10 @@ impl AdminConfig {
         let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            http: HttpConfig::from_cors_origins(&cors)
-                .map_err(|reason| ConfigError::Invalid { key: "CORS_ALLOWED_ORIGINS".into(), reason })?,
+            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
+                key: "CORS_ALLOWED_ORIGINS".into(),
+                reason,
+            })?,
             table_name: required(vars, "TABLE_NAME")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,

@@ -59,6 +59,10 @@ impl DeepHealthResponse {
 
 impl From<&DependencyStatus> for DependencyDto {
     fn from(d: &DependencyStatus) -> Self {
-        Self { name: d.name, status: d.status, latency_ms: d.latency_ms }
+        Self {
+            name: d.name,
+            status: d.status,
+            latency_ms: d.latency_ms,
+        }
     }
 }

@@ -14,7 +14,10 @@ use crate::dto::{DeepHealthResponse, HealthResponse};
 #[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
     responses((status = 200, description = "The function answers", body = HealthResponse)))]
 pub async fn health() -> AppJson<HealthResponse> {
-    AppJson(HealthResponse { status: "ok", version: env!("CARGO_PKG_VERSION") })
+    AppJson(HealthResponse {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// Deep health: one real round trip to each dependency, timed. 503 naming the failing ones.
@@ -37,10 +40,14 @@ pub async fn deep_health(
     if !report.is_healthy() {
         return Err(unhealthy(&report.failing()));
     }
-    let heartbeat = state.job_runs.last_run(ScheduledJob::Heartbeat).await.unwrap_or_else(|e| {
-        tracing::warn!(error = ?e, "could not read the scheduler heartbeat");
-        None
-    });
+    let heartbeat = state
+        .job_runs
+        .last_run(ScheduledJob::Heartbeat)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = ?e, "could not read the scheduler heartbeat");
+            None
+        });
     Ok(AppJson(DeepHealthResponse::new(&report, heartbeat)))
 }
 

@@ -33,10 +33,19 @@ impl AdminState {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let checks: Vec<Arc<dyn DependencyCheck>> = vec![
             Arc::new(DynamoDbCheck(table.clone())),
-            Arc::new(SqsCheck { client: aws.sqs.clone(), queue_url: cfg.audit_queue_url.clone() }),
-            Arc::new(SecretsManagerCheck { client: aws.secrets.clone(), secret_id: cfg.signing_key_secret_id.clone() }),
+            Arc::new(SqsCheck {
+                client: aws.sqs.clone(),
+                queue_url: cfg.audit_queue_url.clone(),
+            }),
+            Arc::new(SecretsManagerCheck {
+                client: aws.secrets.clone(),
+                secret_id: cfg.signing_key_secret_id.clone(),
+            }),
         ];
-        Self { checks: checks.into(), job_runs: Arc::new(DynamoJobRunLog::new(table)) }
+        Self {
+            checks: checks.into(),
+            job_runs: Arc::new(DynamoJobRunLog::new(table)),
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! requests and the checked-in API Gateway events (the same files `sam local invoke -e` and
 //! `cargo lambda invoke --data-file` take).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::sync::Arc;
 
 use admin_api::{AdminState, router};
@@ -18,23 +20,36 @@ use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
 fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
     let runs = Arc::new(InMemoryJobRunLog::default());
-    let state = AdminState { checks: checks.into(), job_runs: runs.clone() };
+    let state = AdminState {
+        checks: checks.into(),
+        job_runs: runs.clone(),
+    };
     (with_conventions(router(state), &HttpConfig::default()), runs)
 }
 
 fn healthy() -> Vec<Arc<dyn DependencyCheck>> {
-    vec![Arc::new(StaticCheck::up("dynamodb")), Arc::new(StaticCheck::up("sqs")), Arc::new(StaticCheck::up("secretsmanager"))]
+    vec![
+        Arc::new(StaticCheck::up("dynamodb")),
+        Arc::new(StaticCheck::up("sqs")),
+        Arc::new(StaticCheck::up("secretsmanager")),
+    ]
 }
 
 fn event(json: &str) -> Request<Body> {
-    lambda_http::request::from_str(json).expect("valid API Gateway event").map(|b| Body::from(b.to_vec()))
+    lambda_http::request::from_str(json)
+        .expect("valid API Gateway event")
+        .map(|b| Body::from(b.to_vec()))
 }
 
 async fn call(app: Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
     let response = app.oneshot(req).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+    let json = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
     (parts.status, parts.headers, json)
 }
 
@@ -48,14 +63,20 @@ async fn shallow_health_answers_with_every_security_header() {
     for (name, value) in [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
         ("referrer-policy", "no-referrer"),
         ("cache-control", "no-store"),
         ("strict-transport-security", "max-age=63072000; includeSubDomains"),
     ] {
         assert_eq!(headers[name], value, "{name}");
     }
-    assert_eq!(headers["x-request-id"], "Jt1Hh3pXBcwEJbQ=", "API Gateway's request id is reused");
+    assert_eq!(
+        headers["x-request-id"], "Jt1Hh3pXBcwEJbQ=",
+        "API Gateway's request id is reused"
+    );
 }
 
 #[tokio::test]
@@ -66,9 +87,20 @@ async fn deep_health_with_an_admin_context_reports_every_dependency_and_the_hear
     let (status, _, body) = call(app, event(include_str!("../../../events/admin-health.json"))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "ok");
-    let names: Vec<_> = body["dependencies"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let names: Vec<_> = body["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["dynamodb", "sqs", "secretsmanager"]);
-    assert!(body["dependencies"].as_array().unwrap().iter().all(|d| d["status"] == "ok" && d["latency_ms"].is_u64()));
+    assert!(
+        body["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "ok" && d["latency_ms"].is_u64())
+    );
     assert_eq!(body["scheduler"]["last_heartbeat_at"], "2026-11-23T04:25:00Z");
 }
 
@@ -76,21 +108,31 @@ async fn deep_health_with_an_admin_context_reports_every_dependency_and_the_hear
 async fn deep_health_is_503_naming_the_failing_dependency_and_nothing_else() {
     let (app, _) = app(vec![
         Arc::new(StaticCheck::up("dynamodb")),
-        Arc::new(StaticCheck::down("sqs", "dispatch failure: connection refused to 10.0.0.7")),
+        Arc::new(StaticCheck::down(
+            "sqs",
+            "dispatch failure: connection refused to 10.0.0.7",
+        )),
         Arc::new(StaticCheck::up("secretsmanager")),
     ]);
     let (status, _, body) = call(app, event(include_str!("../../../events/admin-health.json"))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["error"]["code"], "UNAVAILABLE");
     assert_eq!(body["error"]["message"], "dependencies down: sqs");
-    assert_eq!(body["error"]["details"], serde_json::json!([{"field": "sqs", "message": "down"}]));
+    assert_eq!(
+        body["error"]["details"],
+        serde_json::json!([{"field": "sqs", "message": "down"}])
+    );
     assert!(!body.to_string().contains("10.0.0.7"), "internals leaked: {body}");
 }
 
 #[tokio::test]
 async fn deep_health_without_an_authorizer_context_is_401() {
     let (app, _) = app(healthy());
-    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health-no-context.json"))).await;
+    let (status, _, body) = call(
+        app,
+        event(include_str!("../../../events/admin-health-no-context.json")),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "UNAUTHORIZED");
     assert_eq!(body["request_id"], "Jt1Hh3pXBcwEJbQ=");
@@ -99,7 +141,11 @@ async fn deep_health_without_an_authorizer_context_is_401() {
 #[tokio::test]
 async fn deep_health_for_a_viewer_is_403() {
     let (app, _) = app(healthy());
-    let (status, _, body) = call(app, event(include_str!("../../../events/admin-health-viewer.json"))).await;
+    let (status, _, body) = call(
+        app,
+        event(include_str!("../../../events/admin-health-viewer.json")),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "FORBIDDEN");
 }
@@ -133,9 +179,15 @@ async fn serves_the_openapi_document_with_the_admin_paths_and_error_schema() {
 async fn unknown_routes_and_methods_get_the_json_error_shape() {
     let (app, _) = app(healthy());
     let (status, _, body) = call(app.clone(), Request::get("/v1/nope").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("NOT_FOUND")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("NOT_FOUND"))
+    );
     let (status, _, body) = call(app, Request::delete("/v1/health").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::METHOD_NOT_ALLOWED, Some("METHOD_NOT_ALLOWED")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("METHOD_NOT_ALLOWED"))
+    );
 }
 
 #[tokio::test]
@@ -155,7 +207,14 @@ async fn an_oversized_body_is_413_before_any_handler_runs() {
 #[tokio::test]
 async fn a_local_request_gets_a_generated_request_id() {
     let (app, _) = app(healthy());
-    let (_, headers, _) = call(app, Request::get("/v1/health").header("x-request-id", "spoofed").body(Body::empty()).unwrap()).await;
+    let (_, headers, _) = call(
+        app,
+        Request::get("/v1/health")
+            .header("x-request-id", "spoofed")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     let id = headers["x-request-id"].to_str().unwrap();
     assert_ne!(id, "spoofed");
     assert_eq!(id.len(), 26, "a ULID");

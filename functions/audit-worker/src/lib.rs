@@ -22,7 +22,10 @@ impl AuditWorkerConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        Ok(Self { aws: AwsSettings::from_vars(vars)?, table_name: required(vars, "TABLE_NAME")? })
+        Ok(Self {
+            aws: AwsSettings::from_vars(vars)?,
+            table_name: required(vars, "TABLE_NAME")?,
+        })
     }
 }
 

@@ -2,6 +2,8 @@
 //! poison one is acknowledged (never failing the batch), redelivery stores nothing twice, and a storage
 //! outage is reported back for retry.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use audit_worker::handle;
 use aws_lambda_events::event::sqs::SqsEvent;
 use tradesense_adapters::dynamo::Table;
@@ -18,8 +20,14 @@ async fn stored_audit_items(table: &Table) -> usize {
         .query()
         .table_name(table.name())
         .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
-        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S("USER#01JDQ8ZK3M4N5P6Q7R8S9T0AD1".into()))
-        .expression_attribute_values(":audit", aws_sdk_dynamodb::types::AttributeValue::S("AUDIT#".into()))
+        .expression_attribute_values(
+            ":pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("USER#01JDQ8ZK3M4N5P6Q7R8S9T0AD1".into()),
+        )
+        .expression_attribute_values(
+            ":audit",
+            aws_sdk_dynamodb::types::AttributeValue::S("AUDIT#".into()),
+        )
         .send()
         .await
         .unwrap();
@@ -31,7 +39,10 @@ async fn stores_the_good_record_and_acknowledges_the_poison_one() {
     let stack = TestStack::provision().await;
     let log = DynamoAuditLog::new(stack.table());
     let response = handle(&log, checked_in_batch()).await;
-    assert!(response.batch_item_failures.is_empty(), "a poison message must not fail the batch");
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "a poison message must not fail the batch"
+    );
     assert_eq!(stored_audit_items(&stack.table()).await, 1);
 
     let redelivered = handle(&log, checked_in_batch()).await;
@@ -44,6 +55,10 @@ async fn reports_only_the_valid_record_for_retry_when_storage_is_down() {
     let stack = TestStack::provision().await;
     let log = DynamoAuditLog::new(Table::new(stack.aws.dynamodb.clone(), "table-that-is-down"));
     let response = handle(&log, checked_in_batch()).await;
-    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
     assert_eq!(failed, ["0f1e2d3c-0000-4000-8000-000000000001"]);
 }

@@ -36,7 +36,10 @@ impl AuthorizerConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        Ok(Self { aws: AwsSettings::from_vars(vars)?, signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")? })
+        Ok(Self {
+            aws: AwsSettings::from_vars(vars)?,
+            signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+        })
     }
 }
 
@@ -60,7 +63,10 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 impl Authorizer {
     /// An authorizer reading keys from `signing_key_secret_id` through `secrets`.
     pub fn new(secrets: SecretsProvider, signing_key_secret_id: impl Into<String>) -> Self {
-        Self { secrets, signing_key_secret_id: signing_key_secret_id.into() }
+        Self {
+            secrets,
+            signing_key_secret_id: signing_key_secret_id.into(),
+        }
     }
 
     /// The principal a request's headers prove, or `None`.
@@ -84,7 +90,10 @@ impl Authorizer {
     }
 
     /// Answers API Gateway: authorized with `{user_id, roles, session_id}` as context, or not authorized.
-    pub async fn handle(&self, request: &ApiGatewayV2CustomAuthorizerV2Request) -> ApiGatewayV2CustomAuthorizerSimpleResponse {
+    pub async fn handle(
+        &self,
+        request: &ApiGatewayV2CustomAuthorizerV2Request,
+    ) -> ApiGatewayV2CustomAuthorizerSimpleResponse {
         let principal = self.authorize(&request.headers).await;
         let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
         match principal {
@@ -94,7 +103,10 @@ impl Authorizer {
                 response.context = serde_json::Value::Object(p.to_context());
             }
             None => {
-                tracing::info!(route = request.route_key.as_deref().unwrap_or(""), "not authorized");
+                tracing::info!(
+                    route = request.route_key.as_deref().unwrap_or(""),
+                    "not authorized"
+                );
                 response.is_authorized = false;
                 response.context = serde_json::Value::Object(serde_json::Map::new());
             }
@@ -121,7 +133,10 @@ mod tests {
         assert_eq!(bearer_token(&headers("Basic dXNlcjpwYXNz")), None);
         assert_eq!(bearer_token(&headers("Bearer ")), None);
         assert_eq!(bearer_token(&headers("Bearer")), None);
-        assert_eq!(bearer_token(&headers(&format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN)))), None);
+        assert_eq!(
+            bearer_token(&headers(&format!("Bearer {}", "a".repeat(MAX_TOKEN_LEN)))),
+            None
+        );
         assert_eq!(bearer_token(&HeaderMap::new()), None);
     }
 }

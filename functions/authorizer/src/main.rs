@@ -11,10 +11,15 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let cfg = AuthorizerConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
-    let authorizer = Authorizer::new(SecretsProvider::new(aws.secrets, KEY_CACHE_TTL), cfg.signing_key_secret_id);
+    let authorizer = Authorizer::new(
+        SecretsProvider::new(aws.secrets, KEY_CACHE_TTL),
+        cfg.signing_key_secret_id,
+    );
     let authorizer = &authorizer;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
-        Ok::<_, Error>(authorizer.handle(&event.payload).await)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {
+            Ok::<_, Error>(authorizer.handle(&event.payload).await)
+        },
+    ))
     .await
 }

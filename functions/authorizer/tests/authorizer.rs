@@ -1,6 +1,8 @@
 //! The authorizer against the emulator: real keys in Secrets Manager, real tokens, every attack rejected,
 //! never a panic, and key rotation logging nobody out.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::time::Duration;
 
 use authorizer::Authorizer;
@@ -20,7 +22,9 @@ fn checked_in_event() -> ApiGatewayV2CustomAuthorizerV2Request {
 
 fn with_token(token: &str) -> ApiGatewayV2CustomAuthorizerV2Request {
     let mut event = checked_in_event();
-    event.headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    event
+        .headers
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
     event
 }
 
@@ -34,7 +38,11 @@ fn principal() -> Principal {
 
 async fn current_key(stack: &TestStack) -> SigningKeyMaterial {
     let provider = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
-    let value = provider.get(&stack.reference("SigningKeySecret"), Stage::Current).await.unwrap().unwrap();
+    let value = provider
+        .get(&stack.reference("SigningKeySecret"), Stage::Current)
+        .await
+        .unwrap()
+        .unwrap();
     serde_json::from_str(value.expose_secret()).unwrap()
 }
 
@@ -43,14 +51,20 @@ fn sign(key: &SigningKeyMaterial, claims: &AccessClaims) -> String {
 }
 
 fn authorizer(stack: &TestStack) -> Authorizer {
-    Authorizer::new(SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO), stack.reference("SigningKeySecret"))
+    Authorizer::new(
+        SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
+        stack.reference("SigningKeySecret"),
+    )
 }
 
 #[tokio::test]
 async fn allows_a_valid_token_and_passes_the_principal_as_context() {
     let stack = TestStack::provision().await;
     let p = principal();
-    let token = sign(&current_key(&stack).await, &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()));
+    let token = sign(
+        &current_key(&stack).await,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()),
+    );
     let response = authorizer(&stack).handle(&with_token(&token)).await;
     assert!(response.is_authorized);
     assert_eq!(response.context["user_id"], p.user_id.to_string());
@@ -67,12 +81,33 @@ async fn denies_the_checked_in_alg_none_event_and_every_forgery() {
     let p = principal();
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let real = current_key(&stack).await;
-    let forged = sign(&SigningKeyMaterial { kid: real.kid.clone(), ..SigningKeyMaterial::generate("x") }, &claims);
+    let forged = sign(
+        &SigningKeyMaterial {
+            kid: real.kid.clone(),
+            ..SigningKeyMaterial::generate("x")
+        },
+        &claims,
+    );
     let unknown_kid = sign(&SigningKeyMaterial::generate("unknown"), &claims);
-    let expired = sign(&real, &AccessClaims::new(p.user_id, p.session_id, vec![Role::Admin], Utc::now() - chrono::Duration::hours(1)));
+    let expired = sign(
+        &real,
+        &AccessClaims::new(
+            p.user_id,
+            p.session_id,
+            vec![Role::Admin],
+            Utc::now() - chrono::Duration::hours(1),
+        ),
+    );
     let mut escalated = sign(&real, &claims);
     escalated = escalated.replacen('.', ".eyJyb2xlcyI6WyJhZG1pbiJdfQ", 1);
-    for token in [forged, unknown_kid, expired, escalated, "not-a-jwt".into(), String::new()] {
+    for token in [
+        forged,
+        unknown_kid,
+        expired,
+        escalated,
+        "not-a-jwt".into(),
+        String::new(),
+    ] {
         let response = authorizer.handle(&with_token(&token)).await;
         assert!(!response.is_authorized, "{token:.40}");
         assert_eq!(response.context, serde_json::json!({}));
@@ -88,18 +123,32 @@ async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
     let p = principal();
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let before = sign(&current_key(&stack).await, &claims);
-    rotate_signing_key(&stack.aws, &stack.reference("SigningKeySecret")).await.unwrap();
+    rotate_signing_key(&stack.aws, &stack.reference("SigningKeySecret"))
+        .await
+        .unwrap();
     let after = sign(&current_key(&stack).await, &claims);
     let authorizer = authorizer(&stack);
-    assert!(authorizer.handle(&with_token(&before)).await.is_authorized, "previous key still verifies");
-    assert!(authorizer.handle(&with_token(&after)).await.is_authorized, "new key verifies");
+    assert!(
+        authorizer.handle(&with_token(&before)).await.is_authorized,
+        "previous key still verifies"
+    );
+    assert!(
+        authorizer.handle(&with_token(&after)).await.is_authorized,
+        "new key verifies"
+    );
 }
 
 #[tokio::test]
 async fn denies_everything_when_the_keys_cannot_be_read() {
     let stack = TestStack::provision().await;
     let p = principal();
-    let token = sign(&current_key(&stack).await, &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()));
-    let broken = Authorizer::new(SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO), "no-such-secret");
+    let token = sign(
+        &current_key(&stack).await,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()),
+    );
+    let broken = Authorizer::new(
+        SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
+        "no-such-secret",
+    );
     assert!(!broken.handle(&with_token(&token)).await.is_authorized);
 }

@@ -15,8 +15,12 @@ async fn main() -> Result<(), Error> {
     let aws = AwsClients::load(&cfg.aws).await;
     let runs = DynamoJobRunLog::new(Table::new(aws.dynamodb, cfg.table_name));
     let runs = &runs;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent<JobRequest>>| async move {
-        handle(runs, &SystemClock, event.payload).await.map_err(Error::from)
-    }))
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<EventBridgeEvent<JobRequest>>| async move {
+            handle(runs, &SystemClock, event.payload)
+                .await
+                .map_err(Error::from)
+        },
+    ))
     .await
 }

@@ -4,6 +4,7 @@
 //! SIGKILL, and test binaries whose statics are never dropped), so no emulator outlives its owner. Everything
 //! is stopped by PID, never by name.
 
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,7 +14,10 @@ use anyhow::{Context as _, bail};
 
 /// The repository root (where template.yaml and the project virtualenv live).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// A running moto server.
@@ -32,7 +36,9 @@ pub fn free_port() -> anyhow::Result<u16> {
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(program)).find(|p| p.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 /// Finds `moto_server`: `$MOTO_SERVER`, then `PATH`, then the project virtualenv, which is created (and
@@ -60,7 +66,11 @@ pub fn moto_server_path() -> anyhow::Result<PathBuf> {
 /// see a half-installed one.
 fn install_moto(venv: &Path) -> anyhow::Result<()> {
     let staging = venv.with_file_name(format!(".venv-staging-{}", std::process::id()));
-    eprintln!("moto_server not found: installing moto[server] into {}", venv.display());
+    let _ = writeln!(
+        std::io::stderr(),
+        "moto_server not found: installing moto[server] into {}",
+        venv.display()
+    );
     let run = |cmd: &mut Command| -> anyhow::Result<()> {
         let status = cmd.status().with_context(|| format!("run {cmd:?}"))?;
         if !status.success() {
@@ -70,7 +80,9 @@ fn install_moto(venv: &Path) -> anyhow::Result<()> {
     };
     run(Command::new("python3").arg("-m").arg("venv").arg(&staging))?;
     let requirements = workspace_root().join("infra/requirements-dev.txt");
-    run(Command::new(staging.join("bin/pip")).args(["install", "--quiet", "-r"]).arg(&requirements))?;
+    run(Command::new(staging.join("bin/pip"))
+        .args(["install", "--quiet", "-r"])
+        .arg(&requirements))?;
     if std::fs::rename(&staging, venv).is_err() {
         // Another process installed it first; use theirs.
         let _ = std::fs::remove_dir_all(&staging);
@@ -140,7 +152,10 @@ kill "$m" 2>/dev/null
 impl Drop for Emulator {
     fn drop(&mut self) {
         // SIGTERM the watchdog (by PID); its trap stops moto, then reap it.
-        let _ = Command::new("kill").arg("-TERM").arg(self.watchdog.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.watchdog.id().to_string())
+            .status();
         let _ = self.watchdog.wait();
     }
 }

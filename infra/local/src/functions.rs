@@ -21,7 +21,8 @@ use tradesense_domain::jobs::JobRequest;
 /// Runs one SQS batch.
 pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, SqsBatchResponse> + Send + Sync>;
 /// Runs one scheduled invocation with the schedule's input.
-pub type ScheduleHandler = Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+pub type ScheduleHandler =
+    Arc<dyn Fn(serde_json::Value) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
 
 /// A function as the local stack runs it.
 pub enum LocalFunction {
@@ -49,11 +50,17 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
             let secrets = SecretsProvider::new(aws.secrets.clone(), authorizer::KEY_CACHE_TTL);
-            LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::new(secrets, cfg.signing_key_secret_id)))
+            LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::new(
+                secrets,
+                cfg.signing_key_secret_id,
+            )))
         }
         "audit-worker" => {
             let cfg = audit_worker::AuditWorkerConfig::from_vars(&vars)?;
-            let log = Arc::new(DynamoAuditLog::new(Table::new(aws.dynamodb.clone(), cfg.table_name)));
+            let log = Arc::new(DynamoAuditLog::new(Table::new(
+                aws.dynamodb.clone(),
+                cfg.table_name,
+            )));
             LocalFunction::Sqs(Arc::new(move |event| {
                 let log = log.clone();
                 Box::pin(async move { audit_worker::handle(log.as_ref(), event).await })
@@ -61,7 +68,10 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = scheduler::SchedulerConfig::from_vars(&vars)?;
-            let runs = Arc::new(DynamoJobRunLog::new(Table::new(aws.dynamodb.clone(), cfg.table_name)));
+            let runs = Arc::new(DynamoJobRunLog::new(Table::new(
+                aws.dynamodb.clone(),
+                cfg.table_name,
+            )));
             LocalFunction::Schedule(Arc::new(move |input| {
                 let runs = runs.clone();
                 Box::pin(async move {

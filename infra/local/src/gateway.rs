@@ -40,11 +40,16 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 impl Gateway {
     /// A gateway for `routes`, authorizing with `authorizer`.
     pub fn new(routes: Vec<HttpRoute>, authorizer: Arc<Authorizer>) -> Self {
-        Self { routes: routes.into(), authorizer }
+        Self {
+            routes: routes.into(),
+            authorizer,
+        }
     }
 
     fn route_for(&self, method: &str, path: &str) -> Option<&HttpRoute> {
-        self.routes.iter().find(|r| r.method == method && path_matches(&r.path, path))
+        self.routes
+            .iter()
+            .find(|r| r.method == method && path_matches(&r.path, path))
     }
 }
 
@@ -56,7 +61,11 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
         return ApiError::not_found().into_response();
     };
     // Like API Gateway, the authorizer runs only for protected routes.
-    let principal = if route.public { None } else { gateway.authorizer.authorize(req.headers()).await };
+    let principal = if route.public {
+        None
+    } else {
+        gateway.authorizer.authorize(req.headers()).await
+    };
     if principal.is_none() && !route.public {
         return ApiError::unauthorized().into_response();
     }
@@ -77,7 +86,10 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
 
 /// The whole local API: `functions` merged, gated, wrapped in the shared conventions.
 pub fn router(functions: Router, gateway: Gateway, http: &HttpConfig) -> Router {
-    with_conventions(functions.layer(middleware::from_fn_with_state(gateway, gate)), http)
+    with_conventions(
+        functions.layer(middleware::from_fn_with_state(gateway, gate)),
+        http,
+    )
 }
 
 #[cfg(test)]
@@ -90,7 +102,10 @@ mod tests {
         assert!(path_matches("/v1/orders/{id}", "/v1/orders/01J"));
         assert!(!path_matches("/v1/orders/{id}", "/v1/orders/"));
         assert!(!path_matches("/v1/orders/{id}", "/v1/orders/01J/fills"));
-        assert!(path_matches("/v1/market/candles/{instrument+}", "/v1/market/candles/NSE/RELIANCE"));
+        assert!(path_matches(
+            "/v1/market/candles/{instrument+}",
+            "/v1/market/candles/NSE/RELIANCE"
+        ));
         assert!(!path_matches("/v1/health", "/v1/healthz"));
     }
 }

@@ -22,15 +22,25 @@ async fn main() -> anyhow::Result<()> {
         ["rotate-signing-key", secret_id] => {
             let aws = AwsClients::load(&AwsSettings::from_vars(&process_env)?).await;
             let kid = provision::rotate_signing_key(&aws, secret_id).await?;
-            eprintln!("new signing key {kid} is AWSCURRENT; the previous key stays valid as AWSPREVIOUS");
+            say(&format!(
+                "new signing key {kid} is AWSCURRENT; the previous key stays valid as AWSPREVIOUS"
+            ));
             Ok(())
         }
         _ => anyhow::bail!("usage: tradesense-local [run | rotate-signing-key SECRET_ID]"),
     }
 }
 
+/// Writes to stderr, ignoring a closed stream (the stack must still stop cleanly if its terminal is gone).
+fn say(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
 fn env_port(key: &str, default: u16) -> anyhow::Result<u16> {
-    std::env::var(key).map_or(Ok(default), |v| v.parse().with_context(|| format!("{key}={v} is not a port")))
+    std::env::var(key).map_or(Ok(default), |v| {
+        v.parse().with_context(|| format!("{key}={v} is not a port"))
+    })
 }
 
 async fn run() -> anyhow::Result<()> {
@@ -38,7 +48,11 @@ async fn run() -> anyhow::Result<()> {
     let opts = LocalOptions {
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
         moto_port: Some(env_port("MOTO_PORT", 4566)?),
-        parameters: [("CorsAllowedOrigins".to_owned(), "http://localhost:5173".to_owned())].into(),
+        parameters: [(
+            "CorsAllowedOrigins".to_owned(),
+            "http://localhost:5173".to_owned(),
+        )]
+        .into(),
         ..LocalOptions::default()
     };
     let stack = LocalStack::start(opts).await?;
@@ -58,9 +72,9 @@ async fn run() -> anyhow::Result<()> {
         "\n  curl -s -H \"Authorization: Bearer $ADMIN_TOKEN\" {}/v1/admin/health\n\nCtrl-C stops everything.\n",
         stack.base_url
     ));
-    eprintln!("{banner}");
+    say(&banner);
     shutdown_signal().await;
-    eprintln!("stopping…");
+    say("stopping…");
     stack.stop().await;
     Ok(())
 }

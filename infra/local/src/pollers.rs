@@ -68,19 +68,35 @@ pub async fn poll_queue(
             .filter_map(|m| Some((m.message_id.clone()?, m.receipt_handle.clone()?)))
             .collect();
         let mut event = SqsEvent::default();
-        event.records = messages.into_iter().map(|m| to_lambda_record(m, &queue_arn)).collect();
+        event.records = messages
+            .into_iter()
+            .map(|m| to_lambda_record(m, &queue_arn))
+            .collect();
         let response = handler(event).await;
-        let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
         let done: Vec<DeleteMessageBatchRequestEntry> = receipts
             .iter()
             .filter(|(id, _)| !failed.contains(&id.as_str()))
             .enumerate()
             .filter_map(|(i, (_, receipt))| {
-                DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(receipt).build().ok()
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(receipt)
+                    .build()
+                    .ok()
             })
             .collect();
         if !done.is_empty()
-            && let Err(e) = sqs.delete_message_batch().queue_url(&queue_url).set_entries(Some(done)).send().await
+            && let Err(e) = sqs
+                .delete_message_batch()
+                .queue_url(&queue_url)
+                .set_entries(Some(done))
+                .send()
+                .await
         {
             tracing::warn!(queue_url, error = ?e, "delete failed; messages will be redelivered");
         }
@@ -95,8 +111,13 @@ pub fn rate_period(expression: &str) -> anyhow::Result<Duration> {
     let inner = expression
         .strip_prefix("rate(")
         .and_then(|s| s.strip_suffix(')'))
-        .with_context(|| format!("unsupported schedule expression {expression:?} (only rate(...) runs locally)"))?;
-    let (n, unit) = inner.trim().split_once(' ').context("rate needs a value and a unit")?;
+        .with_context(|| {
+            format!("unsupported schedule expression {expression:?} (only rate(...) runs locally)")
+        })?;
+    let (n, unit) = inner
+        .trim()
+        .split_once(' ')
+        .context("rate needs a value and a unit")?;
     let n: u64 = n.parse().context("rate value")?;
     let secs = match unit {
         "minute" | "minutes" => 60,

@@ -31,7 +31,10 @@ fn field<'a>(v: &'a Json, key: &str) -> anyhow::Result<&'a Json> {
 }
 
 fn text(v: &Json, key: &str) -> anyhow::Result<String> {
-    field(v, key)?.as_str().map(str::to_owned).ok_or_else(|| anyhow!("{key} is not a string"))
+    field(v, key)?
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("{key} is not a string"))
 }
 
 fn key_schema(v: &Json) -> anyhow::Result<Vec<KeySchemaElement>> {
@@ -71,7 +74,11 @@ async fn create_table(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical
             Ok(GlobalSecondaryIndex::builder()
                 .index_name(text(g, "IndexName")?)
                 .set_key_schema(Some(key_schema(g)?))
-                .projection(Projection::builder().projection_type(ProjectionType::from(projection.as_str())).build())
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(projection.as_str()))
+                        .build(),
+                )
                 .build()?)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -100,18 +107,33 @@ async fn create_table(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical
             .await
             .with_context(|| format!("enable TTL on {name}"))?;
     }
-    let arn = out.table_description.and_then(|d| d.table_arn).unwrap_or_default();
-    Ok(Physical { reference: name.clone(), attributes: HashMap::from([("Arn".into(), arn), ("TableName".into(), name)]) })
+    let arn = out
+        .table_description
+        .and_then(|d| d.table_arn)
+        .unwrap_or_default();
+    Ok(Physical {
+        reference: name.clone(),
+        attributes: HashMap::from([("Arn".into(), arn), ("TableName".into(), name)]),
+    })
 }
 
 /// Queue properties that map one to one onto SQS attributes.
 const QUEUE_ATTRIBUTES: [(&str, QueueAttributeName); 6] = [
     ("VisibilityTimeout", QueueAttributeName::VisibilityTimeout),
-    ("MessageRetentionPeriod", QueueAttributeName::MessageRetentionPeriod),
+    (
+        "MessageRetentionPeriod",
+        QueueAttributeName::MessageRetentionPeriod,
+    ),
     ("DelaySeconds", QueueAttributeName::DelaySeconds),
-    ("ReceiveMessageWaitTimeSeconds", QueueAttributeName::ReceiveMessageWaitTimeSeconds),
+    (
+        "ReceiveMessageWaitTimeSeconds",
+        QueueAttributeName::ReceiveMessageWaitTimeSeconds,
+    ),
     ("FifoQueue", QueueAttributeName::FifoQueue),
-    ("ContentBasedDeduplication", QueueAttributeName::ContentBasedDeduplication),
+    (
+        "ContentBasedDeduplication",
+        QueueAttributeName::ContentBasedDeduplication,
+    ),
 ];
 
 async fn create_queue(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical> {
@@ -147,7 +169,11 @@ async fn create_queue(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical
         .context("queue without arn")?;
     Ok(Physical {
         reference: url.clone(),
-        attributes: HashMap::from([("Arn".into(), arn), ("QueueName".into(), name), ("QueueUrl".into(), url)]),
+        attributes: HashMap::from([
+            ("Arn".into(), arn),
+            ("QueueName".into(), name),
+            ("QueueUrl".into(), url),
+        ]),
     })
 }
 
@@ -157,21 +183,29 @@ async fn create_queue(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical
 /// For an unknown kind.
 pub fn generate_secret(kind: &str) -> anyhow::Result<String> {
     match kind {
-        "ed25519-signing-key" => Ok(serde_json::to_string(&SigningKeyMaterial::generate(ulid::Ulid::new().to_string()))?),
-        "random-64" => Ok(rand::thread_rng().sample_iter(&Alphanumeric).take(64).map(char::from).collect()),
+        "ed25519-signing-key" => Ok(serde_json::to_string(&SigningKeyMaterial::generate(
+            ulid::Ulid::new().to_string(),
+        ))?),
+        "random-64" => Ok(rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(64)
+            .map(char::from)
+            .collect()),
         other => bail!("unknown secret kind {other:?}"),
     }
 }
 
 fn generate_tag(props: &Json) -> Option<String> {
     props.get("Tags")?.as_array()?.iter().find_map(|t| {
-        (t.get("Key")?.as_str()? == "tradesense:generate").then(|| t.get("Value")?.as_str().map(str::to_owned))?
+        (t.get("Key")?.as_str()? == "tradesense:generate")
+            .then(|| t.get("Value")?.as_str().map(str::to_owned))?
     })
 }
 
 async fn create_secret(aws: &AwsClients, props: &Json) -> anyhow::Result<Physical> {
     let name = text(props, "Name")?;
-    let kind = generate_tag(props).with_context(|| format!("secret {name} has no tradesense:generate tag"))?;
+    let kind =
+        generate_tag(props).with_context(|| format!("secret {name} has no tradesense:generate tag"))?;
     let arn = aws
         .secrets
         .create_secret()
@@ -182,7 +216,10 @@ async fn create_secret(aws: &AwsClients, props: &Json) -> anyhow::Result<Physica
         .with_context(|| format!("create secret {name}"))?
         .arn
         .context("secret without arn")?;
-    Ok(Physical { reference: arn.clone(), attributes: HashMap::from([("Arn".into(), arn), ("Name".into(), name)]) })
+    Ok(Physical {
+        reference: arn.clone(),
+        attributes: HashMap::from([("Arn".into(), arn), ("Name".into(), name)]),
+    })
 }
 
 /// Replaces a signing-key secret's AWSCURRENT with a new key; Secrets Manager moves the old one to
@@ -206,7 +243,11 @@ pub async fn rotate_signing_key(aws: &AwsClients, secret_id: &str) -> anyhow::Re
 ///
 /// # Errors
 /// When a resource cannot be created or its properties cannot be resolved.
-pub async fn provision(template: &Template, aws: &AwsClients, ctx: &StackContext) -> anyhow::Result<Resolver> {
+pub async fn provision(
+    template: &Template,
+    aws: &AwsClients,
+    ctx: &StackContext,
+) -> anyhow::Result<Resolver> {
     let mut parameters = template.parameter_defaults();
     parameters.extend(ctx.parameters.clone());
     let mut resolver = Resolver {
@@ -217,7 +258,9 @@ pub async fn provision(template: &Template, aws: &AwsClients, ctx: &StackContext
         resources: HashMap::new(),
     };
     for (id, props) in template.resources_of_type("AWS::DynamoDB::Table") {
-        let physical = create_table(aws, &resolver.resolve(&props)?).await.with_context(|| id.clone())?;
+        let physical = create_table(aws, &resolver.resolve(&props)?)
+            .await
+            .with_context(|| id.clone())?;
         resolver.resources.insert(id, physical);
     }
     // Queues may name their DLQ: create in rounds until every reference resolves.
@@ -241,7 +284,9 @@ pub async fn provision(template: &Template, aws: &AwsClients, ctx: &StackContext
         pending = waiting;
     }
     for (id, props) in template.resources_of_type("AWS::SecretsManager::Secret") {
-        let physical = create_secret(aws, &resolver.resolve(&props)?).await.with_context(|| id.clone())?;
+        let physical = create_secret(aws, &resolver.resolve(&props)?)
+            .await
+            .with_context(|| id.clone())?;
         resolver.resources.insert(id, physical);
     }
     Ok(resolver)

@@ -74,10 +74,18 @@ impl LocalStack {
         let moto_port = opts.moto_port;
         let emulator = tokio::task::spawn_blocking(move || Emulator::start(moto_port)).await??;
         let endpoint = emulator.endpoint();
-        let aws = AwsClients::load(&AwsSettings { endpoint_url: Some(endpoint.clone()) }).await;
+        let aws = AwsClients::load(&AwsSettings {
+            endpoint_url: Some(endpoint.clone()),
+        })
+        .await;
         let template = Template::load(&opts.template)?;
-        let ctx = StackContext { stack_name: opts.stack_name.clone(), parameters: opts.parameters.clone() };
-        let resources = provision(&template, &aws, &ctx).await.context("provision from template.yaml")?;
+        let ctx = StackContext {
+            stack_name: opts.stack_name.clone(),
+            parameters: opts.parameters.clone(),
+        };
+        let resources = provision(&template, &aws, &ctx)
+            .await
+            .context("provision from template.yaml")?;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -129,7 +137,9 @@ impl LocalStack {
         }
         let authorizer = authorizer.context("template has no authorizer function")?;
         let app = gateway::router(routers, Gateway::new(routes, authorizer), &http);
-        let listener = tokio::net::TcpListener::bind(opts.addr).await.with_context(|| format!("bind {}", opts.addr))?;
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .with_context(|| format!("bind {}", opts.addr))?;
         let base_url = format!("http://{}", listener.local_addr()?);
         let mut stop = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -140,7 +150,15 @@ impl LocalStack {
                 tracing::error!(error = ?e, "local gateway failed");
             }
         }));
-        Ok(Self { base_url, aws, resources, environments, emulator, shutdown, tasks })
+        Ok(Self {
+            base_url,
+            aws,
+            resources,
+            environments,
+            emulator,
+            shutdown,
+            tasks,
+        })
     }
 
     /// The emulator's endpoint URL.
@@ -166,9 +184,17 @@ impl LocalStack {
     /// When the key cannot be read or used.
     pub async fn access_token(&self, principal: &Principal) -> anyhow::Result<String> {
         let secrets = SecretsProvider::new(self.aws.secrets.clone(), std::time::Duration::ZERO);
-        let value = secrets.get(&self.reference("SigningKeySecret")?, Stage::Current).await?.context("no signing key")?;
+        let value = secrets
+            .get(&self.reference("SigningKeySecret")?, Stage::Current)
+            .await?
+            .context("no signing key")?;
         let key: SigningKeyMaterial = serde_json::from_str(secrecy::ExposeSecret::expose_secret(&value))?;
-        let claims = AccessClaims::new(principal.user_id, principal.session_id, principal.roles.clone(), chrono::Utc::now());
+        let claims = AccessClaims::new(
+            principal.user_id,
+            principal.session_id,
+            principal.roles.clone(),
+            chrono::Utc::now(),
+        );
         Ok(TokenSigner::new(&key)?.sign(&claims)?)
     }
 

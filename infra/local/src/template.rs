@@ -74,7 +74,11 @@ fn str_at(v: &Yaml, path: &[&str]) -> Option<String> {
 
 fn env_vars(v: Option<&Yaml>) -> BTreeMap<String, Yaml> {
     v.and_then(Yaml::as_mapping)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.clone()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.clone())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -108,7 +112,12 @@ impl Template {
         resources
             .iter()
             .filter(|(_, r)| str_at(r, &["Type"]).as_deref() == Some(resource_type))
-            .filter_map(|(id, r)| Some((id.as_str()?.to_owned(), r.get("Properties").cloned().unwrap_or(Yaml::Null))))
+            .filter_map(|(id, r)| {
+                Some((
+                    id.as_str()?.to_owned(),
+                    r.get("Properties").cloned().unwrap_or(Yaml::Null),
+                ))
+            })
             .collect()
     }
 
@@ -137,8 +146,13 @@ impl Template {
     /// # Errors
     /// When a function lacks `BuildProperties.Binary` or an event is malformed.
     pub fn functions(&self) -> anyhow::Result<Vec<FunctionDef>> {
-        let globals = env_vars(get(&self.root, &["Globals", "Function", "Environment", "Variables"]));
-        let resources = get(&self.root, &["Resources"]).and_then(Yaml::as_mapping).context("no Resources")?;
+        let globals = env_vars(get(
+            &self.root,
+            &["Globals", "Function", "Environment", "Variables"],
+        ));
+        let resources = get(&self.root, &["Resources"])
+            .and_then(Yaml::as_mapping)
+            .context("no Resources")?;
         let mut functions = Vec::new();
         for (id, resource) in resources {
             if str_at(resource, &["Type"]).as_deref() != Some("AWS::Serverless::Function") {
@@ -148,31 +162,54 @@ impl Template {
             let binary = str_at(resource, &["Metadata", "BuildProperties", "Binary"])
                 .with_context(|| format!("{logical_id}: no Metadata.BuildProperties.Binary"))?;
             let mut environment = globals.clone();
-            environment.extend(env_vars(get(resource, &["Properties", "Environment", "Variables"])));
-            let mut def = FunctionDef { logical_id, binary, environment, routes: vec![], queues: vec![], schedules: vec![] };
+            environment.extend(env_vars(get(
+                resource,
+                &["Properties", "Environment", "Variables"],
+            )));
+            let mut def = FunctionDef {
+                logical_id,
+                binary,
+                environment,
+                routes: vec![],
+                queues: vec![],
+                schedules: vec![],
+            };
             let events = get(resource, &["Properties", "Events"]).and_then(Yaml::as_mapping);
             for (name, event) in events.into_iter().flatten() {
                 let name = name.as_str().unwrap_or_default().to_owned();
                 let props = event.get("Properties").cloned().unwrap_or(Yaml::Null);
                 match str_at(event, &["Type"]).as_deref() {
                     Some("HttpApi") => def.routes.push(HttpRoute {
-                        method: str_at(&props, &["Method"]).with_context(|| format!("{name}: Method"))?.to_uppercase(),
+                        method: str_at(&props, &["Method"])
+                            .with_context(|| format!("{name}: Method"))?
+                            .to_uppercase(),
                         path: str_at(&props, &["Path"]).with_context(|| format!("{name}: Path"))?,
                         public: str_at(&props, &["Auth", "Authorizer"]).as_deref() == Some("NONE"),
                     }),
                     Some("SQS") => def.queues.push(QueueTrigger {
-                        queue: get_att_target(props.get("Queue")).with_context(|| format!("{name}: Queue"))?,
-                        batch_size: props.get("BatchSize").and_then(Yaml::as_i64).unwrap_or(10).try_into()?,
+                        queue: get_att_target(props.get("Queue"))
+                            .with_context(|| format!("{name}: Queue"))?,
+                        batch_size: props
+                            .get("BatchSize")
+                            .and_then(Yaml::as_i64)
+                            .unwrap_or(10)
+                            .try_into()?,
                     }),
                     Some("Schedule") => def.schedules.push(ScheduleTrigger {
-                        expression: str_at(&props, &["Schedule"]).with_context(|| format!("{name}: Schedule"))?,
+                        expression: str_at(&props, &["Schedule"])
+                            .with_context(|| format!("{name}: Schedule"))?,
                         input: match str_at(&props, &["Input"]) {
-                            Some(text) => serde_json::from_str(&text).with_context(|| format!("{name}: Input"))?,
+                            Some(text) => {
+                                serde_json::from_str(&text).with_context(|| format!("{name}: Input"))?
+                            }
                             None => Json::Object(Default::default()),
                         },
                         name,
                     }),
-                    other => bail!("{}: unsupported event type {other:?} for the local stack", def.logical_id),
+                    other => bail!(
+                        "{}: unsupported event type {other:?} for the local stack",
+                        def.logical_id
+                    ),
                 }
             }
             functions.push(def);
@@ -245,7 +282,9 @@ impl Resolver {
                 .get(name)
                 .cloned()
                 .or_else(|| self.resources.get(name).map(|r| r.reference.clone()))
-                .ok_or_else(|| anyhow!("cannot resolve Ref {name} locally (not provisioned yet, or not provisionable)")),
+                .ok_or_else(|| {
+                    anyhow!("cannot resolve Ref {name} locally (not provisioned yet, or not provisionable)")
+                }),
         }
     }
 
@@ -263,7 +302,9 @@ impl Resolver {
         while let Some(start) = rest.find("${") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after.find('}').ok_or_else(|| anyhow!("unclosed ${{ in Sub {text:?}"))?;
+            let end = after
+                .find('}')
+                .ok_or_else(|| anyhow!("unclosed ${{ in Sub {text:?}"))?;
             let name = &after[..end];
             if let Some(literal) = name.strip_prefix('!') {
                 out.push_str("${");
@@ -293,13 +334,17 @@ impl Resolver {
                     let (res, attr) = s.split_once('.').ok_or_else(|| anyhow!("GetAtt {s}"))?;
                     self.attribute(res, attr)?
                 }
-                ("GetAtt", Yaml::Sequence(p)) if p.len() == 2 => {
-                    self.attribute(p[0].as_str().unwrap_or_default(), p[1].as_str().unwrap_or_default())?
-                }
+                ("GetAtt", Yaml::Sequence(p)) if p.len() == 2 => self.attribute(
+                    p[0].as_str().unwrap_or_default(),
+                    p[1].as_str().unwrap_or_default(),
+                )?,
                 ("Join", Yaml::Sequence(p)) if p.len() == 2 => {
                     let sep = p[0].as_str().unwrap_or_default();
                     let parts = p[1].as_sequence().ok_or_else(|| anyhow!("Join needs a list"))?;
-                    let parts = parts.iter().map(|x| self.resolve_string(x)).collect::<anyhow::Result<Vec<_>>>()?;
+                    let parts = parts
+                        .iter()
+                        .map(|x| self.resolve_string(x))
+                        .collect::<anyhow::Result<Vec<_>>>()?;
                     parts.join(sep)
                 }
                 (other, _) => bail!("intrinsic {other} is not supported by the local stack"),
@@ -310,7 +355,12 @@ impl Resolver {
             Yaml::Bool(b) => Json::Bool(*b),
             Yaml::Number(n) => serde_json::to_value(n)?,
             Yaml::String(s) => Json::String(s.clone()),
-            Yaml::Sequence(items) => Json::Array(items.iter().map(|i| self.resolve(i)).collect::<anyhow::Result<_>>()?),
+            Yaml::Sequence(items) => Json::Array(
+                items
+                    .iter()
+                    .map(|i| self.resolve(i))
+                    .collect::<anyhow::Result<_>>()?,
+            ),
             Yaml::Mapping(m) => Json::Object(
                 m.iter()
                     .map(|(k, v)| Ok((k.as_str().unwrap_or_default().to_owned(), self.resolve(v)?)))
@@ -340,7 +390,13 @@ impl Resolver {
     pub fn environment(&self, f: &FunctionDef) -> anyhow::Result<HashMap<String, String>> {
         f.environment
             .iter()
-            .map(|(k, v)| Ok((k.clone(), self.resolve_string(v).with_context(|| format!("{}: {k}", f.logical_id))?)))
+            .map(|(k, v)| {
+                Ok((
+                    k.clone(),
+                    self.resolve_string(v)
+                        .with_context(|| format!("{}: {k}", f.logical_id))?,
+                ))
+            })
             .collect()
     }
 }
@@ -374,15 +430,43 @@ mod tests {
     #[test]
     fn resolves_short_and_long_intrinsics() {
         let r = resolver();
-        assert_eq!(r.resolve_string(&yaml("!Sub ${AWS::StackName}-main")).unwrap(), "ts-main");
-        assert_eq!(r.resolve_string(&yaml("!Ref Queue")).unwrap(), "http://127.0.0.1:1/123/q");
-        assert_eq!(r.resolve_string(&yaml("!GetAtt Queue.Arn")).unwrap(), "arn:aws:sqs:us-east-1:123:q");
-        assert_eq!(r.resolve_string(&yaml("{'Fn::GetAtt': [Queue, Arn]}")).unwrap(), "arn:aws:sqs:us-east-1:123:q");
-        assert_eq!(r.resolve_string(&yaml("{Ref: Origins}")).unwrap(), "http://localhost:5173");
-        assert_eq!(r.resolve_string(&yaml("!Sub 'x-${Queue.Arn}-${!Literal}'")).unwrap(), "x-arn:aws:sqs:us-east-1:123:q-${Literal}");
-        assert_eq!(r.resolve_string(&yaml("!Join [',', [a, !Ref AWS::Region]]")).unwrap(), "a,us-east-1");
-        assert_eq!(r.resolve(&yaml("{deadLetterTargetArn: !GetAtt Queue.Arn, maxReceiveCount: 3}")).unwrap(),
-            serde_json::json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123:q", "maxReceiveCount": 3}));
+        assert_eq!(
+            r.resolve_string(&yaml("!Sub ${AWS::StackName}-main")).unwrap(),
+            "ts-main"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("!Ref Queue")).unwrap(),
+            "http://127.0.0.1:1/123/q"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("!GetAtt Queue.Arn")).unwrap(),
+            "arn:aws:sqs:us-east-1:123:q"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("{'Fn::GetAtt': [Queue, Arn]}")).unwrap(),
+            "arn:aws:sqs:us-east-1:123:q"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("{Ref: Origins}")).unwrap(),
+            "http://localhost:5173"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("!Sub 'x-${Queue.Arn}-${!Literal}'"))
+                .unwrap(),
+            "x-arn:aws:sqs:us-east-1:123:q-${Literal}"
+        );
+        assert_eq!(
+            r.resolve_string(&yaml("!Join [',', [a, !Ref AWS::Region]]"))
+                .unwrap(),
+            "a,us-east-1"
+        );
+        assert_eq!(
+            r.resolve(&yaml(
+                "{deadLetterTargetArn: !GetAtt Queue.Arn, maxReceiveCount: 3}"
+            ))
+            .unwrap(),
+            serde_json::json!({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123:q", "maxReceiveCount": 3})
+        );
     }
 
     #[test]
@@ -399,11 +483,28 @@ mod tests {
         let t = Template::load(&crate::emulator::workspace_root().join("template.yaml")).unwrap();
         let functions = t.functions().unwrap();
         let admin = functions.iter().find(|f| f.binary == "admin-api").unwrap();
-        assert!(admin.routes.contains(&HttpRoute { method: "GET".into(), path: "/v1/health".into(), public: true }));
-        assert!(admin.routes.contains(&HttpRoute { method: "GET".into(), path: "/v1/admin/health".into(), public: false }));
-        assert!(admin.environment.contains_key("TABLE_NAME"), "globals are inherited");
+        assert!(admin.routes.contains(&HttpRoute {
+            method: "GET".into(),
+            path: "/v1/health".into(),
+            public: true
+        }));
+        assert!(admin.routes.contains(&HttpRoute {
+            method: "GET".into(),
+            path: "/v1/admin/health".into(),
+            public: false
+        }));
+        assert!(
+            admin.environment.contains_key("TABLE_NAME"),
+            "globals are inherited"
+        );
         let worker = functions.iter().find(|f| f.binary == "audit-worker").unwrap();
-        assert_eq!(worker.queues, [QueueTrigger { queue: "AuditQueue".into(), batch_size: 10 }]);
+        assert_eq!(
+            worker.queues,
+            [QueueTrigger {
+                queue: "AuditQueue".into(),
+                batch_size: 10
+            }]
+        );
         let scheduler = functions.iter().find(|f| f.binary == "scheduler").unwrap();
         assert_eq!(scheduler.schedules[0].input["detail"]["job"], "heartbeat");
         assert_eq!(t.resources_of_type("AWS::DynamoDB::Table").len(), 1);

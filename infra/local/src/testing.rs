@@ -2,6 +2,9 @@
 //! exits), and a freshly provisioned copy of template.yaml per test under a unique stack name, so tests run
 //! in parallel without sharing state.
 
+// A test harness fails the test that uses it by panicking, like an assertion.
+#![allow(clippy::expect_used)]
+
 use std::sync::OnceLock;
 
 use tradesense_adapters::AwsClients;
@@ -40,13 +43,18 @@ impl TestStack {
     /// When provisioning fails.
     pub async fn provision() -> Self {
         let endpoint = emulator_endpoint();
-        let aws = AwsClients::load(&AwsSettings { endpoint_url: Some(endpoint) }).await;
+        let aws = AwsClients::load(&AwsSettings {
+            endpoint_url: Some(endpoint),
+        })
+        .await;
         let template = Template::load(&workspace_root().join("template.yaml")).expect("template.yaml");
         let ctx = StackContext {
             stack_name: format!("t{}", ulid::Ulid::new().to_string().to_lowercase()),
             parameters: Default::default(),
         };
-        let resources = provision(&template, &aws, &ctx).await.expect("provision template.yaml");
+        let resources = provision(&template, &aws, &ctx)
+            .await
+            .expect("provision template.yaml");
         Self { aws, resources }
     }
 
@@ -55,7 +63,11 @@ impl TestStack {
     /// # Panics
     /// When no such resource was provisioned.
     pub fn reference(&self, logical_id: &str) -> String {
-        self.resources.resources.get(logical_id).map(|r| r.reference.clone()).expect("provisioned resource")
+        self.resources
+            .resources
+            .get(logical_id)
+            .map(|r| r.reference.clone())
+            .expect("provisioned resource")
     }
 
     /// The template's table.

@@ -71,7 +71,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -85,7 +88,10 @@ mod tests {
     fn accepts_an_http_endpoint_and_rejects_anything_else() {
         let ok = AwsSettings::from_vars(&vars(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:5000")])).unwrap();
         assert_eq!(ok.endpoint_url.as_deref(), Some("http://127.0.0.1:5000"));
-        assert_eq!(AwsSettings::from_vars(&vars(&[])).unwrap(), AwsSettings::default());
+        assert_eq!(
+            AwsSettings::from_vars(&vars(&[])).unwrap(),
+            AwsSettings::default()
+        );
         assert!(AwsSettings::from_vars(&vars(&[("AWS_ENDPOINT_URL", "file:///etc/passwd")])).is_err());
     }
 }

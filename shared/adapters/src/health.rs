@@ -13,7 +13,9 @@ use crate::dynamo::Table;
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 async fn bounded<T>(what: &str, f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
-    tokio::time::timeout(PROBE_TIMEOUT, f).await.with_context(|| format!("{what} timed out"))?
+    tokio::time::timeout(PROBE_TIMEOUT, f)
+        .await
+        .with_context(|| format!("{what} timed out"))?
 }
 
 /// Probes the table with `DescribeTable` and requires it to be `ACTIVE`.
@@ -28,10 +30,19 @@ impl DependencyCheck for DynamoDbCheck {
 
     async fn check(&self) -> anyhow::Result<()> {
         let out = bounded("describe table", async {
-            self.0.client().describe_table().table_name(self.0.name()).send().await.context("describe table")
+            self.0
+                .client()
+                .describe_table()
+                .table_name(self.0.name())
+                .send()
+                .await
+                .context("describe table")
         })
         .await?;
-        let status = out.table.and_then(|t| t.table_status).context("table has no status")?;
+        let status = out
+            .table
+            .and_then(|t| t.table_status)
+            .context("table has no status")?;
         anyhow::ensure!(status.as_str() == "ACTIVE", "table status is {status}");
         Ok(())
     }
@@ -84,7 +95,12 @@ impl DependencyCheck for SecretsManagerCheck {
 
     async fn check(&self) -> anyhow::Result<()> {
         bounded("describe secret", async {
-            self.client.describe_secret().secret_id(&self.secret_id).send().await.context("describe secret")
+            self.client
+                .describe_secret()
+                .secret_id(&self.secret_id)
+                .send()
+                .await
+                .context("describe secret")
         })
         .await?;
         Ok(())

@@ -46,7 +46,11 @@ impl SecretsProvider {
 
     /// A provider caching values for `ttl`.
     pub fn new(client: aws_sdk_secretsmanager::Client, ttl: Duration) -> Self {
-        Self { client, ttl, cache: Mutex::default() }
+        Self {
+            client,
+            ttl,
+            cache: Mutex::default(),
+        }
     }
 
     /// The secret's value at `stage`. `Ok(None)` when the secret has no version at that stage (a secret that
@@ -59,19 +63,30 @@ impl SecretsProvider {
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
         }
-        let result =
-            self.client.get_secret_value().secret_id(secret_id).version_stage(stage.label()).send().await;
+        let result = self
+            .client
+            .get_secret_value()
+            .secret_id(secret_id)
+            .version_stage(stage.label())
+            .send()
+            .await;
         let value = match result {
-            Ok(out) => Some(SecretString::from(
-                out.secret_string.with_context(|| format!("secret {secret_id} has no string value"))?,
-            )),
+            Ok(out) => {
+                Some(SecretString::from(out.secret_string.with_context(|| {
+                    format!("secret {secret_id} has no string value")
+                })?))
+            }
             Err(SdkError::ServiceError(e))
                 if stage == Stage::Previous
                     && matches!(e.err(), GetSecretValueError::ResourceNotFoundException(_)) =>
             {
                 None
             }
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("get secret {secret_id} {}", stage.label()))),
+            Err(e) => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("get secret {secret_id} {}", stage.label()))
+                );
+            }
         };
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(key, (Instant::now(), value.clone()));
@@ -93,8 +108,10 @@ impl SecretsProvider {
         let mut keys = Vec::with_capacity(2);
         for stage in [Stage::Current, Stage::Previous] {
             if let Some(value) = self.get(secret_id, stage).await? {
-                let key: SigningKeyMaterial = serde_json::from_str(value.expose_secret())
-                    .with_context(|| format!("secret {secret_id} {} is not signing key material", stage.label()))?;
+                let key: SigningKeyMaterial =
+                    serde_json::from_str(value.expose_secret()).with_context(|| {
+                        format!("secret {secret_id} {} is not signing key material", stage.label())
+                    })?;
                 keys.push(key);
             }
         }

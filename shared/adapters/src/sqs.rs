@@ -17,7 +17,10 @@ pub struct SqsPublisher {
 impl SqsPublisher {
     /// A publisher to `queue_url`.
     pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self { client, queue_url: queue_url.into() }
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Adapter tests against the moto emulator (a private server for this test binary, a fresh copy of
 //! template.yaml's resources per test).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -33,7 +35,14 @@ fn item(pk: &str, sk: &str) -> Item {
 
 fn put(item: Item, table: &Table, condition: &str) -> TransactWriteItem {
     TransactWriteItem::builder()
-        .put(Put::builder().table_name(table.name()).set_item(Some(item)).condition_expression(condition).build().unwrap())
+        .put(
+            Put::builder()
+                .table_name(table.name())
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .build()
+                .unwrap(),
+        )
         .build()
 }
 
@@ -59,27 +68,59 @@ async fn a_conditional_put_on_an_existing_key_is_a_conflict_and_writes_nothing()
     let mut second = item("USER#A", "EMAIL");
     second.insert("note".into(), AttributeValue::S("overwritten".into()));
     assert!(matches!(table.put_new(second).await, Err(RepoError::Conflict)));
-    let stored = table.get(&Key { pk: "USER#A".into(), sk: "EMAIL".into() }).await.unwrap().unwrap();
+    let stored = table
+        .get(&Key {
+            pk: "USER#A".into(),
+            sk: "EMAIL".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored["note"].as_s().unwrap(), "USER#A/EMAIL");
-    assert!(table.get(&Key { pk: "USER#A".into(), sk: "NOPE".into() }).await.unwrap().is_none());
+    assert!(
+        table
+            .get(&Key {
+                pk: "USER#A".into(),
+                sk: "NOPE".into()
+            })
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn a_cancelled_transaction_names_the_failing_item_and_writes_nothing() {
     let stack = TestStack::provision().await;
     let table = stack.table();
-    table.put_new(item("EMAIL#taken@example.com", "EMAIL")).await.unwrap();
+    table
+        .put_new(item("EMAIL#taken@example.com", "EMAIL"))
+        .await
+        .unwrap();
     let err = table
         .transact(vec![
             put(item("USER#B", "PROFILE"), &table, "attribute_not_exists(pk)"),
-            put(item("EMAIL#taken@example.com", "EMAIL"), &table, "attribute_not_exists(pk)"),
+            put(
+                item("EMAIL#taken@example.com", "EMAIL"),
+                &table,
+                "attribute_not_exists(pk)",
+            ),
         ])
         .await
         .unwrap_err();
     assert_eq!(err.failed_conditions(), vec![1]);
     assert!(matches!(RepoError::from(err), RepoError::Conflict));
-    let first = table.get(&Key { pk: "USER#B".into(), sk: "PROFILE".into() }).await.unwrap();
-    assert!(first.is_none(), "the transaction must not have written its first item");
+    let first = table
+        .get(&Key {
+            pk: "USER#B".into(),
+            sk: "PROFILE".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        first.is_none(),
+        "the transaction must not have written its first item"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +128,10 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
     let stack = TestStack::provision().await;
     let table = stack.table();
     for i in 0..7 {
-        table.put_new(item("USER#P", &format!("AUDIT#{i:02}"))).await.unwrap();
+        table
+            .put_new(item("USER#P", &format!("AUDIT#{i:02}")))
+            .await
+            .unwrap();
     }
     table.put_new(item("USER#P", "PROFILE")).await.unwrap();
     table.put_new(item("USER#Q", "AUDIT#99")).await.unwrap();
@@ -111,7 +155,10 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
             None => break,
         }
     }
-    assert_eq!(pages, 3, "7 items at 3 per page is 3 pages, the last without a cursor");
+    assert_eq!(
+        pages, 3,
+        "7 items at 3 per page is 3 pages, the last without a cursor"
+    );
     let expected: Vec<String> = (0..7).rev().map(|i| format!("AUDIT#{i:02}")).collect();
     assert_eq!(seen, expected);
 }
@@ -121,8 +168,14 @@ async fn rejects_a_tampered_cursor_and_one_carried_to_another_partition() {
     let stack = TestStack::provision().await;
     let table = stack.table();
     for i in 0..3 {
-        table.put_new(item("USER#OWNER", &format!("AUDIT#{i}"))).await.unwrap();
-        table.put_new(item("USER#VICTIM", &format!("AUDIT#{i}"))).await.unwrap();
+        table
+            .put_new(item("USER#OWNER", &format!("AUDIT#{i}")))
+            .await
+            .unwrap();
+        table
+            .put_new(item("USER#VICTIM", &format!("AUDIT#{i}")))
+            .await
+            .unwrap();
     }
     let first = PageQuery {
         on_gsi1: false,
@@ -132,16 +185,40 @@ async fn rejects_a_tampered_cursor_and_one_carried_to_another_partition() {
         cursor: None,
         descending: false,
     };
-    let cursor = table.query_page(&first, &codec()).await.unwrap().next_cursor.unwrap();
-    let other_account = PageQuery { partition: "USER#VICTIM".into(), cursor: Some(&cursor), ..first.clone() };
-    assert!(matches!(table.query_page(&other_account, &codec()).await, Err(QueryError::InvalidCursor(_))));
+    let cursor = table
+        .query_page(&first, &codec())
+        .await
+        .unwrap()
+        .next_cursor
+        .unwrap();
+    let other_account = PageQuery {
+        partition: "USER#VICTIM".into(),
+        cursor: Some(&cursor),
+        ..first.clone()
+    };
+    assert!(matches!(
+        table.query_page(&other_account, &codec()).await,
+        Err(QueryError::InvalidCursor(_))
+    ));
     let mut tampered = cursor.clone();
     tampered.insert(3, 'x');
-    let tampered_query = PageQuery { cursor: Some(&tampered), ..first.clone() };
-    assert!(matches!(table.query_page(&tampered_query, &codec()).await, Err(QueryError::InvalidCursor(_))));
-    let forged_key = PageQuery { cursor: Some(&cursor), ..first.clone() };
+    let tampered_query = PageQuery {
+        cursor: Some(&tampered),
+        ..first.clone()
+    };
+    assert!(matches!(
+        table.query_page(&tampered_query, &codec()).await,
+        Err(QueryError::InvalidCursor(_))
+    ));
+    let forged_key = PageQuery {
+        cursor: Some(&cursor),
+        ..first.clone()
+    };
     let other_codec = CursorCodec::new(SecretString::from("another-key".to_owned()));
-    assert!(matches!(table.query_page(&forged_key, &other_codec).await, Err(QueryError::InvalidCursor(_))));
+    assert!(matches!(
+        table.query_page(&forged_key, &other_codec).await,
+        Err(QueryError::InvalidCursor(_))
+    ));
     let genuine = table.query_page(&forged_key, &codec()).await.unwrap();
     assert_eq!(genuine.items[0]["sk"].as_s().unwrap(), "AUDIT#1");
 }
@@ -166,7 +243,10 @@ async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
     let page = table.query_page(&day, &codec()).await.unwrap();
     assert_eq!(page.items.len(), 2);
     assert_eq!(page.items[0]["id"].as_s().unwrap(), &event.id.to_string());
-    assert_eq!(page.items[0]["detail"].as_s().unwrap(), r#"{"attempt":2,"ip":"203.0.113.7"}"#);
+    assert_eq!(
+        page.items[0]["detail"].as_s().unwrap(),
+        r#"{"attempt":2,"ip":"203.0.113.7"}"#
+    );
     assert!(page.next_cursor.is_none());
 }
 
@@ -213,8 +293,19 @@ async fn publishes_an_envelope_that_a_consumer_receives_whole() {
 #[tokio::test]
 async fn a_message_that_keeps_failing_moves_to_the_dead_letter_queue_after_three_receives() {
     let stack = TestStack::provision().await;
-    let (queue, dlq) = (stack.reference("AuditQueue"), stack.reference("AuditDeadLetterQueue"));
-    stack.aws.sqs.send_message().queue_url(&queue).message_body("poison").send().await.unwrap();
+    let (queue, dlq) = (
+        stack.reference("AuditQueue"),
+        stack.reference("AuditDeadLetterQueue"),
+    );
+    stack
+        .aws
+        .sqs
+        .send_message()
+        .queue_url(&queue)
+        .message_body("poison")
+        .send()
+        .await
+        .unwrap();
     for _ in 0..3 {
         let got = stack
             .aws
@@ -226,11 +317,31 @@ async fn a_message_that_keeps_failing_moves_to_the_dead_letter_queue_after_three
             .send()
             .await
             .unwrap();
-        assert_eq!(got.messages.unwrap_or_default().len(), 1, "redelivered until maxReceiveCount");
+        assert_eq!(
+            got.messages.unwrap_or_default().len(),
+            1,
+            "redelivered until maxReceiveCount"
+        );
     }
-    let moved = stack.aws.sqs.receive_message().queue_url(&queue).wait_time_seconds(1).send().await.unwrap();
+    let moved = stack
+        .aws
+        .sqs
+        .receive_message()
+        .queue_url(&queue)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap();
     assert!(moved.messages.unwrap_or_default().is_empty());
-    let dead = stack.aws.sqs.receive_message().queue_url(&dlq).wait_time_seconds(2).send().await.unwrap();
+    let dead = stack
+        .aws
+        .sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(dead.messages.unwrap()[0].body(), Some("poison"));
 }
 
@@ -247,9 +358,16 @@ async fn reads_current_and_previous_secret_versions_across_a_rotation() {
     let new_kid = rotate_signing_key(&stack.aws, &secret).await.unwrap();
 
     let after = uncached.signing_keys(&secret).await.unwrap();
-    assert_eq!(after.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(), [new_kid.as_str(), before[0].kid.as_str()]);
+    assert_eq!(
+        after.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        [new_kid.as_str(), before[0].kid.as_str()]
+    );
     let still_cached = cached.get(&secret, Stage::Current).await.unwrap().unwrap();
-    assert_eq!(still_cached.expose_secret(), cached_before.expose_secret(), "served from cache within the TTL");
+    assert_eq!(
+        still_cached.expose_secret(),
+        cached_before.expose_secret(),
+        "served from cache within the TTL"
+    );
 }
 
 #[tokio::test]
@@ -264,16 +382,34 @@ async fn dependency_probes_pass_against_live_resources_and_fail_against_missing_
     let stack = TestStack::provision().await;
     let ok: Vec<Box<dyn DependencyCheck>> = vec![
         Box::new(DynamoDbCheck(stack.table())),
-        Box::new(SqsCheck { client: stack.aws.sqs.clone(), queue_url: stack.reference("AuditQueue") }),
-        Box::new(SecretsManagerCheck { client: stack.aws.secrets.clone(), secret_id: stack.reference("SigningKeySecret") }),
+        Box::new(SqsCheck {
+            client: stack.aws.sqs.clone(),
+            queue_url: stack.reference("AuditQueue"),
+        }),
+        Box::new(SecretsManagerCheck {
+            client: stack.aws.secrets.clone(),
+            secret_id: stack.reference("SigningKeySecret"),
+        }),
     ];
     for check in &ok {
-        check.check().await.unwrap_or_else(|e| panic!("{}: {e:#}", check.name()));
+        check
+            .check()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:#}", check.name()));
     }
     let missing: Vec<Box<dyn DependencyCheck>> = vec![
-        Box::new(DynamoDbCheck(Table::new(stack.aws.dynamodb.clone(), "no-such-table"))),
-        Box::new(SqsCheck { client: stack.aws.sqs.clone(), queue_url: format!("{}-gone", stack.reference("AuditQueue")) }),
-        Box::new(SecretsManagerCheck { client: stack.aws.secrets.clone(), secret_id: "no-such-secret".into() }),
+        Box::new(DynamoDbCheck(Table::new(
+            stack.aws.dynamodb.clone(),
+            "no-such-table",
+        ))),
+        Box::new(SqsCheck {
+            client: stack.aws.sqs.clone(),
+            queue_url: format!("{}-gone", stack.reference("AuditQueue")),
+        }),
+        Box::new(SecretsManagerCheck {
+            client: stack.aws.secrets.clone(),
+            secret_id: "no-such-secret".into(),
+        }),
     ];
     for check in &missing {
         assert!(check.check().await.is_err(), "{} should fail", check.name());

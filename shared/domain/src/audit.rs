@@ -112,15 +112,24 @@ mod tests {
             occurred_at: Utc::now(),
             detail: serde_json::json!({"ip": "203.0.113.7"}),
         };
-        (id, serde_json::to_string(&Envelope::wrap(id, event.occurred_at, &event).unwrap()).unwrap())
+        (
+            id,
+            serde_json::to_string(&Envelope::wrap(id, event.occurred_at, &event).unwrap()).unwrap(),
+        )
     }
 
     #[tokio::test]
     async fn records_a_redelivered_message_once() {
         let log = InMemoryAuditLog::default();
         let (id, body) = message(AuditKind::LoginFailed);
-        assert_eq!(record_audit_message(&log, &body).await.unwrap(), RecordOutcome::Recorded);
-        assert_eq!(record_audit_message(&log, &body).await.unwrap(), RecordOutcome::AlreadyRecorded);
+        assert_eq!(
+            record_audit_message(&log, &body).await.unwrap(),
+            RecordOutcome::Recorded
+        );
+        assert_eq!(
+            record_audit_message(&log, &body).await.unwrap(),
+            RecordOutcome::AlreadyRecorded
+        );
         assert_eq!(log.events().iter().filter(|e| e.id == id).count(), 1);
     }
 
@@ -133,7 +142,12 @@ mod tests {
         }
         let (_, body) = message(AuditKind::MfaEnabled);
         let wrong_type = body.replace("audit.recorded", "order.placed");
-        assert!(!record_audit_message(&log, &wrong_type).await.unwrap_err().is_retryable());
+        assert!(
+            !record_audit_message(&log, &wrong_type)
+                .await
+                .unwrap_err()
+                .is_retryable()
+        );
         assert!(log.events().is_empty());
     }
 
@@ -141,6 +155,11 @@ mod tests {
     async fn a_storage_failure_is_retryable() {
         let log = InMemoryAuditLog::failing();
         let (_, body) = message(AuditKind::RoleChanged);
-        assert!(record_audit_message(&log, &body).await.unwrap_err().is_retryable());
+        assert!(
+            record_audit_message(&log, &body)
+                .await
+                .unwrap_err()
+                .is_retryable()
+        );
     }
 }

@@ -74,7 +74,10 @@ impl Role {
         match self {
             Role::Admin => true,
             Role::Trader => !matches!(permission, Admin),
-            Role::Viewer => matches!(permission, OrdersRead | PortfolioRead | MarketRead | AnalyticsRead),
+            Role::Viewer => matches!(
+                permission,
+                OrdersRead | PortfolioRead | MarketRead | AnalyticsRead
+            ),
         }
     }
 
@@ -135,7 +138,10 @@ impl Principal {
         let mut ctx = serde_json::Map::new();
         ctx.insert(context_keys::USER_ID.into(), self.user_id.to_string().into());
         ctx.insert(context_keys::ROLES.into(), join_roles(&self.roles).into());
-        ctx.insert(context_keys::SESSION_ID.into(), self.session_id.to_string().into());
+        ctx.insert(
+            context_keys::SESSION_ID.into(),
+            self.session_id.to_string().into(),
+        );
         ctx
     }
 
@@ -144,8 +150,10 @@ impl Principal {
     where
         I: IntoIterator<Item = (&'a String, &'a serde_json::Value)>,
     {
-        let ctx: std::collections::HashMap<&str, &str> =
-            ctx.into_iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect();
+        let ctx: std::collections::HashMap<&str, &str> = ctx
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
+            .collect();
         Some(Self {
             user_id: ctx.get(context_keys::USER_ID)?.parse().ok()?,
             roles: parse_roles(ctx.get(context_keys::ROLES)?).ok()?,

@@ -57,9 +57,19 @@ impl Envelope {
     ///
     /// # Errors
     /// [`EnvelopeError::Malformed`] if the event does not serialize.
-    pub fn wrap<E: DomainEvent>(id: EventId, occurred_at: DateTime<Utc>, event: &E) -> Result<Self, EnvelopeError> {
+    pub fn wrap<E: DomainEvent>(
+        id: EventId,
+        occurred_at: DateTime<Utc>,
+        event: &E,
+    ) -> Result<Self, EnvelopeError> {
         let data = serde_json::to_value(event).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
-        Ok(Self { id, event_type: E::TYPE.to_owned(), version: E::VERSION, occurred_at, data })
+        Ok(Self {
+            id,
+            event_type: E::TYPE.to_owned(),
+            version: E::VERSION,
+            occurred_at,
+            data,
+        })
     }
 
     /// Parses a message body.

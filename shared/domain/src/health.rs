@@ -35,7 +35,11 @@ impl HealthReport {
 
     /// Names of the dependencies that are down.
     pub fn failing(&self) -> Vec<&'static str> {
-        self.dependencies.iter().filter(|d| d.status != "ok").map(|d| d.name).collect()
+        self.dependencies
+            .iter()
+            .filter(|d| d.status != "ok")
+            .map(|d| d.name)
+            .collect()
     }
 }
 
@@ -64,7 +68,11 @@ pub async fn check_dependencies(
             }
         })
         .collect();
-    let status = if dependencies.iter().all(|d| d.status == "ok") { "ok" } else { "degraded" };
+    let status = if dependencies.iter().all(|d| d.status == "ok") {
+        "ok"
+    } else {
+        "degraded"
+    };
     HealthReport { status, dependencies }
 }
 
@@ -76,20 +84,30 @@ mod tests {
 
     #[tokio::test]
     async fn reports_ok_when_every_dependency_answers() {
-        let checks: Vec<Arc<dyn DependencyCheck>> =
-            vec![Arc::new(StaticCheck::up("dynamodb")), Arc::new(StaticCheck::up("sqs"))];
+        let checks: Vec<Arc<dyn DependencyCheck>> = vec![
+            Arc::new(StaticCheck::up("dynamodb")),
+            Arc::new(StaticCheck::up("sqs")),
+        ];
         let report = check_dependencies(&checks, |_, _| {}).await;
         assert!(report.is_healthy());
         assert_eq!(report.status, "ok");
-        assert_eq!(report.dependencies.iter().map(|d| d.name).collect::<Vec<_>>(), ["dynamodb", "sqs"]);
+        assert_eq!(
+            report.dependencies.iter().map(|d| d.name).collect::<Vec<_>>(),
+            ["dynamodb", "sqs"]
+        );
     }
 
     #[tokio::test]
     async fn names_the_failing_dependency_and_keeps_the_cause_out_of_the_report() {
-        let checks: Vec<Arc<dyn DependencyCheck>> =
-            vec![Arc::new(StaticCheck::up("dynamodb")), Arc::new(StaticCheck::down("sqs", "connect refused"))];
+        let checks: Vec<Arc<dyn DependencyCheck>> = vec![
+            Arc::new(StaticCheck::up("dynamodb")),
+            Arc::new(StaticCheck::down("sqs", "connect refused")),
+        ];
         let logged = Mutex::new(Vec::new());
-        let report = check_dependencies(&checks, |name, e| logged.lock().unwrap().push(format!("{name}: {e}"))).await;
+        let report = check_dependencies(&checks, |name, e| {
+            logged.lock().unwrap().push(format!("{name}: {e}"))
+        })
+        .await;
         assert_eq!(report.status, "degraded");
         assert_eq!(report.failing(), ["sqs"]);
         assert_eq!(*logged.lock().unwrap(), ["sqs: connect refused"]);

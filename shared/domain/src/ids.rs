@@ -93,6 +93,9 @@ mod tests {
     #[test]
     fn serializes_as_a_plain_string() {
         let id: SessionId = "01JDQ8ZK3M4N5P6Q7R8S9T0V1W".parse().unwrap();
-        assert_eq!(serde_json::to_string(&id).unwrap(), "\"01JDQ8ZK3M4N5P6Q7R8S9T0V1W\"");
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            "\"01JDQ8ZK3M4N5P6Q7R8S9T0V1W\""
+        );
     }
 }

@@ -31,7 +31,10 @@ pub struct InMemoryAuditLog {
 impl InMemoryAuditLog {
     /// A log whose writes always fail with [`RepoError::Unexpected`].
     pub fn failing() -> Self {
-        Self { events: Mutex::default(), fail: true }
+        Self {
+            events: Mutex::default(),
+            fail: true,
+        }
     }
 
     /// Everything recorded so far.
@@ -71,7 +74,12 @@ impl JobRunLog for InMemoryJobRunLog {
     }
 
     async fn last_run(&self, job: ScheduledJob) -> Result<Option<DateTime<Utc>>, RepoError> {
-        Ok(self.runs.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.get(&job).copied())
+        Ok(self
+            .runs
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .get(&job)
+            .copied())
     }
 }
 
@@ -90,7 +98,10 @@ impl StaticCheck {
 
     /// A dependency that always fails with `cause`.
     pub fn down(name: &'static str, cause: &'static str) -> Self {
-        Self { name, failure: Some(cause) }
+        Self {
+            name,
+            failure: Some(cause),
+        }
     }
 }
 

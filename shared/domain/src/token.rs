@@ -81,7 +81,9 @@ pub struct SigningKeyMaterial {
 
 impl std::fmt::Debug for SigningKeyMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKeyMaterial").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKeyMaterial")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -104,7 +106,10 @@ impl SigningKeyMaterial {
     pub fn generate(kid: impl Into<String>) -> Self {
         let signing = SigningKey::generate(&mut rand::rngs::OsRng);
         // Encoding a freshly generated key cannot fail; an empty key would only fail later, at load.
-        let der = signing.to_pkcs8_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+        let der = signing
+            .to_pkcs8_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
         Self {
             kid: kid.into(),
             private_key: STANDARD.encode(der),
@@ -125,8 +130,13 @@ impl TokenSigner {
     /// # Errors
     /// [`TokenError::InvalidKey`] if the private key is not PKCS#8 Ed25519 in base64.
     pub fn new(material: &SigningKeyMaterial) -> Result<Self, TokenError> {
-        let der = STANDARD.decode(&material.private_key).map_err(|_| TokenError::InvalidKey)?;
-        Ok(Self { kid: material.kid.clone(), key: EncodingKey::from_ed_der(&der) })
+        let der = STANDARD
+            .decode(&material.private_key)
+            .map_err(|_| TokenError::InvalidKey)?;
+        Ok(Self {
+            kid: material.kid.clone(),
+            key: EncodingKey::from_ed_der(&der),
+        })
     }
 
     /// Signs `claims` into a compact JWT with this key's `kid`.
@@ -155,11 +165,14 @@ impl TokenVerifier {
         let keys = keys
             .into_iter()
             .map(|k| {
-                let bytes = URL_SAFE_NO_PAD.decode(&k.public_key).map_err(|_| TokenError::InvalidKey)?;
+                let bytes = URL_SAFE_NO_PAD
+                    .decode(&k.public_key)
+                    .map_err(|_| TokenError::InvalidKey)?;
                 if bytes.len() != 32 {
                     return Err(TokenError::InvalidKey);
                 }
-                let key = DecodingKey::from_ed_components(&k.public_key).map_err(|_| TokenError::InvalidKey)?;
+                let key =
+                    DecodingKey::from_ed_components(&k.public_key).map_err(|_| TokenError::InvalidKey)?;
                 Ok((k.kid.clone(), key))
             })
             .collect::<Result<HashMap<_, _>, _>>()?;
@@ -182,14 +195,22 @@ impl TokenVerifier {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid);
         }
-        let key = header.kid.as_deref().and_then(|kid| self.keys.get(kid)).ok_or(TokenError::Invalid)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.keys.get(kid))
+            .ok_or(TokenError::Invalid)?;
         let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
             .map_err(|_| TokenError::Invalid)?;
         let claims = data.claims;
         if claims.typ != "access" {
             return Err(TokenError::Invalid);
         }
-        Ok(Principal { user_id: claims.sub, roles: claims.roles, session_id: claims.sid })
+        Ok(Principal {
+            user_id: claims.sub,
+            roles: claims.roles,
+            session_id: claims.sid,
+        })
     }
 }
 
@@ -199,7 +220,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn ids() -> (UserId, SessionId) {
-        ("01JDQ8ZK3M4N5P6Q7R8S9T0V1W".parse().unwrap(), "01JDQ8ZK3M4N5P6Q7R8S9T0V1X".parse().unwrap())
+        (
+            "01JDQ8ZK3M4N5P6Q7R8S9T0V1W".parse().unwrap(),
+            "01JDQ8ZK3M4N5P6Q7R8S9T0V1X".parse().unwrap(),
+        )
     }
 
     fn claims_at(now: DateTime<Utc>) -> AccessClaims {
@@ -214,7 +238,10 @@ mod tests {
     #[test]
     fn a_signed_token_verifies_to_its_principal() {
         let key = SigningKeyMaterial::generate("k1");
-        let token = TokenSigner::new(&key).unwrap().sign(&claims_at(Utc::now())).unwrap();
+        let token = TokenSigner::new(&key)
+            .unwrap()
+            .sign(&claims_at(Utc::now()))
+            .unwrap();
         let principal = TokenVerifier::new([&key]).unwrap().verify(&token).unwrap();
         assert_eq!(principal.user_id, ids().0);
         assert_eq!(principal.roles, vec![Role::Trader]);
@@ -222,8 +249,14 @@ mod tests {
 
     #[test]
     fn the_previous_key_still_verifies_after_rotation() {
-        let (old, new) = (SigningKeyMaterial::generate("old"), SigningKeyMaterial::generate("new"));
-        let token = TokenSigner::new(&old).unwrap().sign(&claims_at(Utc::now())).unwrap();
+        let (old, new) = (
+            SigningKeyMaterial::generate("old"),
+            SigningKeyMaterial::generate("new"),
+        );
+        let token = TokenSigner::new(&old)
+            .unwrap()
+            .sign(&claims_at(Utc::now()))
+            .unwrap();
         assert!(TokenVerifier::new([&new, &old]).unwrap().verify(&token).is_ok());
         assert!(TokenVerifier::new([&new]).unwrap().verify(&token).is_err());
     }
@@ -232,7 +265,10 @@ mod tests {
     fn rejects_a_token_signed_by_another_key_under_a_known_kid() {
         let real = SigningKeyMaterial::generate("k1");
         let forger = SigningKeyMaterial::generate("k1");
-        let forged = TokenSigner::new(&forger).unwrap().sign(&claims_at(Utc::now())).unwrap();
+        let forged = TokenSigner::new(&forger)
+            .unwrap()
+            .sign(&claims_at(Utc::now()))
+            .unwrap();
         assert!(TokenVerifier::new([&real]).unwrap().verify(&forged).is_err());
     }
 
@@ -240,7 +276,10 @@ mod tests {
     fn rejects_an_expired_token_beyond_the_leeway() {
         let key = SigningKeyMaterial::generate("k1");
         let long_ago = Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap();
-        let token = TokenSigner::new(&key).unwrap().sign(&claims_at(long_ago)).unwrap();
+        let token = TokenSigner::new(&key)
+            .unwrap()
+            .sign(&claims_at(long_ago))
+            .unwrap();
         assert!(TokenVerifier::new([&key]).unwrap().verify(&token).is_err());
     }
 
@@ -253,7 +292,10 @@ mod tests {
         assert!(verifier.verify(&none).is_err());
         // HS256 "signed" with the public key as the HMAC secret: the classic confusion attack.
         let hs = jsonwebtoken::encode(
-            &Header { kid: Some("k1".into()), ..Header::new(Algorithm::HS256) },
+            &Header {
+                kid: Some("k1".into()),
+                ..Header::new(Algorithm::HS256)
+            },
             &claims_at(Utc::now()),
             &EncodingKey::from_secret(key.public_key.as_bytes()),
         )
@@ -265,8 +307,14 @@ mod tests {
     fn rejects_wrong_kid_wrong_type_and_garbage() {
         let key = SigningKeyMaterial::generate("k1");
         let verifier = TokenVerifier::new([&key]).unwrap();
-        let other_kid = SigningKeyMaterial { kid: "k2".into(), ..key.clone() };
-        let token = TokenSigner::new(&other_kid).unwrap().sign(&claims_at(Utc::now())).unwrap();
+        let other_kid = SigningKeyMaterial {
+            kid: "k2".into(),
+            ..key.clone()
+        };
+        let token = TokenSigner::new(&other_kid)
+            .unwrap()
+            .sign(&claims_at(Utc::now()))
+            .unwrap();
         assert!(verifier.verify(&token).is_err());
 
         let mut refresh = claims_at(Utc::now());

@@ -20,7 +20,11 @@ impl AuthContext {
     /// # Errors
     /// `403 FORBIDDEN` otherwise.
     pub fn require(&self, permission: Permission) -> Result<&Principal, ApiError> {
-        if self.0.has(permission) { Ok(&self.0) } else { Err(ApiError::forbidden()) }
+        if self.0.has(permission) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::forbidden())
+        }
     }
 }
 
@@ -36,6 +40,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        principal_from(parts).map(AuthContext).ok_or_else(ApiError::unauthorized)
+        principal_from(parts)
+            .map(AuthContext)
+            .ok_or_else(ApiError::unauthorized)
     }
 }

@@ -95,27 +95,44 @@ const MAX_MESSAGE_CHARS: usize = 300;
 
 fn clip(s: impl Into<String>) -> String {
     let s = s.into();
-    if s.chars().count() <= MAX_MESSAGE_CHARS { s } else { s.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…" }
+    if s.chars().count() <= MAX_MESSAGE_CHARS {
+        s
+    } else {
+        s.chars().take(MAX_MESSAGE_CHARS).collect::<String>() + "…"
+    }
 }
 
 impl ApiError {
     /// An error with a status, code and safe message.
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { status, code, message: clip(message), details: Vec::new(), retry_after_secs: None, cause: None }
+        Self {
+            status,
+            code,
+            message: clip(message),
+            details: Vec::new(),
+            retry_after_secs: None,
+            cause: None,
+        }
     }
 
     /// 400 VALIDATION_FAILED naming one field.
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         let message = clip(message);
         Self {
-            details: vec![FieldError { field: field.into(), message: message.clone() }],
+            details: vec![FieldError {
+                field: field.into(),
+                message: message.clone(),
+            }],
             ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed, message)
         }
     }
 
     /// Adds a field-level detail.
     pub fn with_detail(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
-        self.details.push(FieldError { field: field.into(), message: clip(message) });
+        self.details.push(FieldError {
+            field: field.into(),
+            message: clip(message),
+        });
         self
     }
 
@@ -126,7 +143,11 @@ impl ApiError {
 
     /// 401 UNAUTHORIZED, with one message for every cause so nothing is revealed.
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "missing or invalid credentials")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "missing or invalid credentials",
+        )
     }
 
     /// 403 FORBIDDEN.
@@ -152,13 +173,24 @@ impl ApiError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many requests")
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                "too many requests",
+            )
         }
     }
 
     /// 500 INTERNAL. `cause` is logged with its whole chain when the response is built, never sent.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Self { cause: Some(cause.into()), ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error") }
+        Self {
+            cause: Some(cause.into()),
+            ..Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "internal error",
+            )
+        }
     }
 
     /// 503 UNAVAILABLE with a safe message (which dependency, never why).
@@ -186,17 +218,27 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             match &self.cause {
-                Some(cause) => tracing::error!(error = ?cause, status = self.status.as_u16(), "request failed"),
-                None => tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed"),
+                Some(cause) => {
+                    tracing::error!(error = ?cause, status = self.status.as_u16(), "request failed")
+                }
+                None => {
+                    tracing::error!(status = self.status.as_u16(), message = %self.message, "request failed")
+                }
             }
         }
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, details: self.details },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                details: self.details,
+            },
             request_id: request_id::current().unwrap_or_default(),
         };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -228,7 +270,10 @@ mod tests {
         let cause = anyhow::anyhow!("dynamodb: table arn:aws:dynamodb:ap-south-1:123:table/x throttled");
         let (status, body) = body_of(ApiError::internal(cause)).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(body["error"], serde_json::json!({"code": "INTERNAL", "message": "internal error"}));
+        assert_eq!(
+            body["error"],
+            serde_json::json!({"code": "INTERNAL", "message": "internal error"})
+        );
     }
 
     #[tokio::test]

@@ -48,7 +48,8 @@ pub fn parse_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             ApiError::invalid_field(field, describe(&inner))
         }
     })?;
-    de.end().map_err(|e| ApiError::invalid_field("$", format!("malformed JSON: {}", describe(&e))))?;
+    de.end()
+        .map_err(|e| ApiError::invalid_field("$", format!("malformed JSON: {}", describe(&e))))?;
     Ok(value)
 }
 
@@ -140,7 +141,14 @@ mod tests {
 
     #[test]
     fn rejects_malformed_json_and_trailing_garbage() {
-        for body in ["", "{", "{]", "{\"quantity\": 5,}", r#"{"quantity": 5, "legs": []} {}"#, "\u{0}"] {
+        for body in [
+            "",
+            "{",
+            "{]",
+            "{\"quantity\": 5,}",
+            r#"{"quantity": 5, "legs": []} {}"#,
+            "\u{0}",
+        ] {
             let (field, msg) = rejected_field(body);
             assert_eq!(field, "$", "{body}");
             assert!(!msg.is_empty());

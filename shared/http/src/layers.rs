@@ -51,7 +51,10 @@ const SECURITY_HEADERS: [(&str, &str); 6] = [
     ("strict-transport-security", "max-age=63072000; includeSubDomains"),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
     ("referrer-policy", "no-referrer"),
     ("cache-control", "no-store"),
 ];
@@ -84,14 +87,24 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed, "method not allowed")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "method not allowed",
+    )
 }
 
 fn cors(cfg: &HttpConfig) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(cfg.cors_allowed_origins.clone()))
         .allow_credentials(true)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
@@ -129,8 +142,18 @@ mod tests {
     fn parses_exact_origins_and_refuses_wildcards() {
         let cfg = HttpConfig::from_cors_origins("https://app.tradesense.in, http://localhost:5173").unwrap();
         assert_eq!(cfg.cors_allowed_origins.len(), 2);
-        assert!(HttpConfig::from_cors_origins("").unwrap().cors_allowed_origins.is_empty());
-        for bad in ["*", "https://*.example.com", "app.example.com", "https://app.example.com/"] {
+        assert!(
+            HttpConfig::from_cors_origins("")
+                .unwrap()
+                .cors_allowed_origins
+                .is_empty()
+        );
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "app.example.com",
+            "https://app.example.com/",
+        ] {
             assert!(HttpConfig::from_cors_origins(bad).is_err(), "{bad}");
         }
     }

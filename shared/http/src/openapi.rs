@@ -14,7 +14,12 @@ pub fn base_document(version: &str) -> OpenApi {
     let components = ComponentsBuilder::new()
         .security_scheme(
             BEARER,
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         )
         .schema_from::<ErrorBody>()
         .schema_from::<ErrorDetail>()
@@ -26,7 +31,9 @@ pub fn base_document(version: &str) -> OpenApi {
             InfoBuilder::new()
                 .title("TradeSense API")
                 .version(version)
-                .description(Some("Trading-platform backend for Indian equity and F&O traders.")),
+                .description(Some(
+                    "Trading-platform backend for Indian equity and F&O traders.",
+                )),
         )
         .components(Some(components))
         .build()

@@ -34,7 +34,8 @@ pub async fn layer(req: Request, next: Next) -> Response {
     let id = from_gateway(&req)
         .filter(|id| !id.is_empty() && id.len() <= 128)
         .unwrap_or_else(|| ulid::Ulid::new().to_string());
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let mut response = REQUEST_ID.scope(id.clone(), next.run(req).instrument(span)).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);

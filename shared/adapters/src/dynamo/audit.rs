@@ -55,7 +55,8 @@ impl AuditLog for DynamoAuditLog {
             occurred_at: keys::sortable_time(event.occurred_at),
             detail: event.detail.to_string(),
         };
-        let item = serde_dynamo::to_item(item).map_err(|e| anyhow::Error::new(e).context("encode audit item"))?;
+        let item =
+            serde_dynamo::to_item(item).map_err(|e| anyhow::Error::new(e).context("encode audit item"))?;
         self.table.put_new(item).await
     }
 }

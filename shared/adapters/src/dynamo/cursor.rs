@@ -60,23 +60,43 @@ impl CursorCodec {
     ///
     /// # Errors
     /// [`InvalidCursor`] if the key holds a non-string attribute (our keys are all strings).
-    pub fn encode(&self, scope: &str, key: &HashMap<String, AttributeValue>) -> Result<String, InvalidCursor> {
+    pub fn encode(
+        &self,
+        scope: &str,
+        key: &HashMap<String, AttributeValue>,
+    ) -> Result<String, InvalidCursor> {
         let key = key
             .iter()
-            .map(|(k, v)| v.as_s().map(|s| (k.clone(), s.clone())).map_err(|_| InvalidCursor))
+            .map(|(k, v)| {
+                v.as_s()
+                    .map(|s| (k.clone(), s.clone()))
+                    .map_err(|_| InvalidCursor)
+            })
             .collect::<Result<BTreeMap<_, _>, _>>()?;
-        let payload = serde_json::to_vec(&Payload { scope: scope.to_owned(), key }).map_err(|_| InvalidCursor)?;
+        let payload = serde_json::to_vec(&Payload {
+            scope: scope.to_owned(),
+            key,
+        })
+        .map_err(|_| InvalidCursor)?;
         let mut mac = self.mac();
         mac.update(&payload);
         let tag = mac.finalize().into_bytes();
-        Ok(format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(tag)))
+        Ok(format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        ))
     }
 
     /// Decodes a cursor produced by [`encode`](Self::encode) for the same `scope`.
     ///
     /// # Errors
     /// [`InvalidCursor`] for anything malformed, forged, or issued for another scope.
-    pub fn decode(&self, scope: &str, cursor: &str) -> Result<HashMap<String, AttributeValue>, InvalidCursor> {
+    pub fn decode(
+        &self,
+        scope: &str,
+        cursor: &str,
+    ) -> Result<HashMap<String, AttributeValue>, InvalidCursor> {
         if cursor.len() > MAX_CURSOR_LEN {
             return Err(InvalidCursor);
         }
@@ -90,7 +110,11 @@ impl CursorCodec {
         if payload.scope != scope {
             return Err(InvalidCursor);
         }
-        Ok(payload.key.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+        Ok(payload
+            .key
+            .into_iter()
+            .map(|(k, v)| (k, AttributeValue::S(v)))
+            .collect())
     }
 }
 
@@ -129,7 +153,9 @@ mod tests {
         let cursor = c.encode("USER#A", &start_key()).unwrap();
         let (payload, tag) = cursor.split_once('.').unwrap();
         let forged_payload = URL_SAFE_NO_PAD.encode(
-            String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap().replace("USER#A", "USER#B"),
+            String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap())
+                .unwrap()
+                .replace("USER#A", "USER#B"),
         );
         for bad in [
             format!("{forged_payload}.{tag}"),

@@ -35,7 +35,11 @@ impl JobRunLog for DynamoJobRunLog {
         item.insert("entity".to_owned(), AttributeValue::S("job_run".to_owned()));
         item.insert(LAST_RUN_AT.to_owned(), AttributeValue::S(at.clone()));
         let values = HashMap::from([(":at".to_owned(), AttributeValue::S(at))]);
-        match self.table.put_if(item, "attribute_not_exists(pk) OR last_run_at < :at", values).await {
+        match self
+            .table
+            .put_if(item, "attribute_not_exists(pk) OR last_run_at < :at", values)
+            .await
+        {
             // A later run is already recorded: keep it.
             Err(RepoError::Conflict) => Ok(()),
             other => other,
@@ -50,7 +54,9 @@ impl JobRunLog for DynamoJobRunLog {
             .get(LAST_RUN_AT)
             .and_then(|v| v.as_s().ok())
             .context("job run item without last_run_at")?;
-        let at = DateTime::parse_from_rfc3339(at).context("job run time")?.with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339(at)
+            .context("job run time")?
+            .with_timezone(&Utc);
         Ok(Some(at))
     }
 }

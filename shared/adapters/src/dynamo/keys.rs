@@ -75,9 +75,15 @@ pub fn sortable_time(at: DateTime<Utc>) -> String {
 /// Where an audit event is stored: under its user (or `SYSTEM`), and in GSI1 by day for the admin feed.
 pub fn audit_event(event: &AuditEvent) -> IndexedKey {
     let at = sortable_time(event.occurred_at);
-    let pk = event.user_id.as_ref().map_or_else(|| SYSTEM.to_owned(), user_partition);
+    let pk = event
+        .user_id
+        .as_ref()
+        .map_or_else(|| SYSTEM.to_owned(), user_partition);
     IndexedKey {
-        key: Key { pk, sk: format!("AUDIT#{at}#{}", event.id) },
+        key: Key {
+            pk,
+            sk: format!("AUDIT#{at}#{}", event.id),
+        },
         gsi1pk: audit_day_partition(event.occurred_at),
         gsi1sk: format!("{at}#{}", event.id),
     }
@@ -93,7 +99,10 @@ pub const AUDIT_PREFIX: &str = "AUDIT#";
 
 /// Where a scheduled job's last run time is stored.
 pub fn job_run(job: ScheduledJob) -> Key {
-    Key { pk: SYSTEM.to_owned(), sk: format!("JOB#{}", job.name()) }
+    Key {
+        pk: SYSTEM.to_owned(),
+        sk: format!("JOB#{}", job.name()),
+    }
 }
 
 #[cfg(test)]
@@ -113,9 +122,15 @@ mod tests {
         };
         let k = audit_event(&event);
         assert_eq!(k.key.pk, "USER#01JDQ8ZK3M4N5P6Q7R8S9T0V1X");
-        assert_eq!(k.key.sk, "AUDIT#2026-11-23T04:05:06.000Z#01JDQ8ZK3M4N5P6Q7R8S9T0V1W");
+        assert_eq!(
+            k.key.sk,
+            "AUDIT#2026-11-23T04:05:06.000Z#01JDQ8ZK3M4N5P6Q7R8S9T0V1W"
+        );
         assert_eq!(k.gsi1pk, "AUDIT#2026-11-23");
-        let system = audit_event(&AuditEvent { user_id: None, ..event });
+        let system = audit_event(&AuditEvent {
+            user_id: None,
+            ..event
+        });
         assert_eq!(system.key.pk, "SYSTEM");
     }
 }

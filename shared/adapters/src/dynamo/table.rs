@@ -55,7 +55,11 @@ impl TransactError {
 
 impl From<TransactError> for RepoError {
     fn from(e: TransactError) -> Self {
-        if e.failed_conditions().is_empty() { RepoError::Unexpected(e.into()) } else { RepoError::Conflict }
+        if e.failed_conditions().is_empty() {
+            RepoError::Unexpected(e.into())
+        } else {
+            RepoError::Conflict
+        }
     }
 }
 
@@ -99,7 +103,10 @@ pub enum QueryError {
 impl Table {
     /// The table `name` reached through `client`.
     pub fn new(client: Client, name: impl Into<String>) -> Self {
-        Self { client, name: name.into() }
+        Self {
+            client,
+            name: name.into(),
+        }
     }
 
     /// The table's name.
@@ -117,7 +124,8 @@ impl Table {
     /// # Errors
     /// [`RepoError::Conflict`] if one exists; [`RepoError::Unexpected`] otherwise.
     pub async fn put_new(&self, item: Item) -> Result<(), RepoError> {
-        self.put_if(item, "attribute_not_exists(pk)", HashMap::new()).await
+        self.put_if(item, "attribute_not_exists(pk)", HashMap::new())
+            .await
     }
 
     /// Puts `item` only if `condition` (with `:placeholders` bound by `values`) holds.
@@ -141,7 +149,9 @@ impl Table {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) => {
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), PutItemError::ConditionalCheckFailedException(_)) =>
+            {
                 Err(RepoError::Conflict)
             }
             Err(e) => Err(anyhow::Error::new(e).context("put item").into()),
@@ -171,7 +181,12 @@ impl Table {
     /// [`TransactError::Cancelled`] with a reason per item when a condition fails (or on a conflict with
     /// another transaction); [`TransactError::Unexpected`] otherwise.
     pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TransactError> {
-        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
@@ -194,8 +209,16 @@ impl Table {
     /// # Errors
     /// [`QueryError::InvalidCursor`] for a cursor not issued for this listing; [`QueryError::Unexpected`]
     /// otherwise.
-    pub async fn query_page(&self, query: &PageQuery<'_>, codec: &CursorCodec) -> Result<ItemPage, QueryError> {
-        let (index, pk_attr, sk_attr) = if query.on_gsi1 { (Some(GSI1), GSI1PK, GSI1SK) } else { (None, PK, SK) };
+    pub async fn query_page(
+        &self,
+        query: &PageQuery<'_>,
+        codec: &CursorCodec,
+    ) -> Result<ItemPage, QueryError> {
+        let (index, pk_attr, sk_attr) = if query.on_gsi1 {
+            (Some(GSI1), GSI1PK, GSI1SK)
+        } else {
+            (None, PK, SK)
+        };
         let scope = format!("{}|{}", index.unwrap_or("table"), query.partition);
         let start_key = match query.cursor {
             Some(c) => {
@@ -246,6 +269,13 @@ impl Table {
 
 /// The attributes DynamoDB needs to resume a query after `item`.
 fn key_of(item: &Item, on_gsi1: bool) -> Item {
-    let attrs: &[&str] = if on_gsi1 { &[PK, SK, GSI1PK, GSI1SK] } else { &[PK, SK] };
-    attrs.iter().filter_map(|a| item.get(*a).map(|v| ((*a).to_owned(), v.clone()))).collect()
+    let attrs: &[&str] = if on_gsi1 {
+        &[PK, SK, GSI1PK, GSI1SK]
+    } else {
+        &[PK, SK]
+    };
+    attrs
+        .iter()
+        .filter_map(|a| item.get(*a).map(|v| ((*a).to_owned(), v.clone())))
+        .collect()
 }
