@@ -1,0 +1,71 @@
+# TradeSense developer commands. `make run` and `make test` are all you need day to day; both work on a fresh
+# machine with Rust and Python 3 (they create ./.venv with moto and cfn-lint on first use).
+
+SHELL := /bin/bash
+VENV := .venv
+DEPLOY_VENV := .venv-deploy
+STACK ?= tradesense-dev
+
+.PHONY: run test venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+
+## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
+run: venv
+	cargo run -p tradesense-local --bin tradesense-local
+
+## Run every test: unit, router, adapter (moto), worker, end to end.
+test: venv
+	cargo test --workspace --all-targets --locked
+
+## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
+venv: $(VENV)/.installed
+$(VENV)/.installed: infra/requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-dev.txt
+	touch $@
+
+## Everything CI checks besides the tests.
+lint: fmt clippy cfn-lint
+
+fmt:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+cfn-lint: venv
+	$(VENV)/bin/cfn-lint template.yaml
+
+## Regenerate events/ (Lambda event fixtures) after editing infra/events/generate.py.
+events:
+	python3 infra/events/generate.py
+
+## SAM CLI and cargo-lambda (only for building and deploying).
+deploy-tools: $(DEPLOY_VENV)/.installed
+$(DEPLOY_VENV)/.installed: infra/requirements-deploy.txt
+	python3 -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-deploy.txt
+	touch $@
+
+## Build every function for Lambda (arm64) with SAM + cargo-lambda.
+sam-build: deploy-tools
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam build --config-file infra/samconfig.toml
+
+## Deploy the built stack (needs AWS credentials), then install the first signing key.
+deploy: sam-build
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 sam deploy --config-file infra/samconfig.toml --stack-name $(STACK)
+
+## Generate a new access-token signing key into SECRET_ID (the old one stays valid as AWSPREVIOUS).
+rotate-signing-key:
+	@test -n "$(SECRET_ID)" || (echo "usage: make rotate-signing-key SECRET_ID=<stack>/signing-key" && exit 2)
+	cargo run -p tradesense-local --bin tradesense-local -- rotate-signing-key "$(SECRET_ID)"
+
+## Run functions under the Lambda runtime emulator, configured for the running local stack (start `make run` first).
+watch: deploy-tools
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" cargo lambda watch -A 127.0.0.1 -P 9010 --env-file target/local-stack.env
+
+## Invoke admin-api with a checked-in API Gateway event (needs `make watch`).
+invoke-admin-health: deploy-tools
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port 9010 --data-file events/admin-health.json admin-api
+
+clean-venvs:
+	rm -rf $(VENV) $(DEPLOY_VENV)
