@@ -72,6 +72,12 @@ impl Stack {
         self.sign(AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()))
     }
 
+    /// An access token for an existing user, with a fresh session.
+    pub fn token_for_user(&self, user: &tradesense_domain::user::User) -> String {
+        let p = LocalStack::principal_of(user);
+        self.sign(AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()))
+    }
+
     pub fn sign(&self, claims: AccessClaims) -> String {
         TokenSigner::new(&self.signing_key)
             .expect("key")

@@ -1,7 +1,7 @@
 //! The local stack: TradeSense on one machine with no AWS account. Not deployed.
 //!
 //! It starts the moto emulator ([`emulator`]), provisions what template.yaml declares ([`template`],
-//! [`provision`]), wires every function's real code ([`functions`]) behind a local API Gateway
+//! [`provision`]), seeds demo users ([`seed`]), wires every function's real code ([`functions`]) behind a local API Gateway
 //! ([`gateway`]), and runs the queue and schedule triggers ([`pollers`]). [`LocalStack`] ties it together for
 //! `make run` and the end-to-end tests; [`testing`] gives adapter tests a private, provisioned emulator.
 
@@ -10,6 +10,7 @@ pub mod functions;
 pub mod gateway;
 pub mod pollers;
 pub mod provision;
+pub mod seed;
 pub mod stack;
 pub mod template;
 pub mod testing;

@@ -10,8 +10,8 @@ use std::net::SocketAddr;
 use anyhow::Context as _;
 use tradesense_adapters::config::{AwsSettings, process_env};
 use tradesense_adapters::{AwsClients, telemetry};
-use tradesense_domain::auth::Role;
-use tradesense_local::{LocalOptions, LocalStack, provision};
+
+use tradesense_local::{LocalOptions, LocalStack, provision, seed};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -53,20 +53,25 @@ async fn run() -> anyhow::Result<()> {
             "http://localhost:5173".to_owned(),
         )]
         .into(),
+        demo_password: std::env::var("DEMO_PASSWORD")
+            .unwrap_or_else(|_| seed::DEFAULT_DEMO_PASSWORD.to_owned()),
         ..LocalOptions::default()
     };
+    let password = opts.demo_password.clone();
     let stack = LocalStack::start(opts).await?;
     let env_file = tradesense_local::emulator::workspace_root().join("target/local-stack.env");
     write_env_file(&stack, &env_file)?;
     let mut banner = format!(
-        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo tokens (15 minutes; sign in with email and password once the auth area lands):\n",
+        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo users (password {password}; login arrives with the auth area) and 15-minute access tokens:\n",
         base = stack.base_url,
         emu = stack.emulator_endpoint(),
         env = env_file.display(),
+        password = password,
     );
-    for role in [Role::Admin, Role::Trader, Role::Viewer] {
-        let token = stack.access_token(&LocalStack::principal(&[role])).await?;
-        banner.push_str(&format!("  {role:<7} {token}\n"));
+    for user in &stack.demo_users {
+        let token = stack.access_token(&LocalStack::principal_of(user)).await?;
+        let role = user.roles.first().map(|r| r.as_str()).unwrap_or_default();
+        banner.push_str(&format!("  {role:<7} {:<27} {token}\n", user.email));
     }
     banner.push_str(&format!(
         "\n  curl -s -H \"Authorization: Bearer $ADMIN_TOKEN\" {}/v1/admin/health\n\nCtrl-C stops everything.\n",

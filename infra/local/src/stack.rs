@@ -11,9 +11,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_domain::auth::{Principal, Role};
+use tradesense_domain::ids::{SessionId, UserId};
 use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_domain::user::User;
 use tradesense_http::HttpConfig;
 
 use crate::emulator::{Emulator, workspace_root};
@@ -21,6 +25,7 @@ use crate::functions::{LocalFunction, wire};
 use crate::gateway::{self, Gateway};
 use crate::pollers;
 use crate::provision::{StackContext, provision};
+use crate::seed::seed_demo_users;
 use crate::template::{Resolver, Template};
 
 /// How to start the local stack.
@@ -36,6 +41,8 @@ pub struct LocalOptions {
     pub parameters: HashMap<String, String>,
     /// The template to provision from.
     pub template: PathBuf,
+    /// The demo users' password.
+    pub demo_password: String,
 }
 
 impl Default for LocalOptions {
@@ -46,6 +53,7 @@ impl Default for LocalOptions {
             stack_name: "tradesense-local".into(),
             parameters: HashMap::new(),
             template: workspace_root().join("template.yaml"),
+            demo_password: crate::seed::DEFAULT_DEMO_PASSWORD.to_owned(),
         }
     }
 }
@@ -60,6 +68,8 @@ pub struct LocalStack {
     pub resources: Resolver,
     /// Each function's resolved environment, by binary.
     pub environments: HashMap<String, HashMap<String, String>>,
+    /// The seeded demo users.
+    pub demo_users: Vec<User>,
     emulator: Emulator,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -86,6 +96,16 @@ impl LocalStack {
         let resources = provision(&template, &aws, &ctx)
             .await
             .context("provision from template.yaml")?;
+        let table = resources
+            .resources
+            .get("Table")
+            .context("template has no Table")?
+            .reference
+            .clone();
+        let users = DynamoUserRepository::new(Table::new(aws.dynamodb.clone(), table));
+        let demo_users = seed_demo_users(&users, &opts.demo_password, chrono::Utc::now())
+            .await
+            .context("seed demo users")?;
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -155,6 +175,7 @@ impl LocalStack {
             aws,
             resources,
             environments,
+            demo_users,
             emulator,
             shutdown,
             tasks,
@@ -201,9 +222,18 @@ impl LocalStack {
     /// A principal with `roles` and fresh ids.
     pub fn principal(roles: &[Role]) -> Principal {
         Principal {
-            user_id: tradesense_domain::ids::UserId::from_ulid(ulid::Ulid::new()),
+            user_id: UserId::from_ulid(ulid::Ulid::new()),
             roles: roles.to_vec(),
-            session_id: tradesense_domain::ids::SessionId::from_ulid(ulid::Ulid::new()),
+            session_id: SessionId::from_ulid(ulid::Ulid::new()),
+        }
+    }
+
+    /// A principal for a demo user, with a fresh session.
+    pub fn principal_of(user: &User) -> Principal {
+        Principal {
+            user_id: user.id,
+            roles: user.roles.clone(),
+            session_id: SessionId::from_ulid(ulid::Ulid::new()),
         }
     }
 

@@ -12,15 +12,20 @@ use secrecy::{ExposeSecret, SecretString};
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_adapters::dynamo::keys::{self, Key};
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{CursorCodec, Item, PageQuery, QueryError, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
+use tradesense_domain::auth::Role;
 use tradesense_domain::events::Envelope;
-use tradesense_domain::ids::EventId;
+use tradesense_domain::ids::{EventId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
-use tradesense_domain::ports::{AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError};
+use tradesense_domain::ports::{
+    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError, UserRepository,
+};
+use tradesense_domain::user::{PasswordHash, User};
 use tradesense_local::provision::rotate_signing_key;
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
@@ -414,4 +419,59 @@ async fn dependency_probes_pass_against_live_resources_and_fail_against_missing_
     for check in &missing {
         assert!(check.check().await.is_err(), "{} should fail", check.name());
     }
+}
+
+fn user(email: &str) -> User {
+    User {
+        id: UserId::from_ulid(Ulid::new()),
+        email: email.parse().unwrap(),
+        display_name: "Asha".into(),
+        roles: vec![Role::Trader],
+        password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: false,
+        created_at: Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn stores_a_user_and_finds_it_by_id_and_by_email_in_any_case() {
+    let stack = TestStack::provision().await;
+    let users = DynamoUserRepository::new(stack.table());
+    let asha = user("asha@example.in");
+    users.create(&asha).await.unwrap();
+    assert_eq!(users.get(&asha.id).await.unwrap(), Some(asha.clone()));
+    assert_eq!(
+        users
+            .find_by_email(&"  ASHA@Example.IN".parse().unwrap())
+            .await
+            .unwrap(),
+        Some(asha)
+    );
+    assert_eq!(
+        users
+            .find_by_email(&"nobody@example.in".parse().unwrap())
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(users.get(&UserId::from_ulid(Ulid::new())).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_taken_email_is_a_conflict_and_leaves_no_second_profile() {
+    let stack = TestStack::provision().await;
+    let users = DynamoUserRepository::new(stack.table());
+    let first = user("ravi@example.in");
+    users.create(&first).await.unwrap();
+    let second = user("Ravi@Example.in");
+    assert!(matches!(users.create(&second).await, Err(RepoError::Conflict)));
+    assert_eq!(
+        users.get(&second.id).await.unwrap(),
+        None,
+        "the transaction wrote nothing"
+    );
+    assert_eq!(
+        users.find_by_email(&first.email).await.unwrap().unwrap().id,
+        first.id
+    );
 }

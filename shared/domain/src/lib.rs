@@ -11,6 +11,7 @@ pub mod ids;
 pub mod jobs;
 pub mod ports;
 pub mod token;
+pub mod user;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

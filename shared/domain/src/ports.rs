@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
 use crate::events::Envelope;
+use crate::ids::UserId;
 use crate::jobs::ScheduledJob;
+use crate::user::{Email, User};
 
 /// A repository operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -89,4 +91,29 @@ pub trait DependencyCheck: Send + Sync {
     /// # Errors
     /// Whatever made the dependency unusable, with context.
     async fn check(&self) -> anyhow::Result<()>;
+}
+
+/// Stores user accounts.
+///
+/// Implementations MUST keep emails unique: [`create`](UserRepository::create) returns
+/// [`RepoError::Conflict`] and writes nothing when the email (or the id) is taken.
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Stores a new user.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if the email or id is taken.
+    async fn create(&self, user: &User) -> Result<(), RepoError>;
+
+    /// The user with `id`, if any.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn get(&self, id: &UserId) -> Result<Option<User>, RepoError>;
+
+    /// The user whose (normalised) email is `email`, if any.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError>;
 }

@@ -5,6 +5,8 @@
 //! |-------------|--------------------|-----------------------------|------------------------|---------------------|
 //! | audit event | `USER#<user_id>` or `SYSTEM` | `AUDIT#<occurred_at>#<id>` | `AUDIT#<yyyy-mm-dd>` | `<occurred_at>#<id>` |
 //! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
+//! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
+//! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -16,6 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::user::Email;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";
@@ -65,6 +68,22 @@ pub struct IndexedKey {
 /// The partition that holds everything a user owns.
 pub fn user_partition(user: &UserId) -> String {
     format!("USER#{user}")
+}
+
+/// A user's profile item.
+pub fn user_profile(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "PROFILE".to_owned(),
+    }
+}
+
+/// The item that claims an email for one user (uniqueness by conditional write).
+pub fn email_claim(email: &Email) -> Key {
+    Key {
+        pk: format!("EMAIL#{email}"),
+        sk: "EMAIL".to_owned(),
+    }
 }
 
 /// A timestamp in the one sortable form keys use (UTC, millisecond precision, `Z`).

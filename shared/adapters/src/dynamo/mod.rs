@@ -6,6 +6,7 @@ pub mod cursor;
 pub mod jobs;
 pub mod keys;
 pub mod table;
+pub mod users;
 
 pub use cursor::CursorCodec;
 pub use table::{Item, ItemPage, PageQuery, QueryError, Table, TransactError};

@@ -1,0 +1,45 @@
+use reqwest::StatusCode;
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
+use tradesense_domain::auth::Role;
+use tradesense_domain::ports::UserRepository;
+
+use crate::helpers::{client, stack};
+
+#[tokio::test]
+async fn the_demo_users_exist_with_their_role_and_the_demo_password() {
+    let users = DynamoUserRepository::new(Table::new(stack().aws().await.dynamodb, &stack().table));
+    for (email, role) in [
+        ("admin@demo.tradesense.in", Role::Admin),
+        ("trader@demo.tradesense.in", Role::Trader),
+        ("viewer@demo.tradesense.in", Role::Viewer),
+    ] {
+        let user = users
+            .find_by_email(&email.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{email} missing"));
+        assert_eq!(user.roles, [role]);
+        assert!(user.password_hash.verify("TradeSense-demo-2026"), "{email}");
+        assert!(!user.password_hash.verify("wrong-password"), "{email}");
+        assert!(!user.disabled);
+    }
+}
+
+#[tokio::test]
+async fn the_demo_admin_can_read_deep_health() {
+    let users = DynamoUserRepository::new(Table::new(stack().aws().await.dynamodb, &stack().table));
+    let admin = users
+        .find_by_email(&"admin@demo.tradesense.in".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let token = stack().token_for_user(&admin);
+    let response = client()
+        .get(stack().url("/v1/admin/health"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
