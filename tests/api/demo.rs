@@ -4,7 +4,7 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_domain::auth::Role;
 use tradesense_domain::ports::UserRepository;
 
-use crate::helpers::{client, stack};
+use crate::helpers::{get_with_token, stack};
 
 #[tokio::test]
 async fn the_demo_users_exist_with_their_role_and_the_demo_password() {
@@ -35,11 +35,6 @@ async fn the_demo_admin_can_read_deep_health() {
         .unwrap()
         .unwrap();
     let token = stack().token_for_user(&admin);
-    let response = client()
-        .get(stack().url("/v1/admin/health"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_token("/v1/admin/health", &token).await;
     assert_eq!(response.status(), StatusCode::OK);
 }

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use tradesense_domain::auth::Role;
 
-use crate::helpers::{client, stack};
+use crate::helpers::{client, get_with_token, stack};
 
 #[tokio::test]
 async fn shallow_health_is_public_and_carries_the_security_headers() {
@@ -42,12 +42,7 @@ async fn deep_health_without_credentials_is_401_in_the_error_shape() {
 #[tokio::test]
 async fn deep_health_for_an_admin_reports_every_dependency_ok() {
     let token = stack().token_for(&[Role::Admin]);
-    let response = client()
-        .get(stack().url("/v1/admin/health"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_token("/v1/admin/health", &token).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");

@@ -105,6 +105,16 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// `GET path` with a bearer token.
+pub async fn get_with_token(path: &str, token: &str) -> reqwest::Response {
+    client()
+        .get(stack().url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request")
+}
+
 /// Polls `probe` until it returns `Some`, for asynchronous paths (queue → worker). The deadline only stops a
 /// broken pipeline from hanging the suite; nothing asserts how fast it is.
 pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T

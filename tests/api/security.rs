@@ -4,16 +4,10 @@ use reqwest::StatusCode;
 use tradesense_domain::auth::Role;
 use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 
-use crate::helpers::{ALLOWED_ORIGIN, client, principal, stack};
+use crate::helpers::{ALLOWED_ORIGIN, client, get_with_token, principal, stack};
 
 async fn deep_health_status(token: &str) -> StatusCode {
-    client()
-        .get(stack().url("/v1/admin/health"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    get_with_token("/v1/admin/health", token).await.status()
 }
 
 fn b64(s: &str) -> String {

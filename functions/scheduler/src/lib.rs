@@ -2,31 +2,8 @@
 //! A failed job returns an error, so Lambda's asynchronous retries apply.
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
 use tradesense_domain::jobs::{JobRequest, run_job};
 use tradesense_domain::ports::{Clock, JobRunLog, RepoError};
-
-/// Configuration of the scheduler.
-#[derive(Debug, Clone)]
-pub struct SchedulerConfig {
-    /// Where the AWS SDK sends requests.
-    pub aws: AwsSettings,
-    /// The single table (`TABLE_NAME`).
-    pub table_name: String,
-}
-
-impl SchedulerConfig {
-    /// Reads the configuration from `vars`.
-    ///
-    /// # Errors
-    /// [`ConfigError`] naming the first missing or invalid variable.
-    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        Ok(Self {
-            aws: AwsSettings::from_vars(vars)?,
-            table_name: required(vars, "TABLE_NAME")?,
-        })
-    }
-}
 
 /// Runs the job one schedule invocation names.
 ///

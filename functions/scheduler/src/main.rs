@@ -2,16 +2,17 @@
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use scheduler::{SchedulerConfig, handle};
+use scheduler::handle;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::config::{TableConfig, process_env};
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
-use tradesense_adapters::{AwsClients, config::process_env, telemetry};
+use tradesense_adapters::{AwsClients, telemetry};
 use tradesense_domain::jobs::JobRequest;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let cfg = SchedulerConfig::from_vars(&process_env)?;
+    let cfg = TableConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
     let runs = DynamoJobRunLog::new(Table::new(aws.dynamodb, cfg.table_name));
     let runs = &runs;

@@ -12,6 +12,7 @@ use axum::Router;
 use futures::future::BoxFuture;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
@@ -56,7 +57,7 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             )))
         }
         "audit-worker" => {
-            let cfg = audit_worker::AuditWorkerConfig::from_vars(&vars)?;
+            let cfg = TableConfig::from_vars(&vars)?;
             let log = Arc::new(DynamoAuditLog::new(Table::new(
                 aws.dynamodb.clone(),
                 cfg.table_name,
@@ -67,7 +68,7 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             }))
         }
         "scheduler" => {
-            let cfg = scheduler::SchedulerConfig::from_vars(&vars)?;
+            let cfg = TableConfig::from_vars(&vars)?;
             let runs = Arc::new(DynamoJobRunLog::new(Table::new(
                 aws.dynamodb.clone(),
                 cfg.table_name,

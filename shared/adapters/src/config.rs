@@ -65,6 +65,28 @@ impl AwsSettings {
     }
 }
 
+/// The configuration of a function that needs only the table: most workers.
+#[derive(Debug, Clone)]
+pub struct TableConfig {
+    /// Where the AWS SDK sends requests.
+    pub aws: AwsSettings,
+    /// The single table (`TABLE_NAME`).
+    pub table_name: String,
+}
+
+impl TableConfig {
+    /// Reads the configuration from `vars`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or invalid variable.
+    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            aws: AwsSettings::from_vars(vars)?,
+            table_name: required(vars, "TABLE_NAME")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
