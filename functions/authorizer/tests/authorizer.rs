@@ -50,6 +50,14 @@ fn sign(key: &SigningKeyMaterial, claims: &AccessClaims) -> String {
     TokenSigner::new(key).unwrap().sign(claims).unwrap()
 }
 
+/// Key material claiming a real key's `kid` with another private key.
+fn forged(real: &SigningKeyMaterial) -> SigningKeyMaterial {
+    SigningKeyMaterial {
+        kid: real.kid.clone(),
+        ..SigningKeyMaterial::generate("forged")
+    }
+}
+
 fn authorizer(stack: &TestStack) -> Authorizer {
     Authorizer::new(
         SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
@@ -81,13 +89,7 @@ async fn denies_the_checked_in_alg_none_event_and_every_forgery() {
     let p = principal();
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let real = current_key(&stack).await;
-    let forged = sign(
-        &SigningKeyMaterial {
-            kid: real.kid.clone(),
-            ..SigningKeyMaterial::generate("x")
-        },
-        &claims,
-    );
+    let forged = sign(&forged(&real), &claims);
     let unknown_kid = sign(&SigningKeyMaterial::generate("unknown"), &claims);
     let expired = sign(
         &real,
@@ -151,4 +153,52 @@ async fn denies_everything_when_the_keys_cannot_be_read() {
         "no-such-secret",
     );
     assert!(!broken.handle(&with_token(&token)).await.is_authorized);
+}
+
+/// Collects everything the subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_name_the_user_but_never_the_token_or_the_key() {
+    let stack = TestStack::provision().await;
+    let key = current_key(&stack).await;
+    let p = principal();
+    let token = sign(
+        &key,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()),
+    );
+    let forged = sign(
+        &forged(&key),
+        &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()),
+    );
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let authorizer = authorizer(&stack);
+    assert!(authorizer.handle(&with_token(&token)).await.is_authorized);
+    assert!(!authorizer.handle(&with_token(&forged)).await.is_authorized);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains(&p.user_id.to_string()), "the capture works: {logs}");
+    for secret in [token.as_str(), forged.as_str(), key.private_key.as_str()] {
+        assert!(!logs.contains(secret), "secret material in logs");
+    }
+    for part in token.split('.') {
+        assert!(!logs.contains(part), "a token segment in logs");
+    }
 }
