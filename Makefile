@@ -10,7 +10,7 @@ STACK ?= tradesense-dev
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
-	cargo run -p tradesense-local --bin tradesense-local
+	LOG_FORMAT=$${LOG_FORMAT:-text} cargo run -p tradesense-local --bin tradesense-local
 
 ## Run every test: unit, router, adapter (moto), worker, end to end.
 test: venv
