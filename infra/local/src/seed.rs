@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::ports::UserRepository;
-use tradesense_domain::user::{PasswordHash, User};
+use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 
 /// The demo users' password unless `DEMO_PASSWORD` overrides it.
 pub const DEFAULT_DEMO_PASSWORD: &str = "TradeSense-demo-2026";
@@ -35,6 +35,7 @@ pub async fn seed_demo_users(
             roles: vec![role],
             password_hash: PasswordHash::new(password)?,
             disabled: false,
+            login_guard: LoginGuard::default(),
             created_at: now,
         };
         users.create(&user).await?;

@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_adapters::dynamo::keys::{self, Key};
+use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{CursorCodec, Item, PageQuery, QueryError, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
@@ -20,12 +21,13 @@ use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::auth::Role;
 use tradesense_domain::events::Envelope;
-use tradesense_domain::ids::{EventId, UserId};
+use tradesense_domain::ids::{EventId, SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::ports::{
-    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError, UserRepository,
+    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError, SessionRepository, UserRepository,
 };
-use tradesense_domain::user::{PasswordHash, User};
+use tradesense_domain::session::Session;
+use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 use tradesense_local::provision::rotate_signing_key;
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
@@ -429,6 +431,7 @@ fn user(email: &str) -> User {
         roles: vec![Role::Trader],
         password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
+        login_guard: LoginGuard::default(),
         created_at: Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap(),
     }
 }
@@ -473,5 +476,94 @@ async fn a_taken_email_is_a_conflict_and_leaves_no_second_profile() {
     assert_eq!(
         users.find_by_email(&first.email).await.unwrap().unwrap().id,
         first.id
+    );
+}
+
+#[tokio::test]
+async fn the_login_guard_changes_only_from_the_expected_state() {
+    let stack = TestStack::provision().await;
+    let users = DynamoUserRepository::new(stack.table());
+    let asha = user("asha.guard@example.in");
+    users.create(&asha).await.unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
+    let one = LoginGuard::default().after_failure(now);
+    users
+        .replace_login_guard(&asha.id, &LoginGuard::default(), &one)
+        .await
+        .unwrap();
+    assert!(matches!(
+        users
+            .replace_login_guard(&asha.id, &LoginGuard::default(), &one)
+            .await,
+        Err(RepoError::Conflict)
+    ));
+    let mut locked = one;
+    for _ in 0..4 {
+        locked = locked.after_failure(now);
+    }
+    users.replace_login_guard(&asha.id, &one, &locked).await.unwrap();
+    let stored = users.get(&asha.id).await.unwrap().unwrap().login_guard;
+    assert_eq!(stored, locked);
+    assert!(stored.is_locked(now));
+    users
+        .replace_login_guard(&asha.id, &locked, &LoginGuard::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        users.get(&asha.id).await.unwrap().unwrap().login_guard,
+        LoginGuard::default()
+    );
+    let ghost = UserId::from_ulid(Ulid::new());
+    assert!(matches!(
+        users
+            .replace_login_guard(&ghost, &LoginGuard::default(), &one)
+            .await,
+        Err(RepoError::Conflict)
+    ));
+}
+
+#[tokio::test]
+async fn a_session_round_trips_and_updates_only_from_its_previous_version() {
+    let stack = TestStack::provision().await;
+    let sessions = DynamoSessionRepository::new(stack.table());
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
+    let (mut session, _) = Session::start(
+        SessionId::from_ulid(Ulid::new()),
+        UserId::from_ulid(Ulid::new()),
+        now,
+    );
+    sessions.create(&session).await.unwrap();
+    assert!(matches!(
+        sessions.create(&session).await,
+        Err(RepoError::Conflict)
+    ));
+    assert_eq!(
+        sessions.get(&session.user_id, &session.id).await.unwrap(),
+        Some(session.clone())
+    );
+
+    let stale = session.clone();
+    session.revoke(now);
+    session.version += 1;
+    sessions.update(&session).await.unwrap();
+    let mut lost_race = stale;
+    lost_race.version += 1;
+    assert!(matches!(
+        sessions.update(&lost_race).await,
+        Err(RepoError::Conflict)
+    ));
+    let stored = sessions
+        .get(&session.user_id, &session.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.revoked_at, Some(now));
+    assert_eq!(
+        sessions
+            .get(&UserId::from_ulid(Ulid::new()), &session.id)
+            .await
+            .unwrap(),
+        None,
+        "keyed by owner"
     );
 }

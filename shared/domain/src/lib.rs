@@ -3,13 +3,16 @@
 //! Nothing here performs I/O or names an AWS, Lambda or HTTP type; Cargo enforces that, because this crate
 //! does not depend on any of them. Adapters in `tradesense-adapters` implement the ports.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod events;
 pub mod health;
 pub mod ids;
 pub mod jobs;
+pub mod password;
 pub mod ports;
+pub mod session;
 pub mod token;
 pub mod user;
 

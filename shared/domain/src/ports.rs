@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
 use crate::events::Envelope;
-use crate::ids::UserId;
+use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
-use crate::user::{Email, User};
+use crate::session::Session;
+use crate::user::{Email, LoginGuard, User};
 
 /// A repository operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -116,4 +117,41 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// Any storage failure.
     async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError>;
+
+    /// Replaces a user's login guard with `next` if it is still `expected`.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if the guard changed meanwhile (a concurrent login); nothing is written.
+    async fn replace_login_guard(
+        &self,
+        id: &UserId,
+        expected: &LoginGuard,
+        next: &LoginGuard,
+    ) -> Result<(), RepoError>;
+}
+
+/// Stores login sessions.
+///
+/// Implementations MUST make [`update`](SessionRepository::update) conditional on the stored version being
+/// `session.version - 1` ([`RepoError::Conflict`] otherwise, writing nothing), so two concurrent refreshes
+/// cannot both rotate the same token.
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    /// Stores a new session (version 0).
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if the id exists.
+    async fn create(&self, session: &Session) -> Result<(), RepoError>;
+
+    /// The session, if it exists.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn get(&self, user: &UserId, id: &SessionId) -> Result<Option<Session>, RepoError>;
+
+    /// Writes `session`, whose `version` the caller has already incremented.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] when the stored version is not `session.version - 1`.
+    async fn update(&self, session: &Session) -> Result<(), RepoError>;
 }

@@ -8,8 +8,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
-use crate::ports::{AuditLog, Clock, DependencyCheck, JobRunLog, RepoError};
+use crate::ports::{
+    AuditLog, Clock, DependencyCheck, JobRunLog, RepoError, SessionRepository, UserRepository,
+};
+use crate::session::Session;
+use crate::user::{Email, LoginGuard, User};
 
 /// A clock stuck at one instant.
 #[derive(Debug, Clone, Copy)]
@@ -115,6 +120,102 @@ impl DependencyCheck for StaticCheck {
         match self.failure {
             None => Ok(()),
             Some(cause) => Err(anyhow::anyhow!(cause)),
+        }
+    }
+}
+
+/// A [`UserRepository`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryUsers {
+    users: Mutex<HashMap<UserId, User>>,
+}
+
+impl InMemoryUsers {
+    /// Changes a stored user in place (tests use it to disable accounts or change roles).
+    pub fn modify(&self, id: &UserId, change: impl FnOnce(&mut User)) {
+        if let Some(u) = self.users.lock().ok().as_mut().and_then(|m| m.get_mut(id)) {
+            change(u);
+        }
+    }
+}
+
+#[async_trait]
+impl UserRepository for InMemoryUsers {
+    async fn create(&self, user: &User) -> Result<(), RepoError> {
+        let mut users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        if users.contains_key(&user.id) || users.values().any(|u| u.email == user.email) {
+            return Err(RepoError::Conflict);
+        }
+        users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: &UserId) -> Result<Option<User>, RepoError> {
+        Ok(self
+            .users
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .get(id)
+            .cloned())
+    }
+
+    async fn find_by_email(&self, email: &Email) -> Result<Option<User>, RepoError> {
+        let users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(users.values().find(|u| &u.email == email).cloned())
+    }
+
+    async fn replace_login_guard(
+        &self,
+        id: &UserId,
+        expected: &LoginGuard,
+        next: &LoginGuard,
+    ) -> Result<(), RepoError> {
+        let mut users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        match users.get_mut(id) {
+            Some(u) if u.login_guard == *expected => {
+                u.login_guard = *next;
+                Ok(())
+            }
+            _ => Err(RepoError::Conflict),
+        }
+    }
+}
+
+/// A [`SessionRepository`] in memory, with the same version check as the real one.
+#[derive(Debug, Default)]
+pub struct InMemorySessions {
+    sessions: Mutex<HashMap<(UserId, SessionId), Session>>,
+}
+
+#[async_trait]
+impl SessionRepository for InMemorySessions {
+    async fn create(&self, session: &Session) -> Result<(), RepoError> {
+        let mut sessions = self.sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let key = (session.user_id, session.id);
+        if sessions.contains_key(&key) {
+            return Err(RepoError::Conflict);
+        }
+        sessions.insert(key, session.clone());
+        Ok(())
+    }
+
+    async fn get(&self, user: &UserId, id: &SessionId) -> Result<Option<Session>, RepoError> {
+        Ok(self
+            .sessions
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .get(&(*user, *id))
+            .cloned())
+    }
+
+    async fn update(&self, session: &Session) -> Result<(), RepoError> {
+        let mut sessions = self.sessions.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        match sessions.get_mut(&(session.user_id, session.id)) {
+            Some(stored) if stored.version + 1 == session.version => {
+                *stored = session.clone();
+                Ok(())
+            }
+            _ => Err(RepoError::Conflict),
         }
     }
 }

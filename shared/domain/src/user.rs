@@ -129,6 +129,44 @@ impl PasswordHash {
     }
 }
 
+/// Failed logins before an account locks.
+pub const LOCK_AFTER_FAILURES: u32 = 5;
+/// How long a locked account stays locked.
+pub const LOCK_DURATION: chrono::Duration = chrono::Duration::minutes(15);
+
+/// The brute-force guard on an account: consecutive failed logins and any lock in force.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginGuard {
+    /// Failed logins since the last success or lock.
+    pub failed_logins: u32,
+    /// Logins are refused until then.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl LoginGuard {
+    /// Whether logins are refused at `now`.
+    pub fn is_locked(&self, now: DateTime<Utc>) -> bool {
+        self.locked_until.is_some_and(|until| now < until)
+    }
+
+    /// The guard after one more failure at `now`: the [`LOCK_AFTER_FAILURES`]th consecutive failure locks the
+    /// account for [`LOCK_DURATION`] and starts the count again.
+    pub fn after_failure(&self, now: DateTime<Utc>) -> Self {
+        let failed = self.failed_logins + 1;
+        if failed >= LOCK_AFTER_FAILURES {
+            Self {
+                failed_logins: 0,
+                locked_until: Some(now + LOCK_DURATION),
+            }
+        } else {
+            Self {
+                failed_logins: failed,
+                locked_until: self.locked_until,
+            }
+        }
+    }
+}
+
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
@@ -142,8 +180,10 @@ pub struct User {
     pub roles: Vec<Role>,
     /// Password hash.
     pub password_hash: PasswordHash,
-    /// A disabled user cannot log in.
+    /// A disabled user cannot log in, and their sessions stop working.
     pub disabled: bool,
+    /// Failed-login count and lock.
+    pub login_guard: LoginGuard,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }
@@ -178,6 +218,23 @@ mod tests {
     fn rejects_an_email_over_254_characters() {
         let long = format!("a@{}.com", "b".repeat(250));
         assert!(long.parse::<Email>().is_err());
+    }
+
+    #[test]
+    fn the_fifth_consecutive_failure_locks_for_fifteen_minutes() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
+        let mut guard = LoginGuard::default();
+        for _ in 0..4 {
+            guard = guard.after_failure(now);
+            assert!(!guard.is_locked(now));
+        }
+        assert_eq!(guard.failed_logins, 4);
+        guard = guard.after_failure(now);
+        assert!(guard.is_locked(now));
+        assert!(guard.is_locked(now + chrono::Duration::minutes(14) + chrono::Duration::seconds(59)));
+        assert!(!guard.is_locked(now + chrono::Duration::minutes(15)));
+        assert_eq!(guard.failed_logins, 0, "the count starts again after a lock");
     }
 
     #[test]

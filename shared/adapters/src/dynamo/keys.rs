@@ -7,6 +7,7 @@
 //! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
 //! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
+//! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
-use tradesense_domain::ids::UserId;
+use tradesense_domain::ids::{SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::user::Email;
 
@@ -75,6 +76,14 @@ pub fn user_profile(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "PROFILE".to_owned(),
+    }
+}
+
+/// A login session's item.
+pub fn session(user: &UserId, id: &SessionId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("SESSION#{id}"),
     }
 }
 

@@ -3,12 +3,14 @@
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::ports::{RepoError, UserRepository};
-use tradesense_domain::user::{Email, PasswordHash, User};
+use tradesense_domain::user::{Email, LoginGuard, PasswordHash, User};
 
 use super::keys;
 use super::table::{Item, Table};
@@ -24,6 +26,10 @@ struct UserItem {
     roles: Vec<Role>,
     password_hash: String,
     disabled: bool,
+    #[serde(default)]
+    failed_logins: u32,
+    #[serde(default)]
+    locked_until: Option<String>,
     created_at: String,
 }
 
@@ -33,6 +39,28 @@ struct EmailClaimItem {
     sk: String,
     entity: String,
     user_id: UserId,
+}
+
+fn parse_time(s: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    Ok(chrono::DateTime::parse_from_rfc3339(s)
+        .context("stored time")?
+        .with_timezone(&chrono::Utc))
+}
+
+/// `failed_logins` and `locked_until` as the condition/update values of one guard.
+fn guard_values(prefix: &str, guard: &LoginGuard) -> [(String, AttributeValue); 2] {
+    [
+        (
+            format!(":{prefix}_failed"),
+            AttributeValue::N(guard.failed_logins.to_string()),
+        ),
+        (
+            format!(":{prefix}_locked"),
+            guard.locked_until.map_or(AttributeValue::Null(true), |t| {
+                AttributeValue::S(keys::sortable_time(t))
+            }),
+        ),
+    ]
 }
 
 impl TryFrom<UserItem> for User {
@@ -46,9 +74,11 @@ impl TryFrom<UserItem> for User {
             roles: item.roles,
             password_hash: PasswordHash::from_stored(item.password_hash),
             disabled: item.disabled,
-            created_at: chrono::DateTime::parse_from_rfc3339(&item.created_at)
-                .context("user created_at")?
-                .with_timezone(&chrono::Utc),
+            login_guard: LoginGuard {
+                failed_logins: item.failed_logins,
+                locked_until: item.locked_until.as_deref().map(parse_time).transpose()?,
+            },
+            created_at: parse_time(&item.created_at)?,
         })
     }
 }
@@ -91,6 +121,8 @@ impl UserRepository for DynamoUserRepository {
             roles: user.roles.clone(),
             password_hash: user.password_hash.as_str().to_owned(),
             disabled: user.disabled,
+            failed_logins: user.login_guard.failed_logins,
+            locked_until: user.login_guard.locked_until.map(keys::sortable_time),
             created_at: keys::sortable_time(user.created_at),
         })
         .context("encode user")?;
@@ -121,5 +153,45 @@ impl UserRepository for DynamoUserRepository {
         };
         let claim: EmailClaimItem = serde_dynamo::from_item(claim).context("decode email claim")?;
         self.get(&claim.user_id).await
+    }
+
+    async fn replace_login_guard(
+        &self,
+        id: &UserId,
+        expected: &LoginGuard,
+        next: &LoginGuard,
+    ) -> Result<(), RepoError> {
+        // A missing attribute reads as the default guard (items written before the guard existed).
+        let condition = "attribute_exists(pk) \
+            AND (failed_logins = :old_failed OR (attribute_not_exists(failed_logins) AND :old_failed = :zero)) \
+            AND (locked_until = :old_locked OR (attribute_not_exists(locked_until) AND :old_locked = :null) \
+                 OR (attribute_type(locked_until, :null_type) AND :old_locked = :null))";
+        let mut values: std::collections::HashMap<String, AttributeValue> = guard_values("old", expected)
+            .into_iter()
+            .chain(guard_values("new", next))
+            .collect();
+        values.insert(":zero".into(), AttributeValue::N("0".into()));
+        values.insert(":null".into(), AttributeValue::Null(true));
+        values.insert(":null_type".into(), AttributeValue::S("NULL".into()));
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(keys::user_profile(id).to_attributes()))
+            .condition_expression(condition)
+            .update_expression("SET failed_logins = :new_failed, locked_until = :new_locked")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Err(RepoError::Conflict)
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("update login guard").into()),
+        }
     }
 }
