@@ -55,7 +55,7 @@ async fn an_audit_event_on_the_queue_is_stored_by_the_worker_even_behind_a_poiso
 
 #[tokio::test]
 async fn the_heartbeat_schedule_fires_and_shows_in_deep_health() {
-    let token = stack().token_for(&[Role::Admin]);
+    let token = stack().login_as(Role::Admin).await;
     let at = eventually("the heartbeat schedule to fire", || {
         let token = token.clone();
         async move {

@@ -27,14 +27,8 @@ async fn the_demo_users_exist_with_their_role_and_the_demo_password() {
 }
 
 #[tokio::test]
-async fn the_demo_admin_can_read_deep_health() {
-    let users = DynamoUserRepository::new(Table::new(stack().aws().await.dynamodb, &stack().table));
-    let admin = users
-        .find_by_email(&"admin@demo.tradesense.in".parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let token = stack().token_for_user(&admin);
+async fn the_demo_admin_logs_in_and_reads_deep_health() {
+    let token = stack().login_as(Role::Admin).await;
     let response = get_with_token("/v1/admin/health", &token).await;
     assert_eq!(response.status(), StatusCode::OK);
 }

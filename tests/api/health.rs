@@ -41,7 +41,7 @@ async fn deep_health_without_credentials_is_401_in_the_error_shape() {
 
 #[tokio::test]
 async fn deep_health_for_an_admin_reports_every_dependency_ok() {
-    let token = stack().token_for(&[Role::Admin]);
+    let token = stack().login_as(Role::Admin).await;
     let response = get_with_token("/v1/admin/health", &token).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
@@ -71,7 +71,7 @@ async fn the_openapi_document_is_public_and_lists_the_routes() {
 
 #[tokio::test]
 async fn a_route_the_template_does_not_declare_is_404_even_with_a_token() {
-    let token = stack().token_for(&[Role::Admin]);
+    let token = stack().login_as(Role::Admin).await;
     let response = client()
         .get(stack().url("/v1/orders"))
         .bearer_auth(token)

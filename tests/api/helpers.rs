@@ -4,12 +4,14 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_domain::auth::{Principal, Role};
 use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 use tradesense_local::{LocalOptions, LocalStack};
+
+/// The demo users' password.
+pub const DEMO_PASSWORD: &str = "TradeSense-demo-2026";
 
 /// The browser origin the stack is configured to allow.
 pub const ALLOWED_ORIGIN: &str = "https://app.tradesense.test";
@@ -66,18 +68,13 @@ impl Stack {
         format!("{}{path}", self.base_url)
     }
 
-    /// An access token as the auth function will issue it.
-    pub fn token_for(&self, roles: &[Role]) -> String {
-        let p = principal(roles);
-        self.sign(AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()))
+    /// The access token a demo user gets from `POST /v1/auth/login`.
+    pub async fn login_as(&self, role: Role) -> String {
+        let body = login(&format!("{role}@demo.tradesense.in"), DEMO_PASSWORD).await;
+        body["access_token"].as_str().expect("access token").to_owned()
     }
 
-    /// An access token for an existing user, with a fresh session.
-    pub fn token_for_user(&self, user: &tradesense_domain::user::User) -> String {
-        let p = LocalStack::principal_of(user);
-        self.sign(AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()))
-    }
-
+    /// Signs arbitrary claims with the stack's real key (for expired or wrong-type tokens).
     pub fn sign(&self, claims: AccessClaims) -> String {
         TokenSigner::new(&self.signing_key)
             .expect("key")
@@ -103,6 +100,29 @@ pub fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(20))
         .build()
         .expect("client")
+}
+
+/// `POST path` with a JSON body; returns status and body.
+pub async fn post_json(path: &str, body: &serde_json::Value) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = client()
+        .post(stack().url(path))
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// Logs in and returns the token response, asserting success.
+pub async fn login(email: &str, password: &str) -> serde_json::Value {
+    let (status, body) = post_json(
+        "/v1/auth/login",
+        &serde_json::json!({"email": email, "password": password}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::OK, "login {email}: {body}");
+    body
 }
 
 /// `GET path` with a bearer token.

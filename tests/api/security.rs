@@ -18,7 +18,7 @@ fn b64(s: &str) -> String {
 async fn traders_and_viewers_are_forbidden_from_admin_routes() {
     for role in [Role::Trader, Role::Viewer] {
         assert_eq!(
-            deep_health_status(&stack().token_for(&[role])).await,
+            deep_health_status(&stack().login_as(role).await).await,
             StatusCode::FORBIDDEN,
             "{role}"
         );

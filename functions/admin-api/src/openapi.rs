@@ -15,5 +15,6 @@ struct AdminDoc;
 pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut doc = base_document(env!("CARGO_PKG_VERSION"));
     doc.merge(AdminDoc::openapi());
+    doc.merge(auth_api::openapi::AuthDoc::openapi());
     doc
 }

@@ -1,5 +1,7 @@
 //! The API Gateway Lambda authorizer (HTTP API, payload 2.0, simple responses). It verifies the bearer access
-//! token and hands the principal to the function as context. The local gateway runs this same code.
+//! token, checks that its session is live and its user enabled (so logout and disabling take effect on the
+//! next request), and hands the principal, with the user's current roles, to the function as context. The
+//! local gateway runs this same code.
 //!
 //! It never panics and never errors on any input: anything it cannot verify is simply not authorized.
 
@@ -10,9 +12,18 @@ use aws_lambda_events::event::apigw::{
 };
 use http::HeaderMap;
 
+use std::sync::Arc;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
+
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_domain::account::live_principal;
 use tradesense_domain::auth::Principal;
+use tradesense_domain::ports::{Clock, SessionRepository, UserRepository};
 use tradesense_domain::token::TokenVerifier;
 
 /// How long signing keys are cached: a rotated key reaches every warm authorizer within this time.
@@ -28,6 +39,8 @@ pub struct AuthorizerConfig {
     pub aws: AwsSettings,
     /// The secret holding the signing keys (`SIGNING_KEY_SECRET_ID`).
     pub signing_key_secret_id: String,
+    /// The single table, for sessions and users (`TABLE_NAME`).
+    pub table_name: String,
 }
 
 impl AuthorizerConfig {
@@ -39,15 +52,18 @@ impl AuthorizerConfig {
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            table_name: required(vars, "TABLE_NAME")?,
         })
     }
 }
 
-/// Verifies access tokens against the current and previous signing keys.
-#[derive(Debug)]
+/// Verifies access tokens against the current and previous signing keys, and their sessions.
 pub struct Authorizer {
     secrets: SecretsProvider,
     signing_key_secret_id: String,
+    users: Arc<dyn UserRepository>,
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
 }
 
 /// The token in an `Authorization: Bearer <token>` header.
@@ -61,12 +77,34 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 impl Authorizer {
-    /// An authorizer reading keys from `signing_key_secret_id` through `secrets`.
-    pub fn new(secrets: SecretsProvider, signing_key_secret_id: impl Into<String>) -> Self {
+    /// An authorizer reading keys from `signing_key_secret_id` through `secrets`, and sessions and users
+    /// through the repositories.
+    pub fn new(
+        secrets: SecretsProvider,
+        signing_key_secret_id: impl Into<String>,
+        users: Arc<dyn UserRepository>,
+        sessions: Arc<dyn SessionRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             secrets,
             signing_key_secret_id: signing_key_secret_id.into(),
+            users,
+            sessions,
+            clock,
         }
+    }
+
+    /// The deployed wiring: keys cached for [`KEY_CACHE_TTL`], sessions and users in the table.
+    pub fn from_aws(aws: &AwsClients, cfg: &AuthorizerConfig) -> Self {
+        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        Self::new(
+            SecretsProvider::new(aws.secrets.clone(), KEY_CACHE_TTL),
+            &cfg.signing_key_secret_id,
+            Arc::new(DynamoUserRepository::new(table.clone())),
+            Arc::new(DynamoSessionRepository::new(table)),
+            Arc::new(SystemClock),
+        )
     }
 
     /// The principal a request's headers prove, or `None`.
@@ -86,7 +124,21 @@ impl Authorizer {
                 return None;
             }
         };
-        verifier.verify(token).ok()
+        let claimed = verifier.verify(token).ok()?;
+        match live_principal(
+            self.users.as_ref(),
+            self.sessions.as_ref(),
+            &claimed,
+            self.clock.now(),
+        )
+        .await
+        {
+            Ok(live) => live,
+            Err(e) => {
+                tracing::error!(error = ?e, "session check failed; denying");
+                None
+            }
+        }
     }
 
     /// Answers API Gateway: authorized with `{user_id, roles, session_id}` as context, or not authorized.

@@ -1,9 +1,8 @@
 //! Lambda entry point of the authorizer.
 
-use authorizer::{Authorizer, AuthorizerConfig, KEY_CACHE_TTL};
+use authorizer::{Authorizer, AuthorizerConfig};
 use aws_lambda_events::event::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_adapters::{AwsClients, config::process_env, telemetry};
 
 #[tokio::main]
@@ -11,10 +10,7 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let cfg = AuthorizerConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
-    let authorizer = Authorizer::new(
-        SecretsProvider::new(aws.secrets, KEY_CACHE_TTL),
-        cfg.signing_key_secret_id,
-    );
+    let authorizer = Authorizer::from_aws(&aws, &cfg);
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {

@@ -9,10 +9,17 @@ use authorizer::Authorizer;
 use aws_lambda_events::event::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use chrono::Utc;
 use secrecy::ExposeSecret;
+use std::sync::Arc;
+use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_domain::auth::{Principal, Role};
 use tradesense_domain::ids::{SessionId, UserId};
+use tradesense_domain::ports::{SessionRepository, UserRepository};
+use tradesense_domain::session::Session;
 use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 use tradesense_local::provision::rotate_signing_key;
 use tradesense_local::testing::TestStack;
 
@@ -28,11 +35,35 @@ fn with_token(token: &str) -> ApiGatewayV2CustomAuthorizerV2Request {
     event
 }
 
-fn principal() -> Principal {
-    Principal {
-        user_id: UserId::from_ulid(ulid::Ulid::new()),
+fn users(stack: &TestStack) -> DynamoUserRepository {
+    DynamoUserRepository::new(stack.table())
+}
+
+fn sessions(stack: &TestStack) -> DynamoSessionRepository {
+    DynamoSessionRepository::new(stack.table())
+}
+
+/// A trader with a live session in the emulator, as login leaves them.
+async fn signed_in(stack: &TestStack) -> Principal {
+    let user = User {
+        id: UserId::from_ulid(ulid::Ulid::new()),
+        email: format!("{}@example.in", ulid::Ulid::new().to_string().to_lowercase())
+            .parse()
+            .unwrap(),
+        display_name: "Trader".into(),
         roles: vec![Role::Trader],
-        session_id: SessionId::from_ulid(ulid::Ulid::new()),
+        password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        disabled: false,
+        login_guard: LoginGuard::default(),
+        created_at: Utc::now(),
+    };
+    users(stack).create(&user).await.unwrap();
+    let (session, _) = Session::start(SessionId::from_ulid(ulid::Ulid::new()), user.id, Utc::now());
+    sessions(stack).create(&session).await.unwrap();
+    Principal {
+        user_id: user.id,
+        roles: user.roles,
+        session_id: session.id,
     }
 }
 
@@ -58,17 +89,24 @@ fn forged(real: &SigningKeyMaterial) -> SigningKeyMaterial {
     }
 }
 
-fn authorizer(stack: &TestStack) -> Authorizer {
+fn authorizer_reading(stack: &TestStack, secret_id: &str) -> Authorizer {
     Authorizer::new(
         SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
-        stack.reference("SigningKeySecret"),
+        secret_id,
+        Arc::new(users(stack)),
+        Arc::new(sessions(stack)),
+        Arc::new(SystemClock),
     )
+}
+
+fn authorizer(stack: &TestStack) -> Authorizer {
+    authorizer_reading(stack, &stack.reference("SigningKeySecret"))
 }
 
 #[tokio::test]
 async fn allows_a_valid_token_and_passes_the_principal_as_context() {
     let stack = TestStack::provision().await;
-    let p = principal();
+    let p = signed_in(&stack).await;
     let token = sign(
         &current_key(&stack).await,
         &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()),
@@ -86,7 +124,7 @@ async fn denies_the_checked_in_alg_none_event_and_every_forgery() {
     let authorizer = authorizer(&stack);
     assert!(!authorizer.handle(&checked_in_event()).await.is_authorized);
 
-    let p = principal();
+    let p = signed_in(&stack).await;
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let real = current_key(&stack).await;
     let forged = sign(&forged(&real), &claims);
@@ -122,7 +160,7 @@ async fn denies_the_checked_in_alg_none_event_and_every_forgery() {
 #[tokio::test]
 async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
     let stack = TestStack::provision().await;
-    let p = principal();
+    let p = signed_in(&stack).await;
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let before = sign(&current_key(&stack).await, &claims);
     rotate_signing_key(&stack.aws, &stack.reference("SigningKeySecret"))
@@ -143,15 +181,12 @@ async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
 #[tokio::test]
 async fn denies_everything_when_the_keys_cannot_be_read() {
     let stack = TestStack::provision().await;
-    let p = principal();
+    let p = signed_in(&stack).await;
     let token = sign(
         &current_key(&stack).await,
         &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()),
     );
-    let broken = Authorizer::new(
-        SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
-        "no-such-secret",
-    );
+    let broken = authorizer_reading(&stack, "no-such-secret");
     assert!(!broken.handle(&with_token(&token)).await.is_authorized);
 }
 
@@ -173,7 +208,7 @@ impl std::io::Write for Captured {
 async fn logs_name_the_user_but_never_the_token_or_the_key() {
     let stack = TestStack::provision().await;
     let key = current_key(&stack).await;
-    let p = principal();
+    let p = signed_in(&stack).await;
     let token = sign(
         &key,
         &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()),
@@ -201,4 +236,68 @@ async fn logs_name_the_user_but_never_the_token_or_the_key() {
     for part in token.split('.') {
         assert!(!logs.contains(part), "a token segment in logs");
     }
+}
+
+#[tokio::test]
+async fn denies_a_valid_token_once_its_session_is_revoked_or_its_user_disabled() {
+    let stack = TestStack::provision().await;
+    let key = current_key(&stack).await;
+    let authorizer = authorizer(&stack);
+
+    let p = signed_in(&stack).await;
+    let token = sign(
+        &key,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now()),
+    );
+    assert!(authorizer.handle(&with_token(&token)).await.is_authorized);
+    let mut session = sessions(&stack)
+        .get(&p.user_id, &p.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    session.revoke(Utc::now());
+    session.version += 1;
+    sessions(&stack).update(&session).await.unwrap();
+    assert!(
+        !authorizer.handle(&with_token(&token)).await.is_authorized,
+        "logged out"
+    );
+
+    let q = signed_in(&stack).await;
+    let token = sign(
+        &key,
+        &AccessClaims::new(q.user_id, q.session_id, q.roles.clone(), Utc::now()),
+    );
+    stack
+        .aws
+        .dynamodb
+        .update_item()
+        .table_name(stack.reference("Table"))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("USER#{}", q.user_id)),
+        )
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("PROFILE".into()))
+        .update_expression("SET disabled = :t")
+        .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !authorizer.handle(&with_token(&token)).await.is_authorized,
+        "disabled"
+    );
+
+    let ghost = Principal {
+        session_id: SessionId::from_ulid(ulid::Ulid::new()),
+        ..signed_in(&stack).await
+    };
+    let token = sign(
+        &key,
+        &AccessClaims::new(ghost.user_id, ghost.session_id, ghost.roles, Utc::now()),
+    );
+    assert!(
+        !authorizer.handle(&with_token(&token)).await.is_authorized,
+        "no such session"
+    );
 }

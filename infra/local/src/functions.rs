@@ -16,7 +16,6 @@ use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
-use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_domain::jobs::JobRequest;
 
 /// Runs one SQS batch.
@@ -48,13 +47,13 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let cfg = admin_api::AdminConfig::from_vars(&vars)?;
             LocalFunction::Http(admin_api::router(admin_api::AdminState::from_aws(aws, &cfg)))
         }
+        "auth-api" => {
+            let cfg = auth_api::AuthConfig::from_vars(&vars)?;
+            LocalFunction::Http(auth_api::router(auth_api::AuthState::from_aws(aws, &cfg)?))
+        }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
-            let secrets = SecretsProvider::new(aws.secrets.clone(), authorizer::KEY_CACHE_TTL);
-            LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::new(
-                secrets,
-                cfg.signing_key_secret_id,
-            )))
+            LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::from_aws(aws, &cfg)))
         }
         "audit-worker" => {
             let cfg = TableConfig::from_vars(&vars)?;

@@ -62,20 +62,18 @@ async fn run() -> anyhow::Result<()> {
     let env_file = tradesense_local::emulator::workspace_root().join("target/local-stack.env");
     write_env_file(&stack, &env_file)?;
     let mut banner = format!(
-        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo users (password {password}; login arrives with the auth area) and 15-minute access tokens:\n",
+        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo users (password {password}):\n",
         base = stack.base_url,
         emu = stack.emulator_endpoint(),
         env = env_file.display(),
-        password = password,
     );
     for user in &stack.demo_users {
-        let token = stack.access_token(&LocalStack::principal_of(user)).await?;
         let role = user.roles.first().map(|r| r.as_str()).unwrap_or_default();
-        banner.push_str(&format!("  {role:<7} {:<27} {token}\n", user.email));
+        banner.push_str(&format!("  {role:<7} {}\n", user.email));
     }
     banner.push_str(&format!(
-        "\n  curl -s -H \"Authorization: Bearer $ADMIN_TOKEN\" {}/v1/admin/health\n\nCtrl-C stops everything.\n",
-        stack.base_url
+        "\nLog in and call an admin route:\n  TOKEN=$(curl -s -X POST {base}/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"email\":\"admin@demo.tradesense.in\",\"password\":\"{password}\"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/admin/health\n\nCtrl-C stops everything.\n",
+        base = stack.base_url,
     ));
     say(&banner);
     shutdown_signal().await;

@@ -13,10 +13,8 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_domain::auth::{Principal, Role};
 use tradesense_domain::ids::{SessionId, UserId};
-use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 use tradesense_domain::user::User;
 use tradesense_http::HttpConfig;
 
@@ -199,40 +197,11 @@ impl LocalStack {
             .with_context(|| format!("no provisioned resource {logical_id}"))
     }
 
-    /// Signs an access token for `principal` with the emulated signing key, as the auth function will.
-    ///
-    /// # Errors
-    /// When the key cannot be read or used.
-    pub async fn access_token(&self, principal: &Principal) -> anyhow::Result<String> {
-        let secrets = SecretsProvider::new(self.aws.secrets.clone(), std::time::Duration::ZERO);
-        let value = secrets
-            .get(&self.reference("SigningKeySecret")?, Stage::Current)
-            .await?
-            .context("no signing key")?;
-        let key: SigningKeyMaterial = serde_json::from_str(secrecy::ExposeSecret::expose_secret(&value))?;
-        let claims = AccessClaims::new(
-            principal.user_id,
-            principal.session_id,
-            principal.roles.clone(),
-            chrono::Utc::now(),
-        );
-        Ok(TokenSigner::new(&key)?.sign(&claims)?)
-    }
-
     /// A principal with `roles` and fresh ids.
     pub fn principal(roles: &[Role]) -> Principal {
         Principal {
             user_id: UserId::from_ulid(ulid::Ulid::new()),
             roles: roles.to_vec(),
-            session_id: SessionId::from_ulid(ulid::Ulid::new()),
-        }
-    }
-
-    /// A principal for a demo user, with a fresh session.
-    pub fn principal_of(user: &User) -> Principal {
-        Principal {
-            user_id: user.id,
-            roles: user.roles.clone(),
             session_id: SessionId::from_ulid(ulid::Ulid::new()),
         }
     }

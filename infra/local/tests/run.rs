@@ -47,10 +47,13 @@ fn make_run_serves_health_and_stops_everything_on_sigterm() {
     // Keep draining, as a terminal would, until the process exits.
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>().join("\n"));
     assert!(banner.contains(&format!("http://127.0.0.1:{port}")), "{banner}");
-    assert!(banner.contains("password TradeSense-demo-2026"), "{banner}");
+    assert!(
+        banner.contains("Demo users (password TradeSense-demo-2026)"),
+        "{banner}"
+    );
     for role in ["admin", "trader", "viewer"] {
-        let login = format!("  {role:<7} {:<27} ey", format!("{role}@demo.tradesense.in"));
-        assert!(banner.contains(&login), "demo {role} login missing:\n{banner}");
+        let line = format!("  {role:<7} {role}@demo.tradesense.in");
+        assert!(banner.contains(&line), "demo {role} login missing:\n{banner}");
     }
 
     let health = http_get(port, "/v1/health");

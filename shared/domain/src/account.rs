@@ -304,28 +304,33 @@ impl AccountService {
     pub async fn me(&self, principal: &Principal) -> Result<Option<User>, RepoError> {
         self.users.get(&principal.user_id).await
     }
+}
 
-    /// The principal to let through for a verified token's `principal`, or `None` when its session is over or
-    /// its user is gone or disabled. The roles are the user's current ones, so a role change takes effect on
-    /// the next request.
-    ///
-    /// # Errors
-    /// Storage failures (the authorizer then denies).
-    pub async fn live_principal(&self, principal: &Principal) -> Result<Option<Principal>, RepoError> {
-        let (session, user) = futures::future::join(
-            self.sessions.get(&principal.user_id, &principal.session_id),
-            self.users.get(&principal.user_id),
-        )
-        .await;
-        let (Some(session), Some(user)) = (session?, user?) else {
-            return Ok(None);
-        };
-        let live = session.is_live(self.clock.now()) && !user.disabled;
-        Ok(live.then(|| Principal {
-            roles: user.roles,
-            ..principal.clone()
-        }))
-    }
+/// The principal to let through for a verified token's `principal`, or `None` when its session is over or its
+/// user is gone or disabled. The roles are the user's current ones, so a role change takes effect on the next
+/// request. This is the authorizer's per-request check.
+///
+/// # Errors
+/// Storage failures (the authorizer then denies).
+pub async fn live_principal(
+    users: &dyn UserRepository,
+    sessions: &dyn SessionRepository,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Option<Principal>, RepoError> {
+    let (session, user) = futures::future::join(
+        sessions.get(&principal.user_id, &principal.session_id),
+        users.get(&principal.user_id),
+    )
+    .await;
+    let (Some(session), Some(user)) = (session?, user?) else {
+        return Ok(None);
+    };
+    let live = session.is_live(now) && !user.disabled;
+    Ok(live.then(|| Principal {
+        roles: user.roles,
+        ..principal.clone()
+    }))
 }
 
 #[cfg(test)]
@@ -340,6 +345,7 @@ mod tests {
     struct World {
         service: AccountService,
         users: Arc<InMemoryUsers>,
+        sessions: Arc<InMemorySessions>,
         key: SigningKeyMaterial,
     }
 
@@ -347,11 +353,12 @@ mod tests {
         let users = Arc::new(InMemoryUsers::default());
         // Access tokens are verified against the real clock, so the fixed clock stands at the real now.
         let clock = Arc::new(FixedClock(Utc::now()));
-        let service =
-            AccountService::new(users.clone(), Arc::new(InMemorySessions::default()), clock).unwrap();
+        let sessions = Arc::new(InMemorySessions::default());
+        let service = AccountService::new(users.clone(), sessions.clone(), clock).unwrap();
         World {
             service,
             users,
+            sessions,
             key: SigningKeyMaterial::generate("k1"),
         }
     }
@@ -372,6 +379,17 @@ mod tests {
 
         async fn login(&self, email: &str, password: &str) -> Result<Tokens, LoginError> {
             self.service.login(&self.signer(), email, password).await
+        }
+
+        async fn live(&self, tokens: &Tokens) -> Option<Principal> {
+            live_principal(
+                self.users.as_ref(),
+                self.sessions.as_ref(),
+                &self.principal(tokens),
+                Utc::now(),
+            )
+            .await
+            .unwrap()
         }
 
         fn principal(&self, tokens: &Tokens) -> Principal {
@@ -428,7 +446,7 @@ mod tests {
         let principal = w.principal(&tokens);
         assert_eq!(principal.user_id, user.id);
         assert_eq!(tokens.expires_in, 900);
-        assert!(w.service.live_principal(&principal).await.unwrap().is_some());
+        assert!(w.live(&tokens).await.is_some());
     }
 
     #[tokio::test]
@@ -496,13 +514,7 @@ mod tests {
         let tokens = w.login("asha@example.in", PASSWORD).await.unwrap();
         w.users.modify(&user.id, |u| u.disabled = true);
         assert!(w.login("asha@example.in", PASSWORD).await.is_err());
-        assert!(
-            w.service
-                .live_principal(&w.principal(&tokens))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(w.live(&tokens).await.is_none());
         assert!(
             w.service
                 .refresh(&w.signer(), tokens.refresh_token.expose())
@@ -534,13 +546,7 @@ mod tests {
                 .is_err(),
             "family revoked"
         );
-        assert!(
-            w.service
-                .live_principal(&w.principal(&second))
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(w.live(&second).await.is_none());
     }
 
     #[tokio::test]
@@ -551,20 +557,8 @@ mod tests {
         let laptop = w.login("asha@example.in", PASSWORD).await.unwrap();
         w.service.logout(&w.principal(&phone)).await.unwrap();
         w.service.logout(&w.principal(&phone)).await.unwrap();
-        assert!(
-            w.service
-                .live_principal(&w.principal(&phone))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            w.service
-                .live_principal(&w.principal(&laptop))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(w.live(&phone).await.is_none());
+        assert!(w.live(&laptop).await.is_some());
         assert!(
             w.service
                 .refresh(&w.signer(), phone.refresh_token.expose())
@@ -579,12 +573,7 @@ mod tests {
         let user = w.registered("asha@example.in").await;
         let tokens = w.login("asha@example.in", PASSWORD).await.unwrap();
         w.users.modify(&user.id, |u| u.roles = vec![Role::Viewer]);
-        let live = w
-            .service
-            .live_principal(&w.principal(&tokens))
-            .await
-            .unwrap()
-            .unwrap();
+        let live = w.live(&tokens).await.unwrap();
         assert_eq!(live.roles, [Role::Viewer]);
     }
 }

@@ -1,0 +1,107 @@
+//! Request and response bodies of the auth routes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tradesense_domain::account::Tokens;
+use tradesense_domain::auth::Role;
+use tradesense_domain::user::User;
+use utoipa::ToSchema;
+
+/// `POST /v1/auth/register`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Login email.
+    pub email: String,
+    /// At least 12 characters, not common, not containing the email.
+    pub password: String,
+    /// Name shown in the UI (default: the mailbox name).
+    pub display_name: Option<String>,
+}
+
+/// `POST /v1/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// `POST /v1/auth/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    pub refresh_token: String,
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: String,
+    /// Login email (normalised).
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Roles.
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<Role>,
+    /// Whether MFA is on.
+    pub mfa_enabled: bool,
+    /// The linked broker, if any.
+    #[schema(value_type = Option<Object>)]
+    pub broker: Option<serde_json::Value>,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            email: u.email.to_string(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.clone(),
+            mfa_enabled: false,
+            broker: None,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// `POST /v1/auth/register` → 201.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisterResponse {
+    /// The new account.
+    pub user: UserDto,
+}
+
+/// A token pair (login, refresh).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Access JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque refresh token; single use.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Access-token lifetime, seconds.
+    pub expires_in: i64,
+    /// The user.
+    pub user: UserDto,
+}
+
+impl From<&Tokens> for TokenResponse {
+    fn from(t: &Tokens) -> Self {
+        Self {
+            access_token: t.access_token.clone(),
+            refresh_token: t.refresh_token.expose().to_owned(),
+            token_type: "Bearer",
+            expires_in: t.expires_in,
+            user: UserDto::from(&t.user),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The auth area's part of the OpenAPI document.
+
+use utoipa::OpenApi;
+
+/// Auth paths and schemas.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        crate::handlers::register,
+        crate::handlers::login,
+        crate::handlers::refresh,
+        crate::handlers::logout,
+        crate::handlers::me
+    ),
+    tags((name = "auth", description = "Accounts and sessions"))
+)]
+pub struct AuthDoc;
