@@ -23,10 +23,25 @@ fn http_get(port: u16, path: &str) -> String {
     response
 }
 
+/// Kills the child (by PID) if the test fails before stopping it, so a failed assertion leaks no process.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.0.id().to_string())
+                .status();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[test]
 fn make_run_serves_health_and_stops_everything_on_sigterm() {
     let (port, moto_port) = (free_port().unwrap(), free_port().unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tradesense-local"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tradesense-local"))
         .env("PORT", port.to_string())
         .env("MOTO_PORT", moto_port.to_string())
         .env("LOG_FORMAT", "text")
@@ -34,7 +49,8 @@ fn make_run_serves_health_and_stops_everything_on_sigterm() {
         .stdout(Stdio::null())
         .spawn()
         .expect("start tradesense-local");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut child = KillOnDrop(child);
+    let mut lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
     let mut banner = String::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -63,12 +79,12 @@ fn make_run_serves_health_and_stops_everything_on_sigterm() {
 
     Command::new("kill")
         .arg("-TERM")
-        .arg(child.id().to_string())
+        .arg(child.0.id().to_string())
         .status()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "did not stop on SIGTERM");
