@@ -256,3 +256,71 @@ async fn a_new_trader_cannot_reach_admin_routes() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn logins_are_limited_per_source_address_with_rate_limit_headers() {
+    let one_address = client();
+    let attempt = json!({"email": unique_email(), "password": PASSWORD});
+    let mut last = None;
+    for i in 1..=21 {
+        let response = one_address
+            .post(stack().url("/v1/auth/login"))
+            .json(&attempt)
+            .send()
+            .await
+            .unwrap();
+        if i <= 20 {
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+            assert_eq!(response.headers()["x-ratelimit-limit"], "20");
+        }
+        last = Some(response);
+    }
+    let refused = last.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after));
+    assert_eq!(refused.headers()["x-ratelimit-remaining"], "0");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "RATE_LIMITED");
+    let (status, _) = post_json("/v1/auth/login", &attempt).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "another address is not limited");
+}
+
+#[tokio::test]
+async fn a_login_lands_in_the_audit_log_through_the_queue_and_worker() {
+    let email = unique_email();
+    let user_id = register(&email).await["user"]["id"].as_str().unwrap().to_owned();
+    login(&email, PASSWORD).await;
+    let aws = stack().aws().await;
+    let kinds = crate::helpers::eventually("the login audit event", || {
+        let aws = aws.clone();
+        let pk = format!("USER#{user_id}");
+        async move {
+            let out = aws
+                .dynamodb
+                .query()
+                .table_name(&stack().table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
+                .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+                .expression_attribute_values(
+                    ":audit",
+                    aws_sdk_dynamodb::types::AttributeValue::S("AUDIT#".into()),
+                )
+                .send()
+                .await
+                .ok()?;
+            let kinds: Vec<String> = out
+                .items?
+                .iter()
+                .filter_map(|i| i.get("kind")?.as_s().ok().cloned())
+                .collect();
+            (!kinds.is_empty()).then_some(kinds)
+        }
+    })
+    .await;
+    assert_eq!(kinds, ["LOGIN_SUCCEEDED"]);
+}

@@ -95,9 +95,14 @@ pub fn principal(roles: &[Role]) -> Principal {
     tradesense_local::LocalStack::principal(roles)
 }
 
+/// A client on its own loopback source address (127.x.y.z), so per-IP limits never couple tests. Traffic
+/// stays on the loopback interface.
 pub fn client() -> reqwest::Client {
+    let n = ulid::Ulid::new().random();
+    let source = std::net::Ipv4Addr::new(127, (n >> 16) as u8 | 1, (n >> 8) as u8, (n as u8).max(2));
     reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
+        .local_address(std::net::IpAddr::V4(source))
         .build()
         .expect("client")
 }

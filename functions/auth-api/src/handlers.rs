@@ -2,8 +2,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use tradesense_domain::account::Register;
-use tradesense_http::{ApiError, AppJson, AuthContext};
+use tradesense_domain::account::{LoginAttempt, Register};
+use tradesense_domain::rate_limit::LOGIN_PER_IP;
+use tradesense_http::rate_limit::{self, RateLimitHeaders};
+use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
 use crate::AuthState;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse, UserDto};
@@ -33,17 +35,30 @@ pub async fn register(
     ))
 }
 
-/// Starts a session.
+/// Starts a session. Limited per source IP (20 a minute).
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = Body)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = Body), (status = 429, body = Body)))]
 pub async fn login(
     State(state): State<AuthState>,
+    SourceIp(ip): SourceIp,
     AppJson(req): AppJson<LoginRequest>,
-) -> Result<AppJson<TokenResponse>, AuthError> {
+) -> Result<(RateLimitHeaders, AppJson<TokenResponse>), AuthError> {
+    let now = state.clock.now();
+    let key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
+    let limit = rate_limit::enforce(state.limiter.hit(&key, LOGIN_PER_IP, now).await?, now)?;
     let signer = state.keys.signer().await?;
-    let tokens = state.accounts.login(&signer, &req.email, &req.password).await?;
+    let attempt = LoginAttempt {
+        email: req.email,
+        password: req.password,
+        source_ip: ip,
+    };
+    let tokens = state
+        .accounts
+        .login(&signer, &attempt)
+        .await
+        .map_err(|e| AuthError(AuthError::from(e).0.with_rate_limit(limit.0)))?;
     tracing::info!(user_id = %tokens.user.id, "logged in");
-    Ok(AppJson(TokenResponse::from(&tokens)))
+    Ok((limit, AppJson(TokenResponse::from(&tokens))))
 }
 
 /// Exchanges a refresh token for a new pair; a spent one ends its session.

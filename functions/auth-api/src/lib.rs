@@ -14,10 +14,13 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::rate_limits::DynamoRateLimiter;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::account::AccountService;
+use tradesense_domain::ports::{Clock, RateLimiter};
 use tradesense_domain::token::TokenSigner;
 use tradesense_http::{ApiError, HttpConfig};
 
@@ -32,6 +35,8 @@ pub struct AuthConfig {
     pub table_name: String,
     /// The signing-key secret (`SIGNING_KEY_SECRET_ID`).
     pub signing_key_secret_id: String,
+    /// Where audit events go (`AUDIT_QUEUE_URL`).
+    pub audit_queue_url: String,
 }
 
 impl AuthConfig {
@@ -49,6 +54,7 @@ impl AuthConfig {
             })?,
             table_name: required(vars, "TABLE_NAME")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
         })
     }
 }
@@ -92,6 +98,10 @@ pub struct AuthState {
     pub accounts: Arc<AccountService>,
     /// The signing key.
     pub keys: Arc<SigningKeySource>,
+    /// Counts logins per source IP.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The time, for rate-limit windows.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AuthState {
@@ -103,7 +113,8 @@ impl AuthState {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let accounts = AccountService::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
-            Arc::new(DynamoSessionRepository::new(table)),
+            Arc::new(DynamoSessionRepository::new(table.clone())),
+            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
             Arc::new(SystemClock),
         )?;
         let keys = SigningKeySource::new(
@@ -113,6 +124,8 @@ impl AuthState {
         Ok(Self {
             accounts: Arc::new(accounts),
             keys: Arc::new(keys),
+            limiter: Arc::new(DynamoRateLimiter::new(table)),
+            clock: Arc::new(SystemClock),
         })
     }
 }

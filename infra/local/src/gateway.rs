@@ -8,7 +8,9 @@ use std::sync::Arc;
 use authorizer::Authorizer;
 use aws_lambda_events::event::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext};
 use axum::Router;
-use axum::extract::{Request, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
@@ -75,6 +77,10 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
     ctx.stage = Some("$default".into());
     ctx.http.method = req.method().clone();
     ctx.http.path = Some(path);
+    ctx.http.source_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     if let Some(p) = principal {
         let mut authorizer = ApiGatewayRequestAuthorizer::default();
         authorizer.fields = p.to_context().into_iter().collect();

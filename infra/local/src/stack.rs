@@ -161,6 +161,7 @@ impl LocalStack {
         let base_url = format!("http://{}", listener.local_addr()?);
         let mut stop = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
                 let _ = stop.changed().await;
             });

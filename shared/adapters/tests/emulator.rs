@@ -12,6 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_adapters::dynamo::keys::{self, Key};
+use tradesense_adapters::dynamo::rate_limits::DynamoRateLimiter;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{CursorCodec, Item, PageQuery, QueryError, Table};
@@ -24,8 +25,10 @@ use tradesense_domain::events::Envelope;
 use tradesense_domain::ids::{EventId, SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::ports::{
-    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RepoError, SessionRepository, UserRepository,
+    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
+    UserRepository,
 };
+use tradesense_domain::rate_limit::RateRule;
 use tradesense_domain::session::Session;
 use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 use tradesense_local::provision::rotate_signing_key;
@@ -565,5 +568,39 @@ async fn a_session_round_trips_and_updates_only_from_its_previous_version() {
             .unwrap(),
         None,
         "keyed by owner"
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limiter_counts_per_key_and_window_and_refuses_past_the_limit() {
+    let stack = TestStack::provision().await;
+    let limiter = DynamoRateLimiter::new(stack.table());
+    let rule = RateRule {
+        limit: 3,
+        window: chrono::Duration::minutes(1),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 4, 5, 30).unwrap();
+    let hits =
+        futures::future::join_all((0..4).map(|_| limiter.hit("login-ip:203.0.113.7", rule, now))).await;
+    let mut remaining: Vec<u32> = hits.iter().map(|d| d.as_ref().unwrap().remaining).collect();
+    remaining.sort_unstable();
+    assert_eq!(remaining, [0, 0, 1, 2], "four concurrent hits are counted 1..4");
+    assert_eq!(hits.iter().filter(|d| !d.as_ref().unwrap().allowed).count(), 1);
+    assert!(
+        limiter
+            .hit("login-ip:198.51.100.1", rule, now)
+            .await
+            .unwrap()
+            .allowed,
+        "another key"
+    );
+    let next_window = now + chrono::Duration::seconds(30);
+    assert!(
+        limiter
+            .hit("login-ip:203.0.113.7", rule, next_window)
+            .await
+            .unwrap()
+            .allowed,
+        "a new window"
     );
 }

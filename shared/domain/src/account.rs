@@ -7,13 +7,17 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ulid::Ulid;
 
+use serde_json::json;
+
+use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::{Principal, Role};
-use crate::ids::{SessionId, UserId};
+use crate::events::Envelope;
+use crate::ids::{EventId, SessionId, UserId};
 use crate::password::{self, WeakPassword};
-use crate::ports::{Clock, RepoError, SessionRepository, UserRepository};
+use crate::ports::{Clock, EventPublisher, RepoError, SessionRepository, UserRepository};
 use crate::session::{RefreshOutcome, RefreshToken, Session};
 use crate::token::{ACCESS_TOKEN_TTL, AccessClaims, TokenError, TokenSigner};
-use crate::user::{Email, LoginGuard, PasswordHash, User};
+use crate::user::{Email, LOCK_DURATION, LoginGuard, PasswordHash, User};
 
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME: usize = 80;
@@ -27,6 +31,17 @@ pub struct Register {
     pub password: String,
     /// Optional name; defaults to the mailbox name.
     pub display_name: Option<String>,
+}
+
+/// `POST /v1/auth/login`, with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoginAttempt {
+    /// Email as typed.
+    pub email: String,
+    /// Password as typed.
+    pub password: String,
+    /// The client's address, for the audit trail.
+    pub source_ip: Option<String>,
 }
 
 /// Why registration failed.
@@ -89,6 +104,7 @@ pub struct Tokens {
 pub struct AccountService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
+    audit: Arc<dyn EventPublisher>,
     clock: Arc<dyn Clock>,
     /// Hashed once; verified against when the email is unknown, so timing does not reveal it.
     decoy_hash: PasswordHash,
@@ -116,12 +132,14 @@ impl AccountService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
+        audit: Arc<dyn EventPublisher>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let decoy_hash = PasswordHash::new("decoy password that matches nothing")?;
         Ok(Self {
             users,
             sessions,
+            audit,
             clock,
             decoy_hash,
         })
@@ -156,27 +174,38 @@ impl AccountService {
     ///
     /// # Errors
     /// [`LoginError::InvalidCredentials`] for every refusal.
-    pub async fn login(
-        &self,
-        signer: &TokenSigner,
-        email: &str,
-        password: &str,
-    ) -> Result<Tokens, LoginError> {
+    pub async fn login(&self, signer: &TokenSigner, attempt: &LoginAttempt) -> Result<Tokens, LoginError> {
         let now = self.clock.now();
-        let user = match email.parse::<Email>() {
-            Ok(email) => self.users.find_by_email(&email).await?,
-            Err(_) => None,
+        let email = attempt.email.parse::<Email>().ok();
+        let user = match &email {
+            Some(email) => self.users.find_by_email(email).await?,
+            None => None,
+        };
+        let refuse = |user: Option<UserId>, reason: &'static str| {
+            let detail = json!({
+                "ip": attempt.source_ip,
+                "email": email.as_ref().map(Email::as_str),
+                "reason": reason,
+            });
+            self.record(AuditKind::LoginFailed, user, detail)
         };
         let Some(user) = user else {
-            let _ = self.decoy_hash.verify(password);
+            let _ = self.decoy_hash.verify(&attempt.password);
+            refuse(None, "unknown_email").await;
             return Err(LoginError::InvalidCredentials);
         };
-        let password_ok = user.password_hash.verify(password);
+        let password_ok = user.password_hash.verify(&attempt.password);
         if user.disabled || user.login_guard.is_locked(now) {
+            refuse(Some(user.id), if user.disabled { "disabled" } else { "locked" }).await;
             return Err(LoginError::InvalidCredentials);
         }
         if !password_ok {
-            self.count_failure(&user, now).await?;
+            refuse(Some(user.id), "wrong_password").await;
+            if self.count_failure(&user, now).await? {
+                let detail =
+                    json!({"ip": attempt.source_ip, "locked_for_minutes": LOCK_DURATION.num_minutes()});
+                self.record(AuditKind::AccountLocked, Some(user.id), detail).await;
+            }
             return Err(LoginError::InvalidCredentials);
         }
         if user.login_guard != LoginGuard::default() {
@@ -188,18 +217,38 @@ impl AccountService {
         }
         let (session, refresh_token) = Session::start(SessionId::from_ulid(Ulid::new()), user.id, now);
         self.sessions.create(&session).await?;
+        let detail = json!({"ip": attempt.source_ip, "session_id": session.id});
+        self.record(AuditKind::LoginSucceeded, Some(user.id), detail)
+            .await;
         self.tokens(signer, user, session.id, refresh_token, now)
     }
 
-    async fn count_failure(&self, user: &User, now: DateTime<Utc>) -> Result<(), LoginError> {
+    /// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
+    /// logins down with it.
+    async fn record(&self, kind: AuditKind, user_id: Option<UserId>, detail: serde_json::Value) {
+        let event = AuditEvent {
+            id: EventId::from_ulid(Ulid::new()),
+            kind,
+            user_id,
+            occurred_at: self.clock.now(),
+            detail,
+        };
+        let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
+            Ok(envelope) => self.audit.publish(&envelope).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = published {
+            tracing::error!(error = ?e, ?kind, "audit event not published");
+        }
+    }
+
+    /// Counts one failed login; `true` when it locked the account.
+    async fn count_failure(&self, user: &User, now: DateTime<Utc>) -> Result<bool, LoginError> {
         let mut guard = user.login_guard;
         for _ in 0..3 {
-            match self
-                .users
-                .replace_login_guard(&user.id, &guard, &guard.after_failure(now))
-                .await
-            {
-                Ok(()) => return Ok(()),
+            let next = guard.after_failure(now);
+            match self.users.replace_login_guard(&user.id, &guard, &next).await {
+                Ok(()) => return Ok(next.is_locked(now) && !guard.is_locked(now)),
                 Err(RepoError::Conflict) => {
                     // A concurrent attempt moved the count: re-read and count on top of it.
                     guard = self
@@ -212,7 +261,7 @@ impl AccountService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     fn tokens(
@@ -258,6 +307,9 @@ impl AccountService {
             Err(e) => return Err(e.into()),
         }
         let Some(next) = rotated else {
+            let detail = json!({"session_id": session.id});
+            self.record(AuditKind::RefreshTokenReused, Some(session.user_id), detail)
+                .await;
             return Err(LoginError::InvalidCredentials);
         };
         let user = self
@@ -336,8 +388,9 @@ pub async fn live_principal(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::{AuditEvent, AuditKind};
     use crate::auth::Role;
-    use crate::testing::{FixedClock, InMemorySessions, InMemoryUsers};
+    use crate::testing::{FixedClock, InMemorySessions, InMemoryUsers, RecordingPublisher};
     use crate::token::{SigningKeyMaterial, TokenVerifier};
 
     const PASSWORD: &str = "correct-horse-battery-42";
@@ -346,6 +399,7 @@ mod tests {
         service: AccountService,
         users: Arc<InMemoryUsers>,
         sessions: Arc<InMemorySessions>,
+        audit: Arc<RecordingPublisher>,
         key: SigningKeyMaterial,
     }
 
@@ -354,11 +408,13 @@ mod tests {
         // Access tokens are verified against the real clock, so the fixed clock stands at the real now.
         let clock = Arc::new(FixedClock(Utc::now()));
         let sessions = Arc::new(InMemorySessions::default());
-        let service = AccountService::new(users.clone(), sessions.clone(), clock).unwrap();
+        let audit = Arc::new(RecordingPublisher::default());
+        let service = AccountService::new(users.clone(), sessions.clone(), audit.clone(), clock).unwrap();
         World {
             service,
             users,
             sessions,
+            audit,
             key: SigningKeyMaterial::generate("k1"),
         }
     }
@@ -378,7 +434,20 @@ mod tests {
         }
 
         async fn login(&self, email: &str, password: &str) -> Result<Tokens, LoginError> {
-            self.service.login(&self.signer(), email, password).await
+            let attempt = LoginAttempt {
+                email: email.into(),
+                password: password.into(),
+                source_ip: Some("203.0.113.7".into()),
+            };
+            self.service.login(&self.signer(), &attempt).await
+        }
+
+        fn audited(&self) -> Vec<AuditEvent> {
+            self.audit
+                .published()
+                .iter()
+                .map(|e| e.open::<AuditEvent>().unwrap())
+                .collect()
         }
 
         async fn live(&self, tokens: &Tokens) -> Option<Principal> {
@@ -575,5 +644,49 @@ mod tests {
         w.users.modify(&user.id, |u| u.roles = vec![Role::Viewer]);
         let live = w.live(&tokens).await.unwrap();
         assert_eq!(live.roles, [Role::Viewer]);
+    }
+
+    #[tokio::test]
+    async fn audits_successes_failures_lockouts_and_refresh_reuse() {
+        let w = world();
+        let user = w.registered("asha@example.in").await;
+        w.login("nobody@example.in", PASSWORD).await.unwrap_err();
+        let first = w.login("asha@example.in", PASSWORD).await.unwrap();
+        for _ in 0..5 {
+            w.login("asha@example.in", "wrong-password-123")
+                .await
+                .unwrap_err();
+        }
+        let kinds: Vec<AuditKind> = w.audited().iter().map(|e| e.kind).collect();
+        assert_eq!(kinds[..2], [AuditKind::LoginFailed, AuditKind::LoginSucceeded]);
+        assert_eq!(kinds.iter().filter(|k| **k == AuditKind::LoginFailed).count(), 6);
+        assert_eq!(kinds.last(), Some(&AuditKind::AccountLocked));
+        let unknown = &w.audited()[0];
+        assert_eq!(unknown.user_id, None);
+        assert_eq!(unknown.detail["reason"], "unknown_email");
+        assert_eq!(unknown.detail["ip"], "203.0.113.7");
+        assert!(
+            !unknown.detail.to_string().contains(PASSWORD),
+            "never the password"
+        );
+
+        let second = w
+            .service
+            .refresh(&w.signer(), first.refresh_token.expose())
+            .await
+            .unwrap();
+        w.service
+            .refresh(&w.signer(), first.refresh_token.expose())
+            .await
+            .unwrap_err();
+        let reuse = w.audited().pop().unwrap();
+        assert_eq!(
+            (reuse.kind, reuse.user_id),
+            (AuditKind::RefreshTokenReused, Some(user.id))
+        );
+        assert_eq!(
+            reuse.detail["session_id"],
+            w.principal(&second).session_id.to_string()
+        );
     }
 }

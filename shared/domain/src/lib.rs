@@ -12,6 +12,7 @@ pub mod ids;
 pub mod jobs;
 pub mod password;
 pub mod ports;
+pub mod rate_limit;
 pub mod session;
 pub mod token;
 pub mod user;

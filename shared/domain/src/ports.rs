@@ -8,6 +8,7 @@ use crate::audit::AuditEvent;
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
 use crate::user::{Email, LoginGuard, User};
 
@@ -154,4 +155,16 @@ pub trait SessionRepository: Send + Sync {
     /// # Errors
     /// [`RepoError::Conflict`] when the stored version is not `session.version - 1`.
     async fn update(&self, session: &Session) -> Result<(), RepoError>;
+}
+
+/// Counts hits per key in fixed windows.
+///
+/// Implementations MUST count atomically across concurrent callers and MUST let old windows expire.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one hit on `key` under `rule` at `now` and says whether it is allowed.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<RateDecision, RepoError>;
 }

@@ -8,10 +8,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::ports::{
-    AuditLog, Clock, DependencyCheck, JobRunLog, RepoError, SessionRepository, UserRepository,
+    AuditLog, Clock, DependencyCheck, EventPublisher, JobRunLog, RepoError, SessionRepository, UserRepository,
 };
 use crate::session::Session;
 use crate::user::{Email, LoginGuard, User};
@@ -217,5 +218,29 @@ impl SessionRepository for InMemorySessions {
             }
             _ => Err(RepoError::Conflict),
         }
+    }
+}
+
+/// An [`EventPublisher`] that keeps what it is given.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    published: Mutex<Vec<Envelope>>,
+}
+
+impl RecordingPublisher {
+    /// Everything published so far.
+    pub fn published(&self) -> Vec<Envelope> {
+        self.published.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RecordingPublisher {
+    async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()> {
+        self.published
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push(envelope.clone());
+        Ok(())
     }
 }

@@ -65,6 +65,7 @@ pub struct ApiError {
     message: String,
     details: Vec<FieldError>,
     retry_after_secs: Option<u64>,
+    rate_limit: Option<tradesense_domain::rate_limit::RateDecision>,
     /// The cause of a 5xx, logged once and never sent.
     cause: Option<anyhow::Error>,
 }
@@ -111,6 +112,7 @@ impl ApiError {
             message: clip(message),
             details: Vec::new(),
             retry_after_secs: None,
+            rate_limit: None,
             cause: None,
         }
     }
@@ -181,6 +183,12 @@ impl ApiError {
         }
     }
 
+    /// Adds the `X-RateLimit-*` headers of `decision`.
+    pub fn with_rate_limit(mut self, decision: tradesense_domain::rate_limit::RateDecision) -> Self {
+        self.rate_limit = Some(decision);
+        self
+    }
+
     /// 500 INTERNAL. `cause` is logged with its whole chain when the response is built, never sent.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self {
@@ -234,7 +242,10 @@ impl IntoResponse for ApiError {
             },
             request_id: request_id::current().unwrap_or_default(),
         };
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = match self.rate_limit {
+            Some(d) => (self.status, crate::rate_limit::RateLimitHeaders(d), Json(body)).into_response(),
+            None => (self.status, Json(body)).into_response(),
+        };
         if let Some(secs) = self.retry_after_secs {
             response
                 .headers_mut()

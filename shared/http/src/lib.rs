@@ -3,14 +3,17 @@
 //! basics, and `serve()`, which runs one axum router under Lambda or as a local server.
 
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod json;
 pub mod layers;
 pub mod openapi;
+pub mod rate_limit;
 pub mod request_id;
 pub mod serve;
 
 pub use auth::AuthContext;
+pub use client::SourceIp;
 pub use error::{ApiError, ErrorCode};
 pub use json::AppJson;
 pub use layers::{HttpConfig, MAX_BODY_BYTES, with_conventions};

@@ -8,6 +8,7 @@
 //! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
+//! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -84,6 +85,14 @@ pub fn session(user: &UserId, id: &SessionId) -> Key {
     Key {
         pk: user_partition(user),
         sk: format!("SESSION#{id}"),
+    }
+}
+
+/// One rate-limit window's counter.
+pub fn rate_window(key: &str, window_start: DateTime<Utc>) -> Key {
+    Key {
+        pk: format!("RATE#{key}"),
+        sk: window_start.timestamp().to_string(),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cursor;
 pub mod jobs;
 pub mod keys;
+pub mod rate_limits;
 pub mod sessions;
 pub mod table;
 pub mod users;

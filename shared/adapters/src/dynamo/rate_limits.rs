@@ -1,0 +1,60 @@
+//! Rate-limit counters in DynamoDB: one item per key and window, incremented with an atomic `ADD`, removed
+//! by TTL a minute after the window ends.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use chrono::{DateTime, Duration, Utc};
+use tradesense_domain::ports::{RateLimiter, RepoError};
+use tradesense_domain::rate_limit::{RateDecision, RateRule};
+
+use super::keys;
+use super::table::Table;
+
+/// [`RateLimiter`] over the single table.
+#[derive(Clone, Debug)]
+pub struct DynamoRateLimiter {
+    table: Table,
+}
+
+impl DynamoRateLimiter {
+    /// Counters in `table`.
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for DynamoRateLimiter {
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<RateDecision, RepoError> {
+        let start = rule.window_start(now);
+        let expires = (start + rule.window + Duration::minutes(1)).timestamp();
+        let out = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(keys::rate_window(key, start).to_attributes()))
+            .update_expression("ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)")
+            .expression_attribute_names("#ttl", keys::TTL)
+            .set_expression_attribute_values(Some(HashMap::from([
+                (":one".to_owned(), AttributeValue::N("1".into())),
+                (":ttl".to_owned(), AttributeValue::N(expires.to_string())),
+            ])))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .context("count rate-limit hit")?;
+        let hits = out
+            .attributes
+            .and_then(|a| {
+                a.get("hits")
+                    .and_then(|h| h.as_n().ok())
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
+            .context("rate-limit counter missing")?;
+        Ok(rule.decide(hits, now))
+    }
+}

@@ -1,0 +1,46 @@
+//! `X-RateLimit-*` headers, on allowed responses and on the `429` that refuses.
+
+use axum::response::{IntoResponseParts, ResponseParts};
+use chrono::{DateTime, Utc};
+use http::{HeaderName, HeaderValue};
+use tradesense_domain::rate_limit::RateDecision;
+
+use crate::error::ApiError;
+
+/// The three rate-limit headers for one decision.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimitHeaders(pub RateDecision);
+
+impl IntoResponseParts for RateLimitHeaders {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut res: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        let d = self.0;
+        let headers = res.headers_mut();
+        headers.insert(
+            HeaderName::from_static("x-ratelimit-limit"),
+            HeaderValue::from(d.limit),
+        );
+        headers.insert(
+            HeaderName::from_static("x-ratelimit-remaining"),
+            HeaderValue::from(d.remaining),
+        );
+        headers.insert(
+            HeaderName::from_static("x-ratelimit-reset"),
+            HeaderValue::from(d.reset_at.timestamp()),
+        );
+        Ok(res)
+    }
+}
+
+/// `Ok(headers)` when the decision allows the request, else the `429` (with `Retry-After` and the headers).
+///
+/// # Errors
+/// `429 RATE_LIMITED` when the limit is exceeded.
+pub fn enforce(decision: RateDecision, now: DateTime<Utc>) -> Result<RateLimitHeaders, ApiError> {
+    if decision.allowed {
+        Ok(RateLimitHeaders(decision))
+    } else {
+        Err(ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision))
+    }
+}
