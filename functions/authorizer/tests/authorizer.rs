@@ -16,6 +16,7 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_domain::auth::{Principal, Role};
 use tradesense_domain::ids::{SessionId, UserId};
+use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{SessionRepository, UserRepository};
 use tradesense_domain::session::Session;
 use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
@@ -57,7 +58,10 @@ async fn signed_in(stack: &TestStack) -> Principal {
         login_guard: LoginGuard::default(),
         created_at: Utc::now(),
     };
-    users(stack).create(&user).await.unwrap();
+    users(stack)
+        .create(&user, &PaperAccount::open(user.id, user.created_at))
+        .await
+        .unwrap();
     let (session, _) = Session::start(SessionId::from_ulid(ulid::Ulid::new()), user.id, Utc::now());
     sessions(stack).create(&session).await.unwrap();
     Principal {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
+use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::UserRepository;
 use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 
@@ -38,7 +39,7 @@ pub async fn seed_demo_users(
             login_guard: LoginGuard::default(),
             created_at: now,
         };
-        users.create(&user).await?;
+        users.create(&user, &PaperAccount::open(user.id, now)).await?;
         created.push(user);
     }
     Ok(created)

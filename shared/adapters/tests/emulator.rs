@@ -24,6 +24,7 @@ use tradesense_domain::auth::Role;
 use tradesense_domain::events::Envelope;
 use tradesense_domain::ids::{EventId, SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{
     AuditLog, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
     UserRepository,
@@ -444,8 +445,22 @@ async fn stores_a_user_and_finds_it_by_id_and_by_email_in_any_case() {
     let stack = TestStack::provision().await;
     let users = DynamoUserRepository::new(stack.table());
     let asha = user("asha@example.in");
-    users.create(&asha).await.unwrap();
+    users
+        .create(&asha, &PaperAccount::open(asha.id, asha.created_at))
+        .await
+        .unwrap();
     assert_eq!(users.get(&asha.id).await.unwrap(), Some(asha.clone()));
+    let paper = stack
+        .table()
+        .get(&keys::paper_account(&asha.id))
+        .await
+        .unwrap()
+        .expect("paper account");
+    assert_eq!(
+        paper["cash"].as_n().unwrap(),
+        "1000000.00",
+        "stored exactly, as a number"
+    );
     assert_eq!(
         users
             .find_by_email(&"  ASHA@Example.IN".parse().unwrap())
@@ -468,9 +483,17 @@ async fn a_taken_email_is_a_conflict_and_leaves_no_second_profile() {
     let stack = TestStack::provision().await;
     let users = DynamoUserRepository::new(stack.table());
     let first = user("ravi@example.in");
-    users.create(&first).await.unwrap();
+    users
+        .create(&first, &PaperAccount::open(first.id, first.created_at))
+        .await
+        .unwrap();
     let second = user("Ravi@Example.in");
-    assert!(matches!(users.create(&second).await, Err(RepoError::Conflict)));
+    assert!(matches!(
+        users
+            .create(&second, &PaperAccount::open(second.id, second.created_at))
+            .await,
+        Err(RepoError::Conflict)
+    ));
     assert_eq!(
         users.get(&second.id).await.unwrap(),
         None,
@@ -487,7 +510,10 @@ async fn the_login_guard_changes_only_from_the_expected_state() {
     let stack = TestStack::provision().await;
     let users = DynamoUserRepository::new(stack.table());
     let asha = user("asha.guard@example.in");
-    users.create(&asha).await.unwrap();
+    users
+        .create(&asha, &PaperAccount::open(asha.id, asha.created_at))
+        .await
+        .unwrap();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
     let one = LoginGuard::default().after_failure(now);
     users

@@ -13,6 +13,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::{Principal, Role};
 use crate::events::Envelope;
 use crate::ids::{EventId, SessionId, UserId};
+use crate::paper::PaperAccount;
 use crate::password::{self, WeakPassword};
 use crate::ports::{Clock, EventPublisher, RepoError, SessionRepository, UserRepository};
 use crate::session::{RefreshOutcome, RefreshToken, Session};
@@ -145,7 +146,7 @@ impl AccountService {
         })
     }
 
-    /// Creates a `trader` account.
+    /// Creates a `trader` account with a funded paper account.
     ///
     /// # Errors
     /// See [`RegisterError`].
@@ -163,7 +164,11 @@ impl AccountService {
             login_guard: LoginGuard::default(),
             created_at: self.clock.now(),
         };
-        match self.users.create(&user).await {
+        match self
+            .users
+            .create(&user, &PaperAccount::open(user.id, user.created_at))
+            .await
+        {
             Ok(()) => Ok(user),
             Err(RepoError::Conflict) => Err(RegisterError::EmailTaken),
             Err(RepoError::Unexpected(e)) => Err(e.into()),

@@ -10,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod ids;
 pub mod jobs;
+pub mod paper;
 pub mod password;
 pub mod ports;
 pub mod rate_limit;

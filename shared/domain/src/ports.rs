@@ -8,6 +8,7 @@ use crate::audit::AuditEvent;
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
 use crate::user::{Email, LoginGuard, User};
@@ -97,15 +98,16 @@ pub trait DependencyCheck: Send + Sync {
 
 /// Stores user accounts.
 ///
-/// Implementations MUST keep emails unique: [`create`](UserRepository::create) returns
-/// [`RepoError::Conflict`] and writes nothing when the email (or the id) is taken.
+/// Implementations MUST keep emails unique and MUST create a user, its email claim and its paper account
+/// atomically: [`create`](UserRepository::create) returns [`RepoError::Conflict`] and writes nothing when the
+/// email (or the id) is taken.
 #[async_trait]
 pub trait UserRepository: Send + Sync {
-    /// Stores a new user.
+    /// Stores a new user with its funded paper account.
     ///
     /// # Errors
     /// [`RepoError::Conflict`] if the email or id is taken.
-    async fn create(&self, user: &User) -> Result<(), RepoError>;
+    async fn create(&self, user: &User, paper: &PaperAccount) -> Result<(), RepoError>;
 
     /// The user with `id`, if any.
     ///

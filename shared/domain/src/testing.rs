@@ -11,6 +11,7 @@ use crate::audit::AuditEvent;
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::paper::PaperAccount;
 use crate::ports::{
     AuditLog, Clock, DependencyCheck, EventPublisher, JobRunLog, RepoError, SessionRepository, UserRepository,
 };
@@ -142,8 +143,11 @@ impl InMemoryUsers {
 
 #[async_trait]
 impl UserRepository for InMemoryUsers {
-    async fn create(&self, user: &User) -> Result<(), RepoError> {
+    async fn create(&self, user: &User, paper: &PaperAccount) -> Result<(), RepoError> {
         let mut users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        if paper.user_id != user.id {
+            return Err(anyhow::anyhow!("paper account of another user").into());
+        }
         if users.contains_key(&user.id) || users.values().any(|u| u.email == user.email) {
             return Err(RepoError::Conflict);
         }

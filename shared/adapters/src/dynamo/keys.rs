@@ -7,6 +7,7 @@
 //! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
 //! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
+//! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
 //!
@@ -77,6 +78,14 @@ pub fn user_profile(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "PROFILE".to_owned(),
+    }
+}
+
+/// A user's paper-trading account.
+pub fn paper_account(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "PAPER_ACCOUNT".to_owned(),
     }
 }
 

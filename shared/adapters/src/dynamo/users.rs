@@ -1,5 +1,6 @@
-//! User accounts in DynamoDB: a profile item under the user's partition, and an email-claim item that makes
-//! the email unique. Both are written in one transaction, so a taken email writes nothing.
+//! User accounts in DynamoDB: a profile item under the user's partition, an email-claim item that makes the
+//! email unique, and the funded paper account. All three are written in one transaction, so a taken email
+//! writes nothing.
 
 use anyhow::Context as _;
 use async_trait::async_trait;
@@ -9,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
+use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{RepoError, UserRepository};
 use tradesense_domain::user::{Email, LoginGuard, PasswordHash, User};
 
@@ -63,6 +65,23 @@ fn guard_values(prefix: &str, guard: &LoginGuard) -> [(String, AttributeValue); 
     ]
 }
 
+/// The paper account's item. Money is written as DynamoDB numbers from the decimal's exact string form (so it
+/// can be `ADD`ed atomically later), never through a float.
+fn paper_item(paper: &PaperAccount) -> Item {
+    let mut item = keys::paper_account(&paper.user_id).to_attributes();
+    item.insert("entity".into(), AttributeValue::S("paper_account".into()));
+    item.insert("cash".into(), AttributeValue::N(paper.cash.to_string()));
+    item.insert(
+        "initial_cash".into(),
+        AttributeValue::N(paper.initial_cash.to_string()),
+    );
+    item.insert(
+        "funded_at".into(),
+        AttributeValue::S(keys::sortable_time(paper.funded_at)),
+    );
+    item
+}
+
 impl TryFrom<UserItem> for User {
     type Error = anyhow::Error;
 
@@ -108,7 +127,7 @@ impl DynamoUserRepository {
 
 #[async_trait]
 impl UserRepository for DynamoUserRepository {
-    async fn create(&self, user: &User) -> Result<(), RepoError> {
+    async fn create(&self, user: &User, paper: &PaperAccount) -> Result<(), RepoError> {
         let profile = keys::user_profile(&user.id);
         let claim = keys::email_claim(&user.email);
         let profile = serde_dynamo::to_item(UserItem {
@@ -134,7 +153,11 @@ impl UserRepository for DynamoUserRepository {
         })
         .context("encode email claim")?;
         self.table
-            .transact(vec![self.put_new(profile)?, self.put_new(claim)?])
+            .transact(vec![
+                self.put_new(profile)?,
+                self.put_new(claim)?,
+                self.put_new(paper_item(paper))?,
+            ])
             .await?;
         Ok(())
     }
