@@ -5,6 +5,7 @@
 
 mod async_paths;
 mod auth;
+mod cookies;
 mod demo;
 mod health;
 mod helpers;

@@ -29,12 +29,24 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-/// `POST /v1/auth/refresh`.
+/// `POST /v1/auth/refresh`. In cookie mode the body may be empty: the refresh cookie is used.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     pub refresh_token: String,
+}
+
+/// Login or refresh in cookie mode: the tokens are in `HttpOnly` cookies; the page keeps the CSRF token and
+/// sends it as `X-CSRF-Token` on every state-changing request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CookieSessionResponse {
+    /// Echo it in `X-CSRF-Token`.
+    pub csrf_token: String,
+    /// Access-token lifetime, seconds.
+    pub expires_in: i64,
+    /// The user.
+    pub user: UserDto,
 }
 
 /// A user as the API shows it.

@@ -1,15 +1,19 @@
 //! Auth handlers: extract, call the account service, render.
 
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use tradesense_domain::account::{LoginAttempt, Register};
 use tradesense_domain::rate_limit::LOGIN_PER_IP;
+use tradesense_http::json::parse_strict;
 use tradesense_http::rate_limit::{self, RateLimitHeaders};
 use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
 use crate::AuthState;
 use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse, UserDto};
 use crate::errors::AuthError;
+use crate::session_response::{Delivery, cleared_cookies, deliver, refresh_token_of};
 
 type Body = tradesense_http::error::ErrorBody;
 
@@ -41,8 +45,9 @@ pub async fn register(
 pub async fn login(
     State(state): State<AuthState>,
     SourceIp(ip): SourceIp,
+    headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
-) -> Result<(RateLimitHeaders, AppJson<TokenResponse>), AuthError> {
+) -> Result<(RateLimitHeaders, Response), AuthError> {
     let now = state.clock.now();
     let key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
     let limit = rate_limit::enforce(state.limiter.hit(&key, LOGIN_PER_IP, now).await?, now)?;
@@ -58,7 +63,7 @@ pub async fn login(
         .await
         .map_err(|e| AuthError(AuthError::from(e).0.with_rate_limit(limit.0)))?;
     tracing::info!(user_id = %tokens.user.id, "logged in");
-    Ok((limit, AppJson(TokenResponse::from(&tokens))))
+    Ok((limit, deliver(&tokens, Delivery::requested(&headers))))
 }
 
 /// Exchanges a refresh token for a new pair; a spent one ends its session.
@@ -66,20 +71,30 @@ pub async fn login(
     responses((status = 200, body = TokenResponse), (status = 401, body = Body)))]
 pub async fn refresh(
     State(state): State<AuthState>,
-    AppJson(req): AppJson<RefreshRequest>,
-) -> Result<AppJson<TokenResponse>, AuthError> {
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AuthError> {
+    let body_token = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(parse_strict::<RefreshRequest>(&body)?.refresh_token)
+    };
+    let (token, delivery) = refresh_token_of(&headers, body_token)?;
     let signer = state.keys.signer().await?;
-    let tokens = state.accounts.refresh(&signer, &req.refresh_token).await?;
-    Ok(AppJson(TokenResponse::from(&tokens)))
+    let tokens = state.accounts.refresh(&signer, &token).await?;
+    Ok(deliver(&tokens, delivery))
 }
 
 /// Ends the caller's session at once.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Body)))]
-pub async fn logout(auth: AuthContext, State(state): State<AuthState>) -> Result<StatusCode, AuthError> {
+pub async fn logout(
+    auth: AuthContext,
+    State(state): State<AuthState>,
+) -> Result<(StatusCode, HeaderMap), AuthError> {
     state.accounts.logout(&auth.0).await?;
     tracing::info!(user_id = %auth.0.user_id, session_id = %auth.0.session_id, "logged out");
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::NO_CONTENT, cleared_cookies()))
 }
 
 /// The caller's account.

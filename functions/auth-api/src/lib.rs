@@ -5,6 +5,7 @@ mod dto;
 mod errors;
 mod handlers;
 pub mod openapi;
+mod session_response;
 
 use std::sync::Arc;
 

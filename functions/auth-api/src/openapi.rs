@@ -12,6 +12,7 @@ use utoipa::OpenApi;
         crate::handlers::logout,
         crate::handlers::me
     ),
+    components(schemas(crate::dto::CookieSessionResponse)),
     tags((name = "auth", description = "Accounts and sessions"))
 )]
 pub struct AuthDoc;

@@ -23,6 +23,9 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_domain::account::live_principal;
 use tradesense_domain::auth::Principal;
+use tradesense_domain::cookies::{
+    ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, cookie_value, csrf_matches, needs_csrf,
+};
 use tradesense_domain::ports::{Clock, SessionRepository, UserRepository};
 use tradesense_domain::token::TokenVerifier;
 
@@ -55,6 +58,26 @@ impl AuthorizerConfig {
             table_name: required(vars, "TABLE_NAME")?,
         })
     }
+}
+
+/// What the authorizer looks at in a request.
+#[derive(Debug)]
+pub struct CallerRequest<'a> {
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// Cookies as API Gateway lists them (payload 2.0); a `Cookie` header is read as well.
+    pub cookies: &'a [String],
+    /// The HTTP method.
+    pub method: &'a str,
+}
+
+/// Why a request was not authorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    /// No credentials, or invalid ones, or a dead session.
+    Unauthenticated,
+    /// Cookie credentials on a state-changing request without the matching `X-CSRF-Token`.
+    CsrfMismatch,
 }
 
 /// Verifies access tokens against the current and previous signing keys, and their sessions.
@@ -107,9 +130,38 @@ impl Authorizer {
         )
     }
 
-    /// The principal a request's headers prove, or `None`.
-    pub async fn authorize(&self, headers: &HeaderMap) -> Option<Principal> {
-        let token = bearer_token(headers)?;
+    /// The principal a request proves, or why not. A bearer token wins; otherwise the access cookie, and then
+    /// a state-changing method must echo the CSRF cookie in `X-CSRF-Token`.
+    ///
+    /// # Errors
+    /// [`Denial`] saying why.
+    pub async fn authorize(&self, request: &CallerRequest<'_>) -> Result<Principal, Denial> {
+        let token = match bearer_token(request.headers) {
+            Some(token) => token,
+            None => {
+                let cookie_sources = || {
+                    request.cookies.iter().map(String::as_str).chain(
+                        request
+                            .headers
+                            .get_all(http::header::COOKIE)
+                            .iter()
+                            .filter_map(|v| v.to_str().ok()),
+                    )
+                };
+                let token = cookie_value(cookie_sources(), ACCESS_COOKIE).ok_or(Denial::Unauthenticated)?;
+                if needs_csrf(request.method) {
+                    let header = request.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+                    if !csrf_matches(header, cookie_value(cookie_sources(), CSRF_COOKIE)) {
+                        return Err(Denial::CsrfMismatch);
+                    }
+                }
+                token
+            }
+        };
+        self.verify(token).await.ok_or(Denial::Unauthenticated)
+    }
+
+    async fn verify(&self, token: &str) -> Option<Principal> {
         let keys = match self.secrets.signing_keys(&self.signing_key_secret_id).await {
             Ok(keys) => keys,
             Err(e) => {
@@ -146,7 +198,13 @@ impl Authorizer {
         &self,
         request: &ApiGatewayV2CustomAuthorizerV2Request,
     ) -> ApiGatewayV2CustomAuthorizerSimpleResponse {
-        let principal = self.authorize(&request.headers).await;
+        let method = request.request_context.http.method.as_str();
+        let caller = CallerRequest {
+            headers: &request.headers,
+            cookies: &request.cookies,
+            method,
+        };
+        let principal = self.authorize(&caller).await.ok();
         let mut response = ApiGatewayV2CustomAuthorizerSimpleResponse::default();
         match principal {
             Some(p) => {

@@ -305,3 +305,41 @@ async fn denies_a_valid_token_once_its_session_is_revoked_or_its_user_disabled()
         "no such session"
     );
 }
+
+#[tokio::test]
+async fn cookie_mode_reads_api_gateway_cookies_and_requires_the_csrf_echo_on_state_changes() {
+    let stack = TestStack::provision().await;
+    let p = signed_in(&stack).await;
+    let token = sign(
+        &current_key(&stack).await,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()),
+    );
+    let authorizer = authorizer(&stack);
+    let browser = |method: &str, csrf_header: Option<&str>| {
+        let mut event = checked_in_event();
+        event.headers.clear();
+        event.cookies = vec![
+            format!("__Host-ts_access={token}"),
+            "__Host-ts_csrf=c5rf-t0ken".into(),
+        ];
+        event.request_context.http.method = method.parse().unwrap();
+        if let Some(value) = csrf_header {
+            event.headers.insert("x-csrf-token", value.parse().unwrap());
+        }
+        event
+    };
+    assert!(authorizer.handle(&browser("GET", None)).await.is_authorized);
+    assert!(!authorizer.handle(&browser("POST", None)).await.is_authorized);
+    assert!(
+        !authorizer
+            .handle(&browser("DELETE", Some("other")))
+            .await
+            .is_authorized
+    );
+    assert!(
+        authorizer
+            .handle(&browser("POST", Some("c5rf-t0ken")))
+            .await
+            .is_authorized
+    );
+}

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use authorizer::Authorizer;
+use authorizer::{Authorizer, CallerRequest, Denial};
 use aws_lambda_events::event::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext};
 use axum::Router;
 use std::net::SocketAddr;
@@ -66,11 +66,17 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
     let principal = if route.public {
         None
     } else {
-        gateway.authorizer.authorize(req.headers()).await
+        let caller = CallerRequest {
+            headers: req.headers(),
+            cookies: &[],
+            method: &method,
+        };
+        match gateway.authorizer.authorize(&caller).await {
+            Ok(p) => Some(p),
+            Err(Denial::Unauthenticated) => return ApiError::unauthorized().into_response(),
+            Err(Denial::CsrfMismatch) => return ApiError::csrf_mismatch().into_response(),
+        }
     };
-    if principal.is_none() && !route.public {
-        return ApiError::unauthorized().into_response();
-    }
     let mut ctx = ApiGatewayV2httpRequestContext::default();
     ctx.request_id = request_id::current();
     ctx.route_key = Some(format!("{} {}", route.method, route.path));

@@ -157,6 +157,15 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "not permitted")
     }
 
+    /// 403 FORBIDDEN for a cookie-authenticated state change without the matching `X-CSRF-Token`.
+    pub fn csrf_mismatch() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            "missing or invalid CSRF token",
+        )
+    }
+
     /// 404 NOT_FOUND.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")
