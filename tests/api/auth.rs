@@ -1,26 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{client, get_with_token, login, post_json, stack};
-
-const PASSWORD: &str = "monsoon-Nifty-2026!";
-
-fn unique_email() -> String {
-    format!(
-        "trader.{}@Example.IN",
-        ulid::Ulid::new().to_string().to_lowercase()
-    )
-}
-
-async fn register(email: &str) -> Value {
-    let (status, body) = post_json(
-        "/v1/auth/register",
-        &json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
-}
+use crate::helpers::{PASSWORD, client, get_with_token, login, post_json, register, stack, unique_email};
 
 async fn me_status(token: &str) -> StatusCode {
     get_with_token("/v1/auth/me", token).await.status()

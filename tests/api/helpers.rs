@@ -13,6 +13,9 @@ use tradesense_local::{LocalOptions, LocalStack};
 /// The demo users' password.
 pub const DEMO_PASSWORD: &str = "TradeSense-demo-2026";
 
+/// The password of users the tests register.
+pub const PASSWORD: &str = "monsoon-Nifty-2026!";
+
 /// The browser origin the stack is configured to allow.
 pub const ALLOWED_ORIGIN: &str = "https://app.tradesense.test";
 
@@ -155,4 +158,40 @@ where
         assert!(Instant::now() < deadline, "gave up waiting for {what}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// An email no other test uses (mixed case, to exercise normalisation).
+pub fn unique_email() -> String {
+    format!(
+        "trader.{}@Example.IN",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
+}
+
+/// Registers `email` with [`PASSWORD`], asserting success; returns the response body.
+pub async fn register(email: &str) -> serde_json::Value {
+    let (status, body) = post_json(
+        "/v1/auth/register",
+        &serde_json::json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    body
+}
+
+/// `POST path` with a JSON body and a bearer token; returns status and body.
+pub async fn post_json_with_token(
+    path: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = client()
+        .post(stack().url(path))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -9,4 +9,5 @@ mod cookies;
 mod demo;
 mod health;
 mod helpers;
+mod mfa;
 mod security;

@@ -77,7 +77,7 @@ impl From<&User> for UserDto {
             email: u.email.to_string(),
             display_name: u.display_name.clone(),
             roles: u.roles.clone(),
-            mfa_enabled: false,
+            mfa_enabled: u.mfa.enabled,
             broker: None,
             created_at: u.created_at,
         }
@@ -116,4 +116,59 @@ impl From<&Tokens> for TokenResponse {
             user: UserDto::from(&t.user),
         }
     }
+}
+
+/// `POST /v1/auth/login` → 200 when MFA is on: finish at `POST /v1/auth/mfa/challenge` within 5 minutes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaRequiredResponse {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// Proof that the password was right; good only for the challenge.
+    pub mfa_token: String,
+}
+
+/// `POST /v1/auth/mfa/challenge`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaChallengeRequest {
+    /// From the login response.
+    pub mfa_token: String,
+    /// A 6-digit TOTP code or an unused backup code.
+    pub code: String,
+}
+
+/// `POST /v1/auth/mfa/enable` and `POST /v1/auth/mfa/backup-codes`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCodeRequest {
+    /// A 6-digit TOTP code (or, for new backup codes, an unused backup code).
+    pub code: String,
+}
+
+/// `POST /v1/auth/mfa/disable`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaDisableRequest {
+    /// The account password.
+    pub password: String,
+    /// A 6-digit TOTP code or an unused backup code.
+    pub code: String,
+}
+
+/// `POST /v1/auth/mfa/setup` → 200: enrol an authenticator app, then confirm with `enable`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaSetupResponse {
+    /// Base32 secret, for typing in.
+    pub secret: String,
+    /// `otpauth://totp/…` URI.
+    pub otpauth_uri: String,
+    /// The URI as a QR code, PNG, standard base64.
+    pub qr_png_base64: String,
+}
+
+/// Fresh backup codes: shown once, stored only as hashes, each usable once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupCodesResponse {
+    /// Ten codes (`abcd-efgh-jkmn-pqrs`).
+    pub backup_codes: Vec<String>,
 }

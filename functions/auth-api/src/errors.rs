@@ -1,7 +1,7 @@
 //! Which status and code each account error gets: API policy, kept out of the domain.
 
 use axum::http::StatusCode;
-use tradesense_domain::account::{LoginError, RegisterError};
+use tradesense_domain::account::{LoginError, MfaError, RegisterError};
 use tradesense_domain::ports::RepoError;
 use tradesense_http::{ApiError, ErrorCode};
 
@@ -35,7 +35,26 @@ impl From<LoginError> for AuthError {
                 ErrorCode::Unauthorized,
                 "invalid email or password",
             ),
+            LoginError::TooManyAttempts(decision) => too_many_attempts(decision),
             LoginError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+fn too_many_attempts(decision: tradesense_domain::rate_limit::RateDecision) -> ApiError {
+    let now = chrono::Utc::now();
+    ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision)
+}
+
+impl From<MfaError> for AuthError {
+    fn from(e: MfaError) -> Self {
+        let conflict = |e: &MfaError| ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string());
+        AuthError(match e {
+            MfaError::AlreadyEnabled | MfaError::NotEnabled | MfaError::NotSetUp => conflict(&e),
+            MfaError::InvalidCode => ApiError::invalid_field("code", e.to_string()),
+            MfaError::WrongPassword => ApiError::invalid_field("password", "wrong password"),
+            MfaError::TooManyAttempts(decision) => too_many_attempts(decision),
+            MfaError::Unexpected(cause) => ApiError::internal(cause),
         })
     }
 }

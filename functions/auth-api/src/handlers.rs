@@ -3,15 +3,18 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use tradesense_domain::account::{LoginAttempt, Register};
+use axum::response::{IntoResponse as _, Response};
+use tradesense_domain::account::{LoginAttempt, LoginOutcome, Register};
 use tradesense_domain::rate_limit::LOGIN_PER_IP;
 use tradesense_http::json::parse_strict;
 use tradesense_http::rate_limit::{self, RateLimitHeaders};
 use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
 use crate::AuthState;
-use crate::dto::{LoginRequest, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse, UserDto};
+use crate::dto::{
+    LoginRequest, MfaRequiredResponse, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse,
+    UserDto,
+};
 use crate::errors::AuthError;
 use crate::session_response::{Delivery, cleared_cookies, deliver, refresh_token_of};
 
@@ -39,31 +42,50 @@ pub async fn register(
     ))
 }
 
-/// Starts a session. Limited per source IP (20 a minute).
+/// Starts a session, or with MFA on answers with a challenge. Limited per source IP (20 a minute).
 #[utoipa::path(post, path = "/v1/auth/login", tag = "auth", security(()), request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = Body), (status = 429, body = Body)))]
+    responses((status = 200, body = TokenResponse), (status = 200, description = "MFA on", body = MfaRequiredResponse),
+        (status = 401, body = Body), (status = 429, body = Body)))]
 pub async fn login(
     State(state): State<AuthState>,
     SourceIp(ip): SourceIp,
     headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<(RateLimitHeaders, Response), AuthError> {
-    let now = state.clock.now();
-    let key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
-    let limit = rate_limit::enforce(state.limiter.hit(&key, LOGIN_PER_IP, now).await?, now)?;
+    let limit = limit_per_ip(&state, ip.as_deref()).await?;
     let signer = state.keys.signer().await?;
     let attempt = LoginAttempt {
         email: req.email,
         password: req.password,
         source_ip: ip,
     };
-    let tokens = state
+    let outcome = state
         .accounts
         .login(&signer, &attempt)
         .await
         .map_err(|e| AuthError(AuthError::from(e).0.with_rate_limit(limit.0)))?;
-    tracing::info!(user_id = %tokens.user.id, "logged in");
-    Ok((limit, deliver(&tokens, Delivery::requested(&headers))))
+    let response = match outcome {
+        LoginOutcome::Signed(tokens) => {
+            tracing::info!(user_id = %tokens.user.id, "logged in");
+            deliver(&tokens, Delivery::requested(&headers))
+        }
+        LoginOutcome::MfaRequired { mfa_token } => AppJson(MfaRequiredResponse {
+            mfa_required: true,
+            mfa_token,
+        })
+        .into_response(),
+    };
+    Ok((limit, response))
+}
+
+/// Counts one login or MFA challenge from `ip` against [`LOGIN_PER_IP`].
+pub(crate) async fn limit_per_ip(state: &AuthState, ip: Option<&str>) -> Result<RateLimitHeaders, AuthError> {
+    let now = state.clock.now();
+    let key = format!("login-ip:{}", ip.unwrap_or("unknown"));
+    Ok(rate_limit::enforce(
+        state.limiter.hit(&key, LOGIN_PER_IP, now).await?,
+        now,
+    )?)
 }
 
 /// Exchanges a refresh token for a new pair; a spent one ends its session.

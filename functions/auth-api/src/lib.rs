@@ -1,10 +1,13 @@
-//! The auth API: `POST /v1/auth/register`, `POST /v1/auth/login`, `POST /v1/auth/refresh` (public) and
-//! `POST /v1/auth/logout`, `GET /v1/auth/me` (authenticated).
+//! The auth API: `POST /v1/auth/register`, `POST /v1/auth/login`, `POST /v1/auth/refresh`,
+//! `POST /v1/auth/mfa/challenge` (public) and `POST /v1/auth/logout`, `GET /v1/auth/me`, the MFA setup routes
+//! (authenticated).
 
 mod dto;
 mod errors;
 mod handlers;
+mod mfa_handlers;
 pub mod openapi;
+mod qr;
 mod session_response;
 
 use std::sync::Arc;
@@ -22,7 +25,8 @@ use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::account::AccountService;
 use tradesense_domain::ports::{Clock, RateLimiter};
-use tradesense_domain::token::TokenSigner;
+use tradesense_domain::sealed::Sealer;
+use tradesense_domain::token::{TokenSigner, TokenVerifier};
 use tradesense_http::{ApiError, HttpConfig};
 
 /// Configuration of the auth function.
@@ -36,6 +40,8 @@ pub struct AuthConfig {
     pub table_name: String,
     /// The signing-key secret (`SIGNING_KEY_SECRET_ID`).
     pub signing_key_secret_id: String,
+    /// The at-rest encryption key secret (`DATA_KEY_SECRET_ID`).
+    pub data_key_secret_id: String,
     /// Where audit events go (`AUDIT_QUEUE_URL`).
     pub audit_queue_url: String,
 }
@@ -55,40 +61,60 @@ impl AuthConfig {
             })?,
             table_name: required(vars, "TABLE_NAME")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            data_key_secret_id: required(vars, "DATA_KEY_SECRET_ID")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
         })
     }
 }
 
-/// Where the auth function gets its signing key: the AWSCURRENT version of the signing-key secret, cached.
+/// The auth function's keys, read from Secrets Manager and cached: the token signing key (AWSCURRENT signs,
+/// AWSCURRENT and AWSPREVIOUS verify MFA challenge tokens) and the at-rest data key.
 #[derive(Debug)]
-pub struct SigningKeySource {
+pub struct KeyRing {
     secrets: SecretsProvider,
-    secret_id: String,
+    signing_key_secret_id: String,
+    data_key_secret_id: String,
 }
 
-impl SigningKeySource {
-    /// How long the key is cached: a rotation is picked up within this time.
+impl KeyRing {
+    /// How long keys are cached: a rotation is picked up within this time.
     pub const TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
-    /// Reads `secret_id` through `secrets`.
-    pub fn new(secrets: SecretsProvider, secret_id: impl Into<String>) -> Self {
+    /// Reads the two secrets through `secrets`.
+    pub fn new(secrets: SecretsProvider, signing_key_secret_id: &str, data_key_secret_id: &str) -> Self {
         Self {
             secrets,
-            secret_id: secret_id.into(),
+            signing_key_secret_id: signing_key_secret_id.to_owned(),
+            data_key_secret_id: data_key_secret_id.to_owned(),
         }
     }
 
     async fn signer(&self) -> Result<TokenSigner, ApiError> {
         let keys = self
             .secrets
-            .signing_keys(&self.secret_id)
+            .signing_keys(&self.signing_key_secret_id)
             .await
             .map_err(ApiError::internal)?;
         let current = keys
             .first()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no signing key")))?;
         TokenSigner::new(current).map_err(ApiError::internal)
+    }
+
+    async fn verifier(&self) -> Result<TokenVerifier, ApiError> {
+        let keys = self
+            .secrets
+            .signing_keys(&self.signing_key_secret_id)
+            .await
+            .map_err(ApiError::internal)?;
+        TokenVerifier::new(&keys).map_err(ApiError::internal)
+    }
+
+    async fn sealer(&self) -> Result<Sealer, ApiError> {
+        self.secrets
+            .sealer(&self.data_key_secret_id)
+            .await
+            .map_err(ApiError::internal)
     }
 }
 
@@ -97,9 +123,9 @@ impl SigningKeySource {
 pub struct AuthState {
     /// The account use cases.
     pub accounts: Arc<AccountService>,
-    /// The signing key.
-    pub keys: Arc<SigningKeySource>,
-    /// Counts logins per source IP.
+    /// Signing and data keys.
+    pub keys: Arc<KeyRing>,
+    /// Counts logins and MFA challenges per source IP.
     pub limiter: Arc<dyn RateLimiter>,
     /// The time, for rate-limit windows.
     pub clock: Arc<dyn Clock>,
@@ -112,20 +138,23 @@ impl AuthState {
     /// If the account service cannot start.
     pub fn from_aws(aws: &AwsClients, cfg: &AuthConfig) -> anyhow::Result<Self> {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        let limiter: Arc<dyn RateLimiter> = Arc::new(DynamoRateLimiter::new(table.clone()));
         let accounts = AccountService::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
             Arc::new(DynamoSessionRepository::new(table.clone())),
             Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            limiter.clone(),
             Arc::new(SystemClock),
         )?;
-        let keys = SigningKeySource::new(
-            SecretsProvider::new(aws.secrets.clone(), SigningKeySource::TTL),
+        let keys = KeyRing::new(
+            SecretsProvider::new(aws.secrets.clone(), KeyRing::TTL),
             &cfg.signing_key_secret_id,
+            &cfg.data_key_secret_id,
         );
         Ok(Self {
             accounts: Arc::new(accounts),
             keys: Arc::new(keys),
-            limiter: Arc::new(DynamoRateLimiter::new(table)),
+            limiter,
             clock: Arc::new(SystemClock),
         })
     }
@@ -139,5 +168,10 @@ pub fn router(state: AuthState) -> Router {
         .route("/v1/auth/refresh", post(handlers::refresh))
         .route("/v1/auth/logout", post(handlers::logout))
         .route("/v1/auth/me", get(handlers::me))
+        .route("/v1/auth/mfa/challenge", post(mfa_handlers::challenge))
+        .route("/v1/auth/mfa/setup", post(mfa_handlers::setup))
+        .route("/v1/auth/mfa/enable", post(mfa_handlers::enable))
+        .route("/v1/auth/mfa/disable", post(mfa_handlers::disable))
+        .route("/v1/auth/mfa/backup-codes", post(mfa_handlers::backup_codes))
         .with_state(state)
 }

@@ -10,7 +10,12 @@ use utoipa::OpenApi;
         crate::handlers::login,
         crate::handlers::refresh,
         crate::handlers::logout,
-        crate::handlers::me
+        crate::handlers::me,
+        crate::mfa_handlers::challenge,
+        crate::mfa_handlers::setup,
+        crate::mfa_handlers::enable,
+        crate::mfa_handlers::disable,
+        crate::mfa_handlers::backup_codes
     ),
     components(schemas(crate::dto::CookieSessionResponse)),
     tags((name = "auth", description = "Accounts and sessions"))

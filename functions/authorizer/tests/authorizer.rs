@@ -56,6 +56,7 @@ async fn signed_in(stack: &TestStack) -> Principal {
         password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         login_guard: LoginGuard::default(),
+        mfa: tradesense_domain::mfa::MfaState::default(),
         created_at: Utc::now(),
     };
     users(stack)

@@ -37,6 +37,7 @@ pub async fn seed_demo_users(
             password_hash: PasswordHash::new(password)?,
             disabled: false,
             login_guard: LoginGuard::default(),
+            mfa: tradesense_domain::mfa::MfaState::default(),
             created_at: now,
         };
         users.create(&user, &PaperAccount::open(user.id, now)).await?;

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
+use tradesense_domain::sealed::{DataKey, Sealer};
 use tradesense_domain::token::SigningKeyMaterial;
 
 /// A secret version stage.
@@ -116,5 +117,21 @@ impl SecretsProvider {
             }
         }
         Ok(keys)
+    }
+
+    /// The at-rest [`Sealer`] over the data-key secret `secret_id`: AWSCURRENT seals, AWSPREVIOUS still opens.
+    ///
+    /// # Errors
+    /// When the secret cannot be read or a version is too short to be a key.
+    pub async fn sealer(&self, secret_id: &str) -> anyhow::Result<Sealer> {
+        let key = |value: SecretString| {
+            DataKey::from_secret(value.expose_secret()).with_context(|| format!("data key {secret_id}"))
+        };
+        let current = self
+            .get(secret_id, Stage::Current)
+            .await?
+            .with_context(|| format!("secret {secret_id} has no AWSCURRENT"))?;
+        let previous = self.get(secret_id, Stage::Previous).await?.map(key).transpose()?;
+        Ok(Sealer::new(key(current)?, previous))
     }
 }

@@ -24,6 +24,7 @@ use tradesense_domain::auth::Role;
 use tradesense_domain::events::Envelope;
 use tradesense_domain::ids::{EventId, SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::mfa::MfaState;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{
     AuditLog, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
@@ -382,6 +383,35 @@ async fn reads_current_and_previous_secret_versions_across_a_rotation() {
 }
 
 #[tokio::test]
+async fn values_sealed_before_a_data_key_rotation_still_open_after_it() {
+    let stack = TestStack::provision().await;
+    let secret = stack.reference("DataKeySecret");
+    let provider = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
+    let sealed = provider
+        .sealer(&secret)
+        .await
+        .unwrap()
+        .seal(b"totp secret", "totp:u1");
+    stack
+        .aws
+        .secrets
+        .put_secret_value()
+        .secret_id(&secret)
+        .secret_string("R".repeat(64))
+        .send()
+        .await
+        .unwrap();
+    let rotated = provider.sealer(&secret).await.unwrap();
+    assert_eq!(rotated.open(&sealed, "totp:u1").unwrap(), b"totp secret");
+    let resealed = rotated.seal(b"totp secret", "totp:u1");
+    assert_ne!(
+        resealed.split('.').nth(1),
+        sealed.split('.').nth(1),
+        "new values use the new key"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_current_secret_is_an_error_not_an_empty_key_set() {
     let stack = TestStack::provision().await;
     let provider = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
@@ -436,6 +466,7 @@ fn user(email: &str) -> User {
         password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         login_guard: LoginGuard::default(),
+        mfa: MfaState::default(),
         created_at: Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap(),
     }
 }
@@ -628,5 +659,89 @@ async fn the_rate_limiter_counts_per_key_and_window_and_refuses_past_the_limit()
             .unwrap()
             .allowed,
         "a new window"
+    );
+}
+
+#[tokio::test]
+async fn the_mfa_state_changes_only_from_the_expected_version() {
+    let stack = TestStack::provision().await;
+    let users = DynamoUserRepository::new(stack.table());
+    let asha = user("asha.mfa@example.in");
+    users
+        .create(&asha, &PaperAccount::open(asha.id, asha.created_at))
+        .await
+        .unwrap();
+    // Users stored before MFA existed have no `mfa` attribute: they are at version 0.
+    stack
+        .aws
+        .dynamodb
+        .update_item()
+        .table_name(stack.table().name())
+        .set_key(Some(keys::user_profile(&asha.id).to_attributes()))
+        .update_expression("REMOVE mfa")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        users.get(&asha.id).await.unwrap().unwrap().mfa,
+        MfaState::default()
+    );
+    let enabled = MfaState {
+        secret: Some("v1.abcd.nonce.ct".into()),
+        enabled: true,
+        last_used_step: Some(58_000_000),
+        backup_code_hashes: vec!["ab".repeat(32); 10],
+        version: 1,
+        ..MfaState::default()
+    };
+    users.replace_mfa(&asha.id, 0, &enabled).await.unwrap();
+    assert_eq!(users.get(&asha.id).await.unwrap().unwrap().mfa, enabled);
+    let racing = MfaState {
+        last_used_step: Some(58_000_001),
+        ..enabled.clone()
+    };
+    assert!(matches!(
+        users.replace_mfa(&asha.id, 0, &racing).await,
+        Err(RepoError::Conflict)
+    ));
+    let next = MfaState { version: 2, ..racing };
+    users.replace_mfa(&asha.id, 1, &next).await.unwrap();
+    assert!(matches!(
+        users.replace_mfa(&asha.id, 1, &next).await,
+        Err(RepoError::Conflict)
+    ));
+    assert!(matches!(
+        users.replace_mfa(&UserId::from_ulid(Ulid::new()), 0, &next).await,
+        Err(RepoError::Conflict),
+    ));
+    assert_eq!(users.get(&asha.id).await.unwrap().unwrap().mfa, next);
+}
+
+#[tokio::test]
+async fn a_refunded_hit_frees_its_place_and_never_goes_below_zero() {
+    let stack = TestStack::provision().await;
+    let limiter = DynamoRateLimiter::new(stack.table());
+    let rule = RateRule {
+        limit: 2,
+        window: chrono::Duration::minutes(5),
+    };
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 1, 0).unwrap();
+    limiter.refund("mfa:nobody", rule, at).await.unwrap();
+    assert_eq!(
+        limiter.hit("mfa:nobody", rule, at).await.unwrap().remaining,
+        1,
+        "no credit from a refund of nothing"
+    );
+    limiter.hit("mfa:nobody", rule, at).await.unwrap();
+    limiter.refund("mfa:nobody", rule, at).await.unwrap();
+    let later_in_window = at + chrono::Duration::minutes(2);
+    let decision = limiter.hit("mfa:nobody", rule, later_in_window).await.unwrap();
+    assert!(decision.allowed, "the refunded place is free again");
+    assert!(
+        !limiter
+            .hit("mfa:nobody", rule, later_in_window)
+            .await
+            .unwrap()
+            .allowed
     );
 }

@@ -8,6 +8,7 @@ use crate::audit::AuditEvent;
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
@@ -131,6 +132,15 @@ pub trait UserRepository: Send + Sync {
         expected: &LoginGuard,
         next: &LoginGuard,
     ) -> Result<(), RepoError>;
+
+    /// Replaces a user's MFA state with `next` if the stored state's version is still `expected_version`
+    /// (a user who never touched MFA is at version 0).
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if the state changed meanwhile (say, the same code used twice at once) or the
+    /// user is gone; nothing is written.
+    async fn replace_mfa(&self, id: &UserId, expected_version: u64, next: &MfaState)
+    -> Result<(), RepoError>;
 }
 
 /// Stores login sessions.
@@ -169,4 +179,11 @@ pub trait RateLimiter: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<RateDecision, RepoError>;
+
+    /// Takes back one hit that [`hit`](RateLimiter::hit) counted at `at` (for attempts that turned out to be
+    /// legitimate). MUST never take a count below zero.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn refund(&self, key: &str, rule: RateRule, at: DateTime<Utc>) -> Result<(), RepoError>;
 }

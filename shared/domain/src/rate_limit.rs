@@ -18,6 +18,14 @@ pub const LOGIN_PER_IP: RateRule = RateRule {
     window: Duration::minutes(1),
 };
 
+/// Second-factor code attempts per user (challenge, enable, disable, new backup codes): 5 wrong codes in
+/// 5 minutes. Every attempt is counted before the code is checked (so parallel guesses cannot outrun the
+/// count) and a right code's count is refunded.
+pub const MFA_ATTEMPTS_PER_USER: RateRule = RateRule {
+    limit: 5,
+    window: Duration::minutes(5),
+};
+
 /// The outcome of one hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateDecision {

@@ -11,10 +11,13 @@ use crate::audit::AuditEvent;
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::ports::{
-    AuditLog, Clock, DependencyCheck, EventPublisher, JobRunLog, RepoError, SessionRepository, UserRepository,
+    AuditLog, Clock, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
+    UserRepository,
 };
+use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
 use crate::user::{Email, LoginGuard, User};
 
@@ -183,6 +186,48 @@ impl UserRepository for InMemoryUsers {
             }
             _ => Err(RepoError::Conflict),
         }
+    }
+
+    async fn replace_mfa(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        next: &MfaState,
+    ) -> Result<(), RepoError> {
+        let mut users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        match users.get_mut(id) {
+            Some(u) if u.mfa.version == expected_version => {
+                u.mfa = next.clone();
+                Ok(())
+            }
+            _ => Err(RepoError::Conflict),
+        }
+    }
+}
+
+/// A [`RateLimiter`] in memory: fixed windows, like the real one.
+#[derive(Debug, Default)]
+pub struct InMemoryRateLimiter {
+    counts: Mutex<HashMap<(String, i64), u64>>,
+}
+
+#[async_trait]
+impl RateLimiter for InMemoryRateLimiter {
+    async fn hit(&self, key: &str, rule: RateRule, now: DateTime<Utc>) -> Result<RateDecision, RepoError> {
+        let mut counts = self.counts.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let count = counts
+            .entry((key.to_owned(), rule.window_start(now).timestamp()))
+            .or_default();
+        *count += 1;
+        Ok(rule.decide(*count, now))
+    }
+
+    async fn refund(&self, key: &str, rule: RateRule, at: DateTime<Utc>) -> Result<(), RepoError> {
+        let mut counts = self.counts.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        if let Some(count) = counts.get_mut(&(key.to_owned(), rule.window_start(at).timestamp())) {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
     }
 }
 

@@ -26,6 +26,10 @@ pub const AUDIENCE: &str = "tradesense-api";
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
 /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
 pub const LEEWAY_SECS: u64 = 30;
+/// The `aud` claim of an MFA challenge token: not the API's, so no API route ever accepts one.
+pub const MFA_AUDIENCE: &str = "tradesense-mfa";
+/// How long a password-verified login waits for its second factor.
+pub const MFA_TOKEN_TTL: Duration = Duration::minutes(5);
 
 /// The claims of an access token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +67,41 @@ impl AccessClaims {
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: (now + ACCESS_TOKEN_TTL).timestamp(),
+        }
+    }
+}
+
+/// The claims of an MFA challenge token (`mfa_token`): proof that the password was right, good only for
+/// `POST /v1/auth/mfa/challenge` within [`MFA_TOKEN_TTL`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaChallengeClaims {
+    /// The user.
+    pub sub: UserId,
+    /// Token type; always `mfa`.
+    pub typ: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience; always [`MFA_AUDIENCE`].
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Not before (seconds since the epoch).
+    pub nbf: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+impl MfaChallengeClaims {
+    /// Claims for a challenge issued at `now`.
+    pub fn new(user_id: UserId, now: DateTime<Utc>) -> Self {
+        Self {
+            sub: user_id,
+            typ: "mfa".to_owned(),
+            iss: ISSUER.to_owned(),
+            aud: MFA_AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: (now + MFA_TOKEN_TTL).timestamp(),
         }
     }
 }
@@ -139,11 +178,11 @@ impl TokenSigner {
         })
     }
 
-    /// Signs `claims` into a compact JWT with this key's `kid`.
+    /// Signs `claims` ([`AccessClaims`] or [`MfaChallengeClaims`]) into a compact JWT with this key's `kid`.
     ///
     /// # Errors
     /// [`TokenError::Signing`] if the key cannot sign.
-    pub fn sign(&self, claims: &AccessClaims) -> Result<String, TokenError> {
+    pub fn sign<C: Serialize>(&self, claims: &C) -> Result<String, TokenError> {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.key).map_err(|_| TokenError::Signing)
@@ -153,7 +192,18 @@ impl TokenSigner {
 /// Verifies access tokens against a set of public keys by `kid`.
 pub struct TokenVerifier {
     keys: HashMap<String, DecodingKey>,
-    validation: Validation,
+    access: Validation,
+    mfa: Validation,
+}
+
+fn validation(audience: &str) -> Validation {
+    let mut validation = Validation::new(Algorithm::EdDSA);
+    validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[ISSUER]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation
 }
 
 impl TokenVerifier {
@@ -176,21 +226,19 @@ impl TokenVerifier {
                 Ok((k.kid.clone(), key))
             })
             .collect::<Result<HashMap<_, _>, _>>()?;
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        Ok(Self { keys, validation })
+        Ok(Self {
+            keys,
+            access: validation(AUDIENCE),
+            mfa: validation(MFA_AUDIENCE),
+        })
     }
 
-    /// Verifies `token` (signature, algorithm, `kid`, `exp`/`nbf` with leeway, `iss`, `aud`, `typ`) and returns
-    /// who it speaks for. Session liveness is the caller's to check.
-    ///
-    /// # Errors
-    /// [`TokenError::Invalid`] for any token that is not a valid access token of ours.
-    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+    /// Decodes a token of ours: `EdDSA` only, a known `kid`, and `validation`'s claims.
+    fn decode<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        validation: &Validation,
+    ) -> Result<C, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid);
@@ -200,9 +248,30 @@ impl TokenVerifier {
             .as_deref()
             .and_then(|kid| self.keys.get(kid))
             .ok_or(TokenError::Invalid)?;
-        let data = jsonwebtoken::decode::<AccessClaims>(token, key, &self.validation)
-            .map_err(|_| TokenError::Invalid)?;
-        let claims = data.claims;
+        jsonwebtoken::decode::<C>(token, key, validation)
+            .map(|data| data.claims)
+            .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Verifies an MFA challenge token and returns its user.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for anything but a valid, unexpired challenge token of ours.
+    pub fn verify_mfa(&self, token: &str) -> Result<UserId, TokenError> {
+        let claims: MfaChallengeClaims = self.decode(token, &self.mfa)?;
+        if claims.typ != "mfa" {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims.sub)
+    }
+
+    /// Verifies `token` (signature, algorithm, `kid`, `exp`/`nbf` with leeway, `iss`, `aud`, `typ`) and returns
+    /// who it speaks for. Session liveness is the caller's to check.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for any token that is not a valid access token of ours.
+    pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let claims: AccessClaims = self.decode(token, &self.access)?;
         if claims.typ != "access" {
             return Err(TokenError::Invalid);
         }
@@ -325,6 +394,35 @@ mod tests {
         for garbage in ["", ".", "..", "a.b.c", "Bearer x", &"x".repeat(10_000)] {
             assert!(verifier.verify(garbage).is_err(), "{garbage:.20}");
         }
+    }
+
+    #[test]
+    fn mfa_and_access_tokens_are_not_interchangeable() {
+        let key = SigningKeyMaterial::generate("k1");
+        let (signer, verifier) = (
+            TokenSigner::new(&key).unwrap(),
+            TokenVerifier::new([&key]).unwrap(),
+        );
+        let mfa = signer
+            .sign(&MfaChallengeClaims::new(ids().0, Utc::now()))
+            .unwrap();
+        let access = signer.sign(&claims_at(Utc::now())).unwrap();
+        assert_eq!(verifier.verify_mfa(&mfa).unwrap(), ids().0);
+        assert!(
+            verifier.verify(&mfa).is_err(),
+            "an MFA token is not an access token"
+        );
+        assert!(
+            verifier.verify_mfa(&access).is_err(),
+            "an access token is not an MFA token"
+        );
+        let stale = signer
+            .sign(&MfaChallengeClaims::new(
+                ids().0,
+                Utc::now() - Duration::minutes(6),
+            ))
+            .unwrap();
+        assert!(verifier.verify_mfa(&stale).is_err(), "expired after 5 minutes");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Role;
 use crate::ids::UserId;
+use crate::mfa::MfaState;
 
 /// Longest email accepted (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -184,6 +185,8 @@ pub struct User {
     pub disabled: bool,
     /// Failed-login count and lock.
     pub login_guard: LoginGuard,
+    /// Second-factor state.
+    pub mfa: MfaState,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
 }

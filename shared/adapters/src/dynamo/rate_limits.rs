@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 use tradesense_domain::ports::{RateLimiter, RepoError};
@@ -56,5 +58,34 @@ impl RateLimiter for DynamoRateLimiter {
             })
             .context("rate-limit counter missing")?;
         Ok(rule.decide(hits, now))
+    }
+
+    async fn refund(&self, key: &str, rule: RateRule, at: DateTime<Utc>) -> Result<(), RepoError> {
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(
+                keys::rate_window(key, rule.window_start(at)).to_attributes(),
+            ))
+            .condition_expression("hits > :zero")
+            .update_expression("ADD hits :minus_one")
+            .set_expression_attribute_values(Some(HashMap::from([
+                (":zero".to_owned(), AttributeValue::N("0".into())),
+                (":minus_one".to_owned(), AttributeValue::N("-1".into())),
+            ])))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Nothing left to refund (or the window already expired): nothing to do.
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("refund rate-limit hit").into()),
+        }
     }
 }

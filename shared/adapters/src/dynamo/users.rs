@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
+use tradesense_domain::mfa::MfaState;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{RepoError, UserRepository};
 use tradesense_domain::user::{Email, LoginGuard, PasswordHash, User};
@@ -32,6 +33,9 @@ struct UserItem {
     failed_logins: u32,
     #[serde(default)]
     locked_until: Option<String>,
+    /// Absent on users who never set up MFA.
+    #[serde(default)]
+    mfa: MfaState,
     created_at: String,
 }
 
@@ -97,6 +101,7 @@ impl TryFrom<UserItem> for User {
                 failed_logins: item.failed_logins,
                 locked_until: item.locked_until.as_deref().map(parse_time).transpose()?,
             },
+            mfa: item.mfa,
             created_at: parse_time(&item.created_at)?,
         })
     }
@@ -142,6 +147,7 @@ impl UserRepository for DynamoUserRepository {
             disabled: user.disabled,
             failed_logins: user.login_guard.failed_logins,
             locked_until: user.login_guard.locked_until.map(keys::sortable_time),
+            mfa: user.mfa.clone(),
             created_at: keys::sortable_time(user.created_at),
         })
         .context("encode user")?;
@@ -207,14 +213,47 @@ impl UserRepository for DynamoUserRepository {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Err(RepoError::Conflict)
-            }
-            Err(e) => Err(anyhow::Error::new(e).context("update login guard").into()),
+        conditional(result, "update login guard")
+    }
+
+    async fn replace_mfa(
+        &self,
+        id: &UserId,
+        expected_version: u64,
+        next: &MfaState,
+    ) -> Result<(), RepoError> {
+        // Users who never touched MFA have no `mfa` map: that is version 0.
+        let condition = if expected_version == 0 {
+            "attribute_exists(pk) AND (attribute_not_exists(mfa) OR mfa.version = :expected)"
+        } else {
+            "attribute_exists(pk) AND mfa.version = :expected"
+        };
+        let value = serde_dynamo::to_attribute_value(next).context("encode MFA state")?;
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(keys::user_profile(id).to_attributes()))
+            .condition_expression(condition)
+            .update_expression("SET mfa = :mfa")
+            .expression_attribute_values(":expected", AttributeValue::N(expected_version.to_string()))
+            .expression_attribute_values(":mfa", value)
+            .send()
+            .await;
+        conditional(result, "update MFA state")
+    }
+}
+
+/// A conditional update's result: a failed condition is a [`RepoError::Conflict`].
+fn conditional<T>(result: Result<T, SdkError<UpdateItemError>>, what: &'static str) -> Result<(), RepoError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(SdkError::ServiceError(e))
+            if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+        {
+            Err(RepoError::Conflict)
         }
+        Err(e) => Err(anyhow::Error::new(e).context(what).into()),
     }
 }

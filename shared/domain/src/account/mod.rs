@@ -1,6 +1,10 @@
 //! Account use cases: register, login, refresh, logout, me, and the liveness check the authorizer runs on
-//! every request. Login never tells an unknown email from a wrong password, a locked or a disabled account:
+//! every request; the second factor's use cases are in [`mfa`]. Login never tells an unknown email from a wrong password, a locked or a disabled account:
 //! all are [`LoginError::InvalidCredentials`], and an unknown email still pays for one password hash.
+
+mod mfa;
+
+pub use mfa::{MfaEnrolment, MfaError};
 
 use std::sync::Arc;
 
@@ -13,11 +17,13 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::{Principal, Role};
 use crate::events::Envelope;
 use crate::ids::{EventId, SessionId, UserId};
+use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::password::{self, WeakPassword};
-use crate::ports::{Clock, EventPublisher, RepoError, SessionRepository, UserRepository};
+use crate::ports::{Clock, EventPublisher, RateLimiter, RepoError, SessionRepository, UserRepository};
+use crate::rate_limit::RateDecision;
 use crate::session::{RefreshOutcome, RefreshToken, Session};
-use crate::token::{ACCESS_TOKEN_TTL, AccessClaims, TokenError, TokenSigner};
+use crate::token::{ACCESS_TOKEN_TTL, AccessClaims, MfaChallengeClaims, TokenError, TokenSigner};
 use crate::user::{Email, LOCK_DURATION, LoginGuard, PasswordHash, User};
 
 /// Longest display name, in characters.
@@ -71,6 +77,9 @@ pub enum LoginError {
     /// Wrong email or password, locked, disabled, or a bad refresh token: one answer for all.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many second-factor attempts for this account; try again after the window.
+    #[error("too many attempts")]
+    TooManyAttempts(RateDecision),
     /// Storage or signing failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -101,11 +110,25 @@ pub struct Tokens {
     pub user: User,
 }
 
+/// What a correct password leads to.
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    /// No second factor: the session has started.
+    Signed(Box<Tokens>),
+    /// MFA is on: the session starts when `mfa_token` and a code reach the challenge.
+    MfaRequired {
+        /// Signed challenge token ([`MfaChallengeClaims`]).
+        mfa_token: String,
+    },
+}
+
 /// The account use cases.
 pub struct AccountService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     audit: Arc<dyn EventPublisher>,
+    /// Counts second-factor attempts per user.
+    limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     /// Hashed once; verified against when the email is unknown, so timing does not reveal it.
     decoy_hash: PasswordHash,
@@ -134,6 +157,7 @@ impl AccountService {
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
         audit: Arc<dyn EventPublisher>,
+        limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let decoy_hash = PasswordHash::new("decoy password that matches nothing")?;
@@ -141,6 +165,7 @@ impl AccountService {
             users,
             sessions,
             audit,
+            limiter,
             clock,
             decoy_hash,
         })
@@ -162,6 +187,7 @@ impl AccountService {
             password_hash: PasswordHash::new(&cmd.password).map_err(anyhow::Error::from)?,
             disabled: false,
             login_guard: LoginGuard::default(),
+            mfa: MfaState::default(),
             created_at: self.clock.now(),
         };
         match self
@@ -175,11 +201,15 @@ impl AccountService {
         }
     }
 
-    /// Checks a password and starts a session.
+    /// Checks a password and starts a session, or, with MFA on, issues the challenge that will.
     ///
     /// # Errors
     /// [`LoginError::InvalidCredentials`] for every refusal.
-    pub async fn login(&self, signer: &TokenSigner, attempt: &LoginAttempt) -> Result<Tokens, LoginError> {
+    pub async fn login(
+        &self,
+        signer: &TokenSigner,
+        attempt: &LoginAttempt,
+    ) -> Result<LoginOutcome, LoginError> {
         let now = self.clock.now();
         let email = attempt.email.parse::<Email>().ok();
         let user = match &email {
@@ -220,9 +250,27 @@ impl AccountService {
                 .replace_login_guard(&user.id, &user.login_guard, &LoginGuard::default())
                 .await;
         }
+        if user.mfa.enabled {
+            let mfa_token = signer.sign(&MfaChallengeClaims::new(user.id, now))?;
+            return Ok(LoginOutcome::MfaRequired { mfa_token });
+        }
+        self.start_session(signer, user, attempt.source_ip.as_deref(), "password")
+            .await
+            .map(|tokens| LoginOutcome::Signed(Box::new(tokens)))
+    }
+
+    /// Starts a session for a user who has passed every factor, and audits the login.
+    async fn start_session(
+        &self,
+        signer: &TokenSigner,
+        user: User,
+        source_ip: Option<&str>,
+        factors: &str,
+    ) -> Result<Tokens, LoginError> {
+        let now = self.clock.now();
         let (session, refresh_token) = Session::start(SessionId::from_ulid(Ulid::new()), user.id, now);
         self.sessions.create(&session).await?;
-        let detail = json!({"ip": attempt.source_ip, "session_id": session.id});
+        let detail = json!({"ip": source_ip, "session_id": session.id, "factors": factors});
         self.record(AuditKind::LoginSucceeded, Some(user.id), detail)
             .await;
         self.tokens(signer, user, session.id, refresh_token, now)
@@ -395,41 +443,49 @@ mod tests {
     use super::*;
     use crate::audit::{AuditEvent, AuditKind};
     use crate::auth::Role;
-    use crate::testing::{FixedClock, InMemorySessions, InMemoryUsers, RecordingPublisher};
+    use crate::testing::{
+        FixedClock, InMemoryRateLimiter, InMemorySessions, InMemoryUsers, RecordingPublisher,
+    };
     use crate::token::{SigningKeyMaterial, TokenVerifier};
 
-    const PASSWORD: &str = "correct-horse-battery-42";
+    pub(super) const PASSWORD: &str = "correct-horse-battery-42";
 
-    struct World {
-        service: AccountService,
-        users: Arc<InMemoryUsers>,
-        sessions: Arc<InMemorySessions>,
-        audit: Arc<RecordingPublisher>,
-        key: SigningKeyMaterial,
+    /// The service over in-memory fakes, with a signing key; shared with the MFA tests.
+    pub(super) struct World {
+        pub(super) service: AccountService,
+        pub(super) users: Arc<InMemoryUsers>,
+        pub(super) sessions: Arc<InMemorySessions>,
+        pub(super) audit: Arc<RecordingPublisher>,
+        pub(super) key: SigningKeyMaterial,
+        pub(super) now: DateTime<Utc>,
     }
 
-    fn world() -> World {
+    pub(super) fn world() -> World {
         let users = Arc::new(InMemoryUsers::default());
         // Access tokens are verified against the real clock, so the fixed clock stands at the real now.
-        let clock = Arc::new(FixedClock(Utc::now()));
+        let now = Utc::now();
+        let clock = Arc::new(FixedClock(now));
         let sessions = Arc::new(InMemorySessions::default());
         let audit = Arc::new(RecordingPublisher::default());
-        let service = AccountService::new(users.clone(), sessions.clone(), audit.clone(), clock).unwrap();
+        let limiter = Arc::new(InMemoryRateLimiter::default());
+        let service =
+            AccountService::new(users.clone(), sessions.clone(), audit.clone(), limiter, clock).unwrap();
         World {
             service,
             users,
             sessions,
             audit,
             key: SigningKeyMaterial::generate("k1"),
+            now,
         }
     }
 
     impl World {
-        fn signer(&self) -> TokenSigner {
+        pub(super) fn signer(&self) -> TokenSigner {
             TokenSigner::new(&self.key).unwrap()
         }
 
-        async fn registered(&self, email: &str) -> User {
+        pub(super) async fn registered(&self, email: &str) -> User {
             let cmd = Register {
                 email: email.into(),
                 password: PASSWORD.into(),
@@ -438,16 +494,19 @@ mod tests {
             self.service.register(cmd).await.unwrap()
         }
 
-        async fn login(&self, email: &str, password: &str) -> Result<Tokens, LoginError> {
+        pub(super) async fn login(&self, email: &str, password: &str) -> Result<Tokens, LoginError> {
             let attempt = LoginAttempt {
                 email: email.into(),
                 password: password.into(),
                 source_ip: Some("203.0.113.7".into()),
             };
-            self.service.login(&self.signer(), &attempt).await
+            match self.service.login(&self.signer(), &attempt).await? {
+                LoginOutcome::Signed(tokens) => Ok(*tokens),
+                LoginOutcome::MfaRequired { .. } => panic!("MFA is off in these tests"),
+            }
         }
 
-        fn audited(&self) -> Vec<AuditEvent> {
+        pub(super) fn audited(&self) -> Vec<AuditEvent> {
             self.audit
                 .published()
                 .iter()
@@ -455,7 +514,7 @@ mod tests {
                 .collect()
         }
 
-        async fn live(&self, tokens: &Tokens) -> Option<Principal> {
+        pub(super) async fn live(&self, tokens: &Tokens) -> Option<Principal> {
             live_principal(
                 self.users.as_ref(),
                 self.sessions.as_ref(),
@@ -466,7 +525,7 @@ mod tests {
             .unwrap()
         }
 
-        fn principal(&self, tokens: &Tokens) -> Principal {
+        pub(super) fn principal(&self, tokens: &Tokens) -> Principal {
             TokenVerifier::new([&self.key])
                 .unwrap()
                 .verify(&tokens.access_token)
