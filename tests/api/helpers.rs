@@ -36,8 +36,13 @@ pub fn stack() -> &'static Stack {
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
             runtime.block_on(async move {
+                let upstox = mock_upstox().await;
                 let opts = LocalOptions {
-                    parameters: [("CorsAllowedOrigins".to_owned(), ALLOWED_ORIGIN.to_owned())].into(),
+                    parameters: [
+                        ("CorsAllowedOrigins".to_owned(), ALLOWED_ORIGIN.to_owned()),
+                        ("UpstoxBaseUrl".to_owned(), upstox.uri()),
+                    ]
+                    .into(),
                     stack_name: "e2e".into(),
                     ..LocalOptions::default()
                 };
@@ -58,12 +63,50 @@ pub fn stack() -> &'static Stack {
                 .expect("report");
                 // Keep serving until the test binary exits (the emulator's watchdog then stops moto).
                 std::future::pending::<()>().await;
-                drop(started);
+                drop((started, upstox));
             });
         });
         rx.recv_timeout(Duration::from_secs(120))
             .expect("local stack did not start")
     })
+}
+
+/// The Upstox authorization code the mock accepts, and the broker user id it grants.
+pub const UPSTOX_GOOD_CODE: &str = "good-code";
+/// An Upstox authorization code the mock refuses (as Upstox does a used or invalid one).
+pub const UPSTOX_USED_CODE: &str = "used-code";
+
+/// Upstox's token endpoint as wiremock, answering with Upstox's documented JSON: a grant for
+/// [`UPSTOX_GOOD_CODE`], `400 Invalid Auth code` for [`UPSTOX_USED_CODE`], and 503 for anything else.
+async fn mock_upstox() -> wiremock::MockServer {
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let token = || Mock::given(method("POST")).and(path("/v2/login/authorization/token"));
+    token()
+        .and(body_string_contains(format!("code={UPSTOX_GOOD_CODE}&")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "email": "trader@example.in", "exchanges": ["NSE", "NFO"], "products": ["D", "I"],
+            "broker": "UPSTOX", "user_id": "AB1234", "user_name": "Trader", "order_types": ["MARKET", "LIMIT"],
+            "user_type": "individual", "poa": false, "is_active": true,
+            "access_token": "upstox-access-token-e2e", "extended_token": null
+        })))
+        .mount(&server)
+        .await;
+    token()
+        .and(body_string_contains(format!("code={UPSTOX_USED_CODE}&")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "status": "error",
+            "errors": [{"errorCode": "UDAPI100057", "message": "Invalid Auth code"}]
+        })))
+        .mount(&server)
+        .await;
+    token()
+        .respond_with(ResponseTemplate::new(503))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    server
 }
 
 impl Stack {

@@ -5,6 +5,7 @@
 
 mod async_paths;
 mod auth;
+mod broker;
 mod cookies;
 mod demo;
 mod health;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tradesense_domain::account::Tokens;
 use tradesense_domain::auth::Role;
+use tradesense_domain::broker_link::BrokerLink;
 use tradesense_domain::user::User;
 use utoipa::ToSchema;
 
@@ -63,11 +64,56 @@ pub struct UserDto {
     pub roles: Vec<Role>,
     /// Whether MFA is on.
     pub mfa_enabled: bool,
-    /// The linked broker, if any.
-    #[schema(value_type = Option<Object>)]
-    pub broker: Option<serde_json::Value>,
+    /// The linked broker, if any (`linked` is false once its token has expired).
+    pub broker: Option<BrokerStatusDto>,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+}
+
+/// A broker link as `me` shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokerStatusDto {
+    /// `upstox`.
+    pub name: &'static str,
+    /// Whether the broker token still works.
+    pub linked: bool,
+    /// When the broker token stops working (03:30 IST after linking).
+    pub expires_at: DateTime<Utc>,
+}
+
+impl BrokerStatusDto {
+    /// The status of `link` at `now`.
+    pub fn of(link: &BrokerLink, now: DateTime<Utc>) -> Self {
+        Self {
+            name: link.broker.as_str(),
+            linked: link.is_live(now),
+            expires_at: link.expires_at,
+        }
+    }
+}
+
+/// `GET /v1/auth/broker/upstox/authorize` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorizeUrlResponse {
+    /// Send the browser here; Upstox redirects back to the callback with `code` and `state`.
+    pub authorize_url: String,
+}
+
+/// `GET /v1/auth/broker/upstox/callback` query, as Upstox sends it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackQuery {
+    /// Upstox's single-use authorization code.
+    pub code: String,
+    /// The `state` from the authorize URL.
+    pub state: String,
+}
+
+/// `GET /v1/auth/broker/upstox/callback` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BrokerLinkedResponse {
+    /// The new link.
+    pub broker: BrokerStatusDto,
 }
 
 impl From<&User> for UserDto {

@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use tradesense_domain::account::{LoginError, MfaError, RegisterError};
+use tradesense_domain::broker_link::LinkError;
 use tradesense_domain::ports::RepoError;
 use tradesense_http::{ApiError, ErrorCode};
 
@@ -55,6 +56,24 @@ impl From<MfaError> for AuthError {
             MfaError::WrongPassword => ApiError::invalid_field("password", "wrong password"),
             MfaError::TooManyAttempts(decision) => too_many_attempts(decision),
             MfaError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+impl From<LinkError> for AuthError {
+    fn from(e: LinkError) -> Self {
+        AuthError(match e {
+            LinkError::InvalidState => {
+                ApiError::invalid_field("state", "invalid or expired state: start linking again")
+            }
+            LinkError::Rejected(message) => {
+                ApiError::invalid_field("code", format!("Upstox refused the authorization: {message}"))
+            }
+            LinkError::Unavailable(cause) => {
+                tracing::warn!(error = ?cause, "Upstox unavailable");
+                ApiError::unavailable("Upstox is unavailable; try again shortly")
+            }
+            LinkError::Unexpected(cause) => ApiError::internal(cause),
         })
     }
 }

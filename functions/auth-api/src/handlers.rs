@@ -12,8 +12,8 @@ use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
 use crate::AuthState;
 use crate::dto::{
-    LoginRequest, MfaRequiredResponse, RefreshRequest, RegisterRequest, RegisterResponse, TokenResponse,
-    UserDto,
+    BrokerStatusDto, LoginRequest, MfaRequiredResponse, RefreshRequest, RegisterRequest, RegisterResponse,
+    TokenResponse, UserDto,
 };
 use crate::errors::AuthError;
 use crate::session_response::{Delivery, cleared_cookies, deliver, refresh_token_of};
@@ -123,10 +123,10 @@ pub async fn logout(
 #[utoipa::path(get, path = "/v1/auth/me", tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = UserDto), (status = 401, body = Body)))]
 pub async fn me(auth: AuthContext, State(state): State<AuthState>) -> Result<AppJson<UserDto>, AuthError> {
-    let user = state
-        .accounts
-        .me(&auth.0)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    Ok(AppJson(UserDto::from(&user)))
+    let (user, link) =
+        futures::future::join(state.accounts.me(&auth.0), state.upstox.link_of(&auth.0.user_id)).await;
+    let user = user?.ok_or_else(ApiError::unauthorized)?;
+    let mut dto = UserDto::from(&user);
+    dto.broker = link?.map(|link| BrokerStatusDto::of(&link, state.clock.now()));
+    Ok(AppJson(dto))
 }

@@ -1,7 +1,9 @@
 //! The auth API: `POST /v1/auth/register`, `POST /v1/auth/login`, `POST /v1/auth/refresh`,
 //! `POST /v1/auth/mfa/challenge` (public) and `POST /v1/auth/logout`, `GET /v1/auth/me`, the MFA setup routes
-//! (authenticated).
+//! (authenticated); and Upstox linking: `GET /v1/auth/broker/upstox/authorize`, `DELETE /v1/auth/broker/upstox`
+//! (authenticated) and the public `GET /v1/auth/broker/upstox/callback`.
 
+mod broker_handlers;
 mod dto;
 mod errors;
 mod handlers;
@@ -13,17 +15,20 @@ mod session_response;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
 use tradesense_adapters::dynamo::rate_limits::DynamoRateLimiter;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_adapters::upstox::{self, SecretBackedUpstox};
 use tradesense_domain::account::AccountService;
+use tradesense_domain::broker_link::{Broker, BrokerLinkService};
 use tradesense_domain::ports::{Clock, RateLimiter};
 use tradesense_domain::sealed::Sealer;
 use tradesense_domain::token::{TokenSigner, TokenVerifier};
@@ -44,6 +49,10 @@ pub struct AuthConfig {
     pub data_key_secret_id: String,
     /// Where audit events go (`AUDIT_QUEUE_URL`).
     pub audit_queue_url: String,
+    /// The Upstox app registration secret (`UPSTOX_APP_SECRET_ID`).
+    pub upstox_app_secret_id: String,
+    /// The Upstox API host (`UPSTOX_BASE_URL`, default the production host).
+    pub upstox_base_url: String,
 }
 
 impl AuthConfig {
@@ -63,6 +72,9 @@ impl AuthConfig {
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
             data_key_secret_id: required(vars, "DATA_KEY_SECRET_ID")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
+            upstox_app_secret_id: required(vars, "UPSTOX_APP_SECRET_ID")?,
+            upstox_base_url: optional(vars, "UPSTOX_BASE_URL")
+                .unwrap_or_else(|| upstox::DEFAULT_BASE_URL.to_owned()),
         })
     }
 }
@@ -123,6 +135,8 @@ impl KeyRing {
 pub struct AuthState {
     /// The account use cases.
     pub accounts: Arc<AccountService>,
+    /// Upstox linking.
+    pub upstox: Arc<BrokerLinkService>,
     /// Signing and data keys.
     pub keys: Arc<KeyRing>,
     /// Counts logins and MFA challenges per source IP.
@@ -139,20 +153,30 @@ impl AuthState {
     pub fn from_aws(aws: &AwsClients, cfg: &AuthConfig) -> anyhow::Result<Self> {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let limiter: Arc<dyn RateLimiter> = Arc::new(DynamoRateLimiter::new(table.clone()));
+        let audit = Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url));
+        let secrets = || SecretsProvider::new(aws.secrets.clone(), KeyRing::TTL);
+        let upstox = BrokerLinkService::new(
+            Broker::Upstox,
+            Arc::new(SecretBackedUpstox::new(
+                secrets(),
+                &cfg.upstox_app_secret_id,
+                &cfg.upstox_base_url,
+            )),
+            Arc::new(DynamoBrokerLinks::new(table.clone())),
+            audit.clone(),
+            Arc::new(SystemClock),
+        );
         let accounts = AccountService::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
             Arc::new(DynamoSessionRepository::new(table.clone())),
-            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            audit,
             limiter.clone(),
             Arc::new(SystemClock),
         )?;
-        let keys = KeyRing::new(
-            SecretsProvider::new(aws.secrets.clone(), KeyRing::TTL),
-            &cfg.signing_key_secret_id,
-            &cfg.data_key_secret_id,
-        );
+        let keys = KeyRing::new(secrets(), &cfg.signing_key_secret_id, &cfg.data_key_secret_id);
         Ok(Self {
             accounts: Arc::new(accounts),
+            upstox: Arc::new(upstox),
             keys: Arc::new(keys),
             limiter,
             clock: Arc::new(SystemClock),
@@ -173,5 +197,11 @@ pub fn router(state: AuthState) -> Router {
         .route("/v1/auth/mfa/enable", post(mfa_handlers::enable))
         .route("/v1/auth/mfa/disable", post(mfa_handlers::disable))
         .route("/v1/auth/mfa/backup-codes", post(mfa_handlers::backup_codes))
+        .route(
+            "/v1/auth/broker/upstox/authorize",
+            get(broker_handlers::authorize),
+        )
+        .route("/v1/auth/broker/upstox/callback", get(broker_handlers::callback))
+        .route("/v1/auth/broker/upstox", delete(broker_handlers::unlink))
         .with_state(state)
 }

@@ -15,7 +15,10 @@ use utoipa::OpenApi;
         crate::mfa_handlers::setup,
         crate::mfa_handlers::enable,
         crate::mfa_handlers::disable,
-        crate::mfa_handlers::backup_codes
+        crate::mfa_handlers::backup_codes,
+        crate::broker_handlers::authorize,
+        crate::broker_handlers::callback,
+        crate::broker_handlers::unlink
     ),
     components(schemas(crate::dto::CookieSessionResponse)),
     tags((name = "auth", description = "Accounts and sessions"))

@@ -191,6 +191,13 @@ pub fn generate_secret(kind: &str) -> anyhow::Result<String> {
             .take(64)
             .map(char::from)
             .collect()),
+        // Local only: a made-up app registration; the Upstox API is a mock here.
+        "upstox-app-local" => Ok(serde_json::json!({
+            "client_id": "tradesense-local",
+            "client_secret": generate_secret("random-64")?,
+            "redirect_uri": "http://127.0.0.1:3000/v1/auth/broker/upstox/callback",
+        })
+        .to_string()),
         other => bail!("unknown secret kind {other:?}"),
     }
 }

@@ -10,5 +10,6 @@ pub mod lambda;
 pub mod secrets;
 pub mod sqs;
 pub mod telemetry;
+pub mod upstox;
 
 pub use aws::AwsClients;

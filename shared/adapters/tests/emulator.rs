@@ -745,3 +745,39 @@ async fn a_refunded_hit_frees_its_place_and_never_goes_below_zero() {
             .allowed
     );
 }
+
+#[tokio::test]
+async fn broker_links_are_stored_replaced_read_and_deleted_per_user() {
+    use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
+    use tradesense_domain::broker_link::{Broker, BrokerLink};
+    use tradesense_domain::ports::BrokerLinkRepository;
+
+    let stack = TestStack::provision().await;
+    let links = DynamoBrokerLinks::new(stack.table());
+    let (asha, ravi) = (UserId::from_ulid(Ulid::new()), UserId::from_ulid(Ulid::new()));
+    let linked_at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 30, 0).unwrap();
+    let link = BrokerLink {
+        user_id: asha,
+        broker: Broker::Upstox,
+        broker_user_id: "AB1234".into(),
+        sealed_access_token: "v1.abcd.nonce.ciphertext".into(),
+        linked_at,
+        expires_at: Utc.with_ymd_and_hms(2026, 11, 23, 22, 0, 0).unwrap(),
+    };
+    links.put(&link).await.unwrap();
+    assert_eq!(
+        links.get(&asha, Broker::Upstox).await.unwrap(),
+        Some(link.clone())
+    );
+    assert_eq!(links.get(&ravi, Broker::Upstox).await.unwrap(), None);
+    let relinked = BrokerLink {
+        sealed_access_token: "v1.abcd.nonce.other".into(),
+        ..link
+    };
+    links.put(&relinked).await.unwrap();
+    assert_eq!(links.get(&asha, Broker::Upstox).await.unwrap(), Some(relinked));
+    assert!(!links.delete(&ravi, Broker::Upstox).await.unwrap());
+    assert!(links.delete(&asha, Broker::Upstox).await.unwrap());
+    assert!(!links.delete(&asha, Broker::Upstox).await.unwrap());
+    assert_eq!(links.get(&asha, Broker::Upstox).await.unwrap(), None);
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::events::{DomainEvent, Envelope, EnvelopeError};
 use crate::ids::{EventId, UserId};
-use crate::ports::{AuditLog, RepoError, Retryable};
+use crate::ports::{AuditLog, EventPublisher, RepoError, Retryable};
 
 /// What kind of fact an audit event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +51,31 @@ pub struct AuditEvent {
 impl DomainEvent for AuditEvent {
     const TYPE: &'static str = "audit.recorded";
     const VERSION: u32 = 1;
+}
+
+/// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
+/// the use case (a login, a broker link) down with it.
+pub async fn publish_audit(
+    publisher: &dyn EventPublisher,
+    kind: AuditKind,
+    user_id: Option<UserId>,
+    at: DateTime<Utc>,
+    detail: serde_json::Value,
+) {
+    let event = AuditEvent {
+        id: EventId::from_ulid(ulid::Ulid::new()),
+        kind,
+        user_id,
+        occurred_at: at,
+        detail,
+    };
+    let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
+        Ok(envelope) => publisher.publish(&envelope).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = published {
+        tracing::error!(error = ?e, ?kind, "audit event not published");
+    }
 }
 
 /// What recording an audit message did.

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod broker_link;
 pub mod cookies;
 pub mod events;
 pub mod health;

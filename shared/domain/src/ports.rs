@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::broker_link::{Broker, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
@@ -186,4 +187,47 @@ pub trait RateLimiter: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn refund(&self, key: &str, rule: RateRule, at: DateTime<Utc>) -> Result<(), RepoError>;
+}
+
+/// Stores broker links, one per user and broker.
+///
+/// Implementations MUST keep the access token only in its sealed form.
+#[async_trait]
+pub trait BrokerLinkRepository: Send + Sync {
+    /// Stores `link`, replacing an earlier link of the same user and broker.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn put(&self, link: &BrokerLink) -> Result<(), RepoError>;
+
+    /// The user's link to `broker`, if any.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn get(&self, user: &UserId, broker: Broker) -> Result<Option<BrokerLink>, RepoError>;
+
+    /// Deletes the user's link to `broker`; `true` if there was one.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn delete(&self, user: &UserId, broker: Broker) -> Result<bool, RepoError>;
+}
+
+/// A broker's OAuth authorization-code flow.
+///
+/// Implementations MUST NOT retry [`exchange_code`](BrokerAuthorization::exchange_code) (a code is single
+/// use) and MUST bound it in time.
+#[async_trait]
+pub trait BrokerAuthorization: Send + Sync {
+    /// The broker's login page for our app, carrying `state` back to the callback.
+    ///
+    /// # Errors
+    /// [`BrokerAuthError::Unavailable`] when the app's registration cannot be read.
+    async fn authorize_url(&self, state: &str) -> Result<String, BrokerAuthError>;
+
+    /// Exchanges an authorization code for an access token.
+    ///
+    /// # Errors
+    /// [`BrokerAuthError::Rejected`] when the broker refuses; [`BrokerAuthError::Unavailable`] otherwise.
+    async fn exchange_code(&self, code: &str) -> Result<BrokerGrant, BrokerAuthError>;
 }

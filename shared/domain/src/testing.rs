@@ -8,14 +8,15 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::broker_link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::ports::{
-    AuditLog, Clock, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
-    UserRepository,
+    AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher, JobRunLog,
+    RateLimiter, RepoError, SessionRepository, UserRepository,
 };
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
@@ -291,5 +292,53 @@ impl EventPublisher for RecordingPublisher {
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .push(envelope.clone());
         Ok(())
+    }
+}
+
+/// A [`BrokerLinkRepository`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryBrokerLinks {
+    links: Mutex<HashMap<(UserId, Broker), BrokerLink>>,
+}
+
+#[async_trait]
+impl BrokerLinkRepository for InMemoryBrokerLinks {
+    async fn put(&self, link: &BrokerLink) -> Result<(), RepoError> {
+        let mut links = self.links.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        links.insert((link.user_id, link.broker), link.clone());
+        Ok(())
+    }
+
+    async fn get(&self, user: &UserId, broker: Broker) -> Result<Option<BrokerLink>, RepoError> {
+        let links = self.links.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(links.get(&(*user, broker)).cloned())
+    }
+
+    async fn delete(&self, user: &UserId, broker: Broker) -> Result<bool, RepoError> {
+        let mut links = self.links.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(links.remove(&(*user, broker)).is_some())
+    }
+}
+
+/// A broker that accepts exactly one code, `good-code`, granting `token-for-good-code`; `down` makes it
+/// unavailable.
+#[derive(Debug, Default)]
+pub struct ScriptedBroker;
+
+#[async_trait]
+impl BrokerAuthorization for ScriptedBroker {
+    async fn authorize_url(&self, state: &str) -> Result<String, BrokerAuthError> {
+        Ok(format!("https://broker.test/login?state={state}"))
+    }
+
+    async fn exchange_code(&self, code: &str) -> Result<BrokerGrant, BrokerAuthError> {
+        match code {
+            "good-code" => Ok(BrokerGrant {
+                broker_user_id: "AB1234".into(),
+                access_token: BrokerAccessToken("token-for-good-code".into()),
+            }),
+            "down" => Err(BrokerAuthError::Unavailable(anyhow::anyhow!("503"))),
+            _ => Err(BrokerAuthError::Rejected("Invalid Auth code".into())),
+        }
     }
 }

@@ -106,6 +106,46 @@ impl MfaChallengeClaims {
     }
 }
 
+/// The `aud` claim of a broker-link `state`: good only at the broker callback.
+pub const LINK_STATE_AUDIENCE: &str = "tradesense-broker-link";
+/// How long a user has to finish the broker's login after asking for the authorize URL.
+pub const LINK_STATE_TTL: Duration = Duration::minutes(10);
+
+/// The claims of a broker-link `state` parameter: which user asked to link, signed so the callback cannot be
+/// pointed at another account, and expiring.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkStateClaims {
+    /// The user linking a broker.
+    pub sub: UserId,
+    /// Token type; always `broker_link`.
+    pub typ: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience; always [`LINK_STATE_AUDIENCE`].
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Not before (seconds since the epoch).
+    pub nbf: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+impl LinkStateClaims {
+    /// Claims for a state issued at `now`.
+    pub fn new(user_id: UserId, now: DateTime<Utc>) -> Self {
+        Self {
+            sub: user_id,
+            typ: "broker_link".to_owned(),
+            iss: ISSUER.to_owned(),
+            aud: LINK_STATE_AUDIENCE.to_owned(),
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            exp: (now + LINK_STATE_TTL).timestamp(),
+        }
+    }
+}
+
 /// One signing key as stored in a Secrets Manager secret version (JSON). The secret's AWSCURRENT version signs;
 /// AWSCURRENT and AWSPREVIOUS both verify.
 #[derive(Clone, Serialize, Deserialize)]
@@ -194,6 +234,7 @@ pub struct TokenVerifier {
     keys: HashMap<String, DecodingKey>,
     access: Validation,
     mfa: Validation,
+    link_state: Validation,
 }
 
 fn validation(audience: &str) -> Validation {
@@ -230,6 +271,7 @@ impl TokenVerifier {
             keys,
             access: validation(AUDIENCE),
             mfa: validation(MFA_AUDIENCE),
+            link_state: validation(LINK_STATE_AUDIENCE),
         })
     }
 
@@ -251,6 +293,18 @@ impl TokenVerifier {
         jsonwebtoken::decode::<C>(token, key, validation)
             .map(|data| data.claims)
             .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Verifies a broker-link `state` and returns the user it was issued to.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] for anything but a valid, unexpired state of ours.
+    pub fn verify_link_state(&self, state: &str) -> Result<UserId, TokenError> {
+        let claims: LinkStateClaims = self.decode(state, &self.link_state)?;
+        if claims.typ != "broker_link" {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims.sub)
     }
 
     /// Verifies an MFA challenge token and returns its user.

@@ -1,4 +1,4 @@
-//! The HTTP conventions every API function shares: the error body, strict JSON bodies, the auth-context
+//! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the auth-context
 //! extractor and permission guard, request ids, security headers, CORS, the body size limit, the OpenAPI
 //! basics, and `serve()`, which runs one axum router under Lambda or as a local server.
 
@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 pub mod layers;
 pub mod openapi;
+pub mod query;
 pub mod rate_limit;
 pub mod request_id;
 pub mod serve;
@@ -17,4 +18,5 @@ pub use client::SourceIp;
 pub use error::{ApiError, ErrorCode};
 pub use json::AppJson;
 pub use layers::{HttpConfig, MAX_BODY_BYTES, with_conventions};
+pub use query::AppQuery;
 pub use serve::serve;

@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
+use tradesense_domain::broker_link::Broker;
 use tradesense_domain::ids::{SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::user::Email;
@@ -94,6 +95,14 @@ pub fn session(user: &UserId, id: &SessionId) -> Key {
     Key {
         pk: user_partition(user),
         sk: format!("SESSION#{id}"),
+    }
+}
+
+/// A user's link to a broker account.
+pub fn broker_link(user: &UserId, broker: Broker) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("BROKER#{}", broker.as_str()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! ([`table`]), signed pagination cursors ([`cursor`]) and one repository module per aggregate.
 
 pub mod audit;
+pub mod broker_links;
 pub mod cursor;
 pub mod jobs;
 pub mod keys;

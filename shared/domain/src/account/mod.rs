@@ -13,10 +13,9 @@ use ulid::Ulid;
 
 use serde_json::json;
 
-use crate::audit::{AuditEvent, AuditKind};
+use crate::audit::{AuditKind, publish_audit};
 use crate::auth::{Principal, Role};
-use crate::events::Envelope;
-use crate::ids::{EventId, SessionId, UserId};
+use crate::ids::{SessionId, UserId};
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::password::{self, WeakPassword};
@@ -279,20 +278,7 @@ impl AccountService {
     /// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
     /// logins down with it.
     async fn record(&self, kind: AuditKind, user_id: Option<UserId>, detail: serde_json::Value) {
-        let event = AuditEvent {
-            id: EventId::from_ulid(Ulid::new()),
-            kind,
-            user_id,
-            occurred_at: self.clock.now(),
-            detail,
-        };
-        let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
-            Ok(envelope) => self.audit.publish(&envelope).await,
-            Err(e) => Err(e.into()),
-        };
-        if let Err(e) = published {
-            tracing::error!(error = ?e, ?kind, "audit event not published");
-        }
+        publish_audit(self.audit.as_ref(), kind, user_id, self.clock.now(), detail).await;
     }
 
     /// Counts one failed login; `true` when it locked the account.
