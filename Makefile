@@ -56,8 +56,8 @@ deploy: sam-build
 
 ## Generate a new access-token signing key into SECRET_ID (the old one stays valid as AWSPREVIOUS).
 rotate-signing-key:
-	@test -n "$(SECRET_ID)" || (echo "usage: make rotate-signing-key SECRET_ID=<stack>/signing-key" && exit 2)
-	cargo run -p tradesense-local --bin tradesense-local -- rotate-signing-key "$(SECRET_ID)"
+	@test -n "$(STACK)" || (echo "usage: make rotate-signing-key STACK=<stack name>" && exit 2)
+	cargo run -p tradesense-local --bin tradesense-local -- rotate-signing-key "$(STACK)"
 
 ## Run functions under the Lambda runtime emulator, configured for the running local stack (start `make run` first).
 watch: deploy-tools

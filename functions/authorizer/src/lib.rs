@@ -40,8 +40,8 @@ const MAX_TOKEN_LEN: usize = 4096;
 pub struct AuthorizerConfig {
     /// Where the AWS SDK sends requests.
     pub aws: AwsSettings,
-    /// The secret holding the signing keys (`SIGNING_KEY_SECRET_ID`).
-    pub signing_key_secret_id: String,
+    /// The secret holding the public verify keys (`VERIFY_KEYS_SECRET_ID`); never the private key.
+    pub verify_keys_secret_id: String,
     /// The single table, for sessions and users (`TABLE_NAME`).
     pub table_name: String,
 }
@@ -54,7 +54,7 @@ impl AuthorizerConfig {
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            verify_keys_secret_id: required(vars, "VERIFY_KEYS_SECRET_ID")?,
             table_name: required(vars, "TABLE_NAME")?,
         })
     }
@@ -83,7 +83,7 @@ pub enum Denial {
 /// Verifies access tokens against the current and previous signing keys, and their sessions.
 pub struct Authorizer {
     secrets: SecretsProvider,
-    signing_key_secret_id: String,
+    verify_keys_secret_id: String,
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     clock: Arc<dyn Clock>,
@@ -100,18 +100,18 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 impl Authorizer {
-    /// An authorizer reading keys from `signing_key_secret_id` through `secrets`, and sessions and users
-    /// through the repositories.
+    /// An authorizer reading public keys from `verify_keys_secret_id` through `secrets`, and sessions and
+    /// users through the repositories.
     pub fn new(
         secrets: SecretsProvider,
-        signing_key_secret_id: impl Into<String>,
+        verify_keys_secret_id: impl Into<String>,
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             secrets,
-            signing_key_secret_id: signing_key_secret_id.into(),
+            verify_keys_secret_id: verify_keys_secret_id.into(),
             users,
             sessions,
             clock,
@@ -123,7 +123,7 @@ impl Authorizer {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         Self::new(
             SecretsProvider::new(aws.secrets.clone(), KEY_CACHE_TTL),
-            &cfg.signing_key_secret_id,
+            &cfg.verify_keys_secret_id,
             Arc::new(DynamoUserRepository::new(table.clone())),
             Arc::new(DynamoSessionRepository::new(table)),
             Arc::new(SystemClock),
@@ -162,17 +162,17 @@ impl Authorizer {
     }
 
     async fn verify(&self, token: &str) -> Option<Principal> {
-        let keys = match self.secrets.signing_keys(&self.signing_key_secret_id).await {
+        let keys = match self.secrets.verify_keys(&self.verify_keys_secret_id).await {
             Ok(keys) => keys,
             Err(e) => {
-                tracing::error!(error = ?e, "signing keys unavailable; denying");
+                tracing::error!(error = ?e, "verify keys unavailable; denying");
                 return None;
             }
         };
         let verifier = match TokenVerifier::new(&keys) {
             Ok(v) => v,
             Err(e) => {
-                tracing::error!(error = ?e, "signing keys unusable; denying");
+                tracing::error!(error = ?e, "verify keys unusable; denying");
                 return None;
             }
         };

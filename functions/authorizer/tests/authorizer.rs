@@ -105,7 +105,7 @@ fn authorizer_reading(stack: &TestStack, secret_id: &str) -> Authorizer {
 }
 
 fn authorizer(stack: &TestStack) -> Authorizer {
-    authorizer_reading(stack, &stack.reference("SigningKeySecret"))
+    authorizer_reading(stack, &stack.reference("VerifyKeysSecret"))
 }
 
 #[tokio::test]
@@ -168,9 +168,13 @@ async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
     let p = signed_in(&stack).await;
     let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
     let before = sign(&current_key(&stack).await, &claims);
-    rotate_signing_key(&stack.aws, &stack.reference("SigningKeySecret"))
-        .await
-        .unwrap();
+    rotate_signing_key(
+        &stack.aws,
+        &stack.reference("SigningKeySecret"),
+        &stack.reference("VerifyKeysSecret"),
+    )
+    .await
+    .unwrap();
     let after = sign(&current_key(&stack).await, &claims);
     let authorizer = authorizer(&stack);
     assert!(

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! tradesense-local                               # run; PORT (3000), MOTO_PORT (4566), DEMO_PASSWORD
-//! tradesense-local rotate-signing-key SECRET_ID  # against AWS_ENDPOINT_URL, or real AWS when unset
+//! tradesense-local rotate-signing-key STACK      # <STACK>/signing-key and <STACK>/verify-keys, against
+//!                                                # AWS_ENDPOINT_URL, or real AWS when unset
 //! ```
 
 use std::net::SocketAddr;
@@ -19,15 +20,16 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] | ["run"] => run().await,
-        ["rotate-signing-key", secret_id] => {
+        ["rotate-signing-key", stack] => {
             let aws = AwsClients::load(&AwsSettings::from_vars(&process_env)?).await;
-            let kid = provision::rotate_signing_key(&aws, secret_id).await?;
+            let (signing, verify) = (format!("{stack}/signing-key"), format!("{stack}/verify-keys"));
+            let kid = provision::rotate_signing_key(&aws, &signing, &verify).await?;
             say(&format!(
                 "new signing key {kid} is AWSCURRENT; the previous key stays valid as AWSPREVIOUS"
             ));
             Ok(())
         }
-        _ => anyhow::bail!("usage: tradesense-local [run | rotate-signing-key SECRET_ID]"),
+        _ => anyhow::bail!("usage: tradesense-local [run | rotate-signing-key STACK]"),
     }
 }
 

@@ -13,7 +13,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde_json::Value as Json;
 use tradesense_adapters::AwsClients;
-use tradesense_domain::token::SigningKeyMaterial;
+use tradesense_domain::token::{SigningKeyMaterial, VerifyKeySet};
 
 use crate::template::{Physical, Resolver, Template};
 
@@ -198,6 +198,8 @@ pub fn generate_secret(kind: &str) -> anyhow::Result<String> {
             "redirect_uri": "http://127.0.0.1:3000/v1/auth/broker/upstox/callback",
         })
         .to_string()),
+        // Filled from the signing key once every secret exists (see `provision`).
+        "ed25519-verify-keys" => Ok(serde_json::to_string(&VerifyKeySet::default())?),
         other => bail!("unknown secret kind {other:?}"),
     }
 }
@@ -229,21 +231,76 @@ async fn create_secret(aws: &AwsClients, props: &Json) -> anyhow::Result<Physica
     })
 }
 
-/// Replaces a signing-key secret's AWSCURRENT with a new key; Secrets Manager moves the old one to
-/// AWSPREVIOUS, which verifiers keep accepting.
+/// Rotates the access-token signing key: publishes the new key's public half (with the current one's, which
+/// stays valid) to the verify-keys secret first, then makes the new key the signing secret's AWSCURRENT
+/// (Secrets Manager moves the old one to AWSPREVIOUS). Returns the new `kid`.
 ///
 /// # Errors
-/// When the secret cannot be written.
-pub async fn rotate_signing_key(aws: &AwsClients, secret_id: &str) -> anyhow::Result<String> {
+/// When a secret cannot be read or written.
+pub async fn rotate_signing_key(
+    aws: &AwsClients,
+    signing_secret_id: &str,
+    verify_keys_secret_id: &str,
+) -> anyhow::Result<String> {
     let key = SigningKeyMaterial::generate(ulid::Ulid::new().to_string());
+    let current = current_signing_key(aws, signing_secret_id).await?;
+    let keys = std::iter::once(key.verify_key())
+        .chain(current.map(|k| k.verify_key()))
+        .collect();
+    put_secret(
+        aws,
+        verify_keys_secret_id,
+        &serde_json::to_string(&VerifyKeySet { keys })?,
+    )
+    .await?;
+    put_secret(aws, signing_secret_id, &serde_json::to_string(&key)?).await?;
+    Ok(key.kid)
+}
+
+/// Writes the verify-keys secret from the signing secret's current key (after provisioning).
+///
+/// # Errors
+/// When a secret cannot be read or written.
+pub async fn publish_verify_keys(
+    aws: &AwsClients,
+    signing_secret_id: &str,
+    verify_keys_secret_id: &str,
+) -> anyhow::Result<()> {
+    let current = current_signing_key(aws, signing_secret_id)
+        .await?
+        .with_context(|| format!("{signing_secret_id} holds no signing key"))?;
+    let set = VerifyKeySet {
+        keys: vec![current.verify_key()],
+    };
+    put_secret(aws, verify_keys_secret_id, &serde_json::to_string(&set)?).await
+}
+
+/// The signing secret's AWSCURRENT key, or `None` while it still holds the deploy-time placeholder.
+async fn current_signing_key(
+    aws: &AwsClients,
+    secret_id: &str,
+) -> anyhow::Result<Option<SigningKeyMaterial>> {
+    let value = aws
+        .secrets
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .with_context(|| format!("get secret value {secret_id}"))?;
+    Ok(value
+        .secret_string()
+        .and_then(|s| serde_json::from_str::<SigningKeyMaterial>(s).ok()))
+}
+
+async fn put_secret(aws: &AwsClients, secret_id: &str, value: &str) -> anyhow::Result<()> {
     aws.secrets
         .put_secret_value()
         .secret_id(secret_id)
-        .secret_string(serde_json::to_string(&key)?)
+        .secret_string(value)
         .send()
         .await
         .with_context(|| format!("put secret value {secret_id}"))?;
-    Ok(key.kid)
+    Ok(())
 }
 
 /// Provisions every table, queue and secret of `template` and returns a resolver that knows them all.
@@ -290,11 +347,20 @@ pub async fn provision(
         }
         pending = waiting;
     }
+    let mut by_kind = HashMap::new();
     for (id, props) in template.resources_of_type("AWS::SecretsManager::Secret") {
-        let physical = create_secret(aws, &resolver.resolve(&props)?)
-            .await
-            .with_context(|| id.clone())?;
+        let resolved = resolver.resolve(&props)?;
+        let physical = create_secret(aws, &resolved).await.with_context(|| id.clone())?;
+        if let Some(kind) = generate_tag(&resolved) {
+            by_kind.insert(kind, physical.reference.clone());
+        }
         resolver.resources.insert(id, physical);
+    }
+    if let (Some(signing), Some(verify)) = (
+        by_kind.get("ed25519-signing-key"),
+        by_kind.get("ed25519-verify-keys"),
+    ) {
+        publish_verify_keys(aws, signing, verify).await?;
     }
     Ok(resolver)
 }

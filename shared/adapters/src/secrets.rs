@@ -10,7 +10,7 @@ use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
 use tradesense_domain::sealed::{DataKey, Sealer};
-use tradesense_domain::token::SigningKeyMaterial;
+use tradesense_domain::token::{SigningKeyMaterial, VerifyKey, VerifyKeySet};
 
 /// A secret version stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,6 +117,22 @@ impl SecretsProvider {
             }
         }
         Ok(keys)
+    }
+
+    /// The public token-verification keys held in the verify-keys secret `secret_id` (its AWSCURRENT lists
+    /// the current key first, then the previous one).
+    ///
+    /// # Errors
+    /// When the secret cannot be read, is not a key set, or lists no key.
+    pub async fn verify_keys(&self, secret_id: &str) -> anyhow::Result<Vec<VerifyKey>> {
+        let value = self
+            .get(secret_id, Stage::Current)
+            .await?
+            .with_context(|| format!("secret {secret_id} has no AWSCURRENT"))?;
+        let set: VerifyKeySet = serde_json::from_str(value.expose_secret())
+            .with_context(|| format!("secret {secret_id} is not a verify-key set"))?;
+        anyhow::ensure!(!set.keys.is_empty(), "secret {secret_id} lists no verify key");
+        Ok(set.keys)
     }
 
     /// The at-rest [`Sealer`] over the data-key secret `secret_id`: AWSCURRENT seals, AWSPREVIOUS still opens.

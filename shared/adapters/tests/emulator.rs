@@ -367,7 +367,23 @@ async fn reads_current_and_previous_secret_versions_across_a_rotation() {
     let cached = SecretsProvider::new(stack.aws.secrets.clone(), Duration::from_secs(3600));
     let cached_before = cached.get(&secret, Stage::Current).await.unwrap().unwrap();
 
-    let new_kid = rotate_signing_key(&stack.aws, &secret).await.unwrap();
+    let verify = stack.reference("VerifyKeysSecret");
+    let published_before = uncached.verify_keys(&verify).await.unwrap();
+    assert_eq!(
+        published_before,
+        [before[0].verify_key()],
+        "provisioning publishes the public half"
+    );
+    let new_kid = rotate_signing_key(&stack.aws, &secret, &verify).await.unwrap();
+    let published_after = uncached.verify_keys(&verify).await.unwrap();
+    assert_eq!(
+        published_after.iter().map(|k| k.kid.as_str()).collect::<Vec<_>>(),
+        [new_kid.as_str(), before[0].kid.as_str()]
+    );
+    assert!(
+        !stack_secret_text(&stack, &verify).await.contains("private_key"),
+        "the verify-keys secret never holds a private key"
+    );
 
     let after = uncached.signing_keys(&secret).await.unwrap();
     assert_eq!(
@@ -780,4 +796,18 @@ async fn broker_links_are_stored_replaced_read_and_deleted_per_user() {
     assert!(links.delete(&asha, Broker::Upstox).await.unwrap());
     assert!(!links.delete(&asha, Broker::Upstox).await.unwrap());
     assert_eq!(links.get(&asha, Broker::Upstox).await.unwrap(), None);
+}
+
+async fn stack_secret_text(stack: &TestStack, secret_id: &str) -> String {
+    stack
+        .aws
+        .secrets
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .unwrap()
+        .secret_string()
+        .unwrap()
+        .to_owned()
 }

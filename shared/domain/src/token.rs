@@ -166,6 +166,61 @@ impl std::fmt::Debug for SigningKeyMaterial {
     }
 }
 
+/// The public half of a signing key: all a verifier needs. The authorizer reads only these (from the
+/// verify-keys secret), so the private key stays with the auth function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyKey {
+    /// Key id, as in each token's header.
+    pub kid: String,
+    /// Ed25519 public key, raw 32 bytes, base64url without padding.
+    pub public_key: String,
+}
+
+/// The verify-keys secret's value: the current key's public half first, then the previous one's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyKeySet {
+    /// Public keys accepted for verification.
+    pub keys: Vec<VerifyKey>,
+}
+
+/// Anything holding a public key a [`TokenVerifier`] can use.
+pub trait PublicKey {
+    /// Key id.
+    fn kid(&self) -> &str;
+    /// Ed25519 public key, base64url without padding.
+    fn public_key(&self) -> &str;
+}
+
+impl PublicKey for VerifyKey {
+    fn kid(&self) -> &str {
+        &self.kid
+    }
+    fn public_key(&self) -> &str {
+        &self.public_key
+    }
+}
+
+impl PublicKey for SigningKeyMaterial {
+    fn kid(&self) -> &str {
+        &self.kid
+    }
+    fn public_key(&self) -> &str {
+        &self.public_key
+    }
+}
+
+impl SigningKeyMaterial {
+    /// The public half.
+    pub fn verify_key(&self) -> VerifyKey {
+        VerifyKey {
+            kid: self.kid.clone(),
+            public_key: self.public_key.clone(),
+        }
+    }
+}
+
 /// Why a key or token could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -252,19 +307,19 @@ impl TokenVerifier {
     ///
     /// # Errors
     /// [`TokenError::InvalidKey`] if a public key is malformed.
-    pub fn new<'a>(keys: impl IntoIterator<Item = &'a SigningKeyMaterial>) -> Result<Self, TokenError> {
+    pub fn new<'a, K: PublicKey + 'a>(keys: impl IntoIterator<Item = &'a K>) -> Result<Self, TokenError> {
         let keys = keys
             .into_iter()
             .map(|k| {
                 let bytes = URL_SAFE_NO_PAD
-                    .decode(&k.public_key)
+                    .decode(k.public_key())
                     .map_err(|_| TokenError::InvalidKey)?;
                 if bytes.len() != 32 {
                     return Err(TokenError::InvalidKey);
                 }
                 let key =
-                    DecodingKey::from_ed_components(&k.public_key).map_err(|_| TokenError::InvalidKey)?;
-                Ok((k.kid.clone(), key))
+                    DecodingKey::from_ed_components(k.public_key()).map_err(|_| TokenError::InvalidKey)?;
+                Ok((k.kid().to_owned(), key))
             })
             .collect::<Result<HashMap<_, _>, _>>()?;
         Ok(Self {
@@ -368,6 +423,26 @@ mod tests {
         let principal = TokenVerifier::new([&key]).unwrap().verify(&token).unwrap();
         assert_eq!(principal.user_id, ids().0);
         assert_eq!(principal.roles, vec![Role::Trader]);
+    }
+
+    #[test]
+    fn a_verifier_needs_only_the_public_half() {
+        let key = SigningKeyMaterial::generate("k1");
+        let token = TokenSigner::new(&key)
+            .unwrap()
+            .sign(&claims_at(Utc::now()))
+            .unwrap();
+        let set: VerifyKeySet =
+            serde_json::from_value(serde_json::json!({"keys": [key.verify_key()]})).unwrap();
+        assert!(!serde_json::to_string(&set).unwrap().contains(&key.private_key));
+        assert_eq!(
+            TokenVerifier::new(&set.keys)
+                .unwrap()
+                .verify(&token)
+                .unwrap()
+                .user_id,
+            ids().0
+        );
     }
 
     #[test]
