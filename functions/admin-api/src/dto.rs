@@ -1,8 +1,10 @@
 //! Response bodies of the admin routes.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use tradesense_domain::auth::Role;
 use tradesense_domain::health::{DependencyStatus, HealthReport};
+use tradesense_domain::user::User;
 use utoipa::ToSchema;
 
 /// `GET /v1/health`.
@@ -63,6 +65,45 @@ impl From<&DependencyStatus> for DependencyDto {
             name: d.name,
             status: d.status,
             latency_ms: d.latency_ms,
+        }
+    }
+}
+
+/// `PATCH /v1/admin/users/{id}`: at least one of the two.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// New roles (`admin`, `trader`, `viewer`), replacing the old ones.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub roles: Option<Vec<Role>>,
+    /// Disable (`true`: login refused, live tokens stop working) or re-enable.
+    pub disabled: Option<bool>,
+}
+
+/// A user as the admin routes show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminUserDto {
+    /// Id.
+    pub id: String,
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub display_name: String,
+    /// Roles.
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<Role>,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+}
+
+impl From<&User> for AdminUserDto {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            email: u.email.to_string(),
+            display_name: u.display_name.clone(),
+            roles: u.roles.clone(),
+            disabled: u.disabled,
         }
     }
 }

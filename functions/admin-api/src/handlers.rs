@@ -1,14 +1,16 @@
 //! Admin handlers: extract, call, render.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use tradesense_domain::administration::{AccessChange, AccessChangeError};
 use tradesense_domain::auth::Permission;
 use tradesense_domain::health::check_dependencies;
+use tradesense_domain::ids::UserId;
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
 
 use crate::AdminState;
-use crate::dto::{DeepHealthResponse, HealthResponse};
+use crate::dto::{AdminUserDto, DeepHealthResponse, HealthResponse, UpdateUserRequest};
 
 /// Shallow health: the function is up. Touches no dependency.
 #[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
@@ -61,6 +63,45 @@ fn unhealthy(failing: &[&'static str]) -> ApiError {
         e = e.with_detail(*name, "down");
     }
     e
+}
+
+/// Changes a user's roles and/or disabled flag; effective on their next request, and audited.
+#[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
+    responses(
+        (status = 200, body = AdminUserDto),
+        (status = 400, body = tradesense_http::error::ErrorBody),
+        (status = 403, description = "Not an admin, or the admin's own account", body = tradesense_http::error::ErrorBody),
+        (status = 404, body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn update_user(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+    AppJson(req): AppJson<UpdateUserRequest>,
+) -> Result<AppJson<AdminUserDto>, ApiError> {
+    let admin = auth.require(Permission::Admin)?;
+    // A malformed id names no user.
+    let target: UserId = id.parse().map_err(|_| ApiError::not_found())?;
+    let change = AccessChange {
+        roles: req.roles,
+        disabled: req.disabled,
+    };
+    let user = state
+        .administration
+        .change_access(admin, &target, change)
+        .await
+        .map_err(|e| match e {
+            AccessChangeError::Empty => ApiError::validation(e.to_string()),
+            AccessChangeError::InvalidRoles => ApiError::invalid_field("roles", e.to_string()),
+            AccessChangeError::OwnAccount => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
+            }
+            AccessChangeError::NotFound => ApiError::not_found(),
+            AccessChangeError::Unexpected(cause) => ApiError::internal(cause),
+        })?;
+    tracing::info!(admin = %admin.user_id, user_id = %user.id, "user access changed");
+    Ok(AppJson(AdminUserDto::from(&user)))
 }
 
 /// The OpenAPI document of the whole API.

@@ -1,5 +1,6 @@
-//! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep) and
-//! `GET /openapi.json` (public, the whole API's generated document).
+//! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep),
+//! `PATCH /v1/admin/users/{id}` (admin: roles, disabled) and `GET /openapi.json` (public, the whole API's
+//! generated document).
 
 mod config;
 mod dto;
@@ -9,10 +10,14 @@ mod openapi;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, patch};
 use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
+use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_domain::administration::Administration;
 use tradesense_domain::ports::{DependencyCheck, JobRunLog};
 
 pub use config::AdminConfig;
@@ -25,6 +30,8 @@ pub struct AdminState {
     pub checks: Arc<[Arc<dyn DependencyCheck>]>,
     /// Where the scheduler's heartbeat is read from.
     pub job_runs: Arc<dyn JobRunLog>,
+    /// Changing users' roles and disabled flags.
+    pub administration: Arc<Administration>,
 }
 
 impl AdminState {
@@ -42,9 +49,15 @@ impl AdminState {
                 secret_id: cfg.signing_key_secret_id.clone(),
             }),
         ];
+        let administration = Administration::new(
+            Arc::new(DynamoUserRepository::new(table.clone())),
+            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            Arc::new(SystemClock),
+        );
         Self {
             checks: checks.into(),
             job_runs: Arc::new(DynamoJobRunLog::new(table)),
+            administration: Arc::new(administration),
         }
     }
 }
@@ -54,6 +67,7 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .route("/v1/health", get(handlers::health))
         .route("/v1/admin/health", get(handlers::deep_health))
+        .route("/v1/admin/users/{id}", patch(handlers::update_user))
         .route("/openapi.json", get(handlers::openapi_document))
         .with_state(state)
 }

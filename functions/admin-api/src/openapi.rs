@@ -5,7 +5,12 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::handlers::health, crate::handlers::deep_health, crate::handlers::openapi_document),
+    paths(
+        crate::handlers::health,
+        crate::handlers::deep_health,
+        crate::handlers::update_user,
+        crate::handlers::openapi_document
+    ),
     components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse)),
     tags((name = "admin", description = "Health, operations and the API document"))
 )]
@@ -16,5 +21,6 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     let mut doc = base_document(env!("CARGO_PKG_VERSION"));
     doc.merge(AdminDoc::openapi());
     doc.merge(auth_api::openapi::AuthDoc::openapi());
+    doc.merge(orders_api::openapi::OrdersDoc::openapi());
     doc
 }

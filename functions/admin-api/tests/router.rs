@@ -13,9 +13,12 @@ use axum::http::{Request, StatusCode};
 use chrono::TimeZone;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use tradesense_domain::administration::Administration;
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::ports::{DependencyCheck, JobRunLog};
-use tradesense_domain::testing::{InMemoryJobRunLog, StaticCheck};
+use tradesense_domain::testing::{
+    FixedClock, InMemoryJobRunLog, InMemoryUsers, RecordingPublisher, StaticCheck,
+};
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
 fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
@@ -23,6 +26,11 @@ fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>
     let state = AdminState {
         checks: checks.into(),
         job_runs: runs.clone(),
+        administration: Arc::new(Administration::new(
+            Arc::new(InMemoryUsers::default()),
+            Arc::new(RecordingPublisher::default()),
+            Arc::new(FixedClock(chrono::Utc::now())),
+        )),
     };
     (with_conventions(router(state), &HttpConfig::default()), runs)
 }

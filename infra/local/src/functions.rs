@@ -51,6 +51,10 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let cfg = auth_api::AuthConfig::from_vars(&vars)?;
             LocalFunction::Http(auth_api::router(auth_api::AuthState::from_aws(aws, &cfg)?))
         }
+        "orders-api" => {
+            orders_api::OrdersConfig::from_vars(&vars)?;
+            LocalFunction::Http(orders_api::router())
+        }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
             LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::from_aws(aws, &cfg)))

@@ -811,3 +811,29 @@ async fn stack_secret_text(stack: &TestStack, secret_id: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+#[tokio::test]
+async fn access_changes_write_roles_and_the_disabled_flag_of_existing_users_only() {
+    let stack = TestStack::provision().await;
+    let users = DynamoUserRepository::new(stack.table());
+    let asha = user("asha.access@example.in");
+    users
+        .create(&asha, &PaperAccount::open(asha.id, asha.created_at))
+        .await
+        .unwrap();
+    users
+        .update_access(&asha.id, &[Role::Viewer, Role::Admin], true)
+        .await
+        .unwrap();
+    let stored = users.get(&asha.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.roles, stored.disabled),
+        (vec![Role::Viewer, Role::Admin], true)
+    );
+    let ghost = UserId::from_ulid(Ulid::new());
+    assert!(matches!(
+        users.update_access(&ghost, &[Role::Admin], false).await,
+        Err(RepoError::Conflict)
+    ));
+    assert_eq!(users.get(&ghost).await.unwrap(), None, "no item conjured up");
+}

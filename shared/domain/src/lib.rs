@@ -4,6 +4,7 @@
 //! does not depend on any of them. Adapters in `tradesense-adapters` implement the ports.
 
 pub mod account;
+pub mod administration;
 pub mod audit;
 pub mod auth;
 pub mod broker_link;

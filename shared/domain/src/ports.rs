@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::auth::Role;
 use crate::broker_link::{Broker, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
@@ -142,6 +143,12 @@ pub trait UserRepository: Send + Sync {
     /// user is gone; nothing is written.
     async fn replace_mfa(&self, id: &UserId, expected_version: u64, next: &MfaState)
     -> Result<(), RepoError>;
+
+    /// Sets a user's roles and disabled flag.
+    ///
+    /// # Errors
+    /// [`RepoError::Conflict`] if the user does not exist; nothing is written.
+    async fn update_access(&self, id: &UserId, roles: &[Role], disabled: bool) -> Result<(), RepoError>;
 }
 
 /// Stores login sessions.

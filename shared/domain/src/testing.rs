@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::auth::Role;
 use crate::broker_link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
@@ -187,6 +188,14 @@ impl UserRepository for InMemoryUsers {
             }
             _ => Err(RepoError::Conflict),
         }
+    }
+
+    async fn update_access(&self, id: &UserId, roles: &[Role], disabled: bool) -> Result<(), RepoError> {
+        let mut users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let user = users.get_mut(id).ok_or(RepoError::Conflict)?;
+        user.roles = roles.to_vec();
+        user.disabled = disabled;
+        Ok(())
     }
 
     async fn replace_mfa(

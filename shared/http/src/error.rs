@@ -46,6 +46,8 @@ pub enum ErrorCode {
     Internal,
     /// A dependency is down (503).
     Unavailable,
+    /// The route exists but its behaviour is not built yet (501).
+    NotImplemented,
 }
 
 /// One field-level problem.
@@ -213,6 +215,11 @@ impl ApiError {
     /// 503 UNAVAILABLE with a safe message (which dependency, never why).
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
+    }
+
+    /// 501 NOT_IMPLEMENTED: a route whose behaviour is not built yet.
+    pub fn not_implemented(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_IMPLEMENTED, ErrorCode::NotImplemented, message)
     }
 
     /// The HTTP status.

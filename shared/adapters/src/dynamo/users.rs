@@ -216,6 +216,24 @@ impl UserRepository for DynamoUserRepository {
         conditional(result, "update login guard")
     }
 
+    async fn update_access(&self, id: &UserId, roles: &[Role], disabled: bool) -> Result<(), RepoError> {
+        let roles = serde_dynamo::to_attribute_value(roles).context("encode roles")?;
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .set_key(Some(keys::user_profile(id).to_attributes()))
+            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET #roles = :roles, disabled = :disabled")
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_values(":roles", roles)
+            .expression_attribute_values(":disabled", AttributeValue::Bool(disabled))
+            .send()
+            .await;
+        conditional(result, "update user access")
+    }
+
     async fn replace_mfa(
         &self,
         id: &UserId,
