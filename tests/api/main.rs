@@ -11,5 +11,6 @@ mod cookies;
 mod demo;
 mod health;
 mod helpers;
+mod market;
 mod mfa;
 mod security;

@@ -51,6 +51,10 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let cfg = auth_api::AuthConfig::from_vars(&vars)?;
             LocalFunction::Http(auth_api::router(auth_api::AuthState::from_aws(aws, &cfg)?))
         }
+        "market-api" => {
+            market_api::MarketConfig::from_vars(&vars)?;
+            LocalFunction::Http(market_api::router())
+        }
         "orders-api" => {
             orders_api::OrdersConfig::from_vars(&vars)?;
             LocalFunction::Http(orders_api::router())

@@ -14,6 +14,7 @@ pub mod health;
 pub mod ids;
 pub mod jobs;
 pub mod mfa;
+pub mod options;
 pub mod paper;
 pub mod password;
 pub mod ports;
