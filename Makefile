@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test bench venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -15,6 +15,10 @@ run: venv
 ## Run every test: unit, router, adapter (moto), worker, end to end.
 test: venv
 	cargo test --workspace --all-targets --locked
+
+## Benchmarks (criterion; figures in target/criterion). Not part of `make test`: tests never depend on timing.
+bench:
+	cargo bench -p tradesense-domain --bench option_chain
 
 ## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
 venv: $(VENV)/.installed
