@@ -20,3 +20,197 @@ async fn the_option_calculator_is_public_and_hand_checked() {
     let (status, body) = post_json("/v1/market/option-calculator", &json!({"model": "black76"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
+
+use chrono::{Days, TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use tradesense_domain::auth::Role;
+use tradesense_domain::market::calendar::MarketCalendar;
+use tradesense_domain::market::instrument::Exchange;
+
+use crate::helpers::{get_with_token, stack};
+
+async fn get(path: &str) -> (StatusCode, Value) {
+    let token = stack().login_as(Role::Viewer).await;
+    let response = get_with_token(path, &token).await;
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn market_routes_need_a_session() {
+    for path in [
+        "/v1/market/instruments?q=REL",
+        "/v1/market/quotes?instruments=NSE:INFY",
+        "/v1/market/status",
+    ] {
+        let response = crate::helpers::client()
+            .get(stack().url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn instrument_search_finds_by_prefix_and_filters() {
+    let (status, body) = get("/v1/market/instruments?q=reli").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = &body["items"][0];
+    assert_eq!(first["instrument"], "NSE:RELIANCE");
+    assert_eq!(
+        (first["segment"].as_str(), first["lot_size"].as_u64()),
+        (Some("EQ"), Some(1))
+    );
+    assert_eq!(first["tick_size"], "0.10");
+    let (_, futures) = get("/v1/market/instruments?q=BANKNIFTY&exchange=NFO&segment=FUT").await;
+    let items = futures["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|i| i["lot_size"] == 30));
+    for bad in ["", "?q=", "?q=x&limit=0", "?q=x&segment=SWAP", "?q=x&surprise=1"] {
+        let (status, _) = get(&format!("/v1/market/instruments{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn quotes_are_on_tick_with_a_spread_and_unknown_keys_are_named() {
+    let (_, chain) = get("/v1/market/option-chain/NSE:NIFTY").await;
+    let option = chain["items"][50]["call"]["instrument"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let keys = format!("NSE:RELIANCE,NSE:NIFTY,{option}");
+    let (status, body) = get(&format!("/v1/market/quotes?instruments={keys}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let reliance = &body["quotes"]["NSE:RELIANCE"];
+    assert!(dec(&reliance["bid"]) < dec(&reliance["ask"]));
+    assert_eq!(dec(&reliance["last_price"]) % Decimal::new(10, 2), Decimal::ZERO);
+    assert_eq!(
+        dec(&reliance["change"]),
+        dec(&reliance["last_price"]) - dec(&reliance["close"])
+    );
+    assert_eq!(
+        dec(&body["quotes"][&option]["last_price"]) % Decimal::new(5, 2),
+        Decimal::ZERO
+    );
+    let (status, body) = get("/v1/market/quotes?instruments=NSE:RELIANCE,NSE:NOPE").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("NSE:NOPE")
+    );
+    let many: Vec<String> = (0..501).map(|i| format!("NSE:X{i}")).collect();
+    let (status, _) = get(&format!("/v1/market/quotes?instruments={}", many.join(","))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn candles_follow_the_ist_session() {
+    let calendar = MarketCalendar::nse().unwrap();
+    let today = Utc::now()
+        .with_timezone(&tradesense_domain::broker_link::ist())
+        .date_naive();
+    let day = calendar.trading_day_at_or_before(Exchange::Nse, today.checked_sub_days(Days::new(1)).unwrap());
+    let ist = tradesense_domain::broker_link::ist();
+    let from = ist
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
+        .unwrap()
+        .to_rfc3339();
+    let to = ist
+        .from_local_datetime(&day.and_hms_opt(23, 59, 0).unwrap())
+        .unwrap()
+        .to_rfc3339();
+    let query = |interval: &str| {
+        format!(
+            "/v1/market/candles/NSE:INFY?interval={interval}&from={}&to={}",
+            urlencode(&from),
+            urlencode(&to)
+        )
+    };
+    let (status, five) = get(&query("5m")).await;
+    assert_eq!(status, StatusCode::OK, "{five}");
+    let five = five["candles"].as_array().unwrap();
+    assert_eq!(five.len(), 75, "09:15–15:30 in 5-minute candles");
+    assert!(
+        five[0][0].as_str().unwrap().ends_with("03:45:00Z"),
+        "09:15 IST: {}",
+        five[0][0]
+    );
+    let (_, hourly) = get(&query("1h")).await;
+    assert_eq!(hourly["candles"].as_array().unwrap().len(), 7);
+    let (_, daily) = get(&query("1d")).await;
+    let daily = daily["candles"].as_array().unwrap();
+    assert_eq!(daily.len(), 1);
+    assert_eq!(
+        daily[0][4],
+        five.last().unwrap()[4],
+        "the day closes where its last 5m candle closes"
+    );
+    let (status, _) = get(&format!(
+        "/v1/market/candles/NSE:INFY?interval=2m&from={0}&to={0}",
+        urlencode(&from)
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get(&query("5m").replace("NSE:INFY", "NSE:NOPE")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test]
+async fn the_option_chain_is_arbitrage_consistent() {
+    let (status, body) = get("/v1/market/option-chain/NSE:NIFTY").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let items = body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 101);
+    let forward = dec(&body["forward"]);
+    // Strikes ascend; calls get cheaper and puts dearer with the strike.
+    for pair in items.windows(2) {
+        assert!(dec(&pair[0]["strike"]) < dec(&pair[1]["strike"]));
+        assert!(dec(&pair[0]["call"]["last_price"]) >= dec(&pair[1]["call"]["last_price"]));
+        assert!(dec(&pair[0]["put"]["last_price"]) <= dec(&pair[1]["put"]["last_price"]));
+    }
+    let atm = items
+        .iter()
+        .min_by_key(|r| (dec(&r["strike"]) - forward).abs())
+        .unwrap();
+    let iv = atm["call"]["iv"].as_f64().unwrap();
+    assert!((5.0..40.0).contains(&iv), "ATM IV {iv}%");
+    assert!(atm["call"]["delta"].as_f64().unwrap() > 0.0 && atm["put"]["delta"].as_f64().unwrap() < 0.0);
+    let (status, _) = get("/v1/market/option-chain/NSE:NIFTY?expiry=2020-01-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get("/v1/market/option-chain/NSE:RELIANCE").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn market_status_names_the_session_and_the_next_open_and_close() {
+    let (status, body) = get("/v1/market/status").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["exchange"], "NSE");
+    let next_open = chrono::DateTime::parse_from_rfc3339(body["next_open"].as_str().unwrap()).unwrap();
+    let next_close = chrono::DateTime::parse_from_rfc3339(body["next_close"].as_str().unwrap()).unwrap();
+    assert!(next_close > next_open || body["open"] == true);
+    assert_eq!(
+        next_open
+            .with_timezone(&tradesense_domain::broker_link::ist())
+            .format("%H:%M")
+            .to_string(),
+        "09:15"
+    );
+    let (_, mcx) = get("/v1/market/status?exchange=MCX").await;
+    assert_eq!(mcx["exchange"], "MCX");
+    let (status, _) = get("/v1/market/status?exchange=NYSE").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -1,11 +1,16 @@
-//! The market-data API. So far: `POST /v1/market/option-calculator` (public), pricing one European option
-//! with Black-Scholes or Black-76, its Greeks, and the implied volatility of a given price.
+//! The market-data API over the simulated market: instruments search, quotes, candles, option chain with
+//! IV and Greeks, market status (all `market:read`), and the public option calculator.
 
 mod calculator;
+mod dto;
+mod handlers;
 pub mod openapi;
+mod state;
+
+pub use state::MarketState;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
 use tradesense_http::HttpConfig;
 
@@ -16,6 +21,8 @@ pub struct MarketConfig {
     pub aws: AwsSettings,
     /// CORS and other HTTP settings.
     pub http: HttpConfig,
+    /// Seed of the simulated market (`MARKET_SEED`, default 7).
+    pub market_seed: u64,
 }
 
 impl MarketConfig {
@@ -31,11 +38,25 @@ impl MarketConfig {
                 key: "CORS_ALLOWED_ORIGINS".into(),
                 reason,
             })?,
+            market_seed: match optional(vars, "MARKET_SEED") {
+                Some(seed) => seed.parse().map_err(|_| ConfigError::Invalid {
+                    key: "MARKET_SEED".into(),
+                    reason: "not a whole number".into(),
+                })?,
+                None => 7,
+            },
         })
     }
 }
 
 /// The market-data routes, with full API Gateway paths.
-pub fn router() -> Router {
-    Router::new().route("/v1/market/option-calculator", post(calculator::calculate))
+pub fn router(state: MarketState) -> Router {
+    Router::new()
+        .route("/v1/market/option-calculator", post(calculator::calculate))
+        .route("/v1/market/instruments", get(handlers::instruments))
+        .route("/v1/market/quotes", get(handlers::quotes))
+        .route("/v1/market/candles/{instrument}", get(handlers::candles))
+        .route("/v1/market/option-chain/{underlying}", get(handlers::chain))
+        .route("/v1/market/status", get(handlers::status))
+        .with_state(state)
 }

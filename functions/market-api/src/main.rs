@@ -1,6 +1,9 @@
 //! Lambda entry point of the market-data API.
 
-use market_api::{MarketConfig, router};
+use std::sync::Arc;
+
+use market_api::{MarketConfig, MarketState, router};
+use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::{config::process_env, telemetry};
 use tradesense_http::{serve, with_conventions};
 
@@ -8,5 +11,6 @@ use tradesense_http::{serve, with_conventions};
 async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let cfg = MarketConfig::from_vars(&process_env)?;
-    serve(with_conventions(router(), &cfg.http)).await
+    let state = MarketState::simulated(cfg.market_seed, Arc::new(SystemClock))?;
+    serve(with_conventions(router(state), &cfg.http)).await
 }

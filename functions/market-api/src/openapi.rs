@@ -5,7 +5,14 @@ use utoipa::OpenApi;
 /// Market-data paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::calculator::calculate),
+    paths(
+        crate::calculator::calculate,
+        crate::handlers::instruments,
+        crate::handlers::quotes,
+        crate::handlers::candles,
+        crate::handlers::chain,
+        crate::handlers::status
+    ),
     tags((name = "market", description = "Market data and option analytics"))
 )]
 pub struct MarketDoc;

@@ -6,13 +6,20 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use market_api::router;
+use std::sync::Arc;
+
+use market_api::{MarketState, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use tradesense_domain::testing::FixedClock;
 use tradesense_http::{HttpConfig, with_conventions};
 
 async fn calculate(body: &Value) -> (StatusCode, Value) {
-    let app = with_conventions(router(), &HttpConfig::default());
+    let clock = Arc::new(FixedClock(chrono::Utc::now()));
+    let app = with_conventions(
+        router(MarketState::simulated(7, clock).unwrap()),
+        &HttpConfig::default(),
+    );
     let request = Request::post("/v1/market/option-calculator")
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))

@@ -52,8 +52,9 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             LocalFunction::Http(auth_api::router(auth_api::AuthState::from_aws(aws, &cfg)?))
         }
         "market-api" => {
-            market_api::MarketConfig::from_vars(&vars)?;
-            LocalFunction::Http(market_api::router())
+            let cfg = market_api::MarketConfig::from_vars(&vars)?;
+            let state = market_api::MarketState::simulated(cfg.market_seed, Arc::new(SystemClock))?;
+            LocalFunction::Http(market_api::router(state))
         }
         "orders-api" => {
             orders_api::OrdersConfig::from_vars(&vars)?;

@@ -13,6 +13,7 @@ pub mod events;
 pub mod health;
 pub mod ids;
 pub mod jobs;
+pub mod market;
 pub mod mfa;
 pub mod options;
 pub mod paper;

@@ -1,0 +1,247 @@
+//! Query strings and bodies of the market routes. Prices are decimal strings; Greeks and IV are numbers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tradesense_domain::market::calendar::{MarketStatus, Session};
+use tradesense_domain::market::candles::Interval;
+use tradesense_domain::market::instrument::{Exchange, Instrument, Segment};
+use tradesense_domain::options::OptionType;
+use utoipa::ToSchema;
+
+/// `GET /v1/market/instruments` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentSearch {
+    /// Prefix of a symbol or a word of the name.
+    pub q: String,
+    /// `NSE`, `NFO`, `BSE`, `MCX`.
+    pub exchange: Option<Exchange>,
+    /// `EQ`, `INDEX`, `FUT`, `OPT`.
+    pub segment: Option<Segment>,
+    /// At most this many (1–100, default 20).
+    pub limit: Option<usize>,
+}
+
+/// An instrument as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentDto {
+    /// `EXCHANGE:SYMBOL`.
+    pub instrument: String,
+    /// Name.
+    pub name: String,
+    /// Exchange.
+    #[schema(value_type = String)]
+    pub exchange: Exchange,
+    /// Segment.
+    #[schema(value_type = String)]
+    pub segment: Segment,
+    /// Lot size.
+    pub lot_size: u32,
+    /// Tick size.
+    #[schema(value_type = String)]
+    pub tick_size: Decimal,
+    /// Freeze quantity (F&O).
+    pub freeze_quantity: Option<u32>,
+    /// Expiry (derivatives).
+    pub expiry: Option<NaiveDate>,
+    /// Strike (options).
+    #[schema(value_type = Option<String>)]
+    pub strike: Option<Decimal>,
+    /// CE or PE (options).
+    #[schema(value_type = Option<String>)]
+    pub option_type: Option<OptionType>,
+}
+
+impl From<&Instrument> for InstrumentDto {
+    fn from(i: &Instrument) -> Self {
+        Self {
+            instrument: i.key.to_string(),
+            name: i.name.clone(),
+            exchange: i.exchange,
+            segment: i.segment,
+            lot_size: i.lot_size,
+            tick_size: i.tick_size,
+            freeze_quantity: i.freeze_quantity,
+            expiry: i.expiry,
+            strike: i.strike,
+            option_type: i.option_type,
+        }
+    }
+}
+
+/// `GET /v1/market/instruments` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstrumentList {
+    /// Matches, symbol prefixes first.
+    pub items: Vec<InstrumentDto>,
+}
+
+/// `GET /v1/market/quotes` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotesQuery {
+    /// Comma-separated keys, at most 500.
+    pub instruments: String,
+}
+
+/// One quote.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteDto {
+    /// Last traded price.
+    #[schema(value_type = String)]
+    pub last_price: Decimal,
+    /// Best bid.
+    #[schema(value_type = String)]
+    pub bid: Decimal,
+    /// Best ask.
+    #[schema(value_type = String)]
+    pub ask: Decimal,
+    /// Session open.
+    #[schema(value_type = String)]
+    pub open: Decimal,
+    /// Session high.
+    #[schema(value_type = String)]
+    pub high: Decimal,
+    /// Session low.
+    #[schema(value_type = String)]
+    pub low: Decimal,
+    /// Previous session's close.
+    #[schema(value_type = String)]
+    pub close: Decimal,
+    /// `last_price − close`.
+    #[schema(value_type = String)]
+    pub change: Decimal,
+    /// Change in percent of `close`, 2 places.
+    #[schema(value_type = String)]
+    pub change_pct: Decimal,
+    /// Session volume.
+    pub volume: u64,
+    /// When the price was struck.
+    pub timestamp: DateTime<Utc>,
+}
+
+/// `GET /v1/market/quotes` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotesResponse {
+    /// By instrument key.
+    pub quotes: BTreeMap<String, QuoteDto>,
+}
+
+/// `GET /v1/market/candles/{instrument}` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CandlesQuery {
+    /// `1m`, `5m`, `15m`, `30m`, `1h`, `1d`.
+    pub interval: Interval,
+    /// Start (RFC 3339).
+    pub from: DateTime<Utc>,
+    /// End (RFC 3339), after `from`.
+    pub to: DateTime<Utc>,
+}
+
+/// `GET /v1/market/candles/{instrument}` → 200: `[ts, open, high, low, close, volume]` rows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandlesResponse {
+    /// Candles, oldest first.
+    #[schema(value_type = Vec<Vec<Object>>)]
+    pub candles: Vec<(DateTime<Utc>, Decimal, Decimal, Decimal, Decimal, u64)>,
+}
+
+/// `GET /v1/market/option-chain/{underlying}` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainQuery {
+    /// Expiry (default: the nearest).
+    pub expiry: Option<NaiveDate>,
+}
+
+/// One side of a strike.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainSideDto {
+    /// Contract key.
+    pub instrument: String,
+    /// Last price.
+    #[schema(value_type = String)]
+    pub last_price: Decimal,
+    /// Implied volatility, percent (null when no volatility fits).
+    pub iv: Option<f64>,
+    /// Delta.
+    pub delta: Option<f64>,
+    /// Gamma.
+    pub gamma: Option<f64>,
+    /// Theta per calendar day.
+    pub theta: Option<f64>,
+    /// Vega per volatility point.
+    pub vega: Option<f64>,
+    /// Open interest (units).
+    pub oi: u64,
+}
+
+/// One strike.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainRowDto {
+    /// Strike.
+    #[schema(value_type = String)]
+    pub strike: Decimal,
+    /// Call.
+    pub call: ChainSideDto,
+    /// Put.
+    pub put: ChainSideDto,
+}
+
+/// `GET /v1/market/option-chain/{underlying}` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainResponse {
+    /// Underlying's last price.
+    #[schema(value_type = String)]
+    pub underlying_price: Decimal,
+    /// The expiry's synthetic future (put-call parity at the money).
+    #[schema(value_type = String)]
+    pub forward: Decimal,
+    /// Expiry.
+    pub expiry: NaiveDate,
+    /// Every listed expiry of the underlying.
+    pub expiries: Vec<NaiveDate>,
+    /// Strikes, ascending.
+    pub items: Vec<ChainRowDto>,
+}
+
+/// `GET /v1/market/status` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusQuery {
+    /// Default `NSE`.
+    pub exchange: Option<Exchange>,
+}
+
+/// `GET /v1/market/status` → 200.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusResponse {
+    /// Exchange.
+    #[schema(value_type = String)]
+    pub exchange: Exchange,
+    /// Whether the normal market is open.
+    pub open: bool,
+    /// `pre_open`, `normal`, `closing`, `closed`.
+    #[schema(value_type = String)]
+    pub session: Session,
+    /// Next normal-market open.
+    pub next_open: DateTime<Utc>,
+    /// Next normal-market close.
+    pub next_close: DateTime<Utc>,
+}
+
+impl From<MarketStatus> for StatusResponse {
+    fn from(s: MarketStatus) -> Self {
+        Self {
+            exchange: s.exchange,
+            open: s.open,
+            session: s.session,
+            next_open: s.next_open,
+            next_close: s.next_close,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The option chain of one underlying and expiry: every listed strike's call and put with last price,
+//! implied volatility and Greeks. Black-76 on the expiry's forward — the synthetic future implied by put-call
+//! parity at the strike nearest the money, `F = K + (C − P)·e^(rT)` — so the chain needs no dividend
+//! assumption. An option whose price no volatility fits gets `iv: None` and no Greeks.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
+
+use super::instrument::{Instrument, InstrumentKey};
+use super::master::{InstrumentMaster, REFERENCE_RATE};
+use super::simulated::SimulatedMarket;
+use crate::broker_link::ist;
+use crate::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
+
+/// One side (call or put) of a strike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainSide {
+    /// The contract.
+    pub instrument: InstrumentKey,
+    /// Last traded price.
+    pub last_price: Decimal,
+    /// Implied volatility (decimal), when one fits.
+    pub iv: Option<f64>,
+    /// Greeks at that volatility.
+    pub greeks: Option<Valuation>,
+    /// Open interest (contracts).
+    pub oi: u64,
+}
+
+/// One strike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainRow {
+    /// Strike.
+    pub strike: Decimal,
+    /// The call.
+    pub call: ChainSide,
+    /// The put.
+    pub put: ChainSide,
+}
+
+/// A whole chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionChain {
+    /// The underlying.
+    pub underlying: InstrumentKey,
+    /// Its last price.
+    pub underlying_price: Decimal,
+    /// The synthetic future for this expiry.
+    pub forward: f64,
+    /// Expiry date.
+    pub expiry: NaiveDate,
+    /// Years to expiry (calendar days / 365 to 15:30 IST on expiry day).
+    pub time_years: f64,
+    /// Strikes, ascending.
+    pub rows: Vec<ChainRow>,
+}
+
+fn expiry_instant(expiry: NaiveDate) -> Option<DateTime<Utc>> {
+    let close = NaiveTime::from_hms_opt(15, 30, 0)?;
+    ist()
+        .from_local_datetime(&expiry.and_time(close))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Deterministic open interest: highest near the money.
+fn open_interest(instrument: &Instrument, forward: f64) -> u64 {
+    let strike = instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward);
+    let distance = ((strike - forward) / forward).abs();
+    let lots = (5_000.0 * libm::exp(-distance * 40.0)).round();
+    // Whole lots, at least one.
+    (lots.max(1.0) as u64) * u64::from(instrument.lot_size)
+}
+
+/// The chain of `underlying` for `expiry` at `now`, or `None` if nothing is listed for them.
+pub fn option_chain(
+    master: &InstrumentMaster,
+    market: &SimulatedMarket,
+    underlying: &str,
+    expiry: NaiveDate,
+    now: DateTime<Utc>,
+) -> Option<OptionChain> {
+    let spot_instrument = master.get(underlying)?;
+    let contracts = master.option_contracts(underlying, expiry);
+    if contracts.is_empty() {
+        return None;
+    }
+    let spot_quote = market.quote(master, spot_instrument, now)?;
+    let time_years = ((expiry_instant(expiry)? - spot_quote.timestamp)
+        .num_seconds()
+        .max(60) as f64)
+        / (DAYS_PER_YEAR * 86_400.0);
+    let quotes: Vec<(&Instrument, Decimal)> = contracts
+        .iter()
+        .map(|c| Some((*c, market.quote(master, c, now)?.last_price)))
+        .collect::<Option<_>>()?;
+    let spot = spot_quote.last_price.to_f64()?;
+    let discount = libm::exp(-REFERENCE_RATE * time_years);
+    // Synthetic future at the strike nearest the spot.
+    let atm = quotes.chunks(2).min_by(|a, b| {
+        let d = |pair: &[(&Instrument, Decimal)]| {
+            (pair[0].0.strike.and_then(|k| k.to_f64()).unwrap_or(0.0) - spot).abs()
+        };
+        d(a).total_cmp(&d(b))
+    })?;
+    let strike = atm[0].0.strike?.to_f64()?;
+    let forward = strike + (atm[0].1.to_f64()? - atm[1].1.to_f64()?) / discount;
+    let side = |instrument: &Instrument, price: Decimal| {
+        let spec = OptionSpec {
+            model: Model::Black76,
+            option_type: instrument.option_type.unwrap_or(OptionType::Call),
+            underlying: forward,
+            strike: instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward),
+            time_years,
+            rate: REFERENCE_RATE,
+            dividend_yield: 0.0,
+        };
+        let iv = price.to_f64().and_then(|p| spec.implied_volatility(p));
+        ChainSide {
+            instrument: instrument.key.clone(),
+            last_price: price,
+            iv,
+            greeks: iv.map(|v| spec.value(v)),
+            oi: open_interest(instrument, forward),
+        }
+    };
+    let rows = quotes
+        .chunks(2)
+        .filter_map(|pair| {
+            let [(call, call_price), (put, put_price)] = pair else {
+                return None;
+            };
+            Some(ChainRow {
+                strike: call.strike?,
+                call: side(call, *call_price),
+                put: side(put, *put_price),
+            })
+        })
+        .collect();
+    Some(OptionChain {
+        underlying: spot_instrument.key.clone(),
+        underlying_price: spot_quote.last_price,
+        forward,
+        expiry,
+        time_years,
+        rows,
+    })
+}
+
+/// `forward` as a decimal on `tick`, for display.
+pub fn forward_price(chain: &OptionChain, tick: Decimal) -> Decimal {
+    super::instrument::round_to_tick(Decimal::from_f64(chain.forward).unwrap_or_default(), tick)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::calendar::MarketCalendar;
+
+    fn chain_at(time: &str) -> OptionChain {
+        let calendar = MarketCalendar::default();
+        let master = InstrumentMaster::shipped(&calendar, "2026-11-23".parse().unwrap()).unwrap();
+        let market = SimulatedMarket::new(calendar, 7);
+        let now = DateTime::parse_from_rfc3339(time).unwrap().with_timezone(&Utc);
+        option_chain(&master, &market, "NSE:NIFTY", "2026-12-29".parse().unwrap(), now).unwrap()
+    }
+
+    #[test]
+    fn put_call_parity_holds_at_every_strike_within_rounding() {
+        let chain = chain_at("2026-11-24T12:00:00+05:30");
+        assert_eq!(chain.rows.len(), 101);
+        let discount = libm::exp(-REFERENCE_RATE * chain.time_years);
+        for row in &chain.rows {
+            let lhs = (row.call.last_price - row.put.last_price).to_f64().unwrap();
+            let rhs = discount * (chain.forward - row.strike.to_f64().unwrap());
+            // Each price is rounded to 0.05; the forward comes from rounded prices too.
+            assert!((lhs - rhs).abs() <= 0.15, "K={}: C−P={lhs} vs {rhs}", row.strike);
+        }
+    }
+
+    #[test]
+    fn near_the_money_options_have_a_smile_and_sane_greeks() {
+        let chain = chain_at("2026-11-24T12:00:00+05:30");
+        let atm = chain
+            .rows
+            .iter()
+            .min_by(|a, b| {
+                let d = |r: &ChainRow| (r.strike.to_f64().unwrap() - chain.forward).abs();
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap();
+        let call = atm.call.greeks.unwrap();
+        let put = atm.put.greeks.unwrap();
+        assert!((0.35..0.65).contains(&call.delta), "{}", call.delta);
+        assert!((call.delta - put.delta - libm::exp(-REFERENCE_RATE * chain.time_years)).abs() < 1e-2);
+        assert!(call.gamma > 0.0 && call.vega > 0.0 && call.theta < 0.0);
+        let iv = atm.call.iv.unwrap();
+        assert!((0.10..0.20).contains(&iv), "ATM IV {iv}");
+        let low_strike_put = chain.rows[10].put.iv.unwrap();
+        assert!(low_strike_put > iv, "skew: {low_strike_put} vs {iv}");
+    }
+
+    #[test]
+    fn far_options_at_the_minimum_tick_have_no_iv_rather_than_a_nan() {
+        let chain = chain_at("2026-11-24T12:00:00+05:30");
+        for row in &chain.rows {
+            for side in [&row.call, &row.put] {
+                if let Some(iv) = side.iv {
+                    assert!(iv.is_finite() && iv > 0.0);
+                } else {
+                    assert!(side.greeks.is_none());
+                }
+            }
+        }
+    }
+}
