@@ -19,6 +19,7 @@ test: venv
 ## Benchmarks (criterion; figures in target/criterion). Not part of `make test`: tests never depend on timing.
 bench:
 	cargo bench -p tradesense-domain --bench option_chain
+	cargo bench -p market-api --bench quotes
 
 ## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
 venv: $(VENV)/.installed

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tradesense_domain::market::calendar::{MarketStatus, Session};
 use tradesense_domain::market::candles::Interval;
 use tradesense_domain::market::instrument::{Exchange, Instrument, Segment};
+use tradesense_domain::market::quote::Quote;
 use tradesense_domain::options::OptionType;
 use utoipa::ToSchema;
 
@@ -121,6 +122,30 @@ pub struct QuoteDto {
     pub volume: u64,
     /// When the price was struck.
     pub timestamp: DateTime<Utc>,
+}
+
+impl From<&Quote> for QuoteDto {
+    fn from(q: &Quote) -> Self {
+        let change = q.last_price - q.previous_close;
+        let change_pct = if q.previous_close.is_zero() {
+            Decimal::ZERO
+        } else {
+            (change / q.previous_close * Decimal::ONE_HUNDRED).round_dp(2)
+        };
+        Self {
+            last_price: q.last_price,
+            bid: q.bid,
+            ask: q.ask,
+            open: q.day.open,
+            high: q.day.high,
+            low: q.day.low,
+            close: q.previous_close,
+            change,
+            change_pct,
+            volume: q.day.volume,
+            timestamp: q.timestamp,
+        }
+    }
 }
 
 /// `GET /v1/market/quotes` → 200.

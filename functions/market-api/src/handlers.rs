@@ -4,15 +4,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use chrono::Days;
 use rust_decimal::Decimal;
 use tradesense_domain::auth::Permission;
-use tradesense_domain::broker_link::ist;
-use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::candles::aggregate;
-use tradesense_domain::market::chain::{forward_price, option_chain};
-use tradesense_domain::market::instrument::{Exchange, Segment};
+use tradesense_domain::market::chain::{chain_instruments, forward_price, option_chain};
+use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
+use tradesense_domain::ports::{MarketData, MarketDataError};
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::dto::{
@@ -27,6 +24,17 @@ type Body = tradesense_http::error::ErrorBody;
 pub const MAX_QUOTE_INSTRUMENTS: usize = 500;
 /// Most search results per request.
 pub const MAX_SEARCH_RESULTS: usize = 100;
+
+/// A source failure as the API tells it: unsupported requests are the caller's 400, outages a 503.
+fn market_error(e: MarketDataError) -> ApiError {
+    match e {
+        MarketDataError::Unsupported(message) => ApiError::invalid_field("instrument", message),
+        MarketDataError::Unavailable(cause) => {
+            tracing::warn!(error = ?cause, "market data unavailable");
+            ApiError::unavailable("market data is unavailable; try again shortly")
+        }
+    }
+}
 
 fn round(x: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
@@ -105,36 +113,16 @@ pub async fn quotes(
             format!("unknown instruments: {}", shown.join(", ")),
         ));
     }
-    let mut out = BTreeMap::new();
-    for key in keys {
-        let instrument = master.get(key).ok_or_else(ApiError::not_found)?;
-        let q = state
-            .market
-            .quote(&master, instrument, now)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no quote for {key}")))?;
-        let change = q.last_price - q.previous_close;
-        let change_pct = if q.previous_close.is_zero() {
-            Decimal::ZERO
-        } else {
-            (change / q.previous_close * Decimal::ONE_HUNDRED).round_dp(2)
-        };
-        out.insert(
-            key.to_owned(),
-            QuoteDto {
-                last_price: q.last_price,
-                bid: q.bid,
-                ask: q.ask,
-                open: q.day.open,
-                high: q.day.high,
-                low: q.day.low,
-                close: q.previous_close,
-                change,
-                change_pct,
-                volume: q.day.volume,
-                timestamp: q.timestamp,
-            },
-        );
-    }
+    let instruments: Vec<&Instrument> = keys.iter().filter_map(|k| master.get(k)).collect();
+    let quotes = state
+        .data
+        .quotes(&master, &instruments, now)
+        .await
+        .map_err(market_error)?;
+    let out: BTreeMap<String, QuoteDto> = quotes
+        .into_iter()
+        .map(|(key, q)| (key.to_string(), QuoteDto::from(&q)))
+        .collect();
     Ok(AppJson(QuotesResponse { quotes: out }))
 }
 
@@ -152,12 +140,6 @@ pub async fn candles(
     let now = state.clock.now();
     let master = state.master(now)?;
     let instrument = master.get(&key).ok_or_else(ApiError::not_found)?;
-    if !matches!(instrument.segment, Segment::Equity | Segment::Index) {
-        return Err(ApiError::invalid_field(
-            "instrument",
-            "candles are available for equities and indices",
-        ));
-    }
     if query.to <= query.from {
         return Err(ApiError::invalid_field("to", "must be after from"));
     }
@@ -168,25 +150,14 @@ pub async fn candles(
             format!("at most {days} days per request at this interval"),
         ));
     }
-    let until = query.to.min(now);
-    let calendar: &MarketCalendar = state.market.calendar();
-    let mut rows = Vec::new();
-    let mut day = query.from.with_timezone(&ist()).date_naive();
-    let last_day = until.with_timezone(&ist()).date_naive();
-    while day <= last_day {
-        if calendar.is_trading_day(instrument.exchange, day) {
-            let bars = state.market.minute_bars(instrument, day, until);
-            rows.extend(
-                aggregate(&bars, query.interval)
-                    .into_iter()
-                    .filter(|c| c.start >= query.from && c.start < query.to)
-                    .map(|c| (c.start, c.open, c.high, c.low, c.close, c.volume)),
-            );
-        }
-        day = day
-            .checked_add_days(Days::new(1))
-            .unwrap_or(last_day + Days::new(1));
-    }
+    let rows = state
+        .data
+        .candles(instrument, query.interval, query.from, query.to, now)
+        .await
+        .map_err(market_error)?
+        .into_iter()
+        .map(|c| (c.start, c.open, c.high, c.low, c.close, c.volume))
+        .collect();
     Ok(AppJson(CandlesResponse { candles: rows }))
 }
 
@@ -213,7 +184,13 @@ pub async fn chain(
             format!("not listed; listed: {}", listed.join(", ")),
         ));
     }
-    let chain = option_chain(&master, &state.market, &underlying, expiry, now)
+    let instruments = chain_instruments(&master, &underlying, expiry);
+    let quotes = state
+        .data
+        .quotes(&master, &instruments, now)
+        .await
+        .map_err(market_error)?;
+    let chain = option_chain(&master, &quotes, &underlying, expiry)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no chain for {underlying} {expiry}")))?;
     let side = |s: &tradesense_domain::market::chain::ChainSide| ChainSideDto {
         instrument: s.instrument.to_string(),
@@ -253,7 +230,5 @@ pub async fn status(
 ) -> Result<AppJson<StatusResponse>, ApiError> {
     auth.require(Permission::MarketRead)?;
     let exchange = query.exchange.unwrap_or(Exchange::Nse);
-    Ok(AppJson(
-        state.market.calendar().status(exchange, state.clock.now()).into(),
-    ))
+    Ok(AppJson(state.calendar.status(exchange, state.clock.now()).into()))
 }

@@ -11,7 +11,13 @@ pub use state::MarketState;
 
 use axum::Router;
 use axum::routing::{get, post};
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
+use std::sync::Arc;
+
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
 use tradesense_http::HttpConfig;
 
 /// Configuration of the market-data function.
@@ -21,6 +27,8 @@ pub struct MarketConfig {
     pub aws: AwsSettings,
     /// CORS and other HTTP settings.
     pub http: HttpConfig,
+    /// The single table, holding the quote cache (`TABLE_NAME`).
+    pub table_name: String,
     /// Seed of the simulated market (`MARKET_SEED`, default 7).
     pub market_seed: u64,
 }
@@ -38,6 +46,7 @@ impl MarketConfig {
                 key: "CORS_ALLOWED_ORIGINS".into(),
                 reason,
             })?,
+            table_name: required(vars, "TABLE_NAME")?,
             market_seed: match optional(vars, "MARKET_SEED") {
                 Some(seed) => seed.parse().map_err(|_| ConfigError::Invalid {
                     key: "MARKET_SEED".into(),
@@ -46,6 +55,20 @@ impl MarketConfig {
                 None => 7,
             },
         })
+    }
+}
+
+impl MarketState {
+    /// The deployed wiring: the simulated market behind the DynamoDB quote cache.
+    ///
+    /// # Errors
+    /// If the shipped holiday list does not parse.
+    pub fn from_aws(aws: &AwsClients, cfg: &MarketConfig) -> anyhow::Result<Self> {
+        let cache = Arc::new(DynamoQuoteCache::new(Table::new(
+            aws.dynamodb.clone(),
+            &cfg.table_name,
+        )));
+        Self::simulated(cfg.market_seed, cache, Arc::new(SystemClock))
     }
 }
 

@@ -53,7 +53,7 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "market-api" => {
             let cfg = market_api::MarketConfig::from_vars(&vars)?;
-            let state = market_api::MarketState::simulated(cfg.market_seed, Arc::new(SystemClock))?;
+            let state = market_api::MarketState::from_aws(aws, &cfg)?;
             LocalFunction::Http(market_api::router(state))
         }
         "orders-api" => {

@@ -837,3 +837,45 @@ async fn access_changes_write_roles_and_the_disabled_flag_of_existing_users_only
     ));
     assert_eq!(users.get(&ghost).await.unwrap(), None, "no item conjured up");
 }
+
+#[tokio::test]
+async fn the_quote_cache_round_trips_batches_larger_than_one_call() {
+    use rust_decimal::Decimal;
+    use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
+    use tradesense_domain::market::instrument::{Exchange, InstrumentKey};
+    use tradesense_domain::market::quote::{Bar, Quote};
+    use tradesense_domain::ports::QuoteCache;
+
+    let stack = TestStack::provision().await;
+    let cache = DynamoQuoteCache::new(stack.table());
+    let fetched_at = Utc.with_ymd_and_hms(2026, 11, 25, 5, 30, 0).unwrap();
+    let quotes: std::collections::HashMap<InstrumentKey, Quote> = (0..130)
+        .map(|i| {
+            let price = Decimal::new(100_000 + i, 2);
+            let bar = Bar {
+                open: price,
+                high: price,
+                low: price,
+                close: price,
+                volume: 10,
+            };
+            let quote = Quote {
+                last_price: price,
+                bid: price,
+                ask: price,
+                day: bar,
+                previous_close: price,
+                timestamp: fetched_at,
+            };
+            (InstrumentKey::new(Exchange::Nse, &format!("SYM{i}")), quote)
+        })
+        .collect();
+    cache.put(&quotes, fetched_at).await.unwrap();
+    let mut wanted: Vec<InstrumentKey> = quotes.keys().cloned().collect();
+    wanted.push(InstrumentKey::new(Exchange::Nse, "NEVER-CACHED"));
+    let got = cache.get(&wanted).await.unwrap();
+    assert_eq!(got.len(), 130, "everything stored, nothing invented");
+    for (key, quote) in &quotes {
+        assert_eq!(got[key], (quote.clone(), fetched_at), "{key}");
+    }
+}

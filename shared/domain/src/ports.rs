@@ -1,6 +1,8 @@
 //! Ports: what the domain needs from the world. Adapters in `tradesense-adapters` implement them; in-memory
 //! fakes live in [`crate::testing`]. Each trait says what an implementation MUST do.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -10,6 +12,10 @@ use crate::broker_link::{Broker, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::market::candles::{Candle, Interval};
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::master::InstrumentMaster;
+use crate::market::quote::Quote;
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
@@ -237,4 +243,72 @@ pub trait BrokerAuthorization: Send + Sync {
     /// # Errors
     /// [`BrokerAuthError::Rejected`] when the broker refuses; [`BrokerAuthError::Unavailable`] otherwise.
     async fn exchange_code(&self, code: &str) -> Result<BrokerGrant, BrokerAuthError>;
+}
+
+/// A market-data source failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MarketDataError {
+    /// The source cannot answer now (timeout, 5xx, rate limit, circuit open); retrying later may help.
+    #[error("market data unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// The source does not offer this (e.g. candles of a derivative).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Prices: quotes and candles. Implemented by the simulated market and by Upstox.
+///
+/// Implementations MUST return a quote for every instrument asked for or fail as a whole, and MUST round
+/// every price to the instrument's tick.
+#[async_trait]
+pub trait MarketData: Send + Sync {
+    /// Quotes of `instruments` at `now` (derivatives may need their underlying from `master`).
+    ///
+    /// # Errors
+    /// [`MarketDataError`].
+    async fn quotes(
+        &self,
+        master: &InstrumentMaster,
+        instruments: &[&Instrument],
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError>;
+
+    /// Candles of `instrument` starting in `[from, to)`, as of `now`.
+    ///
+    /// # Errors
+    /// [`MarketDataError`].
+    async fn candles(
+        &self,
+        instrument: &Instrument,
+        interval: Interval,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candle>, MarketDataError>;
+}
+
+/// A short-lived quote store shared by every invocation.
+///
+/// Implementations MUST return each stored quote with the instant it was fetched, and MAY omit any (a cache
+/// miss); freshness is decided by the caller ([`crate::market::quote::is_fresh`]).
+#[async_trait]
+pub trait QuoteCache: Send + Sync {
+    /// The stored quotes among `keys`, with when each was fetched.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn get(
+        &self,
+        keys: &[InstrumentKey],
+    ) -> Result<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>, RepoError>;
+
+    /// Stores `quotes` as fetched at `fetched_at`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn put(
+        &self,
+        quotes: &HashMap<InstrumentKey, Quote>,
+        fetched_at: DateTime<Utc>,
+    ) -> Result<(), RepoError>;
 }

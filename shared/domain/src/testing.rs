@@ -13,11 +13,13 @@ use crate::broker_link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant
 use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
+use crate::market::instrument::InstrumentKey;
+use crate::market::quote::Quote;
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::ports::{
     AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher, JobRunLog,
-    RateLimiter, RepoError, SessionRepository, UserRepository,
+    QuoteCache, RateLimiter, RepoError, SessionRepository, UserRepository,
 };
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
@@ -349,5 +351,37 @@ impl BrokerAuthorization for ScriptedBroker {
             "down" => Err(BrokerAuthError::Unavailable(anyhow::anyhow!("503"))),
             _ => Err(BrokerAuthError::Rejected("Invalid Auth code".into())),
         }
+    }
+}
+
+/// A [`QuoteCache`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryQuoteCache {
+    quotes: Mutex<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>>,
+}
+
+#[async_trait]
+impl QuoteCache for InMemoryQuoteCache {
+    async fn get(
+        &self,
+        keys: &[InstrumentKey],
+    ) -> Result<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>, RepoError> {
+        let quotes = self.quotes.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| quotes.get(k).map(|v| (k.clone(), v.clone())))
+            .collect())
+    }
+
+    async fn put(
+        &self,
+        fresh: &HashMap<InstrumentKey, Quote>,
+        fetched_at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let mut quotes = self.quotes.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        for (k, q) in fresh {
+            quotes.insert(k.clone(), (q.clone(), fetched_at));
+        }
+        Ok(())
     }
 }

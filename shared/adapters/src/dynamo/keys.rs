@@ -22,6 +22,7 @@ use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker_link::Broker;
 use tradesense_domain::ids::{SessionId, UserId};
 use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::user::Email;
 
 /// Partition key attribute.
@@ -103,6 +104,14 @@ pub fn broker_link(user: &UserId, broker: Broker) -> Key {
     Key {
         pk: user_partition(user),
         sk: format!("BROKER#{}", broker.as_str()),
+    }
+}
+
+/// The cached quote of one instrument.
+pub fn cached_quote(instrument: &InstrumentKey) -> Key {
+    Key {
+        pk: format!("QUOTE#{instrument}"),
+        sk: "QUOTE".to_owned(),
     }
 }
 

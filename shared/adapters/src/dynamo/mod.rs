@@ -6,6 +6,7 @@ pub mod broker_links;
 pub mod cursor;
 pub mod jobs;
 pub mod keys;
+pub mod quote_cache;
 pub mod rate_limits;
 pub mod sessions;
 pub mod table;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::simulated::DayBar;
+use super::quote::Bar;
 
 /// A candle interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,7 +73,7 @@ pub struct Candle {
 }
 
 /// Aggregates one session's one-minute bars (in order, from the session open) into `interval` candles.
-pub fn aggregate(minute_bars: &[(DateTime<Utc>, DayBar)], interval: Interval) -> Vec<Candle> {
+pub fn aggregate(minute_bars: &[(DateTime<Utc>, Bar)], interval: Interval) -> Vec<Candle> {
     let size = usize::try_from(interval.minutes()).unwrap_or(1);
     minute_bars
         .chunks(size)
@@ -105,8 +105,8 @@ mod tests {
     use super::*;
     use rust_decimal_macros::dec;
 
-    fn bar(open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: u64) -> DayBar {
-        DayBar {
+    fn bar(open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: u64) -> Bar {
+        Bar {
             open,
             high,
             low,
@@ -115,7 +115,7 @@ mod tests {
         }
     }
 
-    fn session(minutes: usize) -> Vec<(DateTime<Utc>, DayBar)> {
+    fn session(minutes: usize) -> Vec<(DateTime<Utc>, Bar)> {
         // 09:15 IST = 03:45 UTC.
         let open = DateTime::parse_from_rfc3339("2026-11-24T03:45:00Z")
             .unwrap()

@@ -3,13 +3,15 @@
 //! parity at the strike nearest the money, `F = K + (C − P)·e^(rT)` — so the chain needs no dividend
 //! assumption. An option whose price no volatility fits gets `iv: None` and no Greeks.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 
 use super::instrument::{Instrument, InstrumentKey};
 use super::master::{InstrumentMaster, REFERENCE_RATE};
-use super::simulated::SimulatedMarket;
+use super::quote::Quote;
 use crate::broker_link::ist;
 use crate::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
 
@@ -73,27 +75,40 @@ fn open_interest(instrument: &Instrument, forward: f64) -> u64 {
     (lots.max(1.0) as u64) * u64::from(instrument.lot_size)
 }
 
-/// The chain of `underlying` for `expiry` at `now`, or `None` if nothing is listed for them.
-pub fn option_chain(
-    master: &InstrumentMaster,
-    market: &SimulatedMarket,
+/// The instruments whose quotes [`option_chain`] needs: the underlying, then every contract of the expiry.
+pub fn chain_instruments<'a>(
+    master: &'a InstrumentMaster,
     underlying: &str,
     expiry: NaiveDate,
-    now: DateTime<Utc>,
+) -> Vec<&'a Instrument> {
+    master
+        .get(underlying)
+        .into_iter()
+        .chain(master.option_contracts(underlying, expiry))
+        .collect()
+}
+
+/// The chain of `underlying` for `expiry` from `quotes` (of [`chain_instruments`]), or `None` if nothing is
+/// listed or a quote is missing.
+pub fn option_chain(
+    master: &InstrumentMaster,
+    quotes: &HashMap<InstrumentKey, Quote>,
+    underlying: &str,
+    expiry: NaiveDate,
 ) -> Option<OptionChain> {
     let spot_instrument = master.get(underlying)?;
     let contracts = master.option_contracts(underlying, expiry);
     if contracts.is_empty() {
         return None;
     }
-    let spot_quote = market.quote(master, spot_instrument, now)?;
+    let spot_quote = quotes.get(&spot_instrument.key)?;
     let time_years = ((expiry_instant(expiry)? - spot_quote.timestamp)
         .num_seconds()
         .max(60) as f64)
         / (DAYS_PER_YEAR * 86_400.0);
     let quotes: Vec<(&Instrument, Decimal)> = contracts
         .iter()
-        .map(|c| Some((*c, market.quote(master, c, now)?.last_price)))
+        .map(|c| Some((*c, quotes.get(&c.key)?.last_price)))
         .collect::<Option<_>>()?;
     let spot = spot_quote.last_price.to_f64()?;
     let discount = libm::exp(-REFERENCE_RATE * time_years);
@@ -157,13 +172,19 @@ pub fn forward_price(chain: &OptionChain, tick: Decimal) -> Decimal {
 mod tests {
     use super::*;
     use crate::market::calendar::MarketCalendar;
+    use crate::market::simulated::SimulatedMarket;
 
     fn chain_at(time: &str) -> OptionChain {
         let calendar = MarketCalendar::default();
         let master = InstrumentMaster::shipped(&calendar, "2026-11-23".parse().unwrap()).unwrap();
         let market = SimulatedMarket::new(calendar, 7);
         let now = DateTime::parse_from_rfc3339(time).unwrap().with_timezone(&Utc);
-        option_chain(&master, &market, "NSE:NIFTY", "2026-12-29".parse().unwrap(), now).unwrap()
+        let expiry = "2026-12-29".parse().unwrap();
+        let quotes = chain_instruments(&master, "NSE:NIFTY", expiry)
+            .into_iter()
+            .map(|i| (i.key.clone(), market.quote(&master, i, now).unwrap()))
+            .collect();
+        option_chain(&master, &quotes, "NSE:NIFTY", expiry).unwrap()
     }
 
     #[test]

@@ -14,10 +14,15 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 
 use super::calendar::MarketCalendar;
-use super::instrument::{Exchange, Instrument, Segment, round_to_tick};
+use super::candles::{Candle, Interval, aggregate};
+use super::quote::{Bar, Quote};
+use std::collections::HashMap;
+
+use super::instrument::{Exchange, Instrument, InstrumentKey, Segment, round_to_tick};
 use super::master::{InstrumentMaster, REFERENCE_RATE};
 use crate::broker_link::ist;
 use crate::options::{DAYS_PER_YEAR, Model, OptionSpec};
+use crate::ports::{MarketData, MarketDataError};
 
 /// The date whose close is each instrument's reference price.
 pub const ANCHOR_DATE: (i32, u32, u32) = (2026, 11, 20);
@@ -33,38 +38,6 @@ const TRADING_DAYS: f64 = 252.0;
 const EQUITY_CIRCUIT: f64 = 0.10;
 /// The largest daily move of a simulated index.
 const INDEX_CIRCUIT: f64 = 0.08;
-
-/// One day's prices.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DayBar {
-    /// Open.
-    pub open: Decimal,
-    /// High.
-    pub high: Decimal,
-    /// Low.
-    pub low: Decimal,
-    /// Close (or last, for a day in progress).
-    pub close: Decimal,
-    /// Volume.
-    pub volume: u64,
-}
-
-/// A quote at an instant.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimQuote {
-    /// Last traded price.
-    pub last_price: Decimal,
-    /// Best bid.
-    pub bid: Decimal,
-    /// Best ask.
-    pub ask: Decimal,
-    /// The session so far (or the last full session when closed).
-    pub day: DayBar,
-    /// The previous session's close.
-    pub previous_close: Decimal,
-    /// When the price was struck.
-    pub timestamp: DateTime<Utc>,
-}
 
 /// The simulated market over a master and a calendar.
 #[derive(Debug, Clone)]
@@ -239,13 +212,13 @@ impl SimulatedMarket {
     }
 
     /// The day bar of a spot instrument's session `date` up to `minutes` minutes.
-    fn spot_day(&self, instrument: &Instrument, date: NaiveDate, minutes: u32) -> DayBar {
+    fn spot_day(&self, instrument: &Instrument, date: NaiveDate, minutes: u32) -> Bar {
         let path = self.path_f(instrument, date);
         let seen = &path[..=minutes as usize];
         let tick = instrument.tick_size;
         let high = seen.iter().copied().fold(f64::MIN, f64::max);
         let low = seen.iter().copied().fold(f64::MAX, f64::min);
-        DayBar {
+        Bar {
             open: to_decimal(seen[0], tick),
             high: to_decimal(high, tick),
             low: to_decimal(low, tick),
@@ -262,7 +235,7 @@ impl SimulatedMarket {
         master: &InstrumentMaster,
         instrument: &Instrument,
         now: DateTime<Utc>,
-    ) -> Option<SimQuote> {
+    ) -> Option<Quote> {
         match instrument.segment {
             Segment::Equity | Segment::Index => Some(self.spot_quote(instrument, now)),
             Segment::Future | Segment::Option => {
@@ -272,7 +245,7 @@ impl SimulatedMarket {
         }
     }
 
-    fn spot_quote(&self, instrument: &Instrument, now: DateTime<Utc>) -> SimQuote {
+    fn spot_quote(&self, instrument: &Instrument, now: DateTime<Utc>) -> Quote {
         let (date, minutes, at) = self.session_progress(instrument, now);
         let day = self.spot_day(instrument, date, minutes);
         let previous = self
@@ -285,17 +258,17 @@ impl SimulatedMarket {
     fn with_spread(
         &self,
         instrument: &Instrument,
-        day: DayBar,
+        day: Bar,
         previous_close: Decimal,
         at: DateTime<Utc>,
-    ) -> SimQuote {
+    ) -> Quote {
         let tick = instrument.tick_size;
         let (bid, ask) = if instrument.segment == Segment::Index {
             (day.close, day.close)
         } else {
             ((day.close - tick).max(tick), day.close + tick)
         };
-        SimQuote {
+        Quote {
             last_price: day.close,
             bid,
             ask,
@@ -332,7 +305,7 @@ impl SimulatedMarket {
         instrument: &Instrument,
         underlying: &Instrument,
         now: DateTime<Utc>,
-    ) -> SimQuote {
+    ) -> Quote {
         let (date, minutes, at) = self.session_progress(underlying, now);
         let path = self.path_f(underlying, date);
         let expiry_close = instrument
@@ -349,7 +322,7 @@ impl SimulatedMarket {
             })
             .collect();
         let tick = instrument.tick_size;
-        let day = DayBar {
+        let day = Bar {
             open: to_decimal(prices[0], tick),
             high: to_decimal(prices.iter().copied().fold(f64::MIN, f64::max), tick),
             low: to_decimal(prices.iter().copied().fold(f64::MAX, f64::min), tick),
@@ -381,7 +354,7 @@ impl SimulatedMarket {
         instrument: &Instrument,
         date: NaiveDate,
         until: DateTime<Utc>,
-    ) -> Vec<(DateTime<Utc>, DayBar)> {
+    ) -> Vec<(DateTime<Utc>, Bar)> {
         if !self.calendar.is_trading_day(instrument.exchange, date) || instrument.exchange == Exchange::Mcx {
             return Vec::new();
         }
@@ -401,7 +374,7 @@ impl SimulatedMarket {
                         self.seed,
                     )
                     .abs();
-                let bar = DayBar {
+                let bar = Bar {
                     open: to_decimal(a, tick),
                     high: to_decimal(a.max(b) + wiggle, tick),
                     low: to_decimal(a.min(b) - wiggle, tick),
@@ -415,14 +388,76 @@ impl SimulatedMarket {
     }
 
     /// The bar of a whole trading day (daily candles).
-    pub fn day_bar(&self, instrument: &Instrument, date: NaiveDate) -> DayBar {
+    pub fn day_bar(&self, instrument: &Instrument, date: NaiveDate) -> Bar {
         self.spot_day(instrument, date, SESSION_MINUTES)
     }
 
-    /// The spot price at `now`, unrounded (option-chain maths).
-    pub fn spot(&self, instrument: &Instrument, now: DateTime<Utc>) -> f64 {
-        let (date, minutes, _) = self.session_progress(instrument, now);
-        self.path_f(instrument, date)[minutes as usize]
+    /// Candles of a spot instrument starting in `[from, to)`, built from the minute bars of every session in
+    /// range that has happened by `now`.
+    pub fn candles(
+        &self,
+        instrument: &Instrument,
+        interval: Interval,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Vec<Candle> {
+        let until = to.min(now);
+        let mut out = Vec::new();
+        let mut day = from.with_timezone(&ist()).date_naive();
+        let last_day = until.with_timezone(&ist()).date_naive();
+        while day <= last_day {
+            let bars = self.minute_bars(instrument, day, until);
+            out.extend(
+                aggregate(&bars, interval)
+                    .into_iter()
+                    .filter(|c| c.start >= from && c.start < to),
+            );
+            match day.succ_opt() {
+                Some(next) => day = next,
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+#[async_trait::async_trait]
+impl MarketData for SimulatedMarket {
+    async fn quotes(
+        &self,
+        master: &InstrumentMaster,
+        instruments: &[&Instrument],
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError> {
+        instruments
+            .iter()
+            .map(|i| {
+                self.quote(master, i, now)
+                    .map(|q| (i.key.clone(), q))
+                    .ok_or_else(|| {
+                        MarketDataError::Unsupported(format!("no underlying listed for {}", i.key))
+                    })
+            })
+            .collect()
+    }
+
+    async fn candles(
+        &self,
+        instrument: &Instrument,
+        interval: Interval,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Candle>, MarketDataError> {
+        if !matches!(instrument.segment, Segment::Equity | Segment::Index) {
+            return Err(MarketDataError::Unsupported(
+                "candles are available for equities and indices".into(),
+            ));
+        }
+        Ok(SimulatedMarket::candles(
+            self, instrument, interval, from, to, now,
+        ))
     }
 }
 
@@ -530,7 +565,7 @@ mod tests {
         );
     }
 
-    impl SimQuote {
+    impl Quote {
         fn volume_positive(&self) -> bool {
             self.day.volume > 0 || self.bid == self.ask
         }

@@ -1,0 +1,102 @@
+//! Market routes through the router and the shared conventions, as a deployed function runs them (minus API
+//! Gateway): quotes for the NIFTY 50 served from a warm cache and computed fresh, and a NIFTY option chain.
+//!
+//! `cargo bench -p market-api --bench quotes`
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{DateTime, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequestContext};
+use lambda_http::request::RequestContext;
+use market_api::{MarketState, router};
+use tower::ServiceExt;
+use tradesense_domain::auth::{Principal, Role};
+use tradesense_domain::ids::{SessionId, UserId};
+use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::market::quote::Quote;
+use tradesense_domain::ports::{QuoteCache, RepoError};
+use tradesense_domain::testing::{FixedClock, InMemoryQuoteCache};
+use tradesense_http::{HttpConfig, with_conventions};
+
+/// A cache that never remembers: every request computes every quote.
+struct NoCache;
+
+#[async_trait]
+impl QuoteCache for NoCache {
+    async fn get(
+        &self,
+        _: &[InstrumentKey],
+    ) -> Result<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>, RepoError> {
+        Ok(HashMap::new())
+    }
+    async fn put(&self, _: &HashMap<InstrumentKey, Quote>, _: DateTime<Utc>) -> Result<(), RepoError> {
+        Ok(())
+    }
+}
+
+const NIFTY_50: &str = "NSE:ADANIENT,NSE:ADANIPORTS,NSE:APOLLOHOSP,NSE:ASIANPAINT,NSE:AXISBANK,NSE:BAJAJ-AUTO,\
+NSE:BAJFINANCE,NSE:BAJAJFINSV,NSE:BEL,NSE:BHARTIARTL,NSE:CIPLA,NSE:COALINDIA,NSE:DRREDDY,NSE:EICHERMOT,\
+NSE:ETERNAL,NSE:GRASIM,NSE:HCLTECH,NSE:HDFCBANK,NSE:HDFCLIFE,NSE:HINDALCO,NSE:HINDUNILVR,NSE:ICICIBANK,\
+NSE:INDIGO,NSE:INFY,NSE:ITC,NSE:JIOFIN,NSE:JSWSTEEL,NSE:KOTAKBANK,NSE:LT,NSE:M%26M,NSE:MARUTI,NSE:MAXHEALTH,\
+NSE:NESTLEIND,NSE:NTPC,NSE:ONGC,NSE:POWERGRID,NSE:RELIANCE,NSE:SBILIFE,NSE:SBIN,NSE:SHRIRAMFIN,NSE:SUNPHARMA,\
+NSE:TATACONSUM,NSE:TATAMOTORS,NSE:TATASTEEL,NSE:TCS,NSE:TECHM,NSE:TITAN,NSE:TRENT,NSE:ULTRACEMCO,NSE:WIPRO";
+
+fn app(cache: Arc<dyn QuoteCache>) -> Router {
+    let now = DateTime::parse_from_rfc3339("2026-11-25T11:00:00+05:30")
+        .unwrap()
+        .with_timezone(&Utc);
+    let state = MarketState::simulated(7, cache, Arc::new(FixedClock(now))).unwrap();
+    with_conventions(router(state), &HttpConfig::default())
+}
+
+fn get(path: &str) -> Request<Body> {
+    let principal = Principal {
+        user_id: UserId::from_ulid(ulid::Ulid::new()),
+        roles: vec![Role::Viewer],
+        session_id: SessionId::from_ulid(ulid::Ulid::new()),
+    };
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.fields = principal.to_context().into_iter().collect();
+    let mut ctx = ApiGatewayV2httpRequestContext::default();
+    ctx.authorizer = Some(authorizer);
+    let mut request = Request::get(path).body(Body::empty()).unwrap();
+    request.extensions_mut().insert(RequestContext::ApiGatewayV2(ctx));
+    request
+}
+
+fn call(runtime: &tokio::runtime::Runtime, app: &Router, path: &str) {
+    let response = runtime.block_on(app.clone().oneshot(get(path))).unwrap();
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+}
+
+fn routes(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let quotes = format!("/v1/market/quotes?instruments={NIFTY_50}");
+    let warm = app(Arc::new(InMemoryQuoteCache::default()));
+    call(&runtime, &warm, &quotes);
+    c.bench_function("GET quotes, 50 equities, warm cache", |b| {
+        b.iter(|| call(&runtime, &warm, &quotes))
+    });
+    let cold = app(Arc::new(NoCache));
+    c.bench_function("GET quotes, 50 equities, no cache", |b| {
+        b.iter(|| call(&runtime, &cold, &quotes))
+    });
+    let chain = "/v1/market/option-chain/NSE:NIFTY?expiry=2026-12-29";
+    c.bench_function("GET option chain NIFTY, 101 strikes, no cache", |b| {
+        b.iter(|| call(&runtime, &cold, chain))
+    });
+}
+
+criterion_group!(benches, routes);
+criterion_main!(benches);
