@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test bench venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test bench import-candles venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -63,6 +63,13 @@ deploy: sam-build
 rotate-signing-key:
 	@test -n "$(STACK)" || (echo "usage: make rotate-signing-key STACK=<stack name>" && exit 2)
 	cargo run -p tradesense-local --bin tradesense-local -- rotate-signing-key "$(STACK)"
+
+## Import a daily OHLCV CSV (Date,Open,High,Low,Close,Volume) as INSTRUMENT's history into TABLE_NAME
+## (the local stack's table by default; set AWS credentials and TABLE_NAME for AWS).
+import-candles:
+	@test -n "$(INSTRUMENT)" -a -n "$(CSV)" || (echo "usage: make import-candles INSTRUMENT=NSE:INFY CSV=path.csv" && exit 2)
+	set -a; [ -f target/local-stack.env ] && [ -z "$$TABLE_NAME" ] && . target/local-stack.env; set +a; \
+	cargo run -p tradesense-local --bin tradesense-local -- import-candles "$(INSTRUMENT)" "$(CSV)"
 
 ## Run functions under the Lambda runtime emulator, configured for the running local stack (start `make run` first).
 watch: deploy-tools

@@ -4,12 +4,15 @@
 //! tradesense-local                               # run; PORT (3000), MOTO_PORT (4566), DEMO_PASSWORD
 //! tradesense-local rotate-signing-key STACK      # <STACK>/signing-key and <STACK>/verify-keys, against
 //!                                                # AWS_ENDPOINT_URL, or real AWS when unset
+//! tradesense-local import-candles INSTRUMENT CSV # daily OHLCV into TABLE_NAME (same endpoint rules)
 //! ```
 
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use tradesense_adapters::config::{AwsSettings, process_env};
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::daily_history::DynamoDailyHistory;
 use tradesense_adapters::{AwsClients, telemetry};
 
 use tradesense_local::{LocalOptions, LocalStack, provision, seed};
@@ -29,7 +32,19 @@ async fn main() -> anyhow::Result<()> {
             ));
             Ok(())
         }
-        _ => anyhow::bail!("usage: tradesense-local [run | rotate-signing-key STACK]"),
+        ["import-candles", instrument, file] => {
+            let settings = AwsSettings::from_vars(&process_env)?;
+            let table_name = tradesense_adapters::config::required(&process_env, "TABLE_NAME")?;
+            let aws = AwsClients::load(&settings).await;
+            let history = DynamoDailyHistory::new(Table::new(aws.dynamodb.clone(), table_name));
+            let csv = std::fs::read_to_string(file).with_context(|| format!("read {file}"))?;
+            let count = tradesense_local::import::import_daily_csv(&history, instrument, &csv).await?;
+            say(&format!("imported {count} daily bars of {instrument}"));
+            Ok(())
+        }
+        _ => anyhow::bail!(
+            "usage: tradesense-local [run | rotate-signing-key STACK | import-candles INSTRUMENT CSV]"
+        ),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::market::candles::{Candle, Interval};
+use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::InstrumentMaster;
 use crate::market::quote::Quote;
@@ -311,4 +312,28 @@ pub trait QuoteCache: Send + Sync {
         quotes: &HashMap<InstrumentKey, Quote>,
         fetched_at: DateTime<Utc>,
     ) -> Result<(), RepoError>;
+}
+
+/// Imported daily history per instrument.
+///
+/// Implementations MUST replace a stored bar of the same instrument and date (re-importing is idempotent)
+/// and MUST return bars oldest first.
+#[async_trait]
+pub trait DailyHistory: Send + Sync {
+    /// Stores `bars` of `instrument`.
+    ///
+    /// # Errors
+    /// Storage failures (some bars may be stored: importing again completes it).
+    async fn store(&self, instrument: &InstrumentKey, bars: &[DailyBar]) -> Result<(), RepoError>;
+
+    /// The bars of `instrument` dated `from..=to`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<DailyBar>, RepoError>;
 }

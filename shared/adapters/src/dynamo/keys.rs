@@ -115,6 +115,19 @@ pub fn cached_quote(instrument: &InstrumentKey) -> Key {
     }
 }
 
+/// The partition of an instrument's imported daily history (sort key: the date, `YYYY-MM-DD`).
+pub fn daily_history_partition(instrument: &InstrumentKey) -> String {
+    format!("HIST#{instrument}#1d")
+}
+
+/// One imported daily bar.
+pub fn daily_bar(instrument: &InstrumentKey, date: chrono::NaiveDate) -> Key {
+    Key {
+        pk: daily_history_partition(instrument),
+        sk: date.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// One rate-limit window's counter.
 pub fn rate_window(key: &str, window_start: DateTime<Utc>) -> Key {
     Key {

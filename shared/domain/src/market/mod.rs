@@ -10,3 +10,4 @@ pub mod instrument;
 pub mod master;
 pub mod quote;
 pub mod simulated;
+pub mod history;

@@ -1,0 +1,144 @@
+//! Imported daily history in DynamoDB: one item per instrument and date under `HIST#<instrument>#1d`, prices
+//! as DynamoDB numbers written from the decimal text (exact), written 25 at a time and read with one
+//! key-condition query (`sk BETWEEN from AND to`, paged).
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use tradesense_domain::market::history::DailyBar;
+use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::market::quote::Bar;
+use tradesense_domain::ports::{DailyHistory, RepoError};
+
+use super::keys;
+use super::table::Table;
+
+/// [`DailyHistory`] over the single table.
+#[derive(Clone, Debug)]
+pub struct DynamoDailyHistory {
+    table: Table,
+}
+
+impl DynamoDailyHistory {
+    /// History in `table`.
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+}
+
+fn number(item: &HashMap<String, AttributeValue>, name: &str) -> anyhow::Result<Decimal> {
+    let text = item
+        .get(name)
+        .and_then(|v| v.as_n().ok())
+        .with_context(|| format!("bar without {name}"))?;
+    text.parse()
+        .with_context(|| format!("{name} {text} is not a decimal"))
+}
+
+fn decode(item: &HashMap<String, AttributeValue>) -> anyhow::Result<DailyBar> {
+    let date = item
+        .get("sk")
+        .and_then(|v| v.as_s().ok())
+        .context("bar without date")?;
+    Ok(DailyBar {
+        date: NaiveDate::parse_from_str(date, "%Y-%m-%d").context("stored date")?,
+        bar: Bar {
+            open: number(item, "open")?,
+            high: number(item, "high")?,
+            low: number(item, "low")?,
+            close: number(item, "close")?,
+            volume: number(item, "volume")?.try_into().context("volume")?,
+        },
+    })
+}
+
+#[async_trait]
+impl DailyHistory for DynamoDailyHistory {
+    async fn store(&self, instrument: &InstrumentKey, bars: &[DailyBar]) -> Result<(), RepoError> {
+        for chunk in bars.chunks(25) {
+            let mut writes = chunk
+                .iter()
+                .map(|b| {
+                    let mut item = keys::daily_bar(instrument, b.date).to_attributes();
+                    item.insert("entity".into(), AttributeValue::S("daily_bar".into()));
+                    for (name, value) in [
+                        ("open", b.bar.open),
+                        ("high", b.bar.high),
+                        ("low", b.bar.low),
+                        ("close", b.bar.close),
+                        ("volume", Decimal::from(b.bar.volume)),
+                    ] {
+                        item.insert(name.into(), AttributeValue::N(value.to_string()));
+                    }
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .context("build put")?;
+                    Ok(WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            // Unprocessed items are retried a few times; what still fails is an error (import again).
+            for _ in 0..5 {
+                let response = self
+                    .table
+                    .client()
+                    .batch_write_item()
+                    .request_items(self.table.name(), writes)
+                    .send()
+                    .await
+                    .context("batch write daily bars")?;
+                writes = response
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(self.table.name()))
+                    .unwrap_or_default();
+                if writes.is_empty() {
+                    break;
+                }
+            }
+            if !writes.is_empty() {
+                return Err(anyhow::anyhow!("{} daily bars left unprocessed", writes.len()).into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyBar>, RepoError> {
+        let mut bars = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .table
+                .client()
+                .query()
+                .table_name(self.table.name())
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(
+                    ":pk",
+                    AttributeValue::S(keys::daily_history_partition(instrument)),
+                )
+                .expression_attribute_values(":from", AttributeValue::S(from.format("%Y-%m-%d").to_string()))
+                .expression_attribute_values(":to", AttributeValue::S(to.format("%Y-%m-%d").to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .context("query daily bars")?;
+            for item in page.items() {
+                bars.push(decode(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(bars)
+    }
+}
