@@ -74,3 +74,26 @@ async fn the_heartbeat_schedule_fires_and_shows_in_deep_health() {
     .await;
     assert!(chrono::DateTime::parse_from_rfc3339(&at).is_ok(), "{at}");
 }
+
+#[tokio::test]
+async fn the_instrument_refresh_schedule_publishes_the_master() {
+    let aws = stack().aws().await;
+    let id = eventually("the instrument-refresh schedule to publish a snapshot", || {
+        let aws = aws.clone();
+        async move {
+            let item = aws
+                .dynamodb
+                .get_item()
+                .table_name(&stack().table)
+                .key("pk", AttributeValue::S("INSTRUMENTS".into()))
+                .key("sk", AttributeValue::S("CURRENT".into()))
+                .send()
+                .await
+                .ok()?
+                .item?;
+            item.get("snapshot_id")?.as_s().ok().cloned()
+        }
+    })
+    .await;
+    assert!(id.starts_with("v1-"), "{id}");
+}

@@ -23,7 +23,7 @@ use tradesense_domain::ids::{SessionId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::market::quote::Quote;
 use tradesense_domain::ports::{QuoteCache, RepoError};
-use tradesense_domain::testing::{FixedClock, InMemoryQuoteCache};
+use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
 use tradesense_http::{HttpConfig, with_conventions};
 
 /// A cache that never remembers: every request computes every quote.
@@ -53,7 +53,8 @@ fn app(cache: Arc<dyn QuoteCache>) -> Router {
     let now = DateTime::parse_from_rfc3339("2026-11-25T11:00:00+05:30")
         .unwrap()
         .with_timezone(&Utc);
-    let state = MarketState::simulated(7, cache, Arc::new(FixedClock(now))).unwrap();
+    let instruments = Arc::new(InMemoryInstrumentStore::default());
+    let state = MarketState::simulated(7, cache, instruments, Arc::new(FixedClock(now))).unwrap();
     with_conventions(router(state), &HttpConfig::default())
 }
 

@@ -63,7 +63,7 @@ pub async fn instruments(
             format!("must be 1 to {MAX_SEARCH_RESULTS}"),
         ));
     }
-    let master = state.master(state.clock.now())?;
+    let master = state.master(state.clock.now()).await?;
     let found = master.search(&InstrumentQuery {
         text: text.to_owned(),
         exchange: query.exchange,
@@ -100,7 +100,7 @@ pub async fn quotes(
         ));
     }
     let now = state.clock.now();
-    let master = state.master(now)?;
+    let master = state.master(now).await?;
     let unknown: Vec<&str> = keys.iter().copied().filter(|k| master.get(k).is_none()).collect();
     if !unknown.is_empty() {
         let shown: Vec<String> = unknown
@@ -138,7 +138,7 @@ pub async fn candles(
 ) -> Result<AppJson<CandlesResponse>, ApiError> {
     auth.require(Permission::MarketRead)?;
     let now = state.clock.now();
-    let master = state.master(now)?;
+    let master = state.master(now).await?;
     let instrument = master.get(&key).ok_or_else(ApiError::not_found)?;
     if query.to <= query.from {
         return Err(ApiError::invalid_field("to", "must be after from"));
@@ -173,7 +173,7 @@ pub async fn chain(
 ) -> Result<AppJson<ChainResponse>, ApiError> {
     auth.require(Permission::MarketRead)?;
     let now = state.clock.now();
-    let master = state.master(now)?;
+    let master = state.master(now).await?;
     let expiries = master.option_expiries(&underlying);
     let first = *expiries.first().ok_or_else(ApiError::not_found)?;
     let expiry = query.expiry.unwrap_or(first);

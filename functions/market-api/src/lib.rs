@@ -17,6 +17,7 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
 use tradesense_http::HttpConfig;
 
@@ -64,11 +65,10 @@ impl MarketState {
     /// # Errors
     /// If the shipped holiday list does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &MarketConfig) -> anyhow::Result<Self> {
-        let cache = Arc::new(DynamoQuoteCache::new(Table::new(
-            aws.dynamodb.clone(),
-            &cfg.table_name,
-        )));
-        Self::simulated(cfg.market_seed, cache, Arc::new(SystemClock))
+        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        let cache = Arc::new(DynamoQuoteCache::new(table.clone()));
+        let instruments = Arc::new(DynamoInstrumentStore::new(table));
+        Self::simulated(cfg.market_seed, cache, instruments, Arc::new(SystemClock))
     }
 }
 

@@ -11,13 +11,21 @@ use std::sync::Arc;
 use market_api::{MarketState, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use tradesense_domain::testing::{FixedClock, InMemoryQuoteCache};
+use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
 use tradesense_http::{HttpConfig, with_conventions};
 
 async fn calculate(body: &Value) -> (StatusCode, Value) {
     let clock = Arc::new(FixedClock(chrono::Utc::now()));
     let app = with_conventions(
-        router(MarketState::simulated(7, Arc::new(InMemoryQuoteCache::default()), clock).unwrap()),
+        router(
+            MarketState::simulated(
+                7,
+                Arc::new(InMemoryQuoteCache::default()),
+                Arc::new(InMemoryInstrumentStore::default()),
+                clock,
+            )
+            .unwrap(),
+        ),
         &HttpConfig::default(),
     );
     let request = Request::post("/v1/market/option-calculator")

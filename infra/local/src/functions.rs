@@ -15,7 +15,6 @@ use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
-use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_domain::jobs::JobRequest;
 
 /// Runs one SQS batch.
@@ -77,16 +76,16 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = TableConfig::from_vars(&vars)?;
-            let runs = Arc::new(DynamoJobRunLog::new(Table::new(
+            let scheduler = Arc::new(scheduler::Scheduler::from_table(Table::new(
                 aws.dynamodb.clone(),
                 cfg.table_name,
-            )));
+            ))?);
             LocalFunction::Schedule(Arc::new(move |input| {
-                let runs = runs.clone();
+                let scheduler = scheduler.clone();
                 Box::pin(async move {
                     // Deserialized exactly as the Lambda runtime would deserialize the schedule's input.
                     let event: EventBridgeEvent<JobRequest> = serde_json::from_value(input)?;
-                    Ok(scheduler::handle(runs.as_ref(), &SystemClock, event).await?)
+                    Ok(scheduler.handle(&SystemClock, event).await?)
                 })
             }))
         }

@@ -879,3 +879,34 @@ async fn the_quote_cache_round_trips_batches_larger_than_one_call() {
         assert_eq!(got[key], (quote.clone(), fetched_at), "{key}");
     }
 }
+
+#[tokio::test]
+async fn instrument_snapshots_are_stored_in_parts_and_switched_by_the_pointer() {
+    use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
+    use tradesense_domain::market::calendar::MarketCalendar;
+    use tradesense_domain::market::master::InstrumentMaster;
+    use tradesense_domain::ports::InstrumentStore;
+
+    let stack = TestStack::provision().await;
+    let store = DynamoInstrumentStore::new(stack.table());
+    assert_eq!(store.current_id().await.unwrap(), None);
+    assert_eq!(store.current().await.unwrap(), None);
+    let calendar = MarketCalendar::nse().unwrap();
+    let monday = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let snapshot = InstrumentMaster::shipped(&calendar, monday)
+        .unwrap()
+        .snapshot(monday);
+    assert!(snapshot.instruments.len() > 1_000, "several parts");
+    store.publish(&snapshot).await.unwrap();
+    assert_eq!(
+        store.current_id().await.unwrap().as_deref(),
+        Some("v1-2026-11-23")
+    );
+    assert_eq!(store.current().await.unwrap(), Some(snapshot));
+    let wednesday = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let next = InstrumentMaster::shipped(&calendar, wednesday)
+        .unwrap()
+        .snapshot(wednesday);
+    store.publish(&next).await.unwrap();
+    assert_eq!(store.current().await.unwrap().unwrap().id, "v1-2026-11-25");
+}

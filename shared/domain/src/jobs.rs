@@ -6,7 +6,10 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ports::{JobRunLog, RepoError};
+use crate::broker_link::ist;
+use crate::market::calendar::MarketCalendar;
+use crate::market::master::InstrumentMaster;
+use crate::ports::{InstrumentStore, JobRunLog, RepoError};
 
 /// A job the scheduler can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,6 +18,8 @@ pub enum ScheduledJob {
     /// Records that the schedule fired; the deep health check reports its age, which shows the scheduling
     /// path (EventBridge → scheduler → DynamoDB) works end to end.
     Heartbeat,
+    /// Rebuilds the instrument master for today's expiries and publishes it as the current snapshot.
+    InstrumentRefresh,
 }
 
 impl ScheduledJob {
@@ -22,6 +27,7 @@ impl ScheduledJob {
     pub fn name(self) -> &'static str {
         match self {
             ScheduledJob::Heartbeat => "heartbeat",
+            ScheduledJob::InstrumentRefresh => "instrument-refresh",
         }
     }
 }
@@ -40,20 +46,37 @@ pub struct JobRequest {
     pub job: ScheduledJob,
 }
 
-/// Runs one scheduled job at `now`.
+/// What the jobs work with.
+pub struct JobDeps<'a> {
+    /// Where runs are recorded.
+    pub runs: &'a dyn JobRunLog,
+    /// Where the instrument master is published.
+    pub instruments: &'a dyn InstrumentStore,
+    /// The exchange calendar (expiries move off holidays).
+    pub calendar: &'a MarketCalendar,
+}
+
+/// Runs one scheduled job at `now`, then records the run.
 ///
 /// # Errors
 /// Whatever storage failure stopped the job.
-pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, runs: &dyn JobRunLog) -> Result<(), RepoError> {
+pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, deps: &JobDeps<'_>) -> Result<(), RepoError> {
     match job {
-        ScheduledJob::Heartbeat => runs.record_run(job, now).await,
+        ScheduledJob::Heartbeat => {}
+        ScheduledJob::InstrumentRefresh => {
+            let today = now.with_timezone(&ist()).date_naive();
+            let master = InstrumentMaster::shipped(deps.calendar, today).map_err(anyhow::Error::from)?;
+            deps.instruments.publish(&master.snapshot(today)).await?;
+            tracing::info!(instruments = master.all().len(), %today, "instrument master published");
+        }
     }
+    deps.runs.record_run(job, now).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::InMemoryJobRunLog;
+    use crate::testing::{InMemoryInstrumentStore, InMemoryJobRunLog};
     use chrono::TimeZone;
 
     #[test]
@@ -65,9 +88,46 @@ mod tests {
 
     #[tokio::test]
     async fn heartbeat_records_its_run_time() {
-        let runs = InMemoryJobRunLog::default();
+        let (runs, store, calendar) = (
+            InMemoryJobRunLog::default(),
+            InMemoryInstrumentStore::default(),
+            MarketCalendar::default(),
+        );
+        let deps = JobDeps {
+            runs: &runs,
+            instruments: &store,
+            calendar: &calendar,
+        };
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
-        run_job(ScheduledJob::Heartbeat, at, &runs).await.unwrap();
+        run_job(ScheduledJob::Heartbeat, at, &deps).await.unwrap();
         assert_eq!(runs.last_run(ScheduledJob::Heartbeat).await.unwrap(), Some(at));
+        assert_eq!(store.current_id().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn instrument_refresh_publishes_todays_master_in_ist() {
+        let (runs, store) = (InMemoryJobRunLog::default(), InMemoryInstrumentStore::default());
+        let calendar = MarketCalendar::nse().unwrap();
+        let deps = JobDeps {
+            runs: &runs,
+            instruments: &store,
+            calendar: &calendar,
+        };
+        // 20:00 UTC on the 24th is 01:30 IST on the 25th: the master is built for the 25th.
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 20, 0, 0).unwrap();
+        run_job(ScheduledJob::InstrumentRefresh, at, &deps).await.unwrap();
+        let snapshot = store.current().await.unwrap().unwrap();
+        assert_eq!(snapshot.id, "v1-2026-11-25");
+        let nifty_expiries: std::collections::BTreeSet<_> = snapshot
+            .instruments
+            .iter()
+            .filter(|i| i.underlying.as_ref().is_some_and(|u| u.as_str() == "NSE:NIFTY"))
+            .filter_map(|i| i.expiry)
+            .collect();
+        assert_eq!(nifty_expiries.first().unwrap().to_string(), "2026-12-01");
+        assert_eq!(
+            runs.last_run(ScheduledJob::InstrumentRefresh).await.unwrap(),
+            Some(at)
+        );
     }
 }

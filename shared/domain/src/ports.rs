@@ -15,7 +15,7 @@ use crate::jobs::ScheduledJob;
 use crate::market::candles::{Candle, Interval};
 use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
-use crate::market::master::InstrumentMaster;
+use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
 use crate::market::quote::Quote;
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
@@ -336,4 +336,29 @@ pub trait DailyHistory: Send + Sync {
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
     ) -> Result<Vec<DailyBar>, RepoError>;
+}
+
+/// Stores the instrument master as dated snapshots, the newest one current.
+///
+/// Implementations MUST make a snapshot current only once all of it is stored, so a reader never sees half
+/// a master.
+#[async_trait]
+pub trait InstrumentStore: Send + Sync {
+    /// Stores `snapshot` and makes it current.
+    ///
+    /// # Errors
+    /// Storage failures (the previous snapshot stays current).
+    async fn publish(&self, snapshot: &InstrumentSnapshot) -> Result<(), RepoError>;
+
+    /// The id of the current snapshot, if any (cheap: for change detection).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn current_id(&self) -> Result<Option<String>, RepoError>;
+
+    /// The current snapshot, if any.
+    ///
+    /// # Errors
+    /// Storage failures or a malformed snapshot.
+    async fn current(&self) -> Result<Option<InstrumentSnapshot>, RepoError>;
 }

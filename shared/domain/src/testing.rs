@@ -14,12 +14,13 @@ use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::market::instrument::InstrumentKey;
+use crate::market::master::InstrumentSnapshot;
 use crate::market::quote::Quote;
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::ports::{
-    AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher, JobRunLog,
-    QuoteCache, RateLimiter, RepoError, SessionRepository, UserRepository,
+    AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher,
+    InstrumentStore, JobRunLog, QuoteCache, RateLimiter, RepoError, SessionRepository, UserRepository,
 };
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
@@ -383,5 +384,32 @@ impl QuoteCache for InMemoryQuoteCache {
             quotes.insert(k.clone(), (q.clone(), fetched_at));
         }
         Ok(())
+    }
+}
+
+/// An [`InstrumentStore`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryInstrumentStore {
+    current: Mutex<Option<InstrumentSnapshot>>,
+}
+
+#[async_trait]
+impl InstrumentStore for InMemoryInstrumentStore {
+    async fn publish(&self, snapshot: &InstrumentSnapshot) -> Result<(), RepoError> {
+        *self.current.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = Some(snapshot.clone());
+        Ok(())
+    }
+
+    async fn current_id(&self) -> Result<Option<String>, RepoError> {
+        let current = self.current.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(current.as_ref().map(|s| s.id.clone()))
+    }
+
+    async fn current(&self) -> Result<Option<InstrumentSnapshot>, RepoError> {
+        Ok(self
+            .current
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone())
     }
 }

@@ -107,6 +107,22 @@ pub fn broker_link(user: &UserId, broker: Broker) -> Key {
     }
 }
 
+/// The item naming the current instrument snapshot.
+pub fn instrument_pointer() -> Key {
+    Key {
+        pk: "INSTRUMENTS".to_owned(),
+        sk: "CURRENT".to_owned(),
+    }
+}
+
+/// Part `index` of instrument snapshot `snapshot_id`.
+pub fn instrument_part(snapshot_id: &str, index: usize) -> Key {
+    Key {
+        pk: format!("INSTRUMENTS#{snapshot_id}"),
+        sk: format!("PART#{index:04}"),
+    }
+}
+
 /// The cached quote of one instrument.
 pub fn cached_quote(instrument: &InstrumentKey) -> Key {
     Key {

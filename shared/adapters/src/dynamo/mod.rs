@@ -5,6 +5,7 @@ pub mod audit;
 pub mod broker_links;
 pub mod cursor;
 pub mod daily_history;
+pub mod instruments;
 pub mod jobs;
 pub mod keys;
 pub mod quote_cache;

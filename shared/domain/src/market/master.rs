@@ -73,6 +73,17 @@ pub enum MasterError {
     Duplicate(String),
 }
 
+/// A stored master: every instrument of one build, named by its id (`v<version>-<date>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentSnapshot {
+    /// `v<file version>-<IST date built for>`.
+    pub id: String,
+    /// The master file's version.
+    pub version: u32,
+    /// Every instrument.
+    pub instruments: Vec<Instrument>,
+}
+
 /// Every instrument, by key, with search.
 #[derive(Debug, Clone)]
 pub struct InstrumentMaster {
@@ -114,6 +125,19 @@ impl InstrumentMaster {
             instruments.push(index_instrument(index));
             instruments.extend(derivatives(index, calendar, today));
         }
+        Self::from_instruments(file.version, instruments)
+    }
+
+    /// The master file's version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// A master over stored instruments.
+    ///
+    /// # Errors
+    /// [`MasterError::Duplicate`] if two share a key.
+    pub fn from_instruments(version: u32, instruments: Vec<Instrument>) -> Result<Self, MasterError> {
         let mut by_key = HashMap::with_capacity(instruments.len());
         for (i, instrument) in instruments.iter().enumerate() {
             if by_key.insert(instrument.key.clone(), i).is_some() {
@@ -121,15 +145,19 @@ impl InstrumentMaster {
             }
         }
         Ok(Self {
-            version: file.version,
+            version,
             instruments,
             by_key,
         })
     }
 
-    /// The master file's version.
-    pub fn version(&self) -> u32 {
-        self.version
+    /// This master as a snapshot built for `date`.
+    pub fn snapshot(&self, date: NaiveDate) -> InstrumentSnapshot {
+        InstrumentSnapshot {
+            id: format!("v{}-{date}", self.version),
+            version: self.version,
+            instruments: self.instruments.clone(),
+        }
     }
 
     /// Every instrument.
