@@ -1,5 +1,8 @@
-//! Upstox (<https://upstox.com/developer/api-documentation>): the login flow used to link accounts.
+//! Upstox (<https://upstox.com/developer/api-documentation>): the login flow that links accounts ([`auth`]),
+//! market data behind the `MarketData` port ([`market`]) and the instrument-file parser ([`instruments`]).
 
 pub mod auth;
+pub mod instruments;
+pub mod market;
 
 pub use auth::{DEFAULT_BASE_URL, SecretBackedUpstox, UpstoxApp, UpstoxAuthClient};
