@@ -23,6 +23,7 @@ pub mod rate_limit;
 pub mod sealed;
 pub mod session;
 pub mod token;
+pub mod trading;
 pub mod user;
 
 #[cfg(any(test, feature = "test-util"))]
