@@ -1,4 +1,6 @@
-//! Trading rules: charges on fills, and positions with their P&L.
+//! Trading rules: order validation and the order state machine, charges on fills, and positions with their
+//! P&L.
 
 pub mod charges;
+pub mod order;
 pub mod position;
