@@ -2,5 +2,6 @@
 //! P&L.
 
 pub mod charges;
+pub mod margin;
 pub mod order;
 pub mod position;
