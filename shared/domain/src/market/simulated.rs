@@ -39,6 +39,16 @@ const EQUITY_CIRCUIT: f64 = 0.10;
 /// The largest daily move of a simulated index.
 const INDEX_CIRCUIT: f64 = 0.08;
 
+/// One session of an underlying, as its derivatives' quotes need it.
+struct UnderlyingDay {
+    date: NaiveDate,
+    minutes: u32,
+    at: DateTime<Utc>,
+    path: Vec<f64>,
+    previous: NaiveDate,
+    previous_close: f64,
+}
+
 /// The simulated market over a master and a calendar.
 #[derive(Debug, Clone)]
 pub struct SimulatedMarket {
@@ -240,7 +250,7 @@ impl SimulatedMarket {
             Segment::Equity | Segment::Index => Some(self.spot_quote(instrument, now)),
             Segment::Future | Segment::Option => {
                 let underlying = master.get(instrument.underlying.as_ref()?.as_str())?;
-                Some(self.derivative_quote(instrument, underlying, now))
+                Some(self.derivative_quote(instrument, &self.underlying_day(underlying, now)))
             }
         }
     }
@@ -300,51 +310,67 @@ impl SimulatedMarket {
         }
     }
 
-    fn derivative_quote(
-        &self,
-        instrument: &Instrument,
-        underlying: &Instrument,
-        now: DateTime<Utc>,
-    ) -> Quote {
+    /// Everything about an underlying's session that its derivatives' quotes share.
+    fn underlying_day(&self, underlying: &Instrument, now: DateTime<Utc>) -> UnderlyingDay {
         let (date, minutes, at) = self.session_progress(underlying, now);
-        let path = self.path_f(underlying, date);
-        let expiry_close = instrument
-            .expiry
-            .map(|e| session_start(e) + chrono::Duration::minutes(i64::from(SESSION_MINUTES)))
-            .unwrap_or(at);
-        let years_at =
-            |t: DateTime<Utc>| ((expiry_close - t).num_seconds().max(60) as f64) / (DAYS_PER_YEAR * 86_400.0);
-        let start = session_start(date);
-        let prices: Vec<f64> = (0..=minutes)
-            .map(|m| {
-                let t = start + chrono::Duration::minutes(i64::from(m));
-                Self::derivative_price(instrument, path[m as usize], years_at(t))
-            })
-            .collect();
-        let tick = instrument.tick_size;
-        let day = Bar {
-            open: to_decimal(prices[0], tick),
-            high: to_decimal(prices.iter().copied().fold(f64::MIN, f64::max), tick),
-            low: to_decimal(prices.iter().copied().fold(f64::MAX, f64::min), tick),
-            close: to_decimal(prices[minutes as usize], tick),
-            volume: (1..=minutes)
-                .map(|m| Self::volume(instrument, date, m, self.seed))
-                .sum(),
-        };
         let previous = self
             .calendar
             .trading_day_at_or_before(underlying.exchange, date.pred_opt().unwrap_or(date));
+        UnderlyingDay {
+            date,
+            minutes,
+            at,
+            path: self.path_f(underlying, date),
+            previous,
+            previous_close: self.close_f(underlying, previous),
+        }
+    }
+
+    /// A derivative's quote from its underlying's day. The day's high and low are priced at the underlying's
+    /// extremes (an option's price is monotonic in its underlying over a day), so a quote costs four model
+    /// evaluations, not one per minute.
+    fn derivative_quote(&self, instrument: &Instrument, day: &UnderlyingDay) -> Quote {
+        let expiry_close = instrument
+            .expiry
+            .map(|e| session_start(e) + chrono::Duration::minutes(i64::from(SESSION_MINUTES)))
+            .unwrap_or(day.at);
+        let years_at =
+            |t: DateTime<Utc>| ((expiry_close - t).num_seconds().max(60) as f64) / (DAYS_PER_YEAR * 86_400.0);
+        let start = session_start(day.date);
+        let seen = &day.path[..=day.minutes as usize];
+        let extreme = |better: fn(f64, f64) -> bool| {
+            seen.iter()
+                .enumerate()
+                .fold(0, |best, (i, p)| if better(*p, seen[best]) { i } else { best })
+        };
+        let price_at = |m: usize| {
+            let t = start + chrono::Duration::minutes(m as i64);
+            Self::derivative_price(instrument, seen[m], years_at(t))
+        };
+        let candidates = [
+            0,
+            extreme(|a, b| a > b),
+            extreme(|a, b| a < b),
+            day.minutes as usize,
+        ]
+        .map(price_at);
+        let tick = instrument.tick_size;
+        let bar = Bar {
+            open: to_decimal(candidates[0], tick),
+            high: to_decimal(candidates.iter().copied().fold(f64::MIN, f64::max), tick),
+            low: to_decimal(candidates.iter().copied().fold(f64::MAX, f64::min), tick),
+            close: to_decimal(candidates[3], tick),
+            volume: (1..=day.minutes)
+                .map(|m| Self::volume(instrument, day.date, m, self.seed))
+                .sum(),
+        };
         let previous_close_time =
-            session_start(previous) + chrono::Duration::minutes(i64::from(SESSION_MINUTES));
+            session_start(day.previous) + chrono::Duration::minutes(i64::from(SESSION_MINUTES));
         let previous_close = to_decimal(
-            Self::derivative_price(
-                instrument,
-                self.close_f(underlying, previous),
-                years_at(previous_close_time),
-            ),
+            Self::derivative_price(instrument, day.previous_close, years_at(previous_close_time)),
             tick,
         );
-        self.with_spread(instrument, day, previous_close, at)
+        self.with_spread(instrument, bar, previous_close, day.at)
     }
 
     /// One-minute bars of a spot instrument's session on `date` (empty on a closed day), each stamped with its
@@ -430,16 +456,29 @@ impl MarketData for SimulatedMarket {
         instruments: &[&Instrument],
         now: DateTime<Utc>,
     ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError> {
-        instruments
-            .iter()
-            .map(|i| {
-                self.quote(master, i, now)
-                    .map(|q| (i.key.clone(), q))
-                    .ok_or_else(|| {
-                        MarketDataError::Unsupported(format!("no underlying listed for {}", i.key))
-                    })
-            })
-            .collect()
+        // A chain asks for hundreds of contracts on one underlying: compute its day once.
+        let unlisted =
+            |i: &Instrument| MarketDataError::Unsupported(format!("no underlying listed for {}", i.key));
+        let mut days: HashMap<InstrumentKey, UnderlyingDay> = HashMap::new();
+        let mut out = HashMap::with_capacity(instruments.len());
+        for instrument in instruments {
+            let quote = match (instrument.segment, &instrument.underlying) {
+                (Segment::Future | Segment::Option, Some(underlying_key)) => {
+                    let underlying = master
+                        .get(underlying_key.as_str())
+                        .ok_or_else(|| unlisted(instrument))?;
+                    let day = days
+                        .entry(underlying_key.clone())
+                        .or_insert_with(|| self.underlying_day(underlying, now));
+                    self.derivative_quote(instrument, day)
+                }
+                _ => self
+                    .quote(master, instrument, now)
+                    .ok_or_else(|| unlisted(instrument))?,
+            };
+            out.insert(instrument.key.clone(), quote);
+        }
+        Ok(out)
     }
 
     async fn candles(
