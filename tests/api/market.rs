@@ -162,6 +162,20 @@ async fn candles_follow_the_ist_session() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = get(&query("5m").replace("NSE:INFY", "NSE:NOPE")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A future's candles come from its underlying's session, on its own tick.
+    let (_, futures) = get("/v1/market/instruments?q=NIFTY&exchange=NFO&segment=FUT").await;
+    let future = futures["items"][0]["instrument"].as_str().unwrap().to_owned();
+    let tick = dec(&futures["items"][0]["tick_size"]);
+    let (status, body) = get(&query("15m").replace("NSE:INFY", &future)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let candles = body["candles"].as_array().unwrap();
+    assert_eq!(candles.len(), 25, "{future}: 09:15–15:30 in 15-minute candles");
+    for c in candles {
+        let (low, high) = (dec(&c[3]), dec(&c[2]));
+        assert!(low <= dec(&c[1]) && dec(&c[1]) <= high && low <= dec(&c[4]) && dec(&c[4]) <= high);
+        assert_eq!(dec(&c[4]) % tick, Decimal::ZERO, "{future} on {tick}");
+    }
 }
 
 fn urlencode(s: &str) -> String {

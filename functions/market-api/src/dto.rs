@@ -201,8 +201,8 @@ pub struct ChainSideDto {
     pub theta: Option<f64>,
     /// Vega per volatility point.
     pub vega: Option<f64>,
-    /// Open interest (units).
-    pub oi: u64,
+    /// Open interest (units); null where the source reports none.
+    pub oi: Option<u64>,
 }
 
 /// One strike.

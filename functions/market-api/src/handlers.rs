@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use rust_decimal::Decimal;
 use tradesense_domain::auth::Permission;
-use tradesense_domain::market::chain::{chain_instruments, forward_price, option_chain};
+use tradesense_domain::market::chain::{forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
 use tradesense_domain::ports::{MarketData, MarketDataError};
@@ -126,7 +126,7 @@ pub async fn quotes(
     Ok(AppJson(QuotesResponse { quotes: out }))
 }
 
-/// Candles of an equity or index over `[from, to)`, bucketed from the session open.
+/// Candles of any listed instrument over `[from, to)`, bucketed from the session open.
 #[utoipa::path(get, path = "/v1/market/candles/{instrument}", tag = "market", security(("bearer" = [])),
     params(("instrument" = String, Path), ("interval" = String, Query), ("from" = String, Query), ("to" = String, Query)),
     responses((status = 200, body = CandlesResponse), (status = 400, body = Body), (status = 404, body = Body)))]
@@ -152,7 +152,7 @@ pub async fn candles(
     }
     let rows = state
         .data
-        .candles(instrument, query.interval, query.from, query.to, now)
+        .candles(&master, instrument, query.interval, query.from, query.to, now)
         .await
         .map_err(market_error)?
         .into_iter()
@@ -184,13 +184,12 @@ pub async fn chain(
             format!("not listed; listed: {}", listed.join(", ")),
         ));
     }
-    let instruments = chain_instruments(&master, &underlying, expiry);
-    let quotes = state
+    let snapshot = state
         .data
-        .quotes(&master, &instruments, now)
+        .chain_snapshot(&master, &underlying, expiry, now)
         .await
         .map_err(market_error)?;
-    let chain = option_chain(&master, &quotes, &underlying, expiry)
+    let chain = option_chain(&master, &snapshot, &underlying, expiry)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no chain for {underlying} {expiry}")))?;
     let side = |s: &tradesense_domain::market::chain::ChainSide| ChainSideDto {
         instrument: s.instrument.to_string(),

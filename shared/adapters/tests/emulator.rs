@@ -866,6 +866,7 @@ async fn the_quote_cache_round_trips_batches_larger_than_one_call() {
                 day: bar,
                 previous_close: price,
                 timestamp: fetched_at,
+                open_interest: None,
             };
             (InstrumentKey::new(Exchange::Nse, &format!("SYM{i}")), quote)
         })

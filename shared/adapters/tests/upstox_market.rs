@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive as _;
 use serde_json::{Value, json};
 use tradesense_adapters::upstox::instruments::{InstrumentFileError, UpstoxInstruments, parse_instruments};
 use tradesense_adapters::upstox::market::{
@@ -17,8 +18,10 @@ use tradesense_adapters::upstox::market::{
 };
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::candles::Interval;
+use tradesense_domain::market::chain::option_chain;
 use tradesense_domain::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
 use tradesense_domain::market::master::InstrumentMaster;
+use tradesense_domain::market::simulated::SimulatedMarket;
 use tradesense_domain::options::OptionType;
 use tradesense_domain::ports::{MarketData, MarketDataError};
 use wiremock::matchers::{header, method, path, path_regex, query_param};
@@ -428,6 +431,8 @@ async fn quotes_map_upstox_answers_back_to_our_keys_with_exact_prices_and_best_b
         "an empty bid side falls back to the last price"
     );
     assert_eq!(call.ask, d("142.1"));
+    assert_eq!(call.open_interest, Some(5_023_400));
+    assert_eq!(nifty.open_interest, None, "no oi field: none reported");
 
     assert!(
         !format!("{upstox:?}").contains(TOKEN),
@@ -532,6 +537,54 @@ async fn quotes_are_batched_at_most_500_keys_a_call() {
 }
 
 #[tokio::test]
+async fn last_prices_use_the_v3_ltp_call_batched_and_rounded_to_the_tick() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/market-quote/ltp"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(EchoQuotes)
+        .expect(2)
+        .mount(&server)
+        .await;
+    let instruments: Vec<Instrument> = (0..501).map(synthetic).collect();
+    let keys = instruments
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.key.clone(), format!("NSE_EQ|SYN{n}")))
+        .collect();
+    let upstox = client(&server, keys);
+    let wanted: Vec<&Instrument> = instruments.iter().collect();
+    let prices = upstox.last_prices(&master(), &wanted, Utc::now()).await.unwrap();
+    assert_eq!(prices.len(), 501);
+    for (n, instrument) in instruments.iter().enumerate() {
+        // 100 + n × 0.05 as an f64 on the wire (e.g. 100.15000000000001), back on the 0.05 tick exactly.
+        assert_eq!(prices[&instrument.key], d("100") + Decimal::from(n) * d("0.05"));
+    }
+}
+
+#[tokio::test]
+async fn a_last_price_missing_from_the_answer_is_unavailable() {
+    let server = MockServer::start().await;
+    let only_one = json!({"status": "success", "data": {"NSE_EQ:SYM1": {
+        "last_price": 101.5, "instrument_token": "NSE_EQ|SYN1", "ltq": 3, "volume": 1200, "cp": 100.0
+    }}});
+    Mock::given(method("GET"))
+        .and(path("/v3/market-quote/ltp"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(only_one))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (one, two) = (synthetic(1), synthetic(2));
+    let keys = HashMap::from([
+        (one.key.clone(), "NSE_EQ|SYN1".to_owned()),
+        (two.key.clone(), "NSE_EQ|SYN2".to_owned()),
+    ]);
+    let upstox = client(&server, keys);
+    let failed = upstox.last_prices(&master(), &[&one, &two], Utc::now()).await;
+    assert!(matches!(failed, Err(MarketDataError::Unavailable(e)) if format!("{e:#}").contains("NSE:SYM2")));
+}
+
+#[tokio::test]
 async fn an_instrument_without_an_upstox_key_is_unsupported_and_nothing_is_called() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -548,6 +601,7 @@ async fn an_instrument_without_an_upstox_key_is_unsupported_and_nothing_is_calle
     assert!(matches!(refused, Err(MarketDataError::Unsupported(m)) if m.contains("NSE:SYM2")));
     let candles = upstox
         .candles(
+            &master(),
             &two,
             Interval::D1,
             ist("2025-01-01T00:00:00"),
@@ -578,6 +632,106 @@ async fn a_quote_missing_from_the_answer_fails_the_whole_call() {
     let upstox = client(&server, keys);
     let failed = upstox.quotes(&master(), &[&one, &two], Utc::now()).await;
     assert!(matches!(failed, Err(MarketDataError::Unavailable(e)) if format!("{e:#}").contains("NSE:SYM2")));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Option chain.
+
+/// Upstox keys `NSE_FO|<n>` for every NIFTY contract of `expiry` in the shipped master, plus the index.
+fn chain_keys(master: &InstrumentMaster, expiry: NaiveDate) -> HashMap<InstrumentKey, String> {
+    master
+        .option_contracts("NSE:NIFTY", expiry)
+        .iter()
+        .enumerate()
+        .map(|(n, c)| (c.key.clone(), format!("NSE_FO|{}", 70_000 + n)))
+        .chain([(
+            InstrumentKey::new(Exchange::Nse, "NIFTY"),
+            "NSE_INDEX|Nifty 50".to_owned(),
+        )])
+        .collect()
+}
+
+#[tokio::test]
+async fn the_option_chain_is_one_call_per_expiry_matched_back_to_our_contracts() {
+    let master = master();
+    let expiry = day("2026-12-29");
+    let keys = chain_keys(&master, expiry);
+    // Upstox's answer, built from the simulated market's chain so the prices are coherent.
+    let simulated = SimulatedMarket::new(MarketCalendar::default(), 7);
+    let now = ist("2026-11-24T12:00:00");
+    let expected = simulated
+        .chain_snapshot(&master, "NSE:NIFTY", expiry, now)
+        .await
+        .unwrap();
+    let side = |c: &Instrument| {
+        let contract = expected.contracts[&c.key];
+        json!({
+            "instrument_key": keys[&c.key],
+            "market_data": {
+                "ltp": contract.last_price.to_f64().unwrap(), "volume": 1200, "oi": contract.open_interest,
+                "close_price": 1.0, "bid_price": 0.0, "bid_qty": 0, "ask_price": 0.0, "ask_qty": 0, "prev_oi": 0
+            },
+            "option_greeks": {"vega": 0.0, "theta": 0.0, "gamma": 0.0, "delta": 0.0, "iv": 0.0, "pop": 0.0}
+        })
+    };
+    let contracts = master.option_contracts("NSE:NIFTY", expiry);
+    let spot = expected.underlying_price.to_f64().unwrap();
+    let mut rows: Vec<Value> = contracts
+        .chunks(2)
+        .map(|pair| {
+            json!({
+                "expiry": "2026-12-29", "pcr": 1.1, "strike_price": pair[0].strike.unwrap().to_f64().unwrap(),
+                "underlying_key": "NSE_INDEX|Nifty 50", "underlying_spot_price": spot,
+                "call_options": side(pair[0]), "put_options": side(pair[1])
+            })
+        })
+        .collect();
+    // A strike Upstox lists that our master does not: skipped.
+    rows.push(json!({
+        "expiry": "2026-12-29", "strike_price": 99_000.0, "underlying_key": "NSE_INDEX|Nifty 50",
+        "underlying_spot_price": spot,
+        "call_options": {"instrument_key": "NSE_FO|1", "market_data": {"ltp": 0.05, "oi": 0}},
+        "put_options": {"instrument_key": "NSE_FO|2", "market_data": {"ltp": 72_000.0, "oi": 0}}
+    }));
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/option/chain"))
+        .and(query_param("instrument_key", "NSE_INDEX|Nifty 50"))
+        .and(query_param("expiry_date", "2026-12-29"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": rows})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let upstox = client(&server, keys);
+    let snapshot = upstox
+        .chain_snapshot(&master, "NSE:NIFTY", expiry, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        snapshot, expected,
+        "the same prices and open interest, stamped now"
+    );
+    let chain = option_chain(&master, &snapshot, "NSE:NIFTY", expiry).unwrap();
+    assert_eq!(chain.rows.len(), contracts.len() / 2);
+}
+
+#[tokio::test]
+async fn an_expiry_upstox_does_not_list_is_unsupported() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v2/option/chain"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "success", "data": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let master = master();
+    let expiry = day("2026-12-29");
+    let upstox = client(&server, chain_keys(&master, expiry));
+    let refused = upstox
+        .chain_snapshot(&master, "NSE:NIFTY", expiry, Utc::now())
+        .await;
+    assert!(matches!(refused, Err(MarketDataError::Unsupported(m)) if m.contains("2026-12-29")));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -681,6 +835,7 @@ async fn three_months_of_minute_candles_are_fetched_a_month_a_call_and_merged_ol
     let reliance = find(&parsed, "NSE:RELIANCE");
     let got = upstox
         .candles(
+            &master(),
             reliance,
             Interval::M1,
             ist("2025-01-01T00:00:00"),
@@ -779,6 +934,7 @@ async fn daily_candles_take_a_decade_a_call_and_today_comes_from_the_intraday_en
     let nifty = find(&parsed, "NSE:NIFTY");
     let got = upstox
         .candles(
+            &master(),
             nifty,
             Interval::D1,
             ist("2012-01-01T00:00:00"),
@@ -952,6 +1108,7 @@ async fn the_breaker_opens_after_consecutive_failures_and_then_fails_fast_withou
     );
     let candles = upstox
         .candles(
+            &master(),
             &one,
             Interval::D1,
             ist("2025-01-01T00:00:00"),

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
 
 use crate::audit::AuditEvent;
 use crate::auth::Role;
@@ -13,6 +14,7 @@ use crate::events::Envelope;
 use crate::ids::{SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::market::candles::{Candle, Interval};
+use crate::market::chain::{ChainSnapshot, chain_instruments};
 use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
@@ -257,9 +259,10 @@ pub enum MarketDataError {
     Unsupported(String),
 }
 
-/// Prices: quotes and candles. Implemented by the simulated market and by Upstox.
+/// Prices: quotes, last prices, option-chain snapshots and candles. Implemented by the simulated market and by
+/// Upstox.
 ///
-/// Implementations MUST return a quote for every instrument asked for or fail as a whole, and MUST round
+/// Implementations MUST return a price for every instrument asked for or fail as a whole, and MUST round
 /// every price to the instrument's tick.
 #[async_trait]
 pub trait MarketData: Send + Sync {
@@ -274,12 +277,51 @@ pub trait MarketData: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError>;
 
-    /// Candles of `instrument` starting in `[from, to)`, as of `now`.
+    /// Last traded prices of `instruments` at `now`: what risk checks and alerts need. By default taken from
+    /// [`quotes`](Self::quotes); a source with a lighter call overrides it.
+    ///
+    /// # Errors
+    /// [`MarketDataError`].
+    async fn last_prices(
+        &self,
+        master: &InstrumentMaster,
+        instruments: &[&Instrument],
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<InstrumentKey, Decimal>, MarketDataError> {
+        let quotes = self.quotes(master, instruments, now).await?;
+        Ok(quotes
+            .into_iter()
+            .map(|(key, quote)| (key, quote.last_price))
+            .collect())
+    }
+
+    /// The underlying's price and every option contract of `expiry` on `underlying` at `now`. By default
+    /// taken from [`quotes`](Self::quotes) of [`chain_instruments`]; a source with an option-chain call
+    /// overrides it.
+    ///
+    /// # Errors
+    /// [`MarketDataError`]; `Unsupported` when nothing is listed.
+    async fn chain_snapshot(
+        &self,
+        master: &InstrumentMaster,
+        underlying: &str,
+        expiry: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<ChainSnapshot, MarketDataError> {
+        let instruments = chain_instruments(master, underlying, expiry);
+        let quotes = self.quotes(master, &instruments, now).await?;
+        ChainSnapshot::from_quotes(&quotes, underlying)
+            .ok_or_else(|| MarketDataError::Unsupported(format!("{underlying} is not listed")))
+    }
+
+    /// Candles of `instrument` starting in `[from, to)`, as of `now` (derivatives may need their underlying
+    /// from `master`).
     ///
     /// # Errors
     /// [`MarketDataError`].
     async fn candles(
         &self,
+        master: &InstrumentMaster,
         instrument: &Instrument,
         interval: Interval,
         from: DateTime<Utc>,

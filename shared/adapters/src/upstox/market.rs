@@ -4,6 +4,9 @@
 //! - Quotes: `GET /v2/market-quote/quotes?instrument_key=NSE_EQ|INE002A01018,…`, at most
 //!   [`MAX_KEYS_PER_QUOTE_CALL`] keys a call. The answer is keyed `SEGMENT:SYMBOL` (`NSE_EQ:RELIANCE`), so each
 //!   quote is matched back to our instrument through its `instrument_token`, which is the requested key.
+//! - Last prices: `GET /v3/market-quote/ltp?instrument_key=…`, batched and matched the same way.
+//! - Option chain: `GET /v2/option/chain?instrument_key={underlying}&expiry_date={yyyy-mm-dd}`, one call per
+//!   expiry, each strike's call and put matched back through their `instrument_key`.
 //! - Candles: `GET /v3/historical-candle/{instrument_key}/{unit}/{interval}/{to_date}/{from_date}` for past
 //!   days, split to respect Upstox's span per request (1–15 minute candles: one month; longer minutes and
 //!   hours: one quarter; days: one decade), plus `GET /v3/historical-candle/intraday/{instrument_key}/{unit}/
@@ -37,6 +40,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
 use tradesense_domain::broker_link::ist;
 use tradesense_domain::market::candles::{Candle, Interval};
+use tradesense_domain::market::chain::{ChainSnapshot, ContractSnapshot};
 use tradesense_domain::market::instrument::{Instrument, InstrumentKey, round_to_tick};
 use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::quote::{Bar, Quote};
@@ -302,6 +306,40 @@ impl UpstoxMarketData {
             })
     }
 
+    /// Each instrument with its Upstox key; any without one is `Unsupported`.
+    fn with_upstox_keys<'a>(
+        &'a self,
+        instruments: &[&'a Instrument],
+    ) -> Result<Vec<(&'a Instrument, &'a str)>, MarketDataError> {
+        instruments
+            .iter()
+            .map(|i| Ok((*i, self.upstox_key(i)?)))
+            .collect()
+    }
+
+    /// One market-quote endpoint (`path`) over the keys of `wanted`, at most [`MAX_KEYS_PER_QUOTE_CALL`] a
+    /// call. Upstox keys its answer `SEGMENT:SYMBOL`, so the answers are re-indexed by `token` (the
+    /// requested instrument key).
+    async fn quote_batches<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        wanted: &[(&Instrument, &str)],
+        what: &'static str,
+        token: fn(&T) -> &String,
+    ) -> Result<HashMap<String, T>, MarketDataError> {
+        let mut keys: Vec<&str> = wanted.iter().map(|(_, k)| *k).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut by_token = HashMap::with_capacity(keys.len());
+        for batch in keys.chunks(MAX_KEYS_PER_QUOTE_CALL) {
+            let query = batch.iter().map(|k| encode(k)).collect::<Vec<_>>().join(",");
+            let url = format!("{}{path}?instrument_key={query}", self.base_url);
+            let data: HashMap<String, T> = self.get(&url, what).await?;
+            by_token.extend(data.into_values().map(|q| (token(&q).clone(), q)));
+        }
+        Ok(by_token)
+    }
+
     fn random(&self) -> u64 {
         let n = self.jitter_counter.fetch_add(1, Ordering::Relaxed);
         std::collections::hash_map::RandomState::new().hash_one(n)
@@ -466,6 +504,51 @@ fn upstox_message(body: &[u8]) -> Option<String> {
     }
 }
 
+/// The answer for `upstox_key` among `by_token`; Upstox leaving one out is `Unavailable`.
+fn answered<'a, T>(
+    by_token: &'a HashMap<String, T>,
+    instrument: &Instrument,
+    upstox_key: &str,
+    what: &str,
+) -> Result<&'a T, MarketDataError> {
+    by_token.get(upstox_key).ok_or_else(|| {
+        MarketDataError::Unavailable(anyhow::anyhow!(
+            "Upstox returned no {what} for {} ({upstox_key})",
+            instrument.key
+        ))
+    })
+}
+
+/// One instrument of the LTP quote (v3: `{last_price, instrument_token, ltq, volume, cp}`).
+#[derive(Deserialize)]
+struct LastPrice {
+    instrument_token: String,
+    last_price: Number,
+}
+
+/// One strike of the put/call option chain.
+#[derive(Deserialize)]
+struct ChainStrike {
+    underlying_spot_price: Number,
+    #[serde(default)]
+    call_options: Option<ChainOption>,
+    #[serde(default)]
+    put_options: Option<ChainOption>,
+}
+
+#[derive(Deserialize)]
+struct ChainOption {
+    instrument_key: String,
+    market_data: ChainMarketData,
+}
+
+#[derive(Deserialize)]
+struct ChainMarketData {
+    ltp: Number,
+    #[serde(default)]
+    oi: Option<Number>,
+}
+
 /// One instrument of the full market quote (fields we use; Upstox sends more).
 #[derive(Deserialize)]
 struct FullQuote {
@@ -477,6 +560,8 @@ struct FullQuote {
     depth: Option<Depth>,
     #[serde(default)]
     volume: Option<Number>,
+    #[serde(default)]
+    oi: Option<Number>,
     #[serde(default)]
     timestamp: Option<Value>,
     #[serde(default)]
@@ -602,6 +687,7 @@ fn to_quote(q: &FullQuote, tick: Decimal, now: DateTime<Utc>) -> anyhow::Result<
         // Upstox's `ohlc` is today's; `net_change` is against the previous close.
         previous_close: round_to_tick(last_raw - net_change, tick),
         timestamp,
+        open_interest: q.oi.as_ref().map(|oi| count(oi, "oi")).transpose()?,
     })
 }
 
@@ -679,28 +765,18 @@ impl MarketData for UpstoxMarketData {
         instruments: &[&Instrument],
         now: DateTime<Utc>,
     ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError> {
-        let mut wanted: Vec<(&Instrument, &str)> = Vec::with_capacity(instruments.len());
-        for instrument in instruments {
-            wanted.push((instrument, self.upstox_key(instrument)?));
-        }
-        let mut keys: Vec<&str> = wanted.iter().map(|(_, k)| *k).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        let mut by_token: HashMap<String, FullQuote> = HashMap::with_capacity(keys.len());
-        for batch in keys.chunks(MAX_KEYS_PER_QUOTE_CALL) {
-            let query = batch.iter().map(|k| encode(k)).collect::<Vec<_>>().join(",");
-            let url = format!("{}/v2/market-quote/quotes?instrument_key={query}", self.base_url);
-            let data: HashMap<String, FullQuote> = self.get(&url, "Upstox quotes").await?;
-            by_token.extend(data.into_values().map(|q| (q.instrument_token.clone(), q)));
-        }
+        let wanted = self.with_upstox_keys(instruments)?;
+        let by_token: HashMap<String, FullQuote> = self
+            .quote_batches(
+                "/v2/market-quote/quotes",
+                &wanted,
+                "Upstox quotes",
+                |q: &FullQuote| &q.instrument_token,
+            )
+            .await?;
         let mut quotes = HashMap::with_capacity(wanted.len());
         for (instrument, upstox_key) in wanted {
-            let raw = by_token.get(upstox_key).ok_or_else(|| {
-                MarketDataError::Unavailable(anyhow::anyhow!(
-                    "Upstox returned no quote for {} ({upstox_key})",
-                    instrument.key
-                ))
-            })?;
+            let raw = answered(&by_token, instrument, upstox_key, "quote")?;
             let quote = to_quote(raw, instrument.tick_size, now).map_err(|e| {
                 MarketDataError::Unavailable(e.context(format!("Upstox quote of {}", instrument.key)))
             })?;
@@ -709,8 +785,102 @@ impl MarketData for UpstoxMarketData {
         Ok(quotes)
     }
 
+    /// `GET /v3/market-quote/ltp`, at most [`MAX_KEYS_PER_QUOTE_CALL`] keys a call.
+    async fn last_prices(
+        &self,
+        _master: &InstrumentMaster,
+        instruments: &[&Instrument],
+        _now: DateTime<Utc>,
+    ) -> Result<HashMap<InstrumentKey, Decimal>, MarketDataError> {
+        let wanted = self.with_upstox_keys(instruments)?;
+        let by_token: HashMap<String, LastPrice> = self
+            .quote_batches(
+                "/v3/market-quote/ltp",
+                &wanted,
+                "Upstox last prices",
+                |q: &LastPrice| &q.instrument_token,
+            )
+            .await?;
+        let mut prices = HashMap::with_capacity(wanted.len());
+        for (instrument, upstox_key) in wanted {
+            let raw = answered(&by_token, instrument, upstox_key, "last price")?;
+            let last = price(&raw.last_price, instrument.tick_size, "last_price").map_err(|e| {
+                MarketDataError::Unavailable(e.context(format!("Upstox LTP of {}", instrument.key)))
+            })?;
+            prices.insert(instrument.key.clone(), last);
+        }
+        Ok(prices)
+    }
+
+    /// `GET /v2/option/chain?instrument_key=…&expiry_date=…`: one call for the whole expiry. Strikes Upstox
+    /// lists that our master does not are skipped; open interest is Upstox's; the snapshot is stamped `now`
+    /// (the answer carries no time).
+    async fn chain_snapshot(
+        &self,
+        master: &InstrumentMaster,
+        underlying: &str,
+        expiry: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<ChainSnapshot, MarketDataError> {
+        let spot = master
+            .get(underlying)
+            .ok_or_else(|| MarketDataError::Unsupported(format!("{underlying} is not listed")))?;
+        let url = format!(
+            "{}/v2/option/chain?instrument_key={}&expiry_date={expiry}",
+            self.base_url,
+            encode(self.upstox_key(spot)?)
+        );
+        let rows: Vec<ChainStrike> = self.get(&url, "Upstox option chain").await?;
+        let ours: HashMap<&str, &Instrument> = master
+            .option_contracts(underlying, expiry)
+            .into_iter()
+            .filter_map(|c| Some((self.instrument_keys.get(&c.key)?.as_str(), c)))
+            .collect();
+        let unreadable = |e: anyhow::Error| MarketDataError::Unavailable(e.context("Upstox option chain"));
+        let underlying_price = match rows.first() {
+            Some(row) => price(
+                &row.underlying_spot_price,
+                spot.tick_size,
+                "underlying_spot_price",
+            )
+            .map_err(unreadable)?,
+            None => {
+                return Err(MarketDataError::Unsupported(format!(
+                    "Upstox lists no {underlying} options expiring {expiry}"
+                )));
+            }
+        };
+        let mut contracts = HashMap::with_capacity(ours.len());
+        for side in rows
+            .iter()
+            .flat_map(|r| [&r.call_options, &r.put_options])
+            .flatten()
+        {
+            let Some(instrument) = ours.get(side.instrument_key.as_str()) else {
+                continue;
+            };
+            let contract = ContractSnapshot {
+                last_price: price(&side.market_data.ltp, instrument.tick_size, "ltp").map_err(unreadable)?,
+                open_interest: side
+                    .market_data
+                    .oi
+                    .as_ref()
+                    .map(|oi| count(oi, "oi"))
+                    .transpose()
+                    .map_err(unreadable)?,
+            };
+            contracts.insert(instrument.key.clone(), contract);
+        }
+        Ok(ChainSnapshot {
+            underlying_price,
+            as_of: now,
+            contracts,
+        })
+    }
+
     async fn candles(
         &self,
+        _master: &InstrumentMaster,
         instrument: &Instrument,
         interval: Interval,
         from: DateTime<Utc>,

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::candles::{Candle, Interval};
+use super::chain::ChainSnapshot;
 use super::instrument::{Instrument, InstrumentKey};
 use super::master::InstrumentMaster;
 use super::quote::{Quote, is_fresh};
@@ -94,15 +95,30 @@ impl MarketData for CachedMarketData {
         Ok(out)
     }
 
+    /// Straight from the source: a chain is one consistent snapshot, and a source with an option-chain call
+    /// answers it in one request.
+    async fn chain_snapshot(
+        &self,
+        master: &InstrumentMaster,
+        underlying: &str,
+        expiry: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<ChainSnapshot, MarketDataError> {
+        self.source.chain_snapshot(master, underlying, expiry, now).await
+    }
+
     async fn candles(
         &self,
+        master: &InstrumentMaster,
         instrument: &Instrument,
         interval: Interval,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Candle>, MarketDataError> {
-        self.source.candles(instrument, interval, from, to, now).await
+        self.source
+            .candles(master, instrument, interval, from, to, now)
+            .await
     }
 }
 

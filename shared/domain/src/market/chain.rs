@@ -26,8 +26,8 @@ pub struct ChainSide {
     pub iv: Option<f64>,
     /// Greeks at that volatility.
     pub greeks: Option<Valuation>,
-    /// Open interest (contracts).
-    pub oi: u64,
+    /// Open interest in units, when the source reports it.
+    pub oi: Option<u64>,
 }
 
 /// One strike.
@@ -66,13 +66,46 @@ fn expiry_instant(expiry: NaiveDate) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Deterministic open interest: highest near the money.
-fn open_interest(instrument: &Instrument, forward: f64) -> u64 {
-    let strike = instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward);
-    let distance = ((strike - forward) / forward).abs();
-    let lots = (5_000.0 * libm::exp(-distance * 40.0)).round();
-    // Whole lots, at least one.
-    (lots.max(1.0) as u64) * u64::from(instrument.lot_size)
+/// What a chain needs of the market at one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainSnapshot {
+    /// The underlying's last price.
+    pub underlying_price: Decimal,
+    /// When that price was struck: time to expiry is counted from here.
+    pub as_of: DateTime<Utc>,
+    /// Each contract's last price and open interest.
+    pub contracts: HashMap<InstrumentKey, ContractSnapshot>,
+}
+
+/// One contract in a [`ChainSnapshot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContractSnapshot {
+    /// Last traded price.
+    pub last_price: Decimal,
+    /// Open interest in units, when the source reports it.
+    pub open_interest: Option<u64>,
+}
+
+impl ChainSnapshot {
+    /// The snapshot in `quotes` (of [`chain_instruments`]), or `None` without the underlying's quote.
+    pub fn from_quotes(quotes: &HashMap<InstrumentKey, Quote>, underlying: &str) -> Option<Self> {
+        let (_, spot) = quotes.iter().find(|(key, _)| key.as_str() == underlying)?;
+        Some(Self {
+            underlying_price: spot.last_price,
+            as_of: spot.timestamp,
+            contracts: quotes
+                .iter()
+                .filter(|(key, _)| key.as_str() != underlying)
+                .map(|(key, q)| {
+                    let contract = ContractSnapshot {
+                        last_price: q.last_price,
+                        open_interest: q.open_interest,
+                    };
+                    (key.clone(), contract)
+                })
+                .collect(),
+        })
+    }
 }
 
 /// The instruments whose quotes [`option_chain`] needs: the underlying, then every contract of the expiry.
@@ -88,11 +121,11 @@ pub fn chain_instruments<'a>(
         .collect()
 }
 
-/// The chain of `underlying` for `expiry` from `quotes` (of [`chain_instruments`]), or `None` if nothing is
-/// listed or a quote is missing.
+/// The chain of `underlying` for `expiry` from `snapshot`, or `None` if nothing is listed or a contract is
+/// missing from the snapshot.
 pub fn option_chain(
     master: &InstrumentMaster,
-    quotes: &HashMap<InstrumentKey, Quote>,
+    snapshot: &ChainSnapshot,
     underlying: &str,
     expiry: NaiveDate,
 ) -> Option<OptionChain> {
@@ -101,27 +134,25 @@ pub fn option_chain(
     if contracts.is_empty() {
         return None;
     }
-    let spot_quote = quotes.get(&spot_instrument.key)?;
-    let time_years = ((expiry_instant(expiry)? - spot_quote.timestamp)
-        .num_seconds()
-        .max(60) as f64)
+    let time_years = ((expiry_instant(expiry)? - snapshot.as_of).num_seconds().max(60) as f64)
         / (DAYS_PER_YEAR * 86_400.0);
-    let quotes: Vec<(&Instrument, Decimal)> = contracts
+    let quotes: Vec<(&Instrument, ContractSnapshot)> = contracts
         .iter()
-        .map(|c| Some((*c, quotes.get(&c.key)?.last_price)))
+        .map(|c| Some((*c, *snapshot.contracts.get(&c.key)?)))
         .collect::<Option<_>>()?;
-    let spot = spot_quote.last_price.to_f64()?;
+    let spot = snapshot.underlying_price.to_f64()?;
     let discount = libm::exp(-REFERENCE_RATE * time_years);
     // Synthetic future at the strike nearest the spot.
     let atm = quotes.chunks(2).min_by(|a, b| {
-        let d = |pair: &[(&Instrument, Decimal)]| {
+        let d = |pair: &[(&Instrument, ContractSnapshot)]| {
             (pair[0].0.strike.and_then(|k| k.to_f64()).unwrap_or(0.0) - spot).abs()
         };
         d(a).total_cmp(&d(b))
     })?;
     let strike = atm[0].0.strike?.to_f64()?;
-    let forward = strike + (atm[0].1.to_f64()? - atm[1].1.to_f64()?) / discount;
-    let side = |instrument: &Instrument, price: Decimal| {
+    let forward = strike + (atm[0].1.last_price.to_f64()? - atm[1].1.last_price.to_f64()?) / discount;
+    let side = |instrument: &Instrument, contract: ContractSnapshot| {
+        let price = contract.last_price;
         let spec = OptionSpec {
             model: Model::Black76,
             option_type: instrument.option_type.unwrap_or(OptionType::Call),
@@ -137,7 +168,7 @@ pub fn option_chain(
             last_price: price,
             iv,
             greeks: iv.map(|v| spec.value(v)),
-            oi: open_interest(instrument, forward),
+            oi: contract.open_interest,
         }
     };
     let rows = quotes
@@ -155,7 +186,7 @@ pub fn option_chain(
         .collect();
     Some(OptionChain {
         underlying: spot_instrument.key.clone(),
-        underlying_price: spot_quote.last_price,
+        underlying_price: snapshot.underlying_price,
         forward,
         expiry,
         time_years,
@@ -184,7 +215,8 @@ mod tests {
             .into_iter()
             .map(|i| (i.key.clone(), market.quote(&master, i, now).unwrap()))
             .collect();
-        option_chain(&master, &quotes, "NSE:NIFTY", expiry).unwrap()
+        let snapshot = ChainSnapshot::from_quotes(&quotes, "NSE:NIFTY").unwrap();
+        option_chain(&master, &snapshot, "NSE:NIFTY", expiry).unwrap()
     }
 
     #[test]
@@ -220,6 +252,46 @@ mod tests {
         assert!((0.10..0.20).contains(&iv), "ATM IV {iv}");
         let low_strike_put = chain.rows[10].put.iv.unwrap();
         assert!(low_strike_put > iv, "skew: {low_strike_put} vs {iv}");
+    }
+
+    #[test]
+    fn open_interest_comes_from_the_source_and_a_missing_contract_means_no_chain() {
+        let chain = chain_at("2026-11-24T12:00:00+05:30");
+        let oi = |r: &ChainRow| r.call.oi.unwrap();
+        let atm = chain
+            .rows
+            .iter()
+            .min_by(|a, b| {
+                let d = |r: &ChainRow| (r.strike.to_f64().unwrap() - chain.forward).abs();
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap();
+        assert!(oi(atm) > oi(&chain.rows[0]) && oi(atm) > oi(chain.rows.last().unwrap()));
+
+        let mut snapshot = ChainSnapshot {
+            underlying_price: chain.underlying_price,
+            as_of: "2026-11-24T06:30:00Z".parse().unwrap(),
+            contracts: chain
+                .rows
+                .iter()
+                .flat_map(|r| [&r.call, &r.put])
+                .map(|s| {
+                    let contract = ContractSnapshot {
+                        last_price: s.last_price,
+                        open_interest: None,
+                    };
+                    (s.instrument.clone(), contract)
+                })
+                .collect(),
+        };
+        let calendar = MarketCalendar::default();
+        let master = InstrumentMaster::shipped(&calendar, "2026-11-23".parse().unwrap()).unwrap();
+        let expiry = "2026-12-29".parse().unwrap();
+        let rebuilt = option_chain(&master, &snapshot, "NSE:NIFTY", expiry).unwrap();
+        assert_eq!(rebuilt.rows.len(), 101);
+        assert!(rebuilt.rows.iter().all(|r| r.call.oi.is_none()));
+        snapshot.contracts.remove(&chain.rows[3].put.instrument);
+        assert!(option_chain(&master, &snapshot, "NSE:NIFTY", expiry).is_none());
     }
 
     #[test]

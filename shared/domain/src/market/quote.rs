@@ -37,6 +37,9 @@ pub struct Quote {
     pub previous_close: Decimal,
     /// When the price was struck.
     pub timestamp: DateTime<Utc>,
+    /// Open interest in units (derivatives; `None` where the source has none).
+    #[serde(default)]
+    pub open_interest: Option<u64>,
 }
 
 /// Whether a quote fetched at `fetched_at` may still be served at `now`.

@@ -56,6 +56,23 @@ pub struct SimulatedMarket {
     seed: u64,
 }
 
+/// Calendar years from `t` to a derivative's expiry (15:30 IST on expiry day), at least a minute.
+fn years_to_expiry(instrument: &Instrument, t: DateTime<Utc>) -> f64 {
+    let expiry_close = instrument
+        .expiry
+        .map(|e| session_start(e) + chrono::Duration::minutes(i64::from(SESSION_MINUTES)))
+        .unwrap_or(t);
+    ((expiry_close - t).num_seconds().max(60) as f64) / (DAYS_PER_YEAR * 86_400.0)
+}
+
+/// Deterministic open interest in units: whole lots, highest near the money (futures count as at the money).
+fn open_interest(instrument: &Instrument, forward: f64) -> u64 {
+    let strike = instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward);
+    let distance = ((strike - forward) / forward).abs();
+    let lots = (5_000.0 * libm::exp(-distance * 40.0)).round();
+    (lots.max(1.0) as u64) * u64::from(instrument.lot_size)
+}
+
 /// SplitMix64: a fast, well-mixed 64-bit hash step.
 fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -285,6 +302,7 @@ impl SimulatedMarket {
             day,
             previous_close,
             timestamp: at,
+            open_interest: None,
         }
     }
 
@@ -330,12 +348,7 @@ impl SimulatedMarket {
     /// extremes (an option's price is monotonic in its underlying over a day), so a quote costs four model
     /// evaluations, not one per minute.
     fn derivative_quote(&self, instrument: &Instrument, day: &UnderlyingDay) -> Quote {
-        let expiry_close = instrument
-            .expiry
-            .map(|e| session_start(e) + chrono::Duration::minutes(i64::from(SESSION_MINUTES)))
-            .unwrap_or(day.at);
-        let years_at =
-            |t: DateTime<Utc>| ((expiry_close - t).num_seconds().max(60) as f64) / (DAYS_PER_YEAR * 86_400.0);
+        let years_at = |t: DateTime<Utc>| years_to_expiry(instrument, t);
         let start = session_start(day.date);
         let seen = &day.path[..=day.minutes as usize];
         let extreme = |better: fn(f64, f64) -> bool| {
@@ -370,7 +383,12 @@ impl SimulatedMarket {
             Self::derivative_price(instrument, day.previous_close, years_at(previous_close_time)),
             tick,
         );
-        self.with_spread(instrument, bar, previous_close, day.at)
+        let spot_now = seen[day.minutes as usize];
+        let forward = spot_now * libm::exp(REFERENCE_RATE * years_at(day.at));
+        Quote {
+            open_interest: Some(open_interest(instrument, forward)),
+            ..self.with_spread(instrument, bar, previous_close, day.at)
+        }
     }
 
     /// One-minute bars of a spot instrument's session on `date` (empty on a closed day), each stamped with its
@@ -413,16 +431,50 @@ impl SimulatedMarket {
             .collect()
     }
 
+    /// One-minute bars of a derivative on `date`, from its underlying's: each bar holds the contract's prices
+    /// at the underlying's open, high, low and close of that minute (a future or option moves monotonically
+    /// with its underlying, so the extremes land on extremes). Nothing after the contract's expiry.
+    fn derivative_minute_bars(
+        &self,
+        instrument: &Instrument,
+        underlying: &Instrument,
+        date: NaiveDate,
+        until: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, Bar)> {
+        if instrument.expiry.is_some_and(|expiry| date > expiry) {
+            return Vec::new();
+        }
+        let tick = instrument.tick_size;
+        self.minute_bars(underlying, date, until)
+            .into_iter()
+            .enumerate()
+            .map(|(m, (start, bar))| {
+                let years = years_to_expiry(instrument, start);
+                let priced = [bar.open, bar.high, bar.low, bar.close]
+                    .map(|spot| Self::derivative_price(instrument, spot.to_f64().unwrap_or_default(), years));
+                let bar = Bar {
+                    open: to_decimal(priced[0], tick),
+                    high: to_decimal(priced.iter().copied().fold(f64::MIN, f64::max), tick),
+                    low: to_decimal(priced.iter().copied().fold(f64::MAX, f64::min), tick),
+                    close: to_decimal(priced[3], tick),
+                    volume: Self::volume(instrument, date, m as u32 + 1, self.seed),
+                };
+                (start, bar)
+            })
+            .collect()
+    }
+
     /// The bar of a whole trading day (daily candles).
     pub fn day_bar(&self, instrument: &Instrument, date: NaiveDate) -> Bar {
         self.spot_day(instrument, date, SESSION_MINUTES)
     }
 
-    /// Candles of a spot instrument starting in `[from, to)`, built from the minute bars of every session in
-    /// range that has happened by `now`.
+    /// Candles of `instrument` starting in `[from, to)`, built from the minute bars of every session in range
+    /// that has happened by `now`. A derivative's come from its `underlying`'s (`None` for a spot instrument).
     pub fn candles(
         &self,
         instrument: &Instrument,
+        underlying: Option<&Instrument>,
         interval: Interval,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
@@ -433,7 +485,10 @@ impl SimulatedMarket {
         let mut day = from.with_timezone(&ist()).date_naive();
         let last_day = until.with_timezone(&ist()).date_naive();
         while day <= last_day {
-            let bars = self.minute_bars(instrument, day, until);
+            let bars = match underlying {
+                Some(underlying) => self.derivative_minute_bars(instrument, underlying, day, until),
+                None => self.minute_bars(instrument, day, until),
+            };
             out.extend(
                 aggregate(&bars, interval)
                     .into_iter()
@@ -483,19 +538,23 @@ impl MarketData for SimulatedMarket {
 
     async fn candles(
         &self,
+        master: &InstrumentMaster,
         instrument: &Instrument,
         interval: Interval,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Candle>, MarketDataError> {
-        if !matches!(instrument.segment, Segment::Equity | Segment::Index) {
-            return Err(MarketDataError::Unsupported(
-                "candles are available for equities and indices".into(),
-            ));
-        }
+        let underlying = match (instrument.segment, &instrument.underlying) {
+            (Segment::Future | Segment::Option, Some(key)) => {
+                Some(master.get(key.as_str()).ok_or_else(|| {
+                    MarketDataError::Unsupported(format!("no underlying listed for {}", instrument.key))
+                })?)
+            }
+            _ => None,
+        };
         Ok(SimulatedMarket::candles(
-            self, instrument, interval, from, to, now,
+            self, instrument, underlying, interval, from, to, now,
         ))
     }
 }
@@ -504,6 +563,7 @@ impl MarketData for SimulatedMarket {
 mod tests {
     use super::*;
     use crate::market::instrument::is_tick_multiple;
+    use std::cmp::Ordering;
 
     fn world() -> (InstrumentMaster, SimulatedMarket) {
         let calendar = MarketCalendar::default();
@@ -537,6 +597,70 @@ mod tests {
             market.quote(&master, infy, t).unwrap().last_price,
             other.quote(&master, infy, t).unwrap().last_price
         );
+    }
+
+    #[tokio::test]
+    async fn derivative_candles_follow_their_underlying_and_end_at_the_quote() {
+        let (master, market) = world();
+        let now = ist_at("2026-11-25T12:00:00");
+        let from = ist_at("2026-11-25T09:15:00");
+        let expiry: NaiveDate = "2026-12-29".parse().unwrap();
+        let nifty = master.get("NSE:NIFTY").unwrap();
+        let spot = market.quote(&master, nifty, now).unwrap().last_price;
+        let atm_call = master
+            .option_contracts("NSE:NIFTY", expiry)
+            .into_iter()
+            .filter(|c| c.option_type == Some(crate::options::OptionType::Call))
+            .min_by_key(|c| (c.strike.unwrap() - spot).abs())
+            .unwrap();
+        let future = master.get("NFO:NIFTY26DECFUT").unwrap();
+        let spot_candles = MarketData::candles(&market, &master, nifty, Interval::M15, from, now, now)
+            .await
+            .unwrap();
+        for contract in [atm_call, future] {
+            let candles = MarketData::candles(&market, &master, contract, Interval::M15, from, now, now)
+                .await
+                .unwrap();
+            assert_eq!(candles.len(), spot_candles.len(), "{}", contract.key);
+            for (c, s) in candles.iter().zip(&spot_candles) {
+                assert_eq!(c.start, s.start);
+                assert!(c.low <= c.open.min(c.close) && c.open.max(c.close) <= c.high);
+                for p in [c.open, c.high, c.low, c.close] {
+                    assert_eq!(p % contract.tick_size, Decimal::ZERO, "{p} on {}", contract.key);
+                }
+                // Both rise and fall with the underlying (or stay within a tick's rounding).
+                let direction = (s.close.cmp(&s.open), c.close.cmp(&c.open));
+                assert!(
+                    !matches!(
+                        direction,
+                        (Ordering::Greater, Ordering::Less) | (Ordering::Less, Ordering::Greater)
+                    ),
+                    "{} at {}",
+                    contract.key,
+                    c.start
+                );
+            }
+            let quote = market.quote(&master, contract, now).unwrap();
+            let last = candles.last().unwrap().close;
+            assert!(
+                (last - quote.last_price).abs() <= Decimal::new(10, 2),
+                "{last} vs {}",
+                quote.last_price
+            );
+        }
+        let after_expiry = ist_at("2026-12-30T10:00:00");
+        let candles = MarketData::candles(
+            &market,
+            &master,
+            atm_call,
+            Interval::M1,
+            ist_at("2026-12-30T09:15:00"),
+            after_expiry,
+            after_expiry,
+        )
+        .await
+        .unwrap();
+        assert!(candles.is_empty(), "an expired contract has no new candles");
     }
 
     #[test]
