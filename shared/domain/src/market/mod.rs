@@ -5,6 +5,7 @@ pub mod cached;
 pub mod calendar;
 pub mod candles;
 pub mod chain;
+pub mod current;
 pub mod expiry;
 pub mod history;
 pub mod instrument;
