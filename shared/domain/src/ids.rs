@@ -68,6 +68,16 @@ ulid_id!(
     "session id"
 );
 ulid_id!(
+    /// One order.
+    OrderId,
+    "order id"
+);
+ulid_id!(
+    /// One fill (trade) of an order.
+    TradeId,
+    "trade id"
+);
+ulid_id!(
     /// One domain event (also the idempotency key of its delivery).
     EventId,
     "event id"

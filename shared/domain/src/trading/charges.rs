@@ -193,7 +193,7 @@ impl BrokeragePlan {
 }
 
 /// The charges of one fill, each in rupees to the paisa.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charges {
     /// Brokerage.
     pub brokerage: Decimal,

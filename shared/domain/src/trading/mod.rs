@@ -1,7 +1,8 @@
-//! Trading rules: order validation and the order state machine, charges on fills, and positions with their
-//! P&L.
+//! Trading rules: order validation and the order state machine, charges on fills, margins, positions with
+//! their P&L, and the paper broker.
 
 pub mod charges;
 pub mod margin;
 pub mod order;
+pub mod paper;
 pub mod position;

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::charges::Side;
 
 /// One position, quantities in units (lots × lot size), long positive and short negative.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     /// Open quantity: positive long, negative short, zero flat.
     pub quantity: i64,

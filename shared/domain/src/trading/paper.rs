@@ -1,0 +1,805 @@
+//! The paper broker's rules: what placing or cancelling an order does to the order, the position and the
+//! account's funds. Pure: the orders function reads the state, asks these functions what happens, and
+//! commits the answer in one conditional DynamoDB transaction.
+//!
+//! Funds model (one account per user, exact decimals):
+//! - `cash` is the ledger: money paid in, plus realized P&L (in whole paise), minus charges;
+//! - `available` is cash minus every margin in use: what open orders block and what open positions hold
+//!   (delivery holds the full cost, equity intraday 20%, option buys the premium, futures and option sells
+//!   the SPAN-like estimate of [`super::margin`]);
+//! - a fill that adds to a position holds the margin of the added units; one that reduces it releases the
+//!   reduced share pro rata; a flip releases everything and holds the new side's margin;
+//! - an order that rests (a limit away from the market, a stop waiting for its trigger, an AMO) blocks the
+//!   margin of the units that would not reduce a position, plus its estimated charges, until it fills or is
+//!   cancelled.
+//!
+//! Placement fills at once where an exchange would: a MARKET order at the ask (buy) or bid (sell), a LIMIT
+//! order that crosses the market at the ask or bid. The whole quantity fills (the simulated book has no
+//! depth). An IOC order that cannot fill is cancelled. Every rejection names its reason and changes nothing.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal_macros::dec;
+use serde::{Deserialize, Serialize};
+
+use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges};
+use super::margin::required_margin;
+use super::order::{OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate};
+use super::position::Position;
+use crate::ids::{OrderId, TradeId, UserId};
+use crate::market::instrument::{Instrument, InstrumentKey, Segment};
+use crate::market::quote::Quote;
+
+/// The largest order value the platform accepts: ₹1 crore.
+pub const MAX_ORDER_VALUE: Decimal = dec!(10000000);
+
+/// One step of an order's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The status entered.
+    pub status: OrderStatus,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, when there is more to say than the status.
+    pub message: Option<String>,
+}
+
+/// An order in the book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// Id.
+    pub id: OrderId,
+    /// Owner.
+    pub user_id: UserId,
+    /// The client's idempotency id.
+    pub client_order_id: Option<String>,
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Side.
+    pub side: Side,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Units filled.
+    pub filled_quantity: i64,
+    /// Average fill price (exact), once anything filled.
+    pub average_price: Option<Decimal>,
+    /// Type.
+    pub order_type: OrderType,
+    /// Product.
+    pub product: Product,
+    /// Limit price.
+    pub price: Option<Decimal>,
+    /// Trigger price.
+    pub trigger_price: Option<Decimal>,
+    /// Validity.
+    pub validity: Validity,
+    /// Quantity shown to the market.
+    pub disclosed_quantity: Option<i64>,
+    /// Status.
+    pub status: OrderStatus,
+    /// Why it stands where it does (a rejection's or cancellation's reason).
+    pub status_message: Option<String>,
+    /// Free-form label.
+    pub tag: Option<String>,
+    /// Placed outside market hours, to go at the next open.
+    pub is_amo: bool,
+    /// Funds blocked while it works.
+    pub blocked: Decimal,
+    /// Placed at.
+    pub placed_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Every status it went through, oldest first.
+    pub history: Vec<StatusChange>,
+    /// Optimistic-concurrency version, bumped on every write.
+    pub version: u64,
+}
+
+/// One fill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    /// Id.
+    pub id: TradeId,
+    /// The order it filled.
+    pub order_id: OrderId,
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Side.
+    pub side: Side,
+    /// Product.
+    pub product: Product,
+    /// Units.
+    pub quantity: i64,
+    /// Price.
+    pub price: Decimal,
+    /// Charges of this fill.
+    pub charges: Charges,
+    /// When.
+    pub executed_at: DateTime<Utc>,
+}
+
+/// A position as the book keeps it: per instrument and product, with the margin it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionRecord {
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Product.
+    pub product: Product,
+    /// Quantities, cost and P&L.
+    pub position: Position,
+    /// Margin the open quantity holds.
+    pub margin: Decimal,
+    /// Optimistic-concurrency version (0: never stored).
+    pub version: u64,
+}
+
+impl PositionRecord {
+    /// A flat position never stored.
+    pub fn flat(instrument: InstrumentKey, product: Product) -> Self {
+        Self {
+            instrument,
+            product,
+            position: Position::default(),
+            margin: Decimal::ZERO,
+            version: 0,
+        }
+    }
+}
+
+/// What a fill does to a position and the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillEffect {
+    /// The position after the fill (version bumped).
+    pub position: PositionRecord,
+    /// Change of available funds.
+    pub available_change: Decimal,
+    /// Change of cash.
+    pub cash_change: Decimal,
+}
+
+/// Everything the market and the account say about one placement.
+#[derive(Debug, Clone, Copy)]
+pub struct Market<'a> {
+    /// The instrument.
+    pub instrument: &'a Instrument,
+    /// Its quote now.
+    pub quote: &'a Quote,
+    /// The underlying's last price (derivatives; the instrument's own for anything else).
+    pub underlying_price: Decimal,
+    /// Whether the exchange's normal session is open.
+    pub open: bool,
+    /// Charge rates in force today for the order's segment.
+    pub rates: &'a ChargeRates,
+    /// The brokerage plan.
+    pub plan: &'a BrokeragePlan,
+}
+
+/// Why a valid order was refused before acceptance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RiskRejection {
+    /// Not enough available funds.
+    #[error("insufficient funds: ₹{required} needed, ₹{available} available")]
+    InsufficientFunds {
+        /// Funds the order needs.
+        required: Decimal,
+        /// Funds available.
+        available: Decimal,
+    },
+    /// Above [`MAX_ORDER_VALUE`].
+    #[error("order value ₹{value} is above the ₹{limit} limit")]
+    OrderValueTooLarge {
+        /// The order's value.
+        value: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
+    /// Selling more delivery shares than held.
+    #[error("cannot sell {wanted} for delivery: {held} held")]
+    ShortDelivery {
+        /// Units in the order.
+        wanted: i64,
+        /// Units held.
+        held: i64,
+    },
+}
+
+/// Why placement refused an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlaceRefusal {
+    /// The request breaks order rules.
+    Invalid(Vec<Violation>),
+    /// A risk check refused it.
+    Risk(RiskRejection),
+}
+
+/// What placing an order does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// The order as stored.
+    pub order: Order,
+    /// Its fill, if it filled at once.
+    pub trade: Option<Trade>,
+    /// The position after that fill.
+    pub position: Option<PositionRecord>,
+    /// Change of available funds (never allowed below zero).
+    pub available_change: Decimal,
+    /// Change of cash.
+    pub cash_change: Decimal,
+}
+
+/// The charge segment of an order on `instrument` with `product`.
+pub fn charge_segment(instrument: &Instrument, product: Product) -> ChargeSegment {
+    match (instrument.segment, product) {
+        (Segment::Future, _) => ChargeSegment::Futures,
+        (Segment::Option, _) => ChargeSegment::Options,
+        (_, Product::Delivery) => ChargeSegment::EquityDelivery,
+        (_, Product::Intraday) => ChargeSegment::EquityIntraday,
+    }
+}
+
+fn paise(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The charges of filling `quantity` at `price` as one executed order.
+pub fn order_charges(side: Side, quantity: i64, price: Decimal, market: &Market<'_>, product: Product) -> Charges {
+    let value = Decimal::from(quantity) * price;
+    let segment = charge_segment(market.instrument, product);
+    fill_charges(market.rates, side, value, market.plan.for_order(segment, value))
+}
+
+/// What filling `quantity` at `price` (paying `charges`) does to `position` and the account.
+pub fn fill_effect(
+    position: &PositionRecord,
+    instrument: &Instrument,
+    side: Side,
+    quantity: i64,
+    price: Decimal,
+    underlying_price: Decimal,
+    charges: &Charges,
+) -> FillEffect {
+    let before = position.position;
+    let after = before.apply(side, quantity, price, charges.total());
+    let margin_of = |units: i64| {
+        required_margin(
+            instrument,
+            side,
+            position.product,
+            units,
+            price,
+            underlying_price,
+        )
+    };
+    let (old, new) = (before.quantity, after.quantity);
+    let margin = if old == 0 || ((old > 0) == (new > 0) && new.abs() > old.abs()) {
+        // Opened or added to.
+        position.margin + margin_of(new.abs() - old.abs())
+    } else if new == 0 || (old > 0) == (new > 0) {
+        // Reduced: the closed share of the held margin comes back.
+        paise(position.margin * Decimal::from(new.abs()) / Decimal::from(old.abs()))
+    } else {
+        // Flipped: the old side's margin comes back, the new side holds its own.
+        margin_of(new.abs())
+    };
+    let realized = paise(after.realized_pnl - before.realized_pnl);
+    let released = position.margin - margin;
+    FillEffect {
+        position: PositionRecord {
+            position: after,
+            margin,
+            version: position.version + 1,
+            ..position.clone()
+        },
+        available_change: released + realized - charges.total(),
+        cash_change: realized - charges.total(),
+    }
+}
+
+/// Units of an order of `quantity` on `side` that would not reduce `position`.
+fn adding_units(position: &Position, side: Side, quantity: i64) -> i64 {
+    let reduces = match side {
+        Side::Buy => position.quantity < 0,
+        Side::Sell => position.quantity > 0,
+    };
+    if reduces {
+        (quantity - position.quantity.abs()).max(0)
+    } else {
+        quantity
+    }
+}
+
+/// Places `request` as order `id` for `user` at `now`: validation, risk checks, then an immediate fill
+/// where the market allows, or a resting order blocking its funds.
+///
+/// # Errors
+/// [`PlaceRefusal`]: nothing is to be written.
+#[allow(clippy::too_many_arguments)]
+pub fn place(
+    user: UserId,
+    (id, trade_id): (OrderId, TradeId),
+    request: &OrderRequest,
+    market: &Market<'_>,
+    position: &PositionRecord,
+    available: Decimal,
+    now: DateTime<Utc>,
+) -> Result<Placement, PlaceRefusal> {
+    let instrument = market.instrument;
+    let quote = market.quote;
+    let accepted =
+        validate(request, instrument, quote.last_price, market.open).map_err(PlaceRefusal::Invalid)?;
+    let touch = match request.side {
+        Side::Buy => quote.ask,
+        Side::Sell => quote.bid,
+    };
+    let reference = request.price.or(request.trigger_price).unwrap_or(touch);
+    let value = Decimal::from(request.quantity) * reference;
+    if value > MAX_ORDER_VALUE {
+        return Err(PlaceRefusal::Risk(RiskRejection::OrderValueTooLarge {
+            value,
+            limit: MAX_ORDER_VALUE,
+        }));
+    }
+    if request.side == Side::Sell
+        && request.product == Product::Delivery
+        && instrument.segment == Segment::Equity
+        && position.position.quantity < request.quantity
+    {
+        return Err(PlaceRefusal::Risk(RiskRejection::ShortDelivery {
+            wanted: request.quantity,
+            held: position.position.quantity.max(0),
+        }));
+    }
+    let marketable = |limit: Decimal| match request.side {
+        Side::Buy => touch <= limit,
+        Side::Sell => touch >= limit,
+    };
+    let fills_now = !accepted.is_amo
+        && match request.order_type {
+            OrderType::Market => true,
+            OrderType::Limit => request.price.is_some_and(marketable),
+            OrderType::StopLoss | OrderType::StopLossMarket => false,
+        };
+    let mut order = Order {
+        id,
+        user_id: user,
+        client_order_id: request.client_order_id.clone(),
+        instrument: instrument.key.clone(),
+        side: request.side,
+        quantity: request.quantity,
+        filled_quantity: 0,
+        average_price: None,
+        order_type: request.order_type,
+        product: request.product,
+        price: request.price,
+        trigger_price: request.trigger_price,
+        validity: request.validity,
+        disclosed_quantity: request.disclosed_quantity,
+        status: OrderStatus::Open,
+        status_message: None,
+        tag: request.tag.clone(),
+        is_amo: accepted.is_amo,
+        blocked: Decimal::ZERO,
+        placed_at: now,
+        updated_at: now,
+        history: Vec::new(),
+        version: 1,
+    };
+    let record = |order: &mut Order, status: OrderStatus, message: Option<String>| {
+        order.status = status;
+        order.status_message.clone_from(&message);
+        order.history.push(StatusChange {
+            status,
+            at: now,
+            message,
+        });
+    };
+    let insufficient = |required: Decimal| {
+        PlaceRefusal::Risk(RiskRejection::InsufficientFunds {
+            required,
+            available,
+        })
+    };
+    if fills_now {
+        let charges = order_charges(request.side, request.quantity, touch, market, request.product);
+        let effect = fill_effect(
+            position,
+            instrument,
+            request.side,
+            request.quantity,
+            touch,
+            market.underlying_price,
+            &charges,
+        );
+        if available + effect.available_change < Decimal::ZERO {
+            return Err(insufficient(-effect.available_change));
+        }
+        record(&mut order, OrderStatus::Open, None);
+        record(&mut order, OrderStatus::Complete, None);
+        order.filled_quantity = request.quantity;
+        order.average_price = Some(touch);
+        let trade = Trade {
+            id: trade_id,
+            order_id: id,
+            instrument: instrument.key.clone(),
+            side: request.side,
+            product: request.product,
+            quantity: request.quantity,
+            price: touch,
+            charges,
+            executed_at: now,
+        };
+        return Ok(Placement {
+            order,
+            trade: Some(trade),
+            position: Some(effect.position),
+            available_change: effect.available_change,
+            cash_change: effect.cash_change,
+        });
+    }
+    if request.validity == Validity::Ioc {
+        record(&mut order, OrderStatus::Open, None);
+        record(
+            &mut order,
+            OrderStatus::Cancelled,
+            Some("IOC: nothing matched at placement".into()),
+        );
+        return Ok(Placement {
+            order,
+            trade: None,
+            position: None,
+            available_change: Decimal::ZERO,
+            cash_change: Decimal::ZERO,
+        });
+    }
+    let adding = adding_units(&position.position, request.side, request.quantity);
+    let blocked = required_margin(
+        instrument,
+        request.side,
+        request.product,
+        adding,
+        reference,
+        market.underlying_price,
+    ) + order_charges(request.side, request.quantity, reference, market, request.product).total();
+    if blocked > available {
+        return Err(insufficient(blocked));
+    }
+    order.blocked = blocked;
+    let resting = if matches!(
+        request.order_type,
+        OrderType::StopLoss | OrderType::StopLossMarket
+    ) {
+        OrderStatus::TriggerPending
+    } else {
+        OrderStatus::Open
+    };
+    let message = accepted
+        .is_amo
+        .then(|| "after-market order: goes to the exchange at the next open".to_owned());
+    record(&mut order, resting, message);
+    Ok(Placement {
+        order,
+        trade: None,
+        position: None,
+        available_change: -blocked,
+        cash_change: Decimal::ZERO,
+    })
+}
+
+/// An order that can no longer be cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("order is {0:?}: it cannot be cancelled")]
+pub struct NotCancellable(pub OrderStatus);
+
+/// The order cancelled at `now` by its owner, and the funds that come back.
+///
+/// # Errors
+/// [`NotCancellable`] when it is complete, cancelled or rejected.
+pub fn cancel(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), NotCancellable> {
+    let status = order
+        .status
+        .after(OrderEvent::Cancelled)
+        .ok_or(NotCancellable(order.status))?;
+    let mut cancelled = order.clone();
+    cancelled.status = status;
+    cancelled.status_message = Some("cancelled by the user".into());
+    cancelled.blocked = Decimal::ZERO;
+    cancelled.updated_at = now;
+    cancelled.version += 1;
+    cancelled.history.push(StatusChange {
+        status,
+        at: now,
+        message: cancelled.status_message.clone(),
+    });
+    Ok((cancelled, order.blocked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::calendar::MarketCalendar;
+    use crate::market::master::InstrumentMaster;
+    use crate::market::quote::Bar;
+    use crate::trading::charges::ChargeSchedule;
+    use ulid::Ulid;
+
+    struct World {
+        master: InstrumentMaster,
+        schedule: ChargeSchedule,
+        plan: BrokeragePlan,
+        user: UserId,
+    }
+
+    fn world() -> World {
+        let calendar = MarketCalendar::default();
+        World {
+            master: InstrumentMaster::shipped(&calendar, "2026-11-23".parse().unwrap()).unwrap(),
+            schedule: ChargeSchedule::shipped().unwrap(),
+            plan: BrokeragePlan::default(),
+            user: UserId::from_ulid(Ulid::new()),
+        }
+    }
+
+    fn quote(bid: Decimal, ask: Decimal) -> Quote {
+        let last = (bid + ask) / dec!(2);
+        Quote {
+            last_price: last,
+            bid,
+            ask,
+            day: Bar {
+                open: last,
+                high: last,
+                low: last,
+                close: last,
+                volume: 1,
+            },
+            previous_close: last,
+            timestamp: now(),
+            open_interest: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-25T06:00:00Z".parse().unwrap()
+    }
+
+    fn ids() -> (OrderId, TradeId) {
+        (OrderId::from_ulid(Ulid::new()), TradeId::from_ulid(Ulid::new()))
+    }
+
+    fn request(side: Side, quantity: i64, order_type: OrderType, product: Product) -> OrderRequest {
+        OrderRequest {
+            side,
+            quantity,
+            order_type,
+            product,
+            price: None,
+            trigger_price: None,
+            validity: Validity::Day,
+            disclosed_quantity: None,
+            tag: None,
+            client_order_id: None,
+        }
+    }
+
+    impl World {
+        fn place(
+            &self,
+            key: &str,
+            request: &OrderRequest,
+            quote: &Quote,
+            open: bool,
+            position: &PositionRecord,
+            available: Decimal,
+        ) -> Result<Placement, PlaceRefusal> {
+            let instrument = self.master.get(key).unwrap();
+            let segment = charge_segment(instrument, request.product);
+            let market = Market {
+                instrument,
+                quote,
+                underlying_price: quote.last_price,
+                open,
+                rates: self.schedule.rates_on(segment, "2026-11-25".parse().unwrap()).unwrap(),
+                plan: &self.plan,
+            };
+            place(self.user, ids(), request, &market, position, available, now())
+        }
+    }
+
+    fn flat(key: &str, product: Product) -> PositionRecord {
+        let symbol = key.strip_prefix("NSE:").unwrap();
+        PositionRecord::flat(InstrumentKey::new(crate::market::instrument::Exchange::Nse, symbol), product)
+    }
+
+    #[test]
+    fn a_delivery_round_trip_moves_cash_by_the_hand_checked_pnl_and_charges() {
+        let w = world();
+        let buy = request(Side::Buy, 10, OrderType::Market, Product::Delivery);
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &buy,
+                &quote(dec!(1499.90), dec!(1500.10)),
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(1000000),
+            )
+            .unwrap();
+        // 10 × 1,500.10 = 15,001.00. STT 0.1% = 15.00; NSE 0.00297% = 0.45; IPF ₹10/cr = 0.02 (0.015001);
+        // SEBI ₹10/cr = 0.02; stamp 0.015% = 2.25; brokerage 0 (delivery); GST 18% of 0.49 = 0.09. Total 17.83.
+        let trade = placed.trade.clone().unwrap();
+        assert_eq!((trade.quantity, trade.price), (10, dec!(1500.10)));
+        assert_eq!(trade.charges.total(), dec!(17.83));
+        assert_eq!(placed.order.status, OrderStatus::Complete);
+        assert_eq!(placed.order.average_price, Some(dec!(1500.10)));
+        assert_eq!(placed.available_change, dec!(-15018.83), "the cost is held, the charges paid");
+        assert_eq!(placed.cash_change, dec!(-17.83));
+        let held = placed.position.unwrap();
+        assert_eq!((held.position.quantity, held.margin), (10, dec!(15001.00)));
+
+        let sell = request(Side::Sell, 10, OrderType::Market, Product::Delivery);
+        let closed = w
+            .place(
+                "NSE:INFY",
+                &sell,
+                &quote(dec!(1510.00), dec!(1510.20)),
+                true,
+                &held,
+                dec!(1000000) - dec!(15018.83),
+            )
+            .unwrap();
+        // Sold at the bid: 15,100.00, realized 99.00. STT 15.10; NSE 0.45 (0.44847); IPF 0.02; SEBI 0.02;
+        // no stamp on a sell; GST 18% of 0.49 = 0.09. Total 15.68.
+        assert_eq!(closed.trade.unwrap().charges.total(), dec!(15.68));
+        assert_eq!(closed.available_change, dec!(15084.32), "15,001 released + 99 − 15.68");
+        assert_eq!(closed.cash_change, dec!(83.32));
+        let flat_again = closed.position.unwrap();
+        assert_eq!((flat_again.position.quantity, flat_again.margin), (0, Decimal::ZERO));
+        assert_eq!(flat_again.position.realized_pnl, dec!(99.00));
+        assert_eq!(
+            dec!(-17.83) + dec!(83.32),
+            dec!(99.00) - dec!(17.83) - dec!(15.68),
+            "cash moved by realized P&L minus both contract notes"
+        );
+    }
+
+    #[test]
+    fn an_intraday_flip_releases_the_long_margin_and_holds_the_shorts() {
+        let w = world();
+        let long = PositionRecord {
+            position: Position::default().apply(Side::Buy, 100, dec!(100), Decimal::ZERO),
+            margin: dec!(2000.00),
+            version: 3,
+            ..flat("NSE:ITC", Product::Intraday)
+        };
+        let sell = request(Side::Sell, 150, OrderType::Market, Product::Intraday);
+        let placed = w
+            .place("NSE:ITC", &sell, &quote(dec!(100), dec!(100.05)), true, &long, dec!(5000))
+            .unwrap();
+        let after = placed.position.unwrap();
+        assert_eq!(after.position.quantity, -50);
+        assert_eq!(after.margin, dec!(1000.00), "20% of 50 × 100");
+        assert_eq!(after.version, 4);
+        let charges = placed.trade.unwrap().charges.total();
+        assert_eq!(placed.available_change, dec!(1000.00) - charges, "2,000 released, 1,000 held");
+    }
+
+    #[test]
+    fn a_limit_away_from_the_market_rests_and_blocks_its_margin_and_charges() {
+        let w = world();
+        let mut buy = request(Side::Buy, 10, OrderType::Limit, Product::Delivery);
+        buy.price = Some(dec!(1400.00));
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &buy,
+                &quote(dec!(1499.90), dec!(1500.10)),
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(20000),
+            )
+            .unwrap();
+        assert_eq!(placed.order.status, OrderStatus::Open);
+        assert!(placed.trade.is_none() && placed.position.is_none());
+        // 14,000 + charges on 14,000: STT 14.00, NSE 0.42 (0.4158), IPF 0.01 (0.014), SEBI 0.01, stamp 2.10,
+        // GST 18% of 0.44 = 0.08. Total 16.62.
+        assert_eq!(placed.order.blocked, dec!(14016.62));
+        assert_eq!(placed.available_change, dec!(-14016.62));
+
+        let (cancelled, released) = cancel(&placed.order, now()).unwrap();
+        assert_eq!(released, dec!(14016.62));
+        assert_eq!((cancelled.status, cancelled.blocked), (OrderStatus::Cancelled, Decimal::ZERO));
+        assert_eq!(cancelled.history.len(), 2);
+        assert_eq!(cancel(&cancelled, now()), Err(NotCancellable(OrderStatus::Cancelled)));
+    }
+
+    #[test]
+    fn a_crossing_limit_fills_at_the_touch_not_the_limit() {
+        let w = world();
+        let mut buy = request(Side::Buy, 5, OrderType::Limit, Product::Intraday);
+        buy.price = Some(dec!(1600.00));
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &buy,
+                &quote(dec!(1499.90), dec!(1500.10)),
+                true,
+                &flat("NSE:INFY", Product::Intraday),
+                dec!(100000),
+            )
+            .unwrap();
+        assert_eq!(placed.order.average_price, Some(dec!(1500.10)));
+        assert_eq!(placed.position.unwrap().margin, dec!(1500.10), "20% of 7,500.50");
+    }
+
+    #[test]
+    fn an_ioc_that_cannot_match_is_cancelled_and_blocks_nothing() {
+        let w = world();
+        let mut buy = request(Side::Buy, 5, OrderType::Limit, Product::Intraday);
+        buy.price = Some(dec!(1400.00));
+        buy.validity = Validity::Ioc;
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &buy,
+                &quote(dec!(1499.90), dec!(1500.10)),
+                true,
+                &flat("NSE:INFY", Product::Intraday),
+                dec!(100000),
+            )
+            .unwrap();
+        assert_eq!(placed.order.status, OrderStatus::Cancelled);
+        assert_eq!(placed.available_change, Decimal::ZERO);
+    }
+
+    #[test]
+    fn stops_wait_for_their_trigger_and_after_hours_orders_wait_for_the_open() {
+        let w = world();
+        let mut stop = request(Side::Sell, 5, OrderType::StopLossMarket, Product::Intraday);
+        stop.trigger_price = Some(dec!(1450.00));
+        let q = quote(dec!(1499.90), dec!(1500.10));
+        let placed = w
+            .place("NSE:INFY", &stop, &q, true, &flat("NSE:INFY", Product::Intraday), dec!(100000))
+            .unwrap();
+        assert_eq!(placed.order.status, OrderStatus::TriggerPending);
+        assert!(placed.order.blocked > Decimal::ZERO);
+
+        let market = request(Side::Buy, 5, OrderType::Market, Product::Delivery);
+        let amo = w
+            .place("NSE:INFY", &market, &q, false, &flat("NSE:INFY", Product::Delivery), dec!(100000))
+            .unwrap();
+        assert!(amo.order.is_amo);
+        assert_eq!(amo.order.status, OrderStatus::Open);
+        assert!(amo.trade.is_none(), "nothing fills while the market is shut");
+    }
+
+    #[test]
+    fn risk_checks_refuse_with_their_reason() {
+        let w = world();
+        let q = quote(dec!(1499.90), dec!(1500.10));
+        let buy = request(Side::Buy, 10, OrderType::Market, Product::Delivery);
+        let refused = w.place("NSE:INFY", &buy, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(15000));
+        assert_eq!(
+            refused,
+            Err(PlaceRefusal::Risk(RiskRejection::InsufficientFunds {
+                required: dec!(15018.83),
+                available: dec!(15000),
+            }))
+        );
+        let huge = request(Side::Buy, 7_000, OrderType::Market, Product::Intraday);
+        assert!(matches!(
+            w.place("NSE:INFY", &huge, &q, true, &flat("NSE:INFY", Product::Intraday), dec!(1e9)),
+            Err(PlaceRefusal::Risk(RiskRejection::OrderValueTooLarge { .. }))
+        ));
+        let short = request(Side::Sell, 10, OrderType::Market, Product::Delivery);
+        assert_eq!(
+            w.place("NSE:INFY", &short, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(1e6)),
+            Err(PlaceRefusal::Risk(RiskRejection::ShortDelivery { wanted: 10, held: 0 }))
+        );
+        let mut invalid = request(Side::Buy, 10, OrderType::Limit, Product::Delivery);
+        invalid.price = None;
+        assert!(matches!(
+            w.place("NSE:INFY", &invalid, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(1e6)),
+            Err(PlaceRefusal::Invalid(v)) if v.iter().any(|v| v.field == "price")
+        ));
+    }
+}
