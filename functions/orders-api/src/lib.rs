@@ -1,22 +1,44 @@
-//! The orders API. Today it holds only `POST /v1/orders` behind its `orders:write` guard, so that RBAC is
-//! tested end to end (a viewer can never trade); a permitted caller gets `501 NOT_IMPLEMENTED` until the
-//! trading core (issue 6) builds placement here.
+//! The orders API over the paper broker: place (idempotent, rate limited, risk checked, filled where the
+//! market allows), list, get with status history, cancel, and fills with their charges. Prices come from the
+//! same simulated market and quote cache as the market-data API.
 
+mod dto;
+mod handlers;
 pub mod openapi;
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::routing::post;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
-use tradesense_domain::auth::Permission;
-use tradesense_http::{ApiError, AuthContext, HttpConfig};
+use axum::routing::get;
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::clock_from_vars;
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
+use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
+use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
+use tradesense_domain::market::cached::CachedMarketData;
+use tradesense_domain::market::calendar::MarketCalendar;
+use tradesense_domain::market::current::CurrentMaster;
+use tradesense_domain::market::simulated::SimulatedMarket;
+use tradesense_domain::ports::Clock;
+use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
+use tradesense_domain::trading::service::OrderService;
+use tradesense_http::HttpConfig;
 
 /// Configuration of the orders function.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OrdersConfig {
     /// Where the AWS SDK sends requests.
     pub aws: AwsSettings,
     /// CORS and other HTTP settings.
     pub http: HttpConfig,
+    /// The single table (`TABLE_NAME`).
+    pub table_name: String,
+    /// Seed of the simulated market (`MARKET_SEED`, default 7; the market-data function's must match).
+    pub market_seed: u64,
+    /// The clock (`SIMULATED_CLOCK_START`: empty in deployments, set by tests to trade in market hours).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl OrdersConfig {
@@ -32,22 +54,56 @@ impl OrdersConfig {
                 key: "CORS_ALLOWED_ORIGINS".into(),
                 reason,
             })?,
+            table_name: required(vars, "TABLE_NAME")?,
+            market_seed: match optional(vars, "MARKET_SEED") {
+                Some(seed) => seed.parse().map_err(|_| ConfigError::Invalid {
+                    key: "MARKET_SEED".into(),
+                    reason: "not a whole number".into(),
+                })?,
+                None => 7,
+            },
+            clock: clock_from_vars(vars)?,
         })
     }
 }
 
-/// Places an order (not built yet: the permission guard is).
-#[utoipa::path(post, path = "/v1/orders", tag = "orders", security(("bearer" = [])),
-    responses((status = 403, description = "Without orders:write (viewers)", body = tradesense_http::error::ErrorBody),
-        (status = 501, description = "Placement not built yet", body = tradesense_http::error::ErrorBody)))]
-pub async fn place_order(auth: AuthContext) -> Result<(), ApiError> {
-    auth.require(Permission::OrdersWrite)?;
-    Err(ApiError::not_implemented(
-        "order placement arrives with the trading core",
-    ))
+/// The orders handlers' state.
+#[derive(Clone)]
+pub struct OrdersState {
+    /// The order use cases (and, through them, the book).
+    pub orders: Arc<OrderService>,
+}
+
+impl OrdersState {
+    /// The deployed wiring: the book in DynamoDB, the simulated market behind the shared quote cache.
+    ///
+    /// # Errors
+    /// If the shipped holiday list or charges table does not parse.
+    pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
+        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        let calendar = Arc::new(MarketCalendar::nse()?);
+        let source = Arc::new(SimulatedMarket::new((*calendar).clone(), cfg.market_seed));
+        let cache = Arc::new(DynamoQuoteCache::new(table.clone()));
+        let instruments = Arc::new(DynamoInstrumentStore::new(table.clone()));
+        Ok(Self {
+            orders: Arc::new(OrderService {
+                ledger: Arc::new(DynamoTradingLedger::new(table)),
+                market: Arc::new(CachedMarketData::new(source, cache)),
+                master: Arc::new(CurrentMaster::new(instruments, calendar.clone())),
+                calendar,
+                charges: Arc::new(ChargeSchedule::shipped()?),
+                plan: BrokeragePlan::default(),
+                clock: cfg.clock.clone(),
+            }),
+        })
+    }
 }
 
 /// The orders routes, with full API Gateway paths.
-pub fn router() -> Router {
-    Router::new().route("/v1/orders", post(place_order))
+pub fn router(state: OrdersState) -> Router {
+    Router::new()
+        .route("/v1/orders", get(handlers::list).post(handlers::place))
+        .route("/v1/orders/{id}", get(handlers::get).delete(handlers::cancel))
+        .route("/v1/trades", get(handlers::trades))
+        .with_state(state)
 }

@@ -4,5 +4,14 @@ use utoipa::OpenApi;
 
 /// Orders paths.
 #[derive(OpenApi)]
-#[openapi(paths(crate::place_order), tags((name = "orders", description = "Orders (placement not built yet)")))]
+#[openapi(
+    paths(
+        crate::handlers::place,
+        crate::handlers::list,
+        crate::handlers::get,
+        crate::handlers::cancel,
+        crate::handlers::trades
+    ),
+    tags((name = "orders", description = "Orders over the paper broker, and their fills"))
+)]
 pub struct OrdersDoc;

@@ -56,8 +56,9 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             LocalFunction::Http(market_api::router(state))
         }
         "orders-api" => {
-            orders_api::OrdersConfig::from_vars(&vars)?;
-            LocalFunction::Http(orders_api::router())
+            let cfg = orders_api::OrdersConfig::from_vars(&vars)?;
+            let state = orders_api::OrdersState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(orders_api::router(state))
         }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;

@@ -13,8 +13,10 @@ pub const INITIAL_PAPER_CASH: Decimal = Decimal::from_parts(100_000_000, 0, 0, f
 pub struct PaperAccount {
     /// Owner.
     pub user_id: UserId,
-    /// Cash available, in rupees.
+    /// The cash ledger, in rupees: funding plus realized P&L minus charges.
     pub cash: Decimal,
+    /// Cash not held as margin by open orders and positions (never below zero).
+    pub available: Decimal,
     /// Cash the account was (last) funded with.
     pub initial_cash: Decimal,
     /// When it was funded.
@@ -27,6 +29,7 @@ impl PaperAccount {
         Self {
             user_id,
             cash: INITIAL_PAPER_CASH,
+            available: INITIAL_PAPER_CASH,
             initial_cash: INITIAL_PAPER_CASH,
             funded_at: now,
         }
@@ -43,5 +46,6 @@ mod tests {
         let account = PaperAccount::open(UserId::from_ulid(ulid::Ulid::new()), Utc::now());
         assert_eq!(account.cash, "1000000.00".parse::<Decimal>().unwrap());
         assert_eq!(account.cash, account.initial_cash);
+        assert_eq!(account.available, account.cash, "nothing held yet");
     }
 }

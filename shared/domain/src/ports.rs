@@ -11,7 +11,7 @@ use crate::audit::AuditEvent;
 use crate::auth::Role;
 use crate::broker_link::{Broker, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
-use crate::ids::{SessionId, UserId};
+use crate::ids::{OrderId, SessionId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::market::candles::{Candle, Interval};
 use crate::market::chain::{ChainSnapshot, chain_instruments};
@@ -19,6 +19,8 @@ use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
 use crate::market::quote::Quote;
+use crate::trading::order::Product;
+use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
@@ -328,6 +330,122 @@ pub trait MarketData: Send + Sync {
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Candle>, MarketDataError>;
+}
+
+/// Why a trading write changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The account's available funds would have gone below zero.
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    /// An idempotency claim of the order is already taken.
+    #[error("idempotency claim already taken")]
+    Claimed,
+    /// The order or position changed since it was read.
+    #[error("changed concurrently")]
+    Conflict,
+    /// The placement limit's window is full.
+    #[error("placement limit reached")]
+    RateLimited,
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// An idempotency claim on an order: the key a client sent (`idem:<Idempotency-Key>` or
+/// `coid:<client_order_id>`), a hash of the request it came with, and the order it made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderClaim {
+    /// The claimed key.
+    pub key: String,
+    /// SHA-256 of the canonical request.
+    pub request_hash: String,
+    /// The order.
+    pub order_id: OrderId,
+}
+
+/// The rate limit a placement counts against, in its own transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct PlacementLimit<'a> {
+    /// The counter's key (per account).
+    pub key: &'a str,
+    /// The rule.
+    pub rule: RateRule,
+    /// The placement's time (its window).
+    pub at: DateTime<Utc>,
+}
+
+/// The paper book: accounts' funds, orders, fills and positions, every item under its owner.
+///
+/// Implementations MUST write each placement or cancellation whole or not at all, MUST refuse one that
+/// would take available funds below zero ([`CommitError::InsufficientFunds`]), MUST refuse a taken claim
+/// ([`CommitError::Claimed`]) and a position or order changed since it was read ([`CommitError::Conflict`]).
+#[async_trait]
+pub trait TradingLedger: Send + Sync {
+    /// The user's paper account.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn account(&self, user: &UserId) -> Result<Option<PaperAccount>, RepoError>;
+
+    /// One position, if ever opened.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn position(
+        &self,
+        user: &UserId,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<Option<PositionRecord>, RepoError>;
+
+    /// Every position the user has had.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn positions(&self, user: &UserId) -> Result<Vec<PositionRecord>, RepoError>;
+
+    /// An idempotency claim, if taken.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn claim(&self, user: &UserId, key: &str) -> Result<Option<OrderClaim>, RepoError>;
+
+    /// One order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn order(&self, user: &UserId, id: &OrderId) -> Result<Option<Order>, RepoError>;
+
+    /// The user's orders, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError>;
+
+    /// The user's fills, newest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError>;
+
+    /// Commits a placement with its claims, counting it against `limit`; returns the placements counted in
+    /// the window so far. A taken claim wins over every other refusal (the caller replays the original).
+    ///
+    /// # Errors
+    /// [`CommitError`]; nothing is written.
+    async fn place(
+        &self,
+        placement: &Placement,
+        claims: &[OrderClaim],
+        limit: PlacementLimit<'_>,
+    ) -> Result<u64, CommitError>;
+
+    /// Commits a cancellation, returning `released` to available funds.
+    ///
+    /// # Errors
+    /// [`CommitError::Conflict`] if the order changed since it was read.
+    async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError>;
 }
 
 /// A short-lived quote store shared by every invocation.

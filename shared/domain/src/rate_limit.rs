@@ -18,6 +18,13 @@ pub const LOGIN_PER_IP: RateRule = RateRule {
     window: Duration::minutes(1),
 };
 
+/// Order placements per account: 10 a minute. Counted in the placement's own transaction, so a refused or
+/// replayed placement costs nothing.
+pub const ORDERS_PER_ACCOUNT: RateRule = RateRule {
+    limit: 10,
+    window: Duration::minutes(1),
+};
+
 /// Second-factor code attempts per user (challenge, enable, disable, new backup codes): 5 wrong codes in
 /// 5 minutes. Every attempt is counted before the code is checked (so parallel guesses cannot outrun the
 /// count) and a right code's count is refunded.

@@ -10,6 +10,10 @@
 //! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
+//! | order       | `USER#<user_id>`   | `ORDER#<order_id>`          |                        |                     |
+//! | trade       | `USER#<user_id>`   | `TRADE#<trade_id>`          |                        |                     |
+//! | position    | `USER#<user_id>`   | `POSITION#<product>#<instrument>` |                  |                     |
+//! | order claim | `USER#<user_id>`   | `CLAIM#<idem:key or coid:id>` |                      |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -20,7 +24,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker_link::Broker;
-use tradesense_domain::ids::{SessionId, UserId};
+use tradesense_domain::ids::{OrderId, SessionId, TradeId, UserId};
+use tradesense_domain::trading::order::Product;
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::user::Email;
@@ -88,6 +93,51 @@ pub fn paper_account(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "PAPER_ACCOUNT".to_owned(),
+    }
+}
+
+/// An order.
+pub fn order(user: &UserId, id: &OrderId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{ORDER_PREFIX}{id}"),
+    }
+}
+
+/// Sort-key prefix of a user's orders (ULIDs: oldest first).
+pub const ORDER_PREFIX: &str = "ORDER#";
+
+/// A fill.
+pub fn trade(user: &UserId, id: &TradeId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{TRADE_PREFIX}{id}"),
+    }
+}
+
+/// Sort-key prefix of a user's fills.
+pub const TRADE_PREFIX: &str = "TRADE#";
+
+/// A position, per instrument and product.
+pub fn position(user: &UserId, instrument: &InstrumentKey, product: Product) -> Key {
+    let product = match product {
+        Product::Intraday => "INTRADAY",
+        Product::Delivery => "DELIVERY",
+    };
+    Key {
+        pk: user_partition(user),
+        sk: format!("{POSITION_PREFIX}{product}#{instrument}"),
+    }
+}
+
+/// Sort-key prefix of a user's positions.
+pub const POSITION_PREFIX: &str = "POSITION#";
+
+/// An idempotency claim (`Idempotency-Key` or `client_order_id`) on an order.
+pub fn order_claim(user: &UserId, claim: &str) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("CLAIM#{claim}"),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod quote_cache;
 pub mod rate_limits;
 pub mod sessions;
 pub mod table;
+pub mod trading;
 pub mod users;
 
 pub use cursor::CursorCodec;

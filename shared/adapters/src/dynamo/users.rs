@@ -76,6 +76,10 @@ fn paper_item(paper: &PaperAccount) -> Item {
     item.insert("entity".into(), AttributeValue::S("paper_account".into()));
     item.insert("cash".into(), AttributeValue::N(paper.cash.to_string()));
     item.insert(
+        "available".into(),
+        AttributeValue::N(paper.available.to_string()),
+    );
+    item.insert(
         "initial_cash".into(),
         AttributeValue::N(paper.initial_cash.to_string()),
     );

@@ -6,3 +6,4 @@ pub mod margin;
 pub mod order;
 pub mod paper;
 pub mod position;
+pub mod service;

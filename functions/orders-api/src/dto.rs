@@ -1,0 +1,301 @@
+//! Request and response bodies of the orders API. Prices travel as decimal strings (`"1500.10"`), never as
+//! JSON numbers, so no float ever touches money.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use tradesense_domain::trading::charges::{Charges, Side};
+use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
+use tradesense_domain::trading::paper::{Order, StatusChange, Trade};
+use utoipa::{IntoParams, ToSchema};
+
+fn day() -> Validity {
+    Validity::Day
+}
+
+/// `POST /v1/orders`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderRequest {
+    /// Instrument key, e.g. `NSE:INFY`.
+    pub instrument: String,
+    /// `BUY` or `SELL`.
+    #[schema(value_type = String, example = "BUY")]
+    pub side: Side,
+    /// Units (lots × lot size for F&O).
+    pub quantity: i64,
+    /// `MARKET`, `LIMIT`, `SL` or `SL-M`.
+    #[schema(value_type = String, example = "LIMIT")]
+    pub order_type: OrderType,
+    /// `INTRADAY` or `DELIVERY`.
+    #[schema(value_type = String, example = "DELIVERY")]
+    pub product: Product,
+    /// Limit price (LIMIT, SL), a decimal string.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "1500.10")]
+    pub price: Option<Decimal>,
+    /// Trigger price (SL, SL-M), a decimal string.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub trigger_price: Option<Decimal>,
+    /// `DAY` (default) or `IOC`.
+    #[serde(default = "day")]
+    #[schema(value_type = String, example = "DAY")]
+    pub validity: Validity,
+    /// Quantity shown to the market (equities, 10–100%).
+    #[serde(default)]
+    pub disclosed_quantity: Option<i64>,
+    /// Free-form label (≤ 20 characters).
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// The client's own id; a repeat with the same body returns the original order.
+    #[serde(default)]
+    pub client_order_id: Option<String>,
+}
+
+impl PlaceOrderRequest {
+    /// The domain's view of the order.
+    pub fn to_domain(&self) -> OrderRequest {
+        OrderRequest {
+            side: self.side,
+            quantity: self.quantity,
+            order_type: self.order_type,
+            product: self.product,
+            price: self.price,
+            trigger_price: self.trigger_price,
+            validity: self.validity,
+            disclosed_quantity: self.disclosed_quantity,
+            tag: self.tag.clone(),
+            client_order_id: self.client_order_id.clone(),
+        }
+    }
+
+    /// SHA-256 (hex) of the request in canonical form: the same order however its JSON was spaced or
+    /// ordered, a different hash for any different field.
+    pub fn canonical_hash(&self) -> String {
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&canonical)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// One step of an order's life.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusChangeDto {
+    /// Status entered.
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why.
+    pub message: Option<String>,
+}
+
+/// An order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDto {
+    /// Id.
+    pub id: String,
+    /// The client's id.
+    pub client_order_id: Option<String>,
+    /// Instrument key.
+    pub instrument: String,
+    /// Side.
+    #[schema(value_type = String)]
+    pub side: Side,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Units filled.
+    pub filled_quantity: i64,
+    /// Average fill price.
+    #[schema(value_type = Option<String>)]
+    pub average_price: Option<Decimal>,
+    /// Type.
+    #[schema(value_type = String)]
+    pub order_type: OrderType,
+    /// Product.
+    #[schema(value_type = String)]
+    pub product: Product,
+    /// Limit price.
+    #[schema(value_type = Option<String>)]
+    pub price: Option<Decimal>,
+    /// Trigger price.
+    #[schema(value_type = Option<String>)]
+    pub trigger_price: Option<Decimal>,
+    /// Validity.
+    #[schema(value_type = String)]
+    pub validity: Validity,
+    /// Disclosed quantity.
+    pub disclosed_quantity: Option<i64>,
+    /// Status.
+    #[schema(value_type = String)]
+    pub status: OrderStatus,
+    /// Why it stands where it does.
+    pub status_message: Option<String>,
+    /// Label.
+    pub tag: Option<String>,
+    /// After-market order.
+    pub is_amo: bool,
+    /// Funds blocked while it works.
+    #[schema(value_type = String)]
+    pub blocked: Decimal,
+    /// Placed at.
+    pub placed_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Status history, oldest first (`GET /v1/orders/{id}` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<StatusChangeDto>>,
+}
+
+impl OrderDto {
+    /// The order, with its history when `with_history`.
+    pub fn from_order(order: &Order, with_history: bool) -> Self {
+        let change = |c: &StatusChange| StatusChangeDto {
+            status: c.status,
+            at: c.at,
+            message: c.message.clone(),
+        };
+        Self {
+            id: order.id.to_string(),
+            client_order_id: order.client_order_id.clone(),
+            instrument: order.instrument.to_string(),
+            side: order.side,
+            quantity: order.quantity,
+            filled_quantity: order.filled_quantity,
+            average_price: order.average_price,
+            order_type: order.order_type,
+            product: order.product,
+            price: order.price,
+            trigger_price: order.trigger_price,
+            validity: order.validity,
+            disclosed_quantity: order.disclosed_quantity,
+            status: order.status,
+            status_message: order.status_message.clone(),
+            tag: order.tag.clone(),
+            is_amo: order.is_amo,
+            blocked: order.blocked,
+            placed_at: order.placed_at,
+            updated_at: order.updated_at,
+            history: with_history.then(|| order.history.iter().map(change).collect()),
+        }
+    }
+}
+
+/// `GET /v1/orders` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersQuery {
+    /// Only this status.
+    #[param(value_type = Option<String>)]
+    pub status: Option<OrderStatus>,
+    /// Only this instrument.
+    pub instrument: Option<String>,
+    /// Placed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Placed before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// A list of orders, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrdersResponse {
+    /// Orders.
+    pub items: Vec<OrderDto>,
+}
+
+/// One fill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradeDto {
+    /// Id.
+    pub trade_id: String,
+    /// Order it filled.
+    pub order_id: String,
+    /// Instrument key.
+    pub instrument: String,
+    /// Side.
+    #[schema(value_type = String)]
+    pub side: Side,
+    /// Product.
+    #[schema(value_type = String)]
+    pub product: Product,
+    /// Units.
+    pub quantity: i64,
+    /// Price.
+    #[schema(value_type = String)]
+    pub price: Decimal,
+    /// Every charge of the fill, and their total.
+    pub charges: ChargesDto,
+    /// When.
+    pub executed_at: DateTime<Utc>,
+}
+
+/// A fill's charges, each to the paisa.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChargesDto {
+    /// Brokerage.
+    #[schema(value_type = String)]
+    pub brokerage: Decimal,
+    /// Securities transaction tax.
+    #[schema(value_type = String)]
+    pub stt: Decimal,
+    /// Exchange transaction charge.
+    #[schema(value_type = String)]
+    pub transaction: Decimal,
+    /// Investor-protection-fund charge.
+    #[schema(value_type = String)]
+    pub ipf: Decimal,
+    /// SEBI fee.
+    #[schema(value_type = String)]
+    pub sebi: Decimal,
+    /// Stamp duty.
+    #[schema(value_type = String)]
+    pub stamp: Decimal,
+    /// GST.
+    #[schema(value_type = String)]
+    pub gst: Decimal,
+    /// All of the above.
+    #[schema(value_type = String)]
+    pub total: Decimal,
+}
+
+impl From<&Charges> for ChargesDto {
+    fn from(c: &Charges) -> Self {
+        Self {
+            brokerage: c.brokerage,
+            stt: c.stt,
+            transaction: c.transaction,
+            ipf: c.ipf,
+            sebi: c.sebi,
+            stamp: c.stamp,
+            gst: c.gst,
+            total: c.total(),
+        }
+    }
+}
+
+impl From<&Trade> for TradeDto {
+    fn from(t: &Trade) -> Self {
+        Self {
+            trade_id: t.id.to_string(),
+            order_id: t.order_id.to_string(),
+            instrument: t.instrument.to_string(),
+            side: t.side,
+            product: t.product,
+            quantity: t.quantity,
+            price: t.price,
+            charges: ChargesDto::from(&t.charges),
+            executed_at: t.executed_at,
+        }
+    }
+}
+
+/// `GET /v1/trades`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradesResponse {
+    /// Fills, newest first.
+    pub items: Vec<TradeDto>,
+}

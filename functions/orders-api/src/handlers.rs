@@ -1,0 +1,206 @@
+//! Orders handlers: parse, check the permission, call the order use cases or read the book, shape the
+//! answer. Every read and write is keyed by the authorizer's user: another account's order id answers 404.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use tradesense_domain::auth::Permission;
+use tradesense_domain::ids::OrderId;
+use tradesense_domain::ports::MarketDataError;
+use tradesense_domain::trading::paper::RiskRejection;
+use tradesense_domain::trading::service::{CancelError, PlaceCommand, PlaceError, PlaceOutcome};
+use tradesense_http::error::ErrorBody as Body;
+use tradesense_http::rate_limit::RateLimitHeaders;
+use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext, ErrorCode};
+
+use crate::OrdersState;
+use crate::dto::{OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto, TradesResponse};
+
+/// Longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+
+fn place_error(e: PlaceError) -> ApiError {
+    match e {
+        PlaceError::UnknownInstrument => ApiError::invalid_field("instrument", "unknown instrument"),
+        PlaceError::Invalid(violations) => violations.into_iter().fold(
+            ApiError::validation("the order breaks order rules"),
+            |error, v| error.with_detail(v.field, v.message),
+        ),
+        PlaceError::Risk(risk @ RiskRejection::InsufficientFunds { .. }) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InsufficientFunds,
+            risk.to_string(),
+        ),
+        PlaceError::Risk(risk) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::RiskRejected,
+            risk.to_string(),
+        ),
+        PlaceError::KeyReused(field) => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            format!("{field} was already used for a different order"),
+        ),
+        PlaceError::RateLimited(decision) => {
+            let now = chrono::Utc::now();
+            ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision)
+        }
+        PlaceError::MarketData(MarketDataError::Unsupported(message)) => {
+            ApiError::invalid_field("instrument", message)
+        }
+        PlaceError::MarketData(MarketDataError::Unavailable(e)) => {
+            tracing::warn!(error = ?e, "no price to trade at");
+            ApiError::unavailable("market data is unavailable; try again shortly")
+        }
+        PlaceError::Unexpected(e) => ApiError::internal(e),
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&k.len()))
+        .filter(|k| k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "Idempotency-Key",
+                format!("1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+/// Places an order on the paper broker. A repeat with the same `Idempotency-Key` or `client_order_id` and
+/// the same body returns the original order; a different body under either is a 409.
+#[utoipa::path(post, path = "/v1/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrderRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters")),
+    responses((status = 201, body = OrderDto), (status = 400, body = Body), (status = 403, body = Body),
+        (status = 409, body = Body), (status = 422, description = "Insufficient funds or a risk rule", body = Body),
+        (status = 429, body = Body), (status = 503, body = Body)))]
+pub async fn place(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+    headers: HeaderMap,
+    AppJson(body): AppJson<PlaceOrderRequest>,
+) -> Result<(StatusCode, Option<RateLimitHeaders>, AppJson<OrderDto>), ApiError> {
+    let user = auth.require(Permission::OrdersWrite)?.user_id;
+    let command = PlaceCommand {
+        instrument: body.instrument.clone(),
+        request: body.to_domain(),
+        idempotency_key: idempotency_key(&headers)?,
+        request_hash: body.canonical_hash(),
+    };
+    match state.orders.place(user, command).await.map_err(place_error)? {
+        PlaceOutcome::Created(order, decision) => {
+            tracing::info!(order_id = %order.id, status = ?order.status, "order placed");
+            Ok((
+                StatusCode::CREATED,
+                Some(RateLimitHeaders(decision)),
+                AppJson(OrderDto::from_order(&order, false)),
+            ))
+        }
+        PlaceOutcome::Replayed(order) => Ok((
+            StatusCode::CREATED,
+            None,
+            AppJson(OrderDto::from_order(&order, false)),
+        )),
+    }
+}
+
+/// The caller's orders, newest first, optionally filtered.
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
+    responses((status = 200, body = OrdersResponse), (status = 400, body = Body)))]
+pub async fn list(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+    AppQuery(query): AppQuery<OrdersQuery>,
+) -> Result<AppJson<OrdersResponse>, ApiError> {
+    let user = auth.require(Permission::OrdersRead)?.user_id;
+    let orders = state
+        .orders
+        .ledger
+        .orders(&user)
+        .await
+        .map_err(ApiError::internal)?;
+    let items = orders
+        .iter()
+        .filter(|o| query.status.is_none_or(|s| o.status == s))
+        .filter(|o| {
+            query
+                .instrument
+                .as_deref()
+                .is_none_or(|i| o.instrument.as_str() == i)
+        })
+        .filter(|o| query.from.is_none_or(|from| o.placed_at >= from))
+        .filter(|o| query.to.is_none_or(|to| o.placed_at < to))
+        .map(|o| OrderDto::from_order(o, false))
+        .collect();
+    Ok(AppJson(OrdersResponse { items }))
+}
+
+fn order_id(raw: &str) -> Result<OrderId, ApiError> {
+    // A malformed id names no order of anyone's: the same 404 as another account's.
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// One of the caller's orders with its status history.
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = OrderDto), (status = 404, body = Body)))]
+pub async fn get(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+    Path(id): Path<String>,
+) -> Result<AppJson<OrderDto>, ApiError> {
+    let user = auth.require(Permission::OrdersRead)?.user_id;
+    let order = state
+        .orders
+        .ledger
+        .order(&user, &order_id(&id)?)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(AppJson(OrderDto::from_order(&order, true)))
+}
+
+/// Cancels one of the caller's open orders, releasing the funds it blocked.
+#[utoipa::path(delete, path = "/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = OrderDto), (status = 404, body = Body), (status = 409, body = Body)))]
+pub async fn cancel(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+    Path(id): Path<String>,
+) -> Result<AppJson<OrderDto>, ApiError> {
+    let user = auth.require(Permission::OrdersWrite)?.user_id;
+    let cancelled = state
+        .orders
+        .cancel(user, order_id(&id)?)
+        .await
+        .map_err(|e| match e {
+            CancelError::NotFound => ApiError::not_found(),
+            CancelError::Closed(closed) => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, closed.to_string())
+            }
+            CancelError::Unexpected(e) => ApiError::internal(e),
+        })?;
+    Ok(AppJson(OrderDto::from_order(&cancelled, true)))
+}
+
+/// The caller's fills with their charges, newest first.
+#[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])),
+    responses((status = 200, body = TradesResponse)))]
+pub async fn trades(auth: AuthContext, State(state): State<OrdersState>) -> Result<AppJson<TradesResponse>, ApiError> {
+    let user = auth.require(Permission::OrdersRead)?.user_id;
+    let trades = state
+        .orders
+        .ledger
+        .trades(&user)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(AppJson(TradesResponse {
+        items: trades.iter().map(TradeDto::from).collect(),
+    }))
+}

@@ -1,0 +1,337 @@
+//! The paper book in DynamoDB, every item under its owner's partition: orders, fills, positions and
+//! idempotency claims, plus the paper account's `cash` and `available` numbers.
+//!
+//! Orders, fills and positions are stored as a JSON document (`doc`, decimals as exact strings) beside the
+//! attributes conditions need (`version`, `status`). Money on the account is a DynamoDB number written from
+//! the decimal's exact text and changed only by `SET x = x + :delta`, so concurrent writers never lose an
+//! update. A placement is one transaction: the order (new), the account (available must cover the change),
+//! each claim (new), the fill (new) and the position (at the version read). Cancellation is the order at the
+//! version read plus the released funds.
+
+use std::collections::HashMap;
+use std::str::FromStr as _;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tradesense_domain::ids::{OrderId, UserId};
+use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::paper::PaperAccount;
+use tradesense_domain::ports::{CommitError, OrderClaim, PlacementLimit, RepoError, TradingLedger};
+use tradesense_domain::trading::order::Product;
+use tradesense_domain::trading::paper::{Order, Placement, PositionRecord, Trade};
+
+use super::keys::{self, Key};
+use super::table::{Item, Table, TransactError};
+
+/// [`TradingLedger`] over the single table.
+#[derive(Clone, Debug)]
+pub struct DynamoTradingLedger {
+    table: Table,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// An item holding `value` as its document.
+fn document<T: Serialize>(key: &Key, entity: &str, value: &T, version: Option<u64>) -> anyhow::Result<Item> {
+    let mut item = key.to_attributes();
+    item.insert("entity".into(), s(entity));
+    item.insert("doc".into(), s(serde_json::to_string(value).context("serialize")?));
+    if let Some(version) = version {
+        item.insert("version".into(), n(version));
+    }
+    Ok(item)
+}
+
+fn from_document<T: DeserializeOwned>(item: &Item) -> anyhow::Result<T> {
+    let doc = item
+        .get("doc")
+        .and_then(|v| v.as_s().ok())
+        .context("item without doc")?;
+    serde_json::from_str(doc).context("stored document")
+}
+
+fn decimal(item: &Item, name: &str) -> anyhow::Result<Decimal> {
+    let text = item
+        .get(name)
+        .and_then(|v| v.as_n().ok())
+        .with_context(|| format!("paper account without {name}"))?;
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .with_context(|| format!("paper account {name} {text}"))
+}
+
+fn time(item: &Item, name: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    let text = item
+        .get(name)
+        .and_then(|v| v.as_s().ok())
+        .with_context(|| format!("paper account without {name}"))?;
+    Ok(chrono::DateTime::parse_from_rfc3339(text)
+        .context("stored time")?
+        .with_timezone(&chrono::Utc))
+}
+
+impl DynamoTradingLedger {
+    /// The book in `table`.
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    fn put(&self, item: Item, condition: &str, values: Option<HashMap<String, AttributeValue>>) -> anyhow::Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .build()
+            .context("build put")?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// A put that requires the stored item to be at `version - 1` (or absent when `version` is 1).
+    fn put_versioned(&self, item: Item, version: u64) -> anyhow::Result<TransactWriteItem> {
+        if version <= 1 {
+            self.put(item, "attribute_not_exists(pk)", None)
+        } else {
+            self.put(
+                item,
+                "version = :previous",
+                Some(HashMap::from([(":previous".to_owned(), n(version - 1))])),
+            )
+        }
+    }
+
+    /// Moves the account's funds; refused (whole transaction) if available would go below zero.
+    fn move_funds(
+        &self,
+        user: &UserId,
+        available_change: Decimal,
+        cash_change: Decimal,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let needed = (-available_change).max(Decimal::ZERO);
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::paper_account(user).to_attributes()))
+            .update_expression("SET available = available + :available, cash = cash + :cash")
+            .condition_expression("attribute_exists(pk) AND available >= :needed")
+            .expression_attribute_values(":available", n(available_change))
+            .expression_attribute_values(":cash", n(cash_change))
+            .expression_attribute_values(":needed", n(needed))
+            .build()
+            .context("build funds update")?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Counts one placement in its rate window; refused (whole transaction) when the window is full.
+    fn count_placement(&self, window: &Key, limit: PlacementLimit<'_>) -> anyhow::Result<TransactWriteItem> {
+        let expires = (limit.rule.window_start(limit.at) + limit.rule.window + chrono::Duration::minutes(1)).timestamp();
+        let update = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(window.to_attributes()))
+            .update_expression("ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)")
+            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .expression_attribute_names("#ttl", keys::TTL)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":ttl", n(expires))
+            .expression_attribute_values(":limit", n(limit.rule.limit))
+            .build()
+            .context("build rate count")?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    fn order_item(order: &Order) -> anyhow::Result<Item> {
+        let mut item = document(&keys::order(&order.user_id, &order.id), "order", order, Some(order.version))?;
+        item.insert("status".into(), s(format!("{:?}", order.status)));
+        Ok(item)
+    }
+
+    /// Every document under `prefix` in the user's partition, newest (highest sort key) first.
+    async fn documents<T: DeserializeOwned>(&self, user: &UserId, prefix: &str) -> Result<Vec<T>, RepoError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .table
+                .client()
+                .query()
+                .table_name(self.table.name())
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(keys::user_partition(user)))
+                .expression_attribute_values(":prefix", s(prefix))
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .context("query documents")?;
+            for item in page.items() {
+                out.push(from_document(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn one<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, RepoError> {
+        match self.table.get(key).await? {
+            Some(item) => Ok(Some(from_document(&item)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Which item of a cancelled transaction failed, as a [`CommitError`]: `funds` is the account's index and
+/// `claims` the claims' index range.
+fn commit_error(error: TransactError, funds: usize, rate: usize, claims: std::ops::Range<usize>) -> CommitError {
+    match &error {
+        TransactError::Cancelled { reasons } => {
+            let failed = error.failed_conditions();
+            if failed.iter().any(|i| claims.contains(i)) {
+                CommitError::Claimed
+            } else if failed.contains(&rate) {
+                CommitError::RateLimited
+            } else if failed.contains(&funds) {
+                CommitError::InsufficientFunds
+            } else if !failed.is_empty()
+                || reasons
+                    .iter()
+                    .any(|r| r.as_deref() == Some("TransactionConflict"))
+            {
+                CommitError::Conflict
+            } else {
+                CommitError::Unexpected(anyhow::anyhow!("transaction cancelled: {reasons:?}"))
+            }
+        }
+        TransactError::Unexpected(_) => CommitError::Unexpected(error.into()),
+    }
+}
+
+#[async_trait]
+impl TradingLedger for DynamoTradingLedger {
+    async fn account(&self, user: &UserId) -> Result<Option<PaperAccount>, RepoError> {
+        let Some(item) = self.table.get(&keys::paper_account(user)).await? else {
+            return Ok(None);
+        };
+        let cash = decimal(&item, "cash")?;
+        Ok(Some(PaperAccount {
+            user_id: *user,
+            cash,
+            // Accounts opened before funds were tracked hold nothing.
+            available: if item.contains_key("available") {
+                decimal(&item, "available")?
+            } else {
+                cash
+            },
+            initial_cash: decimal(&item, "initial_cash")?,
+            funded_at: time(&item, "funded_at")?,
+        }))
+    }
+
+    async fn position(
+        &self,
+        user: &UserId,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<Option<PositionRecord>, RepoError> {
+        self.one(&keys::position(user, instrument, product)).await
+    }
+
+    async fn positions(&self, user: &UserId) -> Result<Vec<PositionRecord>, RepoError> {
+        self.documents(user, keys::POSITION_PREFIX).await
+    }
+
+    async fn claim(&self, user: &UserId, key: &str) -> Result<Option<OrderClaim>, RepoError> {
+        let Some(item) = self.table.get(&keys::order_claim(user, key)).await? else {
+            return Ok(None);
+        };
+        let text = |name: &str| -> anyhow::Result<String> {
+            Ok(item
+                .get(name)
+                .and_then(|v| v.as_s().ok())
+                .with_context(|| format!("claim without {name}"))?
+                .clone())
+        };
+        Ok(Some(OrderClaim {
+            key: key.to_owned(),
+            request_hash: text("request_hash")?,
+            order_id: text("order_id")?.parse().context("claim order id")?,
+        }))
+    }
+
+    async fn order(&self, user: &UserId, id: &OrderId) -> Result<Option<Order>, RepoError> {
+        self.one(&keys::order(user, id)).await
+    }
+
+    async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError> {
+        self.documents(user, keys::ORDER_PREFIX).await
+    }
+
+    async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {
+        self.documents(user, keys::TRADE_PREFIX).await
+    }
+
+    async fn place(
+        &self,
+        placement: &Placement,
+        claims: &[OrderClaim],
+        limit: PlacementLimit<'_>,
+    ) -> Result<u64, CommitError> {
+        let order = &placement.order;
+        let user = &order.user_id;
+        let window = keys::rate_window(limit.key, limit.rule.window_start(limit.at));
+        let mut writes = vec![
+            self.put(Self::order_item(order)?, "attribute_not_exists(pk)", None)?,
+            self.move_funds(user, placement.available_change, placement.cash_change)?,
+            self.count_placement(&window, limit)?,
+        ];
+        for claim in claims {
+            let mut item = keys::order_claim(user, &claim.key).to_attributes();
+            item.insert("entity".into(), s("order_claim"));
+            item.insert("request_hash".into(), s(claim.request_hash.clone()));
+            item.insert("order_id".into(), s(claim.order_id.to_string()));
+            writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
+        }
+        if let Some(trade) = &placement.trade {
+            let item = document(&keys::trade(user, &trade.id), "trade", trade, None)?;
+            writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
+        }
+        if let Some(position) = &placement.position {
+            let key = keys::position(user, &position.instrument, position.product);
+            let item = document(&key, "position", position, Some(position.version))?;
+            writes.push(self.put_versioned(item, position.version)?);
+        }
+        self.table
+            .transact(writes)
+            .await
+            .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))?;
+        let counted = self.table.get(&window).await?;
+        Ok(counted
+            .as_ref()
+            .and_then(|item| item.get("hits"))
+            .and_then(|hits| hits.as_n().ok())
+            .and_then(|hits| hits.parse().ok())
+            .unwrap_or(1))
+    }
+
+    async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {
+        let writes = vec![
+            self.put_versioned(Self::order_item(cancelled)?, cancelled.version)?,
+            self.move_funds(&cancelled.user_id, released, Decimal::ZERO)?,
+        ];
+        self.table
+            .transact(writes)
+            .await
+            .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
+    }
+}

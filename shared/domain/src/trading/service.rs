@@ -1,0 +1,287 @@
+//! The order use cases over the paper book: placing (idempotent, rate limited, risk checked, filled where
+//! the market allows) and cancelling. Reads go straight from the handlers to the [`TradingLedger`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use ulid::Ulid;
+
+use super::charges::{BrokeragePlan, ChargeSchedule};
+use super::order::{OrderRequest, Violation};
+use super::paper::{self, Market, NotCancellable, Order, PlaceRefusal, PositionRecord, RiskRejection};
+use crate::broker_link::ist;
+use crate::ids::{OrderId, TradeId, UserId};
+use crate::market::calendar::MarketCalendar;
+use crate::market::current::CurrentMaster;
+use crate::ports::{
+    Clock, CommitError, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError, TradingLedger,
+};
+use crate::rate_limit::{ORDERS_PER_ACCOUNT, RateDecision, RateRule};
+
+/// Attempts at a placement or cancellation that raced another write to the same position or order.
+const ATTEMPTS: u32 = 3;
+
+/// A placement as the handler parsed it.
+#[derive(Debug, Clone)]
+pub struct PlaceCommand {
+    /// The instrument key (`NSE:INFY`).
+    pub instrument: String,
+    /// The order.
+    pub request: OrderRequest,
+    /// The `Idempotency-Key` header.
+    pub idempotency_key: Option<String>,
+    /// SHA-256 of the canonical request, to tell a replay from a different request under the same key.
+    pub request_hash: String,
+}
+
+/// What placing did.
+#[derive(Debug, Clone)]
+pub enum PlaceOutcome {
+    /// A new order, with the rate-limit decision after it.
+    Created(Order, RateDecision),
+    /// The same request again: the original order.
+    Replayed(Order),
+}
+
+/// Why placing changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PlaceError {
+    /// No such instrument.
+    #[error("unknown instrument")]
+    UnknownInstrument,
+    /// The request breaks order rules.
+    #[error("invalid order")]
+    Invalid(Vec<Violation>),
+    /// A risk check refused it.
+    #[error(transparent)]
+    Risk(RiskRejection),
+    /// The idempotency key or client order id was used with a different request.
+    #[error("{0} was already used for a different order")]
+    KeyReused(&'static str),
+    /// Ten placements a minute already.
+    #[error("placement limit reached")]
+    RateLimited(RateDecision),
+    /// No price to trade at.
+    #[error(transparent)]
+    MarketData(#[from] MarketDataError),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for PlaceError {
+    fn from(e: RepoError) -> Self {
+        PlaceError::Unexpected(e.into())
+    }
+}
+
+/// Why cancelling changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CancelError {
+    /// No such order of this user.
+    #[error("not found")]
+    NotFound,
+    /// Already complete, cancelled or rejected.
+    #[error(transparent)]
+    Closed(#[from] NotCancellable),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<RepoError> for CancelError {
+    fn from(e: RepoError) -> Self {
+        CancelError::Unexpected(e.into())
+    }
+}
+
+/// The order use cases.
+pub struct OrderService {
+    /// The book.
+    pub ledger: Arc<dyn TradingLedger>,
+    /// Prices.
+    pub market: Arc<dyn MarketData>,
+    /// Instruments.
+    pub master: Arc<CurrentMaster>,
+    /// Sessions and holidays.
+    pub calendar: Arc<MarketCalendar>,
+    /// Charge rates.
+    pub charges: Arc<ChargeSchedule>,
+    /// Brokerage.
+    pub plan: BrokeragePlan,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The claims a command makes: its `Idempotency-Key` and its `client_order_id`, with the field each came in.
+fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
+    let mut keys = Vec::new();
+    if let Some(key) = &command.idempotency_key {
+        keys.push(("Idempotency-Key", format!("idem:{key}")));
+    }
+    if let Some(id) = &command.request.client_order_id {
+        keys.push(("client_order_id", format!("coid:{id}")));
+    }
+    keys
+}
+
+impl OrderService {
+    /// The original order of a claimed key, or why the key cannot be reused.
+    async fn replay(
+        &self,
+        user: &UserId,
+        command: &PlaceCommand,
+        claims: &[(&'static str, String)],
+    ) -> Result<Option<Order>, PlaceError> {
+        for (field, key) in claims {
+            if let Some(claim) = self.ledger.claim(user, key).await? {
+                if claim.request_hash != command.request_hash {
+                    return Err(PlaceError::KeyReused(field));
+                }
+                let order = self
+                    .ledger
+                    .order(user, &claim.order_id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("claim {key} names a missing order"))?;
+                return Ok(Some(order));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Places an order for `user`.
+    ///
+    /// # Errors
+    /// [`PlaceError`]; nothing is written.
+    pub async fn place(&self, user: UserId, command: PlaceCommand) -> Result<PlaceOutcome, PlaceError> {
+        let claims = claim_keys(&command);
+        if let Some(original) = self.replay(&user, &command, &claims).await? {
+            return Ok(PlaceOutcome::Replayed(original));
+        }
+        let now = self.clock.now();
+        let master = self.master.get(now).await?;
+        let instrument = master
+            .get(&command.instrument)
+            .ok_or(PlaceError::UnknownInstrument)?;
+        let underlying = instrument
+            .underlying
+            .as_ref()
+            .and_then(|key| master.get(key.as_str()));
+        let wanted: Vec<_> = std::iter::once(instrument).chain(underlying).collect();
+        let quotes = self.market.quotes(&master, &wanted, now).await?;
+        let quote = quotes
+            .get(&instrument.key)
+            .ok_or_else(|| anyhow::anyhow!("no quote for {}", instrument.key))?;
+        let underlying_price = underlying
+            .and_then(|u| quotes.get(&u.key))
+            .map_or(quote.last_price, |q| q.last_price);
+        let segment = paper::charge_segment(instrument, command.request.product);
+        let rates = self
+            .charges
+            .rates_on(segment, now.with_timezone(&ist()).date_naive())
+            .map_err(anyhow::Error::from)?;
+        let market = Market {
+            instrument,
+            quote,
+            underlying_price,
+            open: self.calendar.status(instrument.exchange, now).open,
+            rates,
+            plan: &self.plan,
+        };
+        let limit_key = format!("orders:{user}");
+        let limit = PlacementLimit {
+            key: &limit_key,
+            rule: ORDERS_PER_ACCOUNT,
+            at: now,
+        };
+        let id = OrderId::from_ulid(Ulid::new());
+        for attempt in 1..=ATTEMPTS {
+            let account = self
+                .ledger
+                .account(&user)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("user {user} has no paper account"))?;
+            let position = self
+                .ledger
+                .position(&user, &instrument.key, command.request.product)
+                .await?
+                .unwrap_or_else(|| PositionRecord::flat(instrument.key.clone(), command.request.product));
+            let placement = paper::place(
+                user,
+                (id, TradeId::from_ulid(Ulid::new())),
+                &command.request,
+                &market,
+                &position,
+                account.available,
+                now,
+            )
+            .map_err(|refusal| match refusal {
+                PlaceRefusal::Invalid(violations) => PlaceError::Invalid(violations),
+                PlaceRefusal::Risk(risk) => PlaceError::Risk(risk),
+            })?;
+            let order_claims: Vec<OrderClaim> = claims
+                .iter()
+                .map(|(_, key)| OrderClaim {
+                    key: key.clone(),
+                    request_hash: command.request_hash.clone(),
+                    order_id: id,
+                })
+                .collect();
+            match self.ledger.place(&placement, &order_claims, limit).await {
+                Ok(hits) => {
+                    return Ok(PlaceOutcome::Created(
+                        placement.order,
+                        ORDERS_PER_ACCOUNT.decide(hits, now),
+                    ));
+                }
+                Err(CommitError::Claimed) => {
+                    return match self.replay(&user, &command, &claims).await? {
+                        Some(original) => Ok(PlaceOutcome::Replayed(original)),
+                        None => Err(anyhow::anyhow!("claim taken but not readable").into()),
+                    };
+                }
+                Err(CommitError::RateLimited) => {
+                    return Err(PlaceError::RateLimited(full_window(ORDERS_PER_ACCOUNT, now)));
+                }
+                Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
+                    let available = self.ledger.account(&user).await?.map(|a| a.available);
+                    return Err(PlaceError::Risk(RiskRejection::InsufficientFunds {
+                        required: -placement.available_change,
+                        available: available.unwrap_or_default(),
+                    }));
+                }
+                // Funds or the position moved since they were read: plan again on fresh state.
+                Err(CommitError::InsufficientFunds | CommitError::Conflict) => {}
+                Err(CommitError::Unexpected(e)) => return Err(e.into()),
+            }
+        }
+        Err(anyhow::anyhow!("placement kept conflicting after {ATTEMPTS} attempts").into())
+    }
+
+    /// Cancels `user`'s order `id`, releasing what it blocked.
+    ///
+    /// # Errors
+    /// [`CancelError`]; nothing is written.
+    pub async fn cancel(&self, user: UserId, id: OrderId) -> Result<Order, CancelError> {
+        for _ in 0..ATTEMPTS {
+            let order = self
+                .ledger
+                .order(&user, &id)
+                .await?
+                .ok_or(CancelError::NotFound)?;
+            let (cancelled, released) = paper::cancel(&order, self.clock.now())?;
+            match self.ledger.cancel(&cancelled, released).await {
+                Ok(()) => return Ok(cancelled),
+                Err(CommitError::Conflict) => {}
+                Err(e) => return Err(anyhow::Error::from(e).into()),
+            }
+        }
+        Err(anyhow::anyhow!("cancellation kept conflicting").into())
+    }
+}
+
+/// The decision for a placement refused because the window is full.
+fn full_window(rule: RateRule, now: DateTime<Utc>) -> RateDecision {
+    rule.decide(u64::from(rule.limit) + 1, now)
+}
+
