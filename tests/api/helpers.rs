@@ -41,6 +41,11 @@ pub fn stack() -> &'static Stack {
                     parameters: [
                         ("CorsAllowedOrigins".to_owned(), ALLOWED_ORIGIN.to_owned()),
                         ("UpstoxBaseUrl".to_owned(), upstox.uri()),
+                        // A Wednesday at 11:00 IST: the orders function trades in market hours.
+                        (
+                            "SimulatedClockStart".to_owned(),
+                            "2026-11-25T11:00:00+05:30".to_owned(),
+                        ),
                     ]
                     .into(),
                     stack_name: "e2e".into(),

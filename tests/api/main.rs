@@ -13,4 +13,5 @@ mod health;
 mod helpers;
 mod market;
 mod mfa;
+mod orders;
 mod security;

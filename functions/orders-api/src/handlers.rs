@@ -40,10 +40,15 @@ fn place_error(e: PlaceError) -> ApiError {
             ErrorCode::Conflict,
             format!("{field} was already used for a different order"),
         ),
-        PlaceError::RateLimited(decision) => {
-            let now = chrono::Utc::now();
-            ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision)
-        }
+        PlaceError::RateLimited {
+            decision,
+            retry_after_secs,
+        } => ApiError::rate_limited(retry_after_secs).with_rate_limit(decision),
+        PlaceError::Busy => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::Conflict,
+            PlaceError::Busy.to_string(),
+        ),
         PlaceError::MarketData(MarketDataError::Unsupported(message)) => {
             ApiError::invalid_field("instrument", message)
         }
@@ -192,7 +197,10 @@ pub async fn cancel(
 /// The caller's fills with their charges, newest first.
 #[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])),
     responses((status = 200, body = TradesResponse)))]
-pub async fn trades(auth: AuthContext, State(state): State<OrdersState>) -> Result<AppJson<TradesResponse>, ApiError> {
+pub async fn trades(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+) -> Result<AppJson<TradesResponse>, ApiError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let trades = state
         .orders

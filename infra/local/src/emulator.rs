@@ -41,6 +41,43 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// moto's server with its DynamoDB backend behind one lock. moto applies a transaction by snapshotting the
+/// tables and restoring the snapshot when a condition fails; with requests served in parallel threads, that
+/// restore can undo another request's committed writes (seen as lost fund updates under concurrent orders).
+/// One DynamoDB operation at a time keeps every transaction atomic, as DynamoDB's are, while HTTP stays
+/// threaded (keep-alive connections never block each other).
+const LOCKED_MOTO: &str = r#"
+import inspect
+import sys
+import threading
+import moto.server as server
+from moto.dynamodb.models import DynamoDBBackend
+_lock = threading.RLock()
+def _locked(method):
+    def run(*args, **kwargs):
+        with _lock:
+            return method(*args, **kwargs)
+    return run
+for _name, _method in list(vars(DynamoDBBackend).items()):
+    if inspect.isfunction(_method) and not _name.startswith("_"):
+        setattr(DynamoDBBackend, _name, _locked(_method))
+server.main(sys.argv[1:])
+"#;
+
+/// The Python interpreter that runs `moto_server`: its shebang's, or (for a shell shim such as pyenv's)
+/// the `python3` beside it.
+fn moto_python(moto_server: &Path) -> PathBuf {
+    let shebang = std::fs::read_to_string(moto_server)
+        .ok()
+        .and_then(|text| text.lines().next().map(str::to_owned))
+        .and_then(|line| line.strip_prefix("#!").map(|p| p.trim().to_owned()))
+        .filter(|interpreter| interpreter.contains("python") && !interpreter.contains(' '));
+    match shebang {
+        Some(interpreter) => PathBuf::from(interpreter),
+        None => moto_server.with_file_name("python3"),
+    }
+}
+
 /// Finds `moto_server`: `$MOTO_SERVER`, then `PATH`, then the project virtualenv, which is created (and
 /// `moto[server]` installed into it) when missing.
 ///
@@ -100,10 +137,10 @@ impl Emulator {
             Some(p) => p,
             None => free_port()?,
         };
-        let moto = moto_server_path()?;
+        let python = moto_python(&moto_server_path()?);
         // The watchdog starts moto, then stops it when our PID disappears or when itself is told to stop.
         let script = r#"
-"$0" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 &
+"$0" -c "$3" -H 127.0.0.1 -p "$1" >/dev/null 2>&1 &
 m=$!
 trap 'kill "$m" 2>/dev/null; exit 0' TERM INT HUP
 while kill -0 "$2" 2>/dev/null && kill -0 "$m" 2>/dev/null; do sleep 1; done
@@ -112,12 +149,13 @@ kill "$m" 2>/dev/null
         let watchdog = Command::new("sh")
             .arg("-c")
             .arg(script)
-            .arg(&moto)
+            .arg(&python)
             .arg(port.to_string())
             .arg(std::process::id().to_string())
+            .arg(LOCKED_MOTO)
             .stdin(Stdio::null())
             .spawn()
-            .with_context(|| format!("start {}", moto.display()))?;
+            .with_context(|| format!("start moto with {}", python.display()))?;
         let mut emulator = Self { watchdog, port };
         emulator.wait_ready(Duration::from_secs(60))?;
         Ok(emulator)

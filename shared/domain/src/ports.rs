@@ -19,12 +19,12 @@ use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
 use crate::market::quote::Quote;
-use crate::trading::order::Product;
-use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
 use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
+use crate::trading::order::Product;
+use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
 use crate::user::{Email, LoginGuard, User};
 
 /// A repository operation failed.

@@ -25,9 +25,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker_link::Broker;
 use tradesense_domain::ids::{OrderId, SessionId, TradeId, UserId};
-use tradesense_domain::trading::order::Product;
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::trading::order::Product;
 use tradesense_domain::user::Email;
 
 /// Partition key attribute.

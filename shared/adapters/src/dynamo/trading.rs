@@ -45,7 +45,10 @@ fn n(value: impl ToString) -> AttributeValue {
 fn document<T: Serialize>(key: &Key, entity: &str, value: &T, version: Option<u64>) -> anyhow::Result<Item> {
     let mut item = key.to_attributes();
     item.insert("entity".into(), s(entity));
-    item.insert("doc".into(), s(serde_json::to_string(value).context("serialize")?));
+    item.insert(
+        "doc".into(),
+        s(serde_json::to_string(value).context("serialize")?),
+    );
     if let Some(version) = version {
         item.insert("version".into(), n(version));
     }
@@ -86,7 +89,12 @@ impl DynamoTradingLedger {
         Self { table }
     }
 
-    fn put(&self, item: Item, condition: &str, values: Option<HashMap<String, AttributeValue>>) -> anyhow::Result<TransactWriteItem> {
+    fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        values: Option<HashMap<String, AttributeValue>>,
+    ) -> anyhow::Result<TransactWriteItem> {
         let put = Put::builder()
             .table_name(self.table.name())
             .set_item(Some(item))
@@ -133,7 +141,8 @@ impl DynamoTradingLedger {
 
     /// Counts one placement in its rate window; refused (whole transaction) when the window is full.
     fn count_placement(&self, window: &Key, limit: PlacementLimit<'_>) -> anyhow::Result<TransactWriteItem> {
-        let expires = (limit.rule.window_start(limit.at) + limit.rule.window + chrono::Duration::minutes(1)).timestamp();
+        let expires = (limit.rule.window_start(limit.at) + limit.rule.window + chrono::Duration::minutes(1))
+            .timestamp();
         let update = Update::builder()
             .table_name(self.table.name())
             .set_key(Some(window.to_attributes()))
@@ -149,7 +158,12 @@ impl DynamoTradingLedger {
     }
 
     fn order_item(order: &Order) -> anyhow::Result<Item> {
-        let mut item = document(&keys::order(&order.user_id, &order.id), "order", order, Some(order.version))?;
+        let mut item = document(
+            &keys::order(&order.user_id, &order.id),
+            "order",
+            order,
+            Some(order.version),
+        )?;
         item.insert("status".into(), s(format!("{:?}", order.status)));
         Ok(item)
     }
@@ -193,7 +207,12 @@ impl DynamoTradingLedger {
 
 /// Which item of a cancelled transaction failed, as a [`CommitError`]: `funds` is the account's index and
 /// `claims` the claims' index range.
-fn commit_error(error: TransactError, funds: usize, rate: usize, claims: std::ops::Range<usize>) -> CommitError {
+fn commit_error(
+    error: TransactError,
+    funds: usize,
+    rate: usize,
+    claims: std::ops::Range<usize>,
+) -> CommitError {
     match &error {
         TransactError::Cancelled { reasons } => {
             let failed = error.failed_conditions();

@@ -75,10 +75,7 @@ fn paper_item(paper: &PaperAccount) -> Item {
     let mut item = keys::paper_account(&paper.user_id).to_attributes();
     item.insert("entity".into(), AttributeValue::S("paper_account".into()));
     item.insert("cash".into(), AttributeValue::N(paper.cash.to_string()));
-    item.insert(
-        "available".into(),
-        AttributeValue::N(paper.available.to_string()),
-    );
+    item.insert("available".into(), AttributeValue::N(paper.available.to_string()));
     item.insert(
         "initial_cash".into(),
         AttributeValue::N(paper.initial_cash.to_string()),

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges};
 use super::margin::required_margin;
-use super::order::{OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate};
+use super::order::{
+    OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
+};
 use super::position::Position;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::instrument::{Instrument, InstrumentKey, Segment};
@@ -242,7 +244,13 @@ fn paise(x: Decimal) -> Decimal {
 }
 
 /// The charges of filling `quantity` at `price` as one executed order.
-pub fn order_charges(side: Side, quantity: i64, price: Decimal, market: &Market<'_>, product: Product) -> Charges {
+pub fn order_charges(
+    side: Side,
+    quantity: i64,
+    price: Decimal,
+    market: &Market<'_>,
+    product: Product,
+) -> Charges {
     let value = Decimal::from(quantity) * price;
     let segment = charge_segment(market.instrument, product);
     fill_charges(market.rates, side, value, market.plan.for_order(segment, value))
@@ -260,16 +268,8 @@ pub fn fill_effect(
 ) -> FillEffect {
     let before = position.position;
     let after = before.apply(side, quantity, price, charges.total());
-    let margin_of = |units: i64| {
-        required_margin(
-            instrument,
-            side,
-            position.product,
-            units,
-            price,
-            underlying_price,
-        )
-    };
+    let margin_of =
+        |units: i64| required_margin(instrument, side, position.product, units, price, underlying_price);
     let (old, new) = (before.quantity, after.quantity);
     let margin = if old == 0 || ((old > 0) == (new > 0) && new.abs() > old.abs()) {
         // Opened or added to.
@@ -393,12 +393,8 @@ pub fn place(
             message,
         });
     };
-    let insufficient = |required: Decimal| {
-        PlaceRefusal::Risk(RiskRejection::InsufficientFunds {
-            required,
-            available,
-        })
-    };
+    let insufficient =
+        |required: Decimal| PlaceRefusal::Risk(RiskRejection::InsufficientFunds { required, available });
     if fills_now {
         let charges = order_charges(request.side, request.quantity, touch, market, request.product);
         let effect = fill_effect(
@@ -459,7 +455,8 @@ pub fn place(
         adding,
         reference,
         market.underlying_price,
-    ) + order_charges(request.side, request.quantity, reference, market, request.product).total();
+    ) + order_charges(request.side, request.quantity, reference, market, request.product)
+        .total();
     if blocked > available {
         return Err(insufficient(blocked));
     }
@@ -598,7 +595,10 @@ mod tests {
                 quote,
                 underlying_price: quote.last_price,
                 open,
-                rates: self.schedule.rates_on(segment, "2026-11-25".parse().unwrap()).unwrap(),
+                rates: self
+                    .schedule
+                    .rates_on(segment, "2026-11-25".parse().unwrap())
+                    .unwrap(),
                 plan: &self.plan,
             };
             place(self.user, ids(), request, &market, position, available, now())
@@ -607,7 +607,10 @@ mod tests {
 
     fn flat(key: &str, product: Product) -> PositionRecord {
         let symbol = key.strip_prefix("NSE:").unwrap();
-        PositionRecord::flat(InstrumentKey::new(crate::market::instrument::Exchange::Nse, symbol), product)
+        PositionRecord::flat(
+            InstrumentKey::new(crate::market::instrument::Exchange::Nse, symbol),
+            product,
+        )
     }
 
     #[test]
@@ -631,7 +634,11 @@ mod tests {
         assert_eq!(trade.charges.total(), dec!(17.83));
         assert_eq!(placed.order.status, OrderStatus::Complete);
         assert_eq!(placed.order.average_price, Some(dec!(1500.10)));
-        assert_eq!(placed.available_change, dec!(-15018.83), "the cost is held, the charges paid");
+        assert_eq!(
+            placed.available_change,
+            dec!(-15018.83),
+            "the cost is held, the charges paid"
+        );
         assert_eq!(placed.cash_change, dec!(-17.83));
         let held = placed.position.unwrap();
         assert_eq!((held.position.quantity, held.margin), (10, dec!(15001.00)));
@@ -650,10 +657,17 @@ mod tests {
         // Sold at the bid: 15,100.00, realized 99.00. STT 15.10; NSE 0.45 (0.44847); IPF 0.02; SEBI 0.02;
         // no stamp on a sell; GST 18% of 0.49 = 0.09. Total 15.68.
         assert_eq!(closed.trade.unwrap().charges.total(), dec!(15.68));
-        assert_eq!(closed.available_change, dec!(15084.32), "15,001 released + 99 − 15.68");
+        assert_eq!(
+            closed.available_change,
+            dec!(15084.32),
+            "15,001 released + 99 − 15.68"
+        );
         assert_eq!(closed.cash_change, dec!(83.32));
         let flat_again = closed.position.unwrap();
-        assert_eq!((flat_again.position.quantity, flat_again.margin), (0, Decimal::ZERO));
+        assert_eq!(
+            (flat_again.position.quantity, flat_again.margin),
+            (0, Decimal::ZERO)
+        );
         assert_eq!(flat_again.position.realized_pnl, dec!(99.00));
         assert_eq!(
             dec!(-17.83) + dec!(83.32),
@@ -673,14 +687,25 @@ mod tests {
         };
         let sell = request(Side::Sell, 150, OrderType::Market, Product::Intraday);
         let placed = w
-            .place("NSE:ITC", &sell, &quote(dec!(100), dec!(100.05)), true, &long, dec!(5000))
+            .place(
+                "NSE:ITC",
+                &sell,
+                &quote(dec!(100), dec!(100.05)),
+                true,
+                &long,
+                dec!(5000),
+            )
             .unwrap();
         let after = placed.position.unwrap();
         assert_eq!(after.position.quantity, -50);
         assert_eq!(after.margin, dec!(1000.00), "20% of 50 × 100");
         assert_eq!(after.version, 4);
         let charges = placed.trade.unwrap().charges.total();
-        assert_eq!(placed.available_change, dec!(1000.00) - charges, "2,000 released, 1,000 held");
+        assert_eq!(
+            placed.available_change,
+            dec!(1000.00) - charges,
+            "2,000 released, 1,000 held"
+        );
     }
 
     #[test]
@@ -707,9 +732,15 @@ mod tests {
 
         let (cancelled, released) = cancel(&placed.order, now()).unwrap();
         assert_eq!(released, dec!(14016.62));
-        assert_eq!((cancelled.status, cancelled.blocked), (OrderStatus::Cancelled, Decimal::ZERO));
+        assert_eq!(
+            (cancelled.status, cancelled.blocked),
+            (OrderStatus::Cancelled, Decimal::ZERO)
+        );
         assert_eq!(cancelled.history.len(), 2);
-        assert_eq!(cancel(&cancelled, now()), Err(NotCancellable(OrderStatus::Cancelled)));
+        assert_eq!(
+            cancel(&cancelled, now()),
+            Err(NotCancellable(OrderStatus::Cancelled))
+        );
     }
 
     #[test]
@@ -758,14 +789,28 @@ mod tests {
         stop.trigger_price = Some(dec!(1450.00));
         let q = quote(dec!(1499.90), dec!(1500.10));
         let placed = w
-            .place("NSE:INFY", &stop, &q, true, &flat("NSE:INFY", Product::Intraday), dec!(100000))
+            .place(
+                "NSE:INFY",
+                &stop,
+                &q,
+                true,
+                &flat("NSE:INFY", Product::Intraday),
+                dec!(100000),
+            )
             .unwrap();
         assert_eq!(placed.order.status, OrderStatus::TriggerPending);
         assert!(placed.order.blocked > Decimal::ZERO);
 
         let market = request(Side::Buy, 5, OrderType::Market, Product::Delivery);
         let amo = w
-            .place("NSE:INFY", &market, &q, false, &flat("NSE:INFY", Product::Delivery), dec!(100000))
+            .place(
+                "NSE:INFY",
+                &market,
+                &q,
+                false,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(100000),
+            )
             .unwrap();
         assert!(amo.order.is_amo);
         assert_eq!(amo.order.status, OrderStatus::Open);
@@ -777,7 +822,14 @@ mod tests {
         let w = world();
         let q = quote(dec!(1499.90), dec!(1500.10));
         let buy = request(Side::Buy, 10, OrderType::Market, Product::Delivery);
-        let refused = w.place("NSE:INFY", &buy, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(15000));
+        let refused = w.place(
+            "NSE:INFY",
+            &buy,
+            &q,
+            true,
+            &flat("NSE:INFY", Product::Delivery),
+            dec!(15000),
+        );
         assert_eq!(
             refused,
             Err(PlaceRefusal::Risk(RiskRejection::InsufficientFunds {
@@ -787,13 +839,30 @@ mod tests {
         );
         let huge = request(Side::Buy, 7_000, OrderType::Market, Product::Intraday);
         assert!(matches!(
-            w.place("NSE:INFY", &huge, &q, true, &flat("NSE:INFY", Product::Intraday), dec!(1e9)),
+            w.place(
+                "NSE:INFY",
+                &huge,
+                &q,
+                true,
+                &flat("NSE:INFY", Product::Intraday),
+                dec!(1e9)
+            ),
             Err(PlaceRefusal::Risk(RiskRejection::OrderValueTooLarge { .. }))
         ));
         let short = request(Side::Sell, 10, OrderType::Market, Product::Delivery);
         assert_eq!(
-            w.place("NSE:INFY", &short, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(1e6)),
-            Err(PlaceRefusal::Risk(RiskRejection::ShortDelivery { wanted: 10, held: 0 }))
+            w.place(
+                "NSE:INFY",
+                &short,
+                &q,
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(1e6)
+            ),
+            Err(PlaceRefusal::Risk(RiskRejection::ShortDelivery {
+                wanted: 10,
+                held: 0
+            }))
         );
         let mut invalid = request(Side::Buy, 10, OrderType::Limit, Product::Delivery);
         invalid.price = None;

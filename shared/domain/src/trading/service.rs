@@ -19,7 +19,7 @@ use crate::ports::{
 use crate::rate_limit::{ORDERS_PER_ACCOUNT, RateDecision, RateRule};
 
 /// Attempts at a placement or cancellation that raced another write to the same position or order.
-const ATTEMPTS: u32 = 3;
+const ATTEMPTS: u32 = 8;
 
 /// A placement as the handler parsed it.
 #[derive(Debug, Clone)]
@@ -60,7 +60,15 @@ pub enum PlaceError {
     KeyReused(&'static str),
     /// Ten placements a minute already.
     #[error("placement limit reached")]
-    RateLimited(RateDecision),
+    RateLimited {
+        /// The refusal (`X-RateLimit-*`).
+        decision: RateDecision,
+        /// Seconds until the window resets, on the service's clock.
+        retry_after_secs: u64,
+    },
+    /// Other placements on the same position kept winning the race; nothing was written.
+    #[error("the position changed concurrently; try again")]
+    Busy,
     /// No price to trade at.
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
@@ -241,7 +249,11 @@ impl OrderService {
                     };
                 }
                 Err(CommitError::RateLimited) => {
-                    return Err(PlaceError::RateLimited(full_window(ORDERS_PER_ACCOUNT, now)));
+                    let decision = full_window(ORDERS_PER_ACCOUNT, now);
+                    return Err(PlaceError::RateLimited {
+                        decision,
+                        retry_after_secs: decision.retry_after_secs(self.clock.now()),
+                    });
                 }
                 Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
                     let available = self.ledger.account(&user).await?.map(|a| a.available);
@@ -255,7 +267,7 @@ impl OrderService {
                 Err(CommitError::Unexpected(e)) => return Err(e.into()),
             }
         }
-        Err(anyhow::anyhow!("placement kept conflicting after {ATTEMPTS} attempts").into())
+        Err(PlaceError::Busy)
     }
 
     /// Cancels `user`'s order `id`, releasing what it blocked.
@@ -284,4 +296,3 @@ impl OrderService {
 fn full_window(rule: RateRule, now: DateTime<Utc>) -> RateDecision {
     rule.decide(u64::from(rule.limit) + 1, now)
 }
-

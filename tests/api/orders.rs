@@ -1,0 +1,440 @@
+//! Orders over HTTP through the local stack: placement filled at the touch with charges, resting limits
+//! and cancellation, field-level validation that writes nothing, idempotency (including a race), the
+//! overspend race, the per-account rate limit, and isolation between accounts. The orders function's clock
+//! starts on a Wednesday at 11:00 IST (`SimulatedClockStart`), so the market is open whatever the real time.
+
+use std::str::FromStr;
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
+use tradesense_domain::ids::UserId;
+use tradesense_domain::paper::PaperAccount;
+use tradesense_domain::ports::TradingLedger;
+
+use crate::helpers::{PASSWORD, client, get_with_token, post_json, register, stack, unique_email};
+
+/// A freshly registered trader: a ₹10,00,000 paper account nobody else touches.
+struct Trader {
+    id: UserId,
+    token: String,
+}
+
+async fn trader() -> Trader {
+    let email = unique_email();
+    let id = register(&email).await["user"]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, tokens) = post_json("/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    Trader {
+        id,
+        token: tokens["access_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+async fn account(user: &UserId) -> PaperAccount {
+    let aws = stack().aws().await;
+    DynamoTradingLedger::new(Table::new(aws.dynamodb, &stack().table))
+        .account(user)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
+}
+
+async fn send(
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+    idempotency_key: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut request = client().request(method, stack().url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    if let Some(key) = idempotency_key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn place(token: &str, body: &Value) -> (StatusCode, Value) {
+    let (status, _, body) = send(reqwest::Method::POST, "/v1/orders", token, Some(body), None).await;
+    (status, body)
+}
+
+fn market_buy(quantity: i64) -> Value {
+    json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": quantity, "order_type": "MARKET",
+        "product": "DELIVERY"})
+}
+
+fn resting_limit() -> Value {
+    json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 2, "order_type": "LIMIT",
+        "product": "DELIVERY", "price": "1200.00"})
+}
+
+#[tokio::test]
+async fn a_market_buy_fills_at_the_touch_and_moves_funds_by_value_plus_charges() {
+    let t = trader().await;
+    let (status, order) = place(&t.token, &market_buy(10)).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!(order["status"], "COMPLETE");
+    assert_eq!(order["filled_quantity"], 10);
+    let price = dec(&order["average_price"]);
+    assert_eq!(price % Decimal::new(10, 2), Decimal::ZERO, "INFY trades on 0.10");
+
+    let (_, _, trades) = send(reqwest::Method::GET, "/v1/trades", &t.token, None, None).await;
+    let trade = &trades["items"][0];
+    assert_eq!(trade["order_id"], order["id"]);
+    assert_eq!(
+        (trade["quantity"].as_i64(), dec(&trade["price"])),
+        (Some(10), price)
+    );
+    let charges = &trade["charges"];
+    assert_eq!(
+        dec(&charges["brokerage"]),
+        Decimal::ZERO,
+        "no brokerage on delivery"
+    );
+    let parts: Decimal = ["stt", "transaction", "ipf", "sebi", "stamp", "gst"]
+        .iter()
+        .map(|k| dec(&charges[*k]))
+        .sum();
+    assert_eq!(dec(&charges["total"]), parts);
+    // STT on delivery is 0.1% of the value, to the paisa.
+    assert_eq!(
+        dec(&charges["stt"]),
+        (Decimal::from(10) * price * Decimal::new(1, 3)).round_dp(2)
+    );
+
+    let funds = account(&t.id).await;
+    assert_eq!(
+        funds.available,
+        Decimal::new(100_000_000, 2) - Decimal::from(10) * price - dec(&charges["total"]),
+        "the cost is held as delivery margin, the charges are paid"
+    );
+    assert_eq!(funds.cash, Decimal::new(100_000_000, 2) - dec(&charges["total"]));
+
+    let (status, _, detail) = send(
+        reqwest::Method::GET,
+        &format!("/v1/orders/{}", order["id"].as_str().unwrap()),
+        &t.token,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["OPEN", "COMPLETE"]);
+}
+
+#[tokio::test]
+async fn a_resting_limit_blocks_funds_until_cancelled_and_a_closed_order_cannot_be_cancelled() {
+    let t = trader().await;
+    let (status, order) = place(&t.token, &resting_limit()).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    assert_eq!(order["status"], "OPEN");
+    let blocked = dec(&order["blocked"]);
+    assert!(blocked > Decimal::from(2400), "2 × 1,200 plus charges: {blocked}");
+    assert_eq!(
+        account(&t.id).await.available,
+        Decimal::new(100_000_000, 2) - blocked
+    );
+
+    let path = format!("/v1/orders/{}", order["id"].as_str().unwrap());
+    let (status, _, cancelled) = send(reqwest::Method::DELETE, &path, &t.token, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["status"], "CANCELLED");
+    let funds = account(&t.id).await;
+    assert_eq!(
+        funds.available,
+        Decimal::new(100_000_000, 2),
+        "everything released"
+    );
+    assert_eq!(funds.cash, funds.available);
+
+    let (status, _, again) = send(reqwest::Method::DELETE, &path, &t.token, None, None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (_, filled) = place(&t.token, &market_buy(1)).await;
+    let path = format!("/v1/orders/{}", filled["id"].as_str().unwrap());
+    let (status, _, _) = send(reqwest::Method::DELETE, &path, &t.token, None, None).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a complete order cannot be cancelled"
+    );
+
+    let (_, _, open) = send(
+        reqwest::Method::GET,
+        "/v1/orders?status=OPEN",
+        &t.token,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 0);
+    let (_, _, all) = send(reqwest::Method::GET, "/v1/orders", &t.token, None, None).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    assert_eq!(all["items"][0]["id"], filled["id"], "newest first");
+}
+
+#[tokio::test]
+async fn bad_orders_get_field_level_400s_and_change_nothing() {
+    let t = trader().await;
+    let with = |patch: Value| {
+        let mut body = resting_limit();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let cases = [
+        (with(json!({"price": null})), "price"),
+        (with(json!({"price": "1200.05"})), "price"),
+        (with(json!({"quantity": 0})), "quantity"),
+        (with(json!({"quantity": 100_001})), "quantity"),
+        (with(json!({"order_type": "SL"})), "trigger_price"),
+        (with(json!({"instrument": "NSE:NOPE"})), "instrument"),
+        (with(json!({"instrument": "NSE:NIFTY"})), "instrument"),
+        (with(json!({"tag": "x".repeat(21)})), "tag"),
+    ];
+    for (body, field) in &cases {
+        let (status, error) = place(&t.token, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {error}");
+        let fields: Vec<&str> = error["error"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(field), "{body}: {error}");
+    }
+    for body in [
+        with(json!({"price": 1200.0})),
+        with(json!({"surprise": true})),
+        with(json!({"side": "HOLD"})),
+        json!([1, 2, 3]),
+        json!({"instrument": "NSE:INFY"}),
+    ] {
+        let (status, error) = place(&t.token, &body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {error}");
+    }
+    let (status, _, _) = send(
+        reqwest::Method::POST,
+        "/v1/orders",
+        &t.token,
+        // Just over the 64 KiB limit: refused before it is read, and small enough to be sent whole.
+        Some(&with(json!({"tag": "y".repeat(70_000)}))),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _, _) = send(
+        reqwest::Method::POST,
+        "/v1/orders",
+        &t.token,
+        Some(&resting_limit()),
+        Some(&"k".repeat(65)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (_, _, orders) = send(reqwest::Method::GET, "/v1/orders", &t.token, None, None).await;
+    assert_eq!(orders["items"], json!([]), "nothing written");
+    assert_eq!(account(&t.id).await.available, Decimal::new(100_000_000, 2));
+    let (status, _, _) = send(
+        reqwest::Method::GET,
+        "/v1/orders?status=SOMETIMES",
+        &t.token,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_repeated_key_returns_the_original_order_and_a_different_body_is_a_conflict() {
+    let t = trader().await;
+    let post = |body: Value, key: &'static str| {
+        let token = t.token.clone();
+        async move {
+            send(
+                reqwest::Method::POST,
+                "/v1/orders",
+                &token,
+                Some(&body),
+                Some(key),
+            )
+            .await
+        }
+    };
+    let (first, _, original) = post(resting_limit(), "key-1").await;
+    let (again, _, repeat) = post(resting_limit(), "key-1").await;
+    assert_eq!((first, again), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(repeat["id"], original["id"]);
+    let (status, _, conflict) = post(market_buy(1), "key-1").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{conflict}");
+
+    let with_client_id = |quantity: i64| {
+        let mut body = resting_limit();
+        body["client_order_id"] = json!("my-order-7");
+        body["quantity"] = json!(quantity);
+        body
+    };
+    let (_, first) = place(&t.token, &with_client_id(2)).await;
+    let (_, second) = place(&t.token, &with_client_id(2)).await;
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(first["client_order_id"], "my-order-7");
+    let (status, _) = place(&t.token, &with_client_id(3)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Twenty identical requests at once: one order, every answer naming it.
+    let racers = (0..20).map(|_| post(market_buy(1), "race-key"));
+    let answers = join_all(racers).await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, _, body)| {
+            assert_eq!(*status, StatusCode::CREATED, "{body}");
+            body["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1);
+    let (_, _, trades) = send(reqwest::Method::GET, "/v1/trades", &t.token, None, None).await;
+    assert_eq!(trades["items"].as_array().unwrap().len(), 1, "filled once");
+}
+
+#[tokio::test]
+async fn fifty_concurrent_orders_beyond_the_balance_never_overdraw_it() {
+    let t = trader().await;
+    // 100 INFY ≈ ₹1.55 lakh each: the ₹10 lakh account covers at most six.
+    let racers = (0..50).map(|_| {
+        let token = t.token.clone();
+        async move { place(&token, &market_buy(100)).await }
+    });
+    let answers = join_all(racers).await;
+    let filled: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .map(|(_, body)| body)
+        .collect();
+    for (status, body) in &answers {
+        assert!(
+            [
+                StatusCode::CREATED,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                StatusCode::CONFLICT
+            ]
+            .contains(status),
+            "{status}: {body}"
+        );
+    }
+    assert!((1..=6).contains(&filled.len()), "{} filled", filled.len());
+    let (_, _, trades) = send(reqwest::Method::GET, "/v1/trades", &t.token, None, None).await;
+    let trades = trades["items"].as_array().unwrap();
+    assert_eq!(trades.len(), filled.len());
+    let spent: Decimal = trades
+        .iter()
+        .map(|t| {
+            Decimal::from(t["quantity"].as_i64().unwrap()) * dec(&t["price"]) + dec(&t["charges"]["total"])
+        })
+        .sum();
+    let funds = account(&t.id).await;
+    assert!(funds.available >= Decimal::ZERO);
+    assert_eq!(funds.available, Decimal::new(100_000_000, 2) - spent);
+}
+
+#[tokio::test]
+async fn the_eleventh_placement_in_a_minute_is_refused_with_retry_after() {
+    let t = trader().await;
+    let mut remaining = Vec::new();
+    // Ten fit in a minute's window; a window boundary mid-test can allow ten more, never more.
+    for _ in 0..21 {
+        let (status, headers, body) = send(
+            reqwest::Method::POST,
+            "/v1/orders",
+            &t.token,
+            Some(&resting_limit()),
+            None,
+        )
+        .await;
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"]["code"], "RATE_LIMITED");
+            let retry: u64 = header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=60).contains(&retry));
+            assert_eq!(header("x-ratelimit-limit").as_deref(), Some("10"));
+            assert_eq!(header("x-ratelimit-remaining").as_deref(), Some("0"));
+            assert!(
+                remaining.contains(&0),
+                "the refusal follows the tenth: {remaining:?}"
+            );
+            let (_, _, orders) = send(reqwest::Method::GET, "/v1/orders", &t.token, None, None).await;
+            assert_eq!(
+                orders["items"].as_array().unwrap().len(),
+                remaining.len(),
+                "the refused placement wrote nothing"
+            );
+            return;
+        }
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        remaining.push(header("x-ratelimit-remaining").unwrap().parse::<u32>().unwrap());
+    }
+    panic!("never rate limited: {remaining:?}");
+}
+
+#[tokio::test]
+async fn another_accounts_orders_and_trades_are_invisible() {
+    let (owner, other) = (trader().await, trader().await);
+    let (_, order) = place(&owner.token, &market_buy(1)).await;
+    let (_, resting) = place(&owner.token, &resting_limit()).await;
+    for id in [&order["id"], &resting["id"]] {
+        let path = format!("/v1/orders/{}", id.as_str().unwrap());
+        let response = get_with_token(&path, &other.token).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let (status, _, _) = send(reqwest::Method::DELETE, &path, &other.token, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, _, _) = send(
+        reqwest::Method::GET,
+        "/v1/orders/not-an-id",
+        &other.token,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, orders) = send(reqwest::Method::GET, "/v1/orders", &other.token, None, None).await;
+    assert_eq!(orders["items"], json!([]));
+    let (_, _, trades) = send(reqwest::Method::GET, "/v1/trades", &other.token, None, None).await;
+    assert_eq!(trades["items"], json!([]));
+    let (_, _, still_open) = send(
+        reqwest::Method::GET,
+        &format!("/v1/orders/{}", resting["id"].as_str().unwrap()),
+        &owner.token,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        still_open["status"], "OPEN",
+        "the other account's cancel changed nothing"
+    );
+}
