@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test bench import-candles venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test bench bench-orders import-candles venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -20,6 +20,10 @@ test: venv
 bench:
 	cargo bench -p tradesense-domain --bench option_chain
 	cargo bench -p market-api --bench quotes
+
+## Latency of POST /v1/orders over a running `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`.
+bench-orders:
+	python3 infra/bench/orders_latency.py --requests $${REQUESTS:-1000}
 
 ## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
 venv: $(VENV)/.installed

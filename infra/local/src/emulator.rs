@@ -61,6 +61,29 @@ def _locked(method):
 for _name, _method in list(vars(DynamoDBBackend).items()):
     if inspect.isfunction(_method) and not _name.startswith("_"):
         setattr(DynamoDBBackend, _name, _locked(_method))
+# moto snapshots a table once per item of a transaction; under the lock one snapshot per table is enough.
+import copy as _copy
+import moto.dynamodb.models as _models
+class _OneSnapshotPerTable:
+    snapshots = {}
+    def __getattr__(self, name):
+        return getattr(_copy, name)
+    def deepcopy(self, value, *args):
+        if isinstance(value, _models.Table):
+            if id(value) not in self.snapshots:
+                self.snapshots[id(value)] = _copy.deepcopy(value, *args)
+            return self.snapshots[id(value)]
+        return _copy.deepcopy(value, *args)
+_models.copy = _OneSnapshotPerTable()
+_transact = DynamoDBBackend.transact_write_items
+def _transact_once(self, *args, **kwargs):
+    with _lock:
+        _models.copy.snapshots = {}
+        try:
+            return _transact(self, *args, **kwargs)
+        finally:
+            _models.copy.snapshots = {}
+DynamoDBBackend.transact_write_items = _transact_once
 server.main(sys.argv[1:])
 "#;
 

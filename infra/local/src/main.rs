@@ -65,10 +65,17 @@ async fn run() -> anyhow::Result<()> {
     let opts = LocalOptions {
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
         moto_port: Some(env_port("MOTO_PORT", 4566)?),
-        parameters: [(
-            "CorsAllowedOrigins".to_owned(),
-            "http://localhost:5173".to_owned(),
-        )]
+        parameters: [
+            (
+                "CorsAllowedOrigins".to_owned(),
+                "http://localhost:5173".to_owned(),
+            ),
+            // `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run` trades in market hours at any time.
+            (
+                "SimulatedClockStart".to_owned(),
+                std::env::var("SIMULATED_CLOCK_START").unwrap_or_default(),
+            ),
+        ]
         .into(),
         demo_password: std::env::var("DEMO_PASSWORD")
             .unwrap_or_else(|_| seed::DEFAULT_DEMO_PASSWORD.to_owned()),

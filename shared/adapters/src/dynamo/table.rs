@@ -181,10 +181,32 @@ impl Table {
     /// [`TransactError::Cancelled`] with a reason per item when a condition fails (or on a conflict with
     /// another transaction); [`TransactError::Unexpected`] otherwise.
     pub async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), TransactError> {
+        self.transact_request(writes, None).await
+    }
+
+    /// Like [`transact`](Self::transact) with a client request token: DynamoDB treats a repeat with the same
+    /// token (a retry) within ten minutes as the same transaction.
+    ///
+    /// # Errors
+    /// As [`transact`](Self::transact).
+    pub async fn transact_with_token(
+        &self,
+        writes: Vec<TransactWriteItem>,
+        token: &str,
+    ) -> Result<(), TransactError> {
+        self.transact_request(writes, Some(token)).await
+    }
+
+    async fn transact_request(
+        &self,
+        writes: Vec<TransactWriteItem>,
+        token: Option<&str>,
+    ) -> Result<(), TransactError> {
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(writes))
+            .set_client_request_token(token.map(str::to_owned))
             .send()
             .await;
         match result {

@@ -168,6 +168,29 @@ impl DynamoTradingLedger {
         Ok(item)
     }
 
+    /// Runs `writes`, whose first item stores `order`. The SDK retries a call whose answer was lost (a reset
+    /// connection, a timeout); if the lost attempt had committed, the retry fails every condition. Finding
+    /// exactly `order` stored then means the transaction is ours and done. Each call also carries a client
+    /// request token, which makes DynamoDB itself treat such a retry as the same transaction.
+    async fn commit(&self, writes: Vec<TransactWriteItem>, order: &Order) -> Result<(), TransactError> {
+        let token = ulid::Ulid::new().to_string();
+        match self.table.transact_with_token(writes, &token).await {
+            Err(e) if e.failed_conditions().first() == Some(&0) => {
+                let stored: Option<Order> = self
+                    .one(&keys::order(&order.user_id, &order.id))
+                    .await
+                    .map_err(|r| TransactError::Unexpected(anyhow::Error::from(r)))?;
+                if stored.as_ref() == Some(order) {
+                    tracing::info!(order_id = %order.id, "transaction committed by an earlier attempt");
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Every document under `prefix` in the user's partition, newest (highest sort key) first.
     async fn documents<T: DeserializeOwned>(&self, user: &UserId, prefix: &str) -> Result<Vec<T>, RepoError> {
         let mut out = Vec::new();
@@ -227,6 +250,7 @@ fn commit_error(
                     .iter()
                     .any(|r| r.as_deref() == Some("TransactionConflict"))
             {
+                tracing::info!(?reasons, "trading transaction raced another write");
                 CommitError::Conflict
             } else {
                 CommitError::Unexpected(anyhow::anyhow!("transaction cancelled: {reasons:?}"))
@@ -330,8 +354,7 @@ impl TradingLedger for DynamoTradingLedger {
             let item = document(&key, "position", position, Some(position.version))?;
             writes.push(self.put_versioned(item, position.version)?);
         }
-        self.table
-            .transact(writes)
+        self.commit(writes, order)
             .await
             .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))?;
         let counted = self.table.get(&window).await?;
@@ -348,8 +371,7 @@ impl TradingLedger for DynamoTradingLedger {
             self.put_versioned(Self::order_item(cancelled)?, cancelled.version)?,
             self.move_funds(&cancelled.user_id, released, Decimal::ZERO)?,
         ];
-        self.table
-            .transact(writes)
+        self.commit(writes, cancelled)
             .await
             .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
     }
