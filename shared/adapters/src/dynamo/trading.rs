@@ -5,8 +5,8 @@
 //! attributes conditions need (`version`, `status`). Money on the account is a DynamoDB number written from
 //! the decimal's exact text and changed only by `SET x = x + :delta`, so concurrent writers never lose an
 //! update. A placement is one transaction: the order (new), the account (available must cover the change),
-//! each claim (new), the fill (new) and the position (at the version read). Cancellation is the order at the
-//! version read plus the released funds.
+//! the account's placement counter for the minute (below its limit), each claim (new), the fill (new) and
+//! the position (at the version read). Cancellation is the order at the version read plus the released funds.
 
 use std::collections::HashMap;
 use std::str::FromStr as _;
