@@ -107,3 +107,26 @@ impl From<&User> for AdminUserDto {
         }
     }
 }
+
+/// `POST /v1/admin/kill-switch`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KillSwitchRequest {
+    /// `true` halts order entry (`423 KILL_SWITCH_ACTIVE`), `false` resumes it.
+    pub enabled: bool,
+    /// Why (1–200 printable characters); shown to refused traders.
+    pub reason: String,
+}
+
+/// The kill switch after a flip.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KillSwitchDto {
+    /// Whether new orders are refused.
+    pub enabled: bool,
+    /// Why.
+    pub reason: String,
+    /// The admin who flipped it.
+    pub changed_by: String,
+    /// When.
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+}

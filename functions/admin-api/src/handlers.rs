@@ -7,10 +7,13 @@ use tradesense_domain::auth::Permission;
 use tradesense_domain::health::check_dependencies;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::trading::kill_switch::KillSwitchError;
 use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
 
 use crate::AdminState;
-use crate::dto::{AdminUserDto, DeepHealthResponse, HealthResponse, UpdateUserRequest};
+use crate::dto::{
+    AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest, UpdateUserRequest,
+};
 
 /// Shallow health: the function is up. Touches no dependency.
 #[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
@@ -102,6 +105,37 @@ pub async fn update_user(
         })?;
     tracing::info!(admin = %admin.user_id, user_id = %user.id, "user access changed");
     Ok(AppJson(AdminUserDto::from(&user)))
+}
+
+/// Halts or resumes order entry for the whole platform; audited.
+#[utoipa::path(post, path = "/v1/admin/kill-switch", tag = "admin", security(("bearer" = [])),
+    request_body = KillSwitchRequest,
+    responses(
+        (status = 200, body = KillSwitchDto),
+        (status = 400, body = tradesense_http::error::ErrorBody),
+        (status = 403, body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn kill_switch(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    AppJson(req): AppJson<KillSwitchRequest>,
+) -> Result<AppJson<KillSwitchDto>, ApiError> {
+    let admin = auth.require(Permission::Admin)?;
+    let switch = state
+        .kill_switch
+        .set(admin, req.enabled, &req.reason)
+        .await
+        .map_err(|e| match e {
+            KillSwitchError::InvalidReason => ApiError::invalid_field("reason", e.to_string()),
+            KillSwitchError::Unexpected(cause) => ApiError::internal(cause),
+        })?;
+    tracing::warn!(admin = %admin.user_id, enabled = switch.enabled, reason = %switch.reason, "kill switch flipped");
+    Ok(AppJson(KillSwitchDto {
+        enabled: switch.enabled,
+        reason: switch.reason,
+        changed_by: switch.changed_by.to_string(),
+        changed_at: switch.changed_at,
+    }))
 }
 
 /// The OpenAPI document of the whole API.

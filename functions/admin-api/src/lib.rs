@@ -10,15 +10,17 @@ mod openapi;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, patch};
+use axum::routing::{get, patch, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::administration::Administration;
 use tradesense_domain::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::trading::kill_switch::KillSwitchControl;
 
 pub use config::AdminConfig;
 pub use openapi::api_document;
@@ -32,6 +34,8 @@ pub struct AdminState {
     pub job_runs: Arc<dyn JobRunLog>,
     /// Changing users' roles and disabled flags.
     pub administration: Arc<Administration>,
+    /// Halting and resuming order entry.
+    pub kill_switch: Arc<KillSwitchControl>,
 }
 
 impl AdminState {
@@ -49,15 +53,22 @@ impl AdminState {
                 secret_id: cfg.signing_key_secret_id.clone(),
             }),
         ];
+        let audit = Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url));
         let administration = Administration::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
-            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            audit.clone(),
+            Arc::new(SystemClock),
+        );
+        let kill_switch = KillSwitchControl::new(
+            Arc::new(DynamoKillSwitch::new(table.clone())),
+            audit,
             Arc::new(SystemClock),
         );
         Self {
             checks: checks.into(),
             job_runs: Arc::new(DynamoJobRunLog::new(table)),
             administration: Arc::new(administration),
+            kill_switch: Arc::new(kill_switch),
         }
     }
 }
@@ -68,6 +79,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/v1/health", get(handlers::health))
         .route("/v1/admin/health", get(handlers::deep_health))
         .route("/v1/admin/users/{id}", patch(handlers::update_user))
+        .route("/v1/admin/kill-switch", post(handlers::kill_switch))
         .route("/openapi.json", get(handlers::openapi_document))
         .with_state(state)
 }

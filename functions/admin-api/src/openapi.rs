@@ -9,6 +9,7 @@ use utoipa::OpenApi;
         crate::handlers::health,
         crate::handlers::deep_health,
         crate::handlers::update_user,
+        crate::handlers::kill_switch,
         crate::handlers::openapi_document
     ),
     components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse)),

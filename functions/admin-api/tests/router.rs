@@ -17,8 +17,9 @@ use tradesense_domain::administration::Administration;
 use tradesense_domain::jobs::ScheduledJob;
 use tradesense_domain::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::testing::{
-    FixedClock, InMemoryJobRunLog, InMemoryUsers, RecordingPublisher, StaticCheck,
+    FixedClock, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryUsers, RecordingPublisher, StaticCheck,
 };
+use tradesense_domain::trading::kill_switch::KillSwitchControl;
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
 fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
@@ -28,6 +29,11 @@ fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>
         job_runs: runs.clone(),
         administration: Arc::new(Administration::new(
             Arc::new(InMemoryUsers::default()),
+            Arc::new(RecordingPublisher::default()),
+            Arc::new(FixedClock(chrono::Utc::now())),
+        )),
+        kill_switch: Arc::new(KillSwitchControl::new(
+            Arc::new(InMemoryKillSwitch::default()),
             Arc::new(RecordingPublisher::default()),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),

@@ -44,6 +44,11 @@ fn place_error(e: PlaceError) -> ApiError {
             decision,
             retry_after_secs,
         } => ApiError::rate_limited(retry_after_secs).with_rate_limit(decision),
+        PlaceError::KillSwitch(reason) => ApiError::new(
+            StatusCode::LOCKED,
+            ErrorCode::KillSwitchActive,
+            format!("trading is halted: {reason}"),
+        ),
         PlaceError::Busy => ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::Conflict,

@@ -15,6 +15,7 @@ use tradesense_adapters::clock::clock_from_vars;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
+use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
 use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_domain::market::cached::CachedMarketData;
@@ -87,12 +88,13 @@ impl OrdersState {
         let instruments = Arc::new(DynamoInstrumentStore::new(table.clone()));
         Ok(Self {
             orders: Arc::new(OrderService {
-                ledger: Arc::new(DynamoTradingLedger::new(table)),
+                ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
                 market: Arc::new(CachedMarketData::new(source, cache)),
                 master: Arc::new(CurrentMaster::new(instruments, calendar.clone())),
                 calendar,
                 charges: Arc::new(ChargeSchedule::shipped()?),
                 plan: BrokeragePlan::default(),
+                kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
                 clock: cfg.clock.clone(),
             }),
         })

@@ -30,6 +30,8 @@ pub enum AuditKind {
     RoleChanged,
     /// A broker account was linked or unlinked.
     BrokerLinkChanged,
+    /// An admin turned the platform kill switch on or off.
+    KillSwitchChanged,
 }
 
 /// One audit event.

@@ -23,6 +23,7 @@ use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
+use crate::trading::kill_switch::KillSwitch;
 use crate::trading::order::Product;
 use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
 use crate::user::{Email, LoginGuard, User};
@@ -362,6 +363,22 @@ pub struct OrderClaim {
     pub request_hash: String,
     /// The order.
     pub order_id: OrderId,
+}
+
+/// Where the platform kill switch is kept.
+#[async_trait]
+pub trait KillSwitchStore: Send + Sync {
+    /// The switch, if it was ever flipped (never flipped: off).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn current(&self) -> Result<Option<KillSwitch>, RepoError>;
+
+    /// Stores a flip.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn set(&self, switch: &KillSwitch) -> Result<(), RepoError>;
 }
 
 /// The rate limit a placement counts against, in its own transaction.

@@ -20,10 +20,12 @@ use crate::mfa::MfaState;
 use crate::paper::PaperAccount;
 use crate::ports::{
     AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher,
-    InstrumentStore, JobRunLog, QuoteCache, RateLimiter, RepoError, SessionRepository, UserRepository,
+    InstrumentStore, JobRunLog, KillSwitchStore, QuoteCache, RateLimiter, RepoError, SessionRepository,
+    UserRepository,
 };
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
+use crate::trading::kill_switch::KillSwitch;
 use crate::user::{Email, LoginGuard, User};
 
 /// A clock stuck at one instant.
@@ -411,5 +413,27 @@ impl InstrumentStore for InMemoryInstrumentStore {
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .clone())
+    }
+}
+
+/// A [`KillSwitchStore`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryKillSwitch {
+    switch: Mutex<Option<KillSwitch>>,
+}
+
+#[async_trait]
+impl KillSwitchStore for InMemoryKillSwitch {
+    async fn current(&self) -> Result<Option<KillSwitch>, RepoError> {
+        Ok(self
+            .switch
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone())
+    }
+
+    async fn set(&self, switch: &KillSwitch) -> Result<(), RepoError> {
+        *self.switch.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = Some(switch.clone());
+        Ok(())
     }
 }

@@ -10,6 +10,7 @@
 //! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
+//! | kill switch | `SYSTEM`           | `KILL_SWITCH`               |                        |                     |
 //! | order       | `USER#<user_id>`   | `ORDER#<order_id>`          |                        |                     |
 //! | trade       | `USER#<user_id>`   | `TRADE#<trade_id>`          |                        |                     |
 //! | position    | `USER#<user_id>`   | `POSITION#<product>#<instrument>` |                  |                     |
@@ -93,6 +94,14 @@ pub fn paper_account(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "PAPER_ACCOUNT".to_owned(),
+    }
+}
+
+/// The platform kill switch.
+pub fn kill_switch() -> Key {
+    Key {
+        pk: SYSTEM.to_owned(),
+        sk: "KILL_SWITCH".to_owned(),
     }
 }
 

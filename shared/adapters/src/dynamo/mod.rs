@@ -8,6 +8,7 @@ pub mod daily_history;
 pub mod instruments;
 pub mod jobs;
 pub mod keys;
+pub mod kill_switch;
 pub mod quote_cache;
 pub mod rate_limits;
 pub mod sessions;

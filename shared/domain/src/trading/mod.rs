@@ -2,6 +2,7 @@
 //! their P&L, and the paper broker.
 
 pub mod charges;
+pub mod kill_switch;
 pub mod margin;
 pub mod order;
 pub mod paper;

@@ -14,7 +14,8 @@ use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::calendar::MarketCalendar;
 use crate::market::current::CurrentMaster;
 use crate::ports::{
-    Clock, CommitError, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError, TradingLedger,
+    Clock, CommitError, KillSwitchStore, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError,
+    TradingLedger,
 };
 use crate::rate_limit::{ORDERS_PER_ACCOUNT, RateDecision, RateRule};
 
@@ -66,6 +67,9 @@ pub enum PlaceError {
         /// Seconds until the window resets, on the service's clock.
         retry_after_secs: u64,
     },
+    /// The platform kill switch is on: no new orders.
+    #[error("trading is halted: {0}")]
+    KillSwitch(String),
     /// Other placements on the same position kept winning the race; nothing was written.
     #[error("the position changed concurrently; try again")]
     Busy,
@@ -117,6 +121,8 @@ pub struct OrderService {
     pub charges: Arc<ChargeSchedule>,
     /// Brokerage.
     pub plan: BrokeragePlan,
+    /// The platform kill switch.
+    pub kill_switch: Arc<dyn KillSwitchStore>,
     /// The time.
     pub clock: Arc<dyn Clock>,
 }
@@ -165,6 +171,9 @@ impl OrderService {
         let claims = claim_keys(&command);
         if let Some(original) = self.replay(&user, &command, &claims).await? {
             return Ok(PlaceOutcome::Replayed(original));
+        }
+        if let Some(switch) = self.kill_switch.current().await?.filter(|s| s.enabled) {
+            return Err(PlaceError::KillSwitch(switch.reason));
         }
         let now = self.clock.now();
         let master = self.master.get(now).await?;
