@@ -196,6 +196,55 @@ async fn a_resting_limit_blocks_funds_until_cancelled_and_a_closed_order_cannot_
 }
 
 #[tokio::test]
+async fn modifying_a_resting_order_reblocks_funds_and_crossing_the_market_fills_it() {
+    let t = trader().await;
+    let (_, order) = place(&t.token, &resting_limit()).await;
+    let path = format!("/v1/orders/{}", order["id"].as_str().unwrap());
+    let put = |body: Value| {
+        let (token, path) = (t.token.clone(), path.clone());
+        async move { send(reqwest::Method::PUT, &path, &token, Some(&body), None).await }
+    };
+
+    let (status, _, modified) = put(json!({"quantity": 4, "price": "1250.00"})).await;
+    assert_eq!(status, StatusCode::OK, "{modified}");
+    assert_eq!(
+        (modified["status"].as_str(), modified["quantity"].as_i64()),
+        (Some("OPEN"), Some(4))
+    );
+    assert_eq!(modified["id"], order["id"]);
+    let blocked = dec(&modified["blocked"]);
+    assert!(blocked > Decimal::from(5000), "4 × 1,250 plus charges: {blocked}");
+    assert_eq!(
+        account(&t.id).await.available,
+        Decimal::new(100_000_000, 2) - blocked,
+        "old block released"
+    );
+
+    for (bad, status) in [
+        (json!({"price": "1250.05"}), StatusCode::BAD_REQUEST),
+        (json!({}), StatusCode::BAD_REQUEST),
+        (json!({"price": 1250}), StatusCode::BAD_REQUEST),
+        (json!({"side": "SELL"}), StatusCode::BAD_REQUEST),
+    ] {
+        let (got, _, body) = put(bad.clone()).await;
+        assert_eq!(got, status, "{bad}: {body}");
+    }
+    let (_, _, unchanged) = send(reqwest::Method::GET, &path, &t.token, None, None).await;
+    assert_eq!(
+        unchanged["price"], "1250.00",
+        "refused modifications changed nothing"
+    );
+
+    // Far above the market: fills at the touch.
+    let (status, _, filled) = put(json!({"price": "9000.00"})).await;
+    assert_eq!(status, StatusCode::OK, "{filled}");
+    assert_eq!(filled["status"], "COMPLETE");
+    assert!(dec(&filled["average_price"]) < Decimal::from(9000));
+    let (status, _, closed) = put(json!({"price": "1300.00"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{closed}");
+}
+
+#[tokio::test]
 async fn bad_orders_get_field_level_400s_and_change_nothing() {
     let t = trader().await;
     let with = |patch: Value| {
@@ -410,6 +459,15 @@ async fn another_accounts_orders_and_trades_are_invisible() {
         let response = get_with_token(&path, &other.token).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         let (status, _, _) = send(reqwest::Method::DELETE, &path, &other.token, None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, _) = send(
+            reqwest::Method::PUT,
+            &path,
+            &other.token,
+            Some(&json!({"price": "1210.00"})),
+            None,
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
     let (status, _, _) = send(

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tradesense_domain::trading::charges::{Charges, Side};
 use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
-use tradesense_domain::trading::paper::{Order, StatusChange, Trade};
+use tradesense_domain::trading::paper::{Order, OrderChange, StatusChange, Trade};
 use utoipa::{IntoParams, ToSchema};
 
 fn day() -> Validity {
@@ -298,4 +298,37 @@ impl From<&Trade> for TradeDto {
 pub struct TradesResponse {
     /// Fills, newest first.
     pub items: Vec<TradeDto>,
+}
+
+/// `PUT /v1/orders/{id}`: at least one field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModifyOrderRequest {
+    /// New quantity.
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    /// New limit price, a decimal string.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub price: Option<Decimal>,
+    /// New trigger price, a decimal string.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub trigger_price: Option<Decimal>,
+    /// New type.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub order_type: Option<OrderType>,
+}
+
+impl ModifyOrderRequest {
+    /// The domain's view of the change.
+    pub fn to_domain(&self) -> OrderChange {
+        OrderChange {
+            quantity: self.quantity,
+            price: self.price,
+            trigger_price: self.trigger_price,
+            order_type: self.order_type,
+        }
+    }
 }

@@ -6,14 +6,16 @@ use axum::http::{HeaderMap, StatusCode};
 use tradesense_domain::auth::Permission;
 use tradesense_domain::ids::OrderId;
 use tradesense_domain::ports::MarketDataError;
-use tradesense_domain::trading::paper::RiskRejection;
-use tradesense_domain::trading::service::{CancelError, PlaceCommand, PlaceError, PlaceOutcome};
+use tradesense_domain::trading::paper::{ModifyRefusal, RiskRejection};
+use tradesense_domain::trading::service::{CancelError, ModifyError, PlaceCommand, PlaceError, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext, ErrorCode};
 
 use crate::OrdersState;
-use crate::dto::{OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto, TradesResponse};
+use crate::dto::{
+    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto, TradesResponse,
+};
 
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
@@ -197,6 +199,43 @@ pub async fn cancel(
             CancelError::Unexpected(e) => ApiError::internal(e),
         })?;
     Ok(AppJson(OrderDto::from_order(&cancelled, true)))
+}
+
+/// Modifies one of the caller's working orders: the modified order is placed afresh against the market
+/// (it may fill at once) and the funds the old one blocked are released.
+#[utoipa::path(put, path = "/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ModifyOrderRequest,
+    responses((status = 200, body = OrderDto), (status = 400, body = Body), (status = 404, body = Body),
+        (status = 409, body = Body), (status = 422, body = Body), (status = 423, body = Body)))]
+pub async fn modify(
+    auth: AuthContext,
+    State(state): State<OrdersState>,
+    Path(id): Path<String>,
+    AppJson(body): AppJson<ModifyOrderRequest>,
+) -> Result<AppJson<OrderDto>, ApiError> {
+    let user = auth.require(Permission::OrdersWrite)?.user_id;
+    let order = state
+        .orders
+        .modify(user, order_id(&id)?, body.to_domain())
+        .await
+        .map_err(|e| match e {
+            ModifyError::NotFound => ApiError::not_found(),
+            ModifyError::Refused(ModifyRefusal::Empty) => {
+                ApiError::validation("nothing to change: give quantity, price, trigger_price or order_type")
+            }
+            ModifyError::Refused(ModifyRefusal::Closed(status)) => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!("order is {status:?}: it cannot be modified"),
+            ),
+            ModifyError::Refused(ModifyRefusal::Invalid(violations)) => {
+                place_error(PlaceError::Invalid(violations))
+            }
+            ModifyError::Refused(ModifyRefusal::Risk(risk)) => place_error(PlaceError::Risk(risk)),
+            ModifyError::Place(e) => place_error(e),
+        })?;
+    tracing::info!(order_id = %order.id, status = ?order.status, "order modified");
+    Ok(AppJson(OrderDto::from_order(&order, true)))
 }
 
 /// The caller's fills with their charges, newest first.

@@ -1,5 +1,5 @@
 //! The orders API over the paper broker: place (idempotent, rate limited, risk checked, filled where the
-//! market allows), list, get with status history, cancel, and fills with their charges. Prices come from the
+//! market allows), list, get with status history, modify, cancel, and fills with their charges. Prices come from the
 //! same simulated market and quote cache as the market-data API.
 
 mod dto;
@@ -105,7 +105,10 @@ impl OrdersState {
 pub fn router(state: OrdersState) -> Router {
     Router::new()
         .route("/v1/orders", get(handlers::list).post(handlers::place))
-        .route("/v1/orders/{id}", get(handlers::get).delete(handlers::cancel))
+        .route(
+            "/v1/orders/{id}",
+            get(handlers::get).put(handlers::modify).delete(handlers::cancel),
+        )
         .route("/v1/trades", get(handlers::trades))
         .with_state(state)
 }

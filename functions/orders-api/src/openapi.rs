@@ -9,6 +9,7 @@ use utoipa::OpenApi;
         crate::handlers::place,
         crate::handlers::list,
         crate::handlers::get,
+        crate::handlers::modify,
         crate::handlers::cancel,
         crate::handlers::trades
     ),

@@ -458,6 +458,13 @@ pub trait TradingLedger: Send + Sync {
         limit: PlacementLimit<'_>,
     ) -> Result<u64, CommitError>;
 
+    /// Commits a modification: the order at the version before `placement.order`'s, its funds, and its fill
+    /// and position if it filled.
+    ///
+    /// # Errors
+    /// [`CommitError`]; nothing is written.
+    async fn modify(&self, placement: &Placement) -> Result<(), CommitError>;
+
     /// Commits a cancellation, returning `released` to available funds.
     ///
     /// # Errors

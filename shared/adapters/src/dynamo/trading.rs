@@ -168,6 +168,36 @@ impl DynamoTradingLedger {
         Ok(item)
     }
 
+    /// The claim items of a placement, each new.
+    fn claim_writes(&self, user: &UserId, claims: &[OrderClaim]) -> anyhow::Result<Vec<TransactWriteItem>> {
+        claims
+            .iter()
+            .map(|claim| {
+                let mut item = keys::order_claim(user, &claim.key).to_attributes();
+                item.insert("entity".into(), s("order_claim"));
+                item.insert("request_hash".into(), s(claim.request_hash.clone()));
+                item.insert("order_id".into(), s(claim.order_id.to_string()));
+                self.put(item, "attribute_not_exists(pk)", None)
+            })
+            .collect()
+    }
+
+    /// The fill (new) and the position (at the version read) of a placement that filled.
+    fn fill_writes(&self, placement: &Placement) -> anyhow::Result<Vec<TransactWriteItem>> {
+        let user = &placement.order.user_id;
+        let mut writes = Vec::new();
+        if let Some(trade) = &placement.trade {
+            let item = document(&keys::trade(user, &trade.id), "trade", trade, None)?;
+            writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
+        }
+        if let Some(position) = &placement.position {
+            let key = keys::position(user, &position.instrument, position.product);
+            let item = document(&key, "position", position, Some(position.version))?;
+            writes.push(self.put_versioned(item, position.version)?);
+        }
+        Ok(writes)
+    }
+
     /// Runs `writes`, whose first item stores `order`. The SDK retries a call whose answer was lost (a reset
     /// connection, a timeout); if the lost attempt had committed, the retry fails every condition. Finding
     /// exactly `order` stored then means the transaction is ours and done. Each call also carries a client
@@ -338,22 +368,8 @@ impl TradingLedger for DynamoTradingLedger {
             self.move_funds(user, placement.available_change, placement.cash_change)?,
             self.count_placement(&window, limit)?,
         ];
-        for claim in claims {
-            let mut item = keys::order_claim(user, &claim.key).to_attributes();
-            item.insert("entity".into(), s("order_claim"));
-            item.insert("request_hash".into(), s(claim.request_hash.clone()));
-            item.insert("order_id".into(), s(claim.order_id.to_string()));
-            writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
-        }
-        if let Some(trade) = &placement.trade {
-            let item = document(&keys::trade(user, &trade.id), "trade", trade, None)?;
-            writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
-        }
-        if let Some(position) = &placement.position {
-            let key = keys::position(user, &position.instrument, position.product);
-            let item = document(&key, "position", position, Some(position.version))?;
-            writes.push(self.put_versioned(item, position.version)?);
-        }
+        writes.extend(self.claim_writes(user, claims)?);
+        writes.extend(self.fill_writes(placement)?);
         self.commit(writes, order)
             .await
             .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))?;
@@ -364,6 +380,18 @@ impl TradingLedger for DynamoTradingLedger {
             .and_then(|hits| hits.as_n().ok())
             .and_then(|hits| hits.parse().ok())
             .unwrap_or(1))
+    }
+
+    async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {
+        let order = &placement.order;
+        let mut writes = vec![
+            self.put_versioned(Self::order_item(order)?, order.version)?,
+            self.move_funds(&order.user_id, placement.available_change, placement.cash_change)?,
+        ];
+        writes.extend(self.fill_writes(placement)?);
+        self.commit(writes, order)
+            .await
+            .map_err(|e| commit_error(e, 1, usize::MAX, 0..0))
     }
 
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {

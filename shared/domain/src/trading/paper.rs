@@ -482,6 +482,106 @@ pub fn place(
     })
 }
 
+/// `PUT /v1/orders/{id}`: what to change (at least one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderChange {
+    /// New quantity.
+    pub quantity: Option<i64>,
+    /// New limit price.
+    pub price: Option<Decimal>,
+    /// New trigger price.
+    pub trigger_price: Option<Decimal>,
+    /// New type.
+    pub order_type: Option<OrderType>,
+}
+
+/// Why a modification was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModifyRefusal {
+    /// Nothing to change.
+    Empty,
+    /// The order is complete, cancelled or rejected.
+    Closed(OrderStatus),
+    /// The modified order breaks order rules.
+    Invalid(Vec<Violation>),
+    /// A risk check refused the modified order.
+    Risk(RiskRejection),
+}
+
+/// `order` modified by `change` at `now`: the modified order is placed afresh against the market (it may fill
+/// at once, or rest blocking its new funds) and the old block is released, as a broker's modify does.
+///
+/// # Errors
+/// [`ModifyRefusal`]: nothing is to be written.
+pub fn modify(
+    order: &Order,
+    change: &OrderChange,
+    market: &Market<'_>,
+    position: &PositionRecord,
+    available: Decimal,
+    trade_id: TradeId,
+    now: DateTime<Utc>,
+) -> Result<Placement, ModifyRefusal> {
+    if change == &OrderChange::default() {
+        return Err(ModifyRefusal::Empty);
+    }
+    let status = order
+        .status
+        .after(OrderEvent::Modified)
+        .ok_or(ModifyRefusal::Closed(order.status))?;
+    let order_type = change.order_type.unwrap_or(order.order_type);
+    let keeps = |field: Option<Decimal>, used: bool| if used { field } else { None };
+    let request = OrderRequest {
+        side: order.side,
+        quantity: change.quantity.unwrap_or(order.quantity),
+        order_type,
+        product: order.product,
+        price: keeps(
+            change.price.or(order.price),
+            matches!(order_type, OrderType::Limit | OrderType::StopLoss),
+        ),
+        trigger_price: keeps(
+            change.trigger_price.or(order.trigger_price),
+            matches!(order_type, OrderType::StopLoss | OrderType::StopLossMarket),
+        ),
+        validity: order.validity,
+        disclosed_quantity: order.disclosed_quantity,
+        tag: order.tag.clone(),
+        client_order_id: order.client_order_id.clone(),
+    };
+    let replaced = place(
+        order.user_id,
+        (order.id, trade_id),
+        &request,
+        market,
+        position,
+        available + order.blocked,
+        now,
+    )
+    .map_err(|refusal| match refusal {
+        PlaceRefusal::Invalid(violations) => ModifyRefusal::Invalid(violations),
+        PlaceRefusal::Risk(risk) => ModifyRefusal::Risk(risk),
+    })?;
+    let mut history = order.history.clone();
+    history.push(StatusChange {
+        status,
+        at: now,
+        message: Some("modified".into()),
+    });
+    // The replacement's own steps, after its first (the order was already open).
+    history.extend(replaced.order.history.iter().skip(1).cloned());
+    Ok(Placement {
+        order: Order {
+            placed_at: order.placed_at,
+            history,
+            version: order.version + 1,
+            ..replaced.order
+        },
+        available_change: replaced.available_change + order.blocked,
+        ..replaced
+    })
+}
+
 /// An order that can no longer be cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("order is {0:?}: it cannot be cancelled")]
@@ -815,6 +915,92 @@ mod tests {
         assert!(amo.order.is_amo);
         assert_eq!(amo.order.status, OrderStatus::Open);
         assert!(amo.trade.is_none(), "nothing fills while the market is shut");
+    }
+
+    #[test]
+    fn modifying_a_resting_limit_reblocks_and_crossing_the_market_fills_it() {
+        let w = world();
+        let mut buy = request(Side::Buy, 10, OrderType::Limit, Product::Delivery);
+        buy.price = Some(dec!(1400.00));
+        let q = quote(dec!(1499.90), dec!(1500.10));
+        let position = flat("NSE:INFY", Product::Delivery);
+        let resting = w
+            .place("NSE:INFY", &buy, &q, true, &position, dec!(100000))
+            .unwrap()
+            .order;
+        assert_eq!(resting.blocked, dec!(14016.62));
+        let instrument = w.master.get("NSE:INFY").unwrap();
+        let rates = w
+            .schedule
+            .rates_on(ChargeSegment::EquityDelivery, "2026-11-25".parse().unwrap())
+            .unwrap();
+        let market = Market {
+            instrument,
+            quote: &q,
+            underlying_price: q.last_price,
+            open: true,
+            rates,
+            plan: &w.plan,
+        };
+        let available = dec!(100000) - resting.blocked;
+        let tid = TradeId::from_ulid(Ulid::new());
+
+        // 5 at 1,450.00: 7,250 + STT 7.25, NSE 0.22 (0.215325), IPF 0.01, SEBI 0.01, stamp 1.09 (1.0875),
+        // GST 0.04 (0.0432) = 7,258.62 blocked; 14,016.62 − 7,258.62 = 6,758.00 comes back.
+        let smaller = OrderChange {
+            quantity: Some(5),
+            price: Some(dec!(1450.00)),
+            ..OrderChange::default()
+        };
+        let modified = modify(&resting, &smaller, &market, &position, available, tid, now()).unwrap();
+        assert_eq!(modified.order.status, OrderStatus::Open);
+        assert_eq!((modified.order.id, modified.order.version), (resting.id, 2));
+        assert_eq!(modified.order.blocked, dec!(7258.62));
+        assert_eq!(modified.available_change, dec!(6758.00));
+        assert!(modified.trade.is_none());
+
+        let crossing = OrderChange {
+            price: Some(dec!(1510.00)),
+            ..OrderChange::default()
+        };
+        let filled = modify(&resting, &crossing, &market, &position, available, tid, now()).unwrap();
+        assert_eq!(filled.order.status, OrderStatus::Complete);
+        assert_eq!(filled.order.average_price, Some(dec!(1500.10)), "at the touch");
+        let statuses: Vec<OrderStatus> = filled.order.history.iter().map(|h| h.status).collect();
+        assert_eq!(
+            statuses,
+            [OrderStatus::Open, OrderStatus::Open, OrderStatus::Complete]
+        );
+        assert_eq!(
+            filled.available_change,
+            dec!(14016.62) - dec!(15018.83),
+            "block released, cost held"
+        );
+
+        let off_tick = OrderChange {
+            price: Some(dec!(1450.05)),
+            ..OrderChange::default()
+        };
+        assert!(matches!(
+            modify(&resting, &off_tick, &market, &position, available, tid, now()),
+            Err(ModifyRefusal::Invalid(_))
+        ));
+        assert_eq!(
+            modify(
+                &resting,
+                &OrderChange::default(),
+                &market,
+                &position,
+                available,
+                tid,
+                now()
+            ),
+            Err(ModifyRefusal::Empty)
+        );
+        assert_eq!(
+            modify(&filled.order, &smaller, &market, &position, available, tid, now()),
+            Err(ModifyRefusal::Closed(OrderStatus::Complete))
+        );
     }
 
     #[test]

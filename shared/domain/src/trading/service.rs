@@ -6,13 +6,21 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ulid::Ulid;
 
-use super::charges::{BrokeragePlan, ChargeSchedule};
-use super::order::{OrderRequest, Violation};
-use super::paper::{self, Market, NotCancellable, Order, PlaceRefusal, PositionRecord, RiskRejection};
+use rust_decimal::Decimal;
+
+use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
+use super::order::{OrderRequest, Product, Violation};
+use super::paper::{
+    self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, PositionRecord,
+    RiskRejection,
+};
 use crate::broker_link::ist;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::calendar::MarketCalendar;
 use crate::market::current::CurrentMaster;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::master::InstrumentMaster;
+use crate::market::quote::Quote;
 use crate::ports::{
     Clock, CommitError, KillSwitchStore, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError,
     TradingLedger,
@@ -84,6 +92,61 @@ pub enum PlaceError {
 impl From<RepoError> for PlaceError {
     fn from(e: RepoError) -> Self {
         PlaceError::Unexpected(e.into())
+    }
+}
+
+/// Why modifying changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ModifyError {
+    /// No such order of this user.
+    #[error("not found")]
+    NotFound,
+    /// The order or the modified request was refused.
+    #[error("modification refused")]
+    Refused(ModifyRefusal),
+    /// As placing: halted, busy, no price, storage.
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+}
+
+impl From<RepoError> for ModifyError {
+    fn from(e: RepoError) -> Self {
+        ModifyError::Place(e.into())
+    }
+}
+
+impl From<anyhow::Error> for ModifyError {
+    fn from(e: anyhow::Error) -> Self {
+        ModifyError::Place(e.into())
+    }
+}
+
+/// The market for one instrument at one instant, owned so placements can borrow it.
+struct Priced {
+    master: Arc<InstrumentMaster>,
+    key: InstrumentKey,
+    quote: Quote,
+    underlying_price: Decimal,
+    open: bool,
+    rates: ChargeRates,
+}
+
+impl Priced {
+    fn instrument(&self) -> Result<&Instrument, PlaceError> {
+        self.master
+            .get(self.key.as_str())
+            .ok_or(PlaceError::UnknownInstrument)
+    }
+
+    fn market<'a>(&'a self, instrument: &'a Instrument, plan: &'a BrokeragePlan) -> Market<'a> {
+        Market {
+            instrument,
+            quote: &self.quote,
+            underlying_price: self.underlying_price,
+            open: self.open,
+            rates: &self.rates,
+            plan,
+        }
     }
 }
 
@@ -172,39 +235,15 @@ impl OrderService {
         if let Some(original) = self.replay(&user, &command, &claims).await? {
             return Ok(PlaceOutcome::Replayed(original));
         }
-        if let Some(switch) = self.kill_switch.current().await?.filter(|s| s.enabled) {
-            return Err(PlaceError::KillSwitch(switch.reason));
+        if let Some(reason) = self.halted().await? {
+            return Err(PlaceError::KillSwitch(reason));
         }
         let now = self.clock.now();
-        let master = self.master.get(now).await?;
-        let instrument = master
-            .get(&command.instrument)
-            .ok_or(PlaceError::UnknownInstrument)?;
-        let underlying = instrument
-            .underlying
-            .as_ref()
-            .and_then(|key| master.get(key.as_str()));
-        let wanted: Vec<_> = std::iter::once(instrument).chain(underlying).collect();
-        let quotes = self.market.quotes(&master, &wanted, now).await?;
-        let quote = quotes
-            .get(&instrument.key)
-            .ok_or_else(|| anyhow::anyhow!("no quote for {}", instrument.key))?;
-        let underlying_price = underlying
-            .and_then(|u| quotes.get(&u.key))
-            .map_or(quote.last_price, |q| q.last_price);
-        let segment = paper::charge_segment(instrument, command.request.product);
-        let rates = self
-            .charges
-            .rates_on(segment, now.with_timezone(&ist()).date_naive())
-            .map_err(anyhow::Error::from)?;
-        let market = Market {
-            instrument,
-            quote,
-            underlying_price,
-            open: self.calendar.status(instrument.exchange, now).open,
-            rates,
-            plan: &self.plan,
-        };
+        let priced = self
+            .priced(&command.instrument, command.request.product, now)
+            .await?;
+        let instrument = priced.instrument()?;
+        let market = priced.market(instrument, &self.plan);
         let limit_key = format!("orders:{user}");
         let limit = PlacementLimit {
             key: &limit_key,
@@ -277,6 +316,110 @@ impl OrderService {
             }
         }
         Err(PlaceError::Busy)
+    }
+
+    /// The market for trading `instrument` with `product` at `now`.
+    async fn priced(
+        &self,
+        instrument: &str,
+        product: Product,
+        now: DateTime<Utc>,
+    ) -> Result<Priced, PlaceError> {
+        let master = self.master.get(now).await?;
+        let listed = master.get(instrument).ok_or(PlaceError::UnknownInstrument)?;
+        let underlying = listed
+            .underlying
+            .as_ref()
+            .and_then(|key| master.get(key.as_str()));
+        let wanted: Vec<_> = std::iter::once(listed).chain(underlying).collect();
+        let quotes = self.market.quotes(&master, &wanted, now).await?;
+        let quote = quotes
+            .get(&listed.key)
+            .ok_or_else(|| anyhow::anyhow!("no quote for {}", listed.key))?
+            .clone();
+        let underlying_price = underlying
+            .and_then(|u| quotes.get(&u.key))
+            .map_or(quote.last_price, |q| q.last_price);
+        let rates = self
+            .charges
+            .rates_on(
+                paper::charge_segment(listed, product),
+                now.with_timezone(&ist()).date_naive(),
+            )
+            .map_err(anyhow::Error::from)?
+            .clone();
+        Ok(Priced {
+            open: self.calendar.status(listed.exchange, now).open,
+            key: listed.key.clone(),
+            master,
+            quote,
+            underlying_price,
+            rates,
+        })
+    }
+
+    async fn halted(&self) -> Result<Option<String>, RepoError> {
+        Ok(self
+            .kill_switch
+            .current()
+            .await?
+            .filter(|s| s.enabled)
+            .map(|s| s.reason))
+    }
+
+    /// Modifies `user`'s working order `id`: the modified order is placed afresh (it may fill at once) and
+    /// the old block released.
+    ///
+    /// # Errors
+    /// [`ModifyError`]; nothing is written.
+    pub async fn modify(&self, user: UserId, id: OrderId, change: OrderChange) -> Result<Order, ModifyError> {
+        if let Some(reason) = self.halted().await? {
+            return Err(PlaceError::KillSwitch(reason).into());
+        }
+        for attempt in 1..=ATTEMPTS {
+            let order = self
+                .ledger
+                .order(&user, &id)
+                .await?
+                .ok_or(ModifyError::NotFound)?;
+            let now = self.clock.now();
+            let priced = self.priced(order.instrument.as_str(), order.product, now).await?;
+            let instrument = priced.instrument()?;
+            let account = self
+                .ledger
+                .account(&user)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("user {user} has no paper account"))?;
+            let position = self
+                .ledger
+                .position(&user, &order.instrument, order.product)
+                .await?
+                .unwrap_or_else(|| PositionRecord::flat(order.instrument.clone(), order.product));
+            let placement = paper::modify(
+                &order,
+                &change,
+                &priced.market(instrument, &self.plan),
+                &position,
+                account.available,
+                TradeId::from_ulid(Ulid::new()),
+                now,
+            )
+            .map_err(ModifyError::Refused)?;
+            match self.ledger.modify(&placement).await {
+                Ok(()) => return Ok(placement.order),
+                Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
+                    return Err(ModifyError::Refused(ModifyRefusal::Risk(
+                        RiskRejection::InsufficientFunds {
+                            required: -placement.available_change,
+                            available: account.available,
+                        },
+                    )));
+                }
+                Err(CommitError::InsufficientFunds | CommitError::Conflict) => {}
+                Err(e) => return Err(anyhow::Error::from(e).into()),
+            }
+        }
+        Err(PlaceError::Busy.into())
     }
 
     /// Cancels `user`'s order `id`, releasing what it blocked.
