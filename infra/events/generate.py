@@ -113,6 +113,17 @@ FIXTURES = {
         "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-instrument-refresh"],
         "detail": {"job": "instrument-refresh"},
     },
+    "scheduler-paper-match.json": {
+        "version": "0",
+        "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9e",
+        "detail-type": "Scheduled Event",
+        "source": "tradesense.scheduler",
+        "account": "123456789012",
+        "time": "2026-11-25T05:30:00Z",
+        "region": "ap-south-1",
+        "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-paper-match"],
+        "detail": {"job": "paper-match"},
+    },
 }
 
 if __name__ == "__main__":

@@ -4,18 +4,29 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
+use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
+use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
+use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_domain::jobs::{JobDeps, JobRequest, run_job};
+use tradesense_domain::market::cached::CachedMarketData;
 use tradesense_domain::market::calendar::MarketCalendar;
+use tradesense_domain::market::current::CurrentMaster;
+use tradesense_domain::market::simulated::SimulatedMarket;
 use tradesense_domain::ports::{Clock, InstrumentStore, JobRunLog, RepoError};
+use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
+use tradesense_domain::trading::service::OrderService;
 
-/// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar.
+/// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
+/// order use cases the paper exchange's tick drives.
 pub struct Scheduler {
     runs: Arc<dyn JobRunLog>,
     instruments: Arc<dyn InstrumentStore>,
     calendar: MarketCalendar,
+    orders: Option<Arc<OrderService>>,
 }
 
 impl Scheduler {
@@ -29,19 +40,47 @@ impl Scheduler {
             runs,
             instruments,
             calendar,
+            orders: None,
         }
     }
 
-    /// The deployed wiring: everything in `table`, the shipped NSE calendar.
+    /// The same scheduler, driving the paper exchange's tick through `orders`.
+    pub fn with_orders(self, orders: Arc<OrderService>) -> Self {
+        Self {
+            orders: Some(orders),
+            ..self
+        }
+    }
+
+    /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange over the
+    /// simulated market with `market_seed` (the same as the market and orders functions') behind the shared
+    /// quote cache.
     ///
     /// # Errors
-    /// If the shipped holiday list does not parse.
-    pub fn from_table(table: Table) -> anyhow::Result<Self> {
+    /// If the shipped holiday list or charges table does not parse.
+    pub fn from_table(table: Table, market_seed: u64) -> anyhow::Result<Self> {
+        let calendar = Arc::new(MarketCalendar::nse()?);
+        let instruments = Arc::new(DynamoInstrumentStore::new(table.clone()));
+        let source = Arc::new(SimulatedMarket::new((*calendar).clone(), market_seed));
+        let orders = OrderService {
+            ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
+            market: Arc::new(CachedMarketData::new(
+                source,
+                Arc::new(DynamoQuoteCache::new(table.clone())),
+            )),
+            master: Arc::new(CurrentMaster::new(instruments.clone(), calendar.clone())),
+            calendar: calendar.clone(),
+            charges: Arc::new(ChargeSchedule::shipped()?),
+            plan: BrokeragePlan::default(),
+            kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
+            clock: Arc::new(SystemClock),
+        };
         Ok(Self::new(
-            Arc::new(DynamoJobRunLog::new(table.clone())),
-            Arc::new(DynamoInstrumentStore::new(table)),
-            MarketCalendar::nse()?,
-        ))
+            Arc::new(DynamoJobRunLog::new(table)),
+            instruments,
+            (*calendar).clone(),
+        )
+        .with_orders(Arc::new(orders)))
     }
 
     /// Runs the job one schedule invocation names.
@@ -58,6 +97,7 @@ impl Scheduler {
             runs: self.runs.as_ref(),
             instruments: self.instruments.as_ref(),
             calendar: &self.calendar,
+            orders: self.orders.as_deref(),
         };
         run_job(job, clock.now(), &deps).await?;
         tracing::info!(%job, "scheduled job done");
@@ -95,6 +135,26 @@ mod tests {
         assert_eq!(
             store.current_id().await.unwrap().as_deref(),
             Some("v1-2026-11-23")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_paper_match_event_needs_the_order_use_cases_and_fails_loudly_without_them() {
+        let runs = Arc::new(InMemoryJobRunLog::default());
+        let scheduler = Scheduler::new(
+            runs.clone(),
+            Arc::new(InMemoryInstrumentStore::default()),
+            MarketCalendar::default(),
+        );
+        let event: EventBridgeEvent<JobRequest> =
+            serde_json::from_str(include_str!("../../../events/scheduler-paper-match.json")).unwrap();
+        assert_eq!(event.detail.job, ScheduledJob::PaperMatch);
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 5, 30, 0).unwrap();
+        assert!(scheduler.handle(&FixedClock(now), event).await.is_err());
+        assert_eq!(
+            runs.last_run(ScheduledJob::PaperMatch).await.unwrap(),
+            None,
+            "not recorded as run"
         );
     }
 }

@@ -77,10 +77,11 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = TableConfig::from_vars(&vars)?;
-            let scheduler = Arc::new(scheduler::Scheduler::from_table(Table::new(
-                aws.dynamodb.clone(),
-                cfg.table_name,
-            ))?);
+            let seed = vars("MARKET_SEED").map_or(Ok(7), |s| s.parse())?;
+            let scheduler = Arc::new(scheduler::Scheduler::from_table(
+                Table::new(aws.dynamodb.clone(), cfg.table_name),
+                seed,
+            )?);
             LocalFunction::Schedule(Arc::new(move |input| {
                 let scheduler = scheduler.clone();
                 Box::pin(async move {

@@ -10,6 +10,7 @@ use crate::broker_link::ist;
 use crate::market::calendar::MarketCalendar;
 use crate::market::master::InstrumentMaster;
 use crate::ports::{InstrumentStore, JobRunLog, RepoError};
+use crate::trading::service::OrderService;
 
 /// A job the scheduler can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +21,8 @@ pub enum ScheduledJob {
     Heartbeat,
     /// Rebuilds the instrument master for today's expiries and publishes it as the current snapshot.
     InstrumentRefresh,
+    /// One tick of the paper exchange: working orders trigger and fill against the market.
+    PaperMatch,
 }
 
 impl ScheduledJob {
@@ -28,6 +31,7 @@ impl ScheduledJob {
         match self {
             ScheduledJob::Heartbeat => "heartbeat",
             ScheduledJob::InstrumentRefresh => "instrument-refresh",
+            ScheduledJob::PaperMatch => "paper-match",
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct JobDeps<'a> {
     pub instruments: &'a dyn InstrumentStore,
     /// The exchange calendar (expiries move off holidays).
     pub calendar: &'a MarketCalendar,
+    /// The order use cases, for the paper exchange's tick (absent where a deployment does no paper trading).
+    pub orders: Option<&'a OrderService>,
 }
 
 /// Runs one scheduled job at `now`, then records the run.
@@ -68,6 +74,13 @@ pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, deps: &JobDeps<'_>) 
             let master = InstrumentMaster::shipped(deps.calendar, today).map_err(anyhow::Error::from)?;
             deps.instruments.publish(&master.snapshot(today)).await?;
             tracing::info!(instruments = master.all().len(), %today, "instrument master published");
+        }
+        ScheduledJob::PaperMatch => {
+            let orders = deps
+                .orders
+                .ok_or_else(|| anyhow::anyhow!("paper-match needs the order use cases"))?;
+            let report = orders.match_working().await.map_err(anyhow::Error::from)?;
+            tracing::info!(?report, "paper exchange tick");
         }
     }
     deps.runs.record_run(job, now).await
@@ -97,6 +110,7 @@ mod tests {
             runs: &runs,
             instruments: &store,
             calendar: &calendar,
+            orders: None,
         };
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
         run_job(ScheduledJob::Heartbeat, at, &deps).await.unwrap();
@@ -112,6 +126,7 @@ mod tests {
             runs: &runs,
             instruments: &store,
             calendar: &calendar,
+            orders: None,
         };
         // 20:00 UTC on the 24th is 01:30 IST on the 25th: the master is built for the 25th.
         let at = Utc.with_ymd_and_hms(2026, 11, 24, 20, 0, 0).unwrap();

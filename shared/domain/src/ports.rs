@@ -440,6 +440,13 @@ pub trait TradingLedger: Send + Sync {
     /// Storage failures.
     async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError>;
 
+    /// Every working order of every user (open, trigger pending, partly filled), for the paper matcher. Read
+    /// from an index, so it may lag a write by a moment; each order is re-checked at its version on commit.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn working_orders(&self) -> Result<Vec<Order>, RepoError>;
+
     /// The user's fills, newest first.
     ///
     /// # Errors

@@ -11,7 +11,7 @@
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
 //! | kill switch | `SYSTEM`           | `KILL_SWITCH`               |                        |                     |
-//! | order       | `USER#<user_id>`   | `ORDER#<order_id>`          |                        |                     |
+//! | order       | `USER#<user_id>`   | `ORDER#<order_id>`          | `WORKING_ORDERS` while working | `<instrument>#<user_id>#<order_id>` |
 //! | trade       | `USER#<user_id>`   | `TRADE#<trade_id>`          |                        |                     |
 //! | position    | `USER#<user_id>`   | `POSITION#<product>#<instrument>` |                  |                     |
 //! | order claim | `USER#<user_id>`   | `CLAIM#<idem:key or coid:id>` |                      |                     |
@@ -111,6 +111,17 @@ pub fn order(user: &UserId, id: &OrderId) -> Key {
         pk: user_partition(user),
         sk: format!("{ORDER_PREFIX}{id}"),
     }
+}
+
+/// GSI1 partition of every working order, whoever owns it (the paper matcher's worklist).
+pub const WORKING_ORDERS: &str = "WORKING_ORDERS";
+
+/// An order's GSI1 key while it works (open, trigger pending, partly filled); a final order has none.
+pub fn working_order(order_user: &UserId, id: &OrderId, instrument: &InstrumentKey) -> (String, String) {
+    (
+        WORKING_ORDERS.to_owned(),
+        format!("{instrument}#{order_user}#{id}"),
+    )
 }
 
 /// Sort-key prefix of a user's orders (ULIDs: oldest first).

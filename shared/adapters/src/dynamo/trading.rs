@@ -165,6 +165,11 @@ impl DynamoTradingLedger {
             Some(order.version),
         )?;
         item.insert("status".into(), s(format!("{:?}", order.status)));
+        if !order.status.is_final() {
+            let (pk, sk) = keys::working_order(&order.user_id, &order.id, &order.instrument);
+            item.insert(keys::GSI1PK.into(), s(pk));
+            item.insert(keys::GSI1SK.into(), s(sk));
+        }
         Ok(item)
     }
 
@@ -348,6 +353,33 @@ impl TradingLedger for DynamoTradingLedger {
 
     async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError> {
         self.documents(user, keys::ORDER_PREFIX).await
+    }
+
+    async fn working_orders(&self) -> Result<Vec<Order>, RepoError> {
+        let mut out = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = self
+                .table
+                .client()
+                .query()
+                .table_name(self.table.name())
+                .index_name(keys::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", keys::GSI1PK)
+                .expression_attribute_values(":pk", s(keys::WORKING_ORDERS))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .context("query working orders")?;
+            for item in page.items() {
+                out.push(from_document(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {

@@ -582,6 +582,120 @@ pub fn modify(
     })
 }
 
+/// What the market does to a working order at one tick while the exchange is open: a stop whose trigger is
+/// reached triggers (SL-M then trades as a market order, SL as a limit); an order that can trade fills whole
+/// at the touch, its block released and the fill's effect applied; one whose fill the account can no longer
+/// carry (a stop filling through its trigger) is rejected and its block released. `None`: nothing happens.
+pub fn on_tick(
+    order: &Order,
+    market: &Market<'_>,
+    position: &PositionRecord,
+    available: Decimal,
+    trade_id: TradeId,
+    now: DateTime<Utc>,
+) -> Option<Placement> {
+    if order.status.is_final() || !market.open {
+        return None;
+    }
+    let quote = market.quote;
+    let mut next = order.clone();
+    let step = |next: &mut Order, event: OrderEvent, message: Option<String>| {
+        let status = next.status.after(event)?;
+        next.status = status;
+        next.status_message.clone_from(&message);
+        next.history.push(StatusChange {
+            status,
+            at: now,
+            message,
+        });
+        Some(())
+    };
+    let mut triggered = false;
+    if order.status == OrderStatus::TriggerPending {
+        let trigger = order.trigger_price?;
+        let reached = match order.side {
+            Side::Buy => quote.last_price >= trigger,
+            Side::Sell => quote.last_price <= trigger,
+        };
+        if !reached {
+            return None;
+        }
+        step(
+            &mut next,
+            OrderEvent::Triggered,
+            Some(format!("triggered at {}", quote.last_price)),
+        )?;
+        triggered = true;
+    }
+    let touch = match order.side {
+        Side::Buy => quote.ask,
+        Side::Sell => quote.bid,
+    };
+    let trades = match order.order_type {
+        OrderType::Market | OrderType::StopLossMarket => true,
+        OrderType::Limit | OrderType::StopLoss => order.price.is_some_and(|limit| match order.side {
+            Side::Buy => touch <= limit,
+            Side::Sell => touch >= limit,
+        }),
+    };
+    next.updated_at = now;
+    next.version += 1;
+    let unchanged = |next: Order| Placement {
+        order: next,
+        trade: None,
+        position: None,
+        available_change: Decimal::ZERO,
+        cash_change: Decimal::ZERO,
+    };
+    if !trades {
+        return triggered.then(|| unchanged(next));
+    }
+    let quantity = order.quantity - order.filled_quantity;
+    let charges = order_charges(order.side, quantity, touch, market, order.product);
+    let effect = fill_effect(
+        position,
+        market.instrument,
+        order.side,
+        quantity,
+        touch,
+        market.underlying_price,
+        &charges,
+    );
+    let available_change = order.blocked + effect.available_change;
+    next.blocked = Decimal::ZERO;
+    if available + available_change < Decimal::ZERO {
+        step(
+            &mut next,
+            OrderEvent::Rejected,
+            Some("insufficient funds at the fill price".into()),
+        )?;
+        return Some(Placement {
+            available_change: order.blocked,
+            ..unchanged(next)
+        });
+    }
+    step(&mut next, OrderEvent::Filled, None)?;
+    next.filled_quantity = order.quantity;
+    next.average_price = Some(touch);
+    Some(Placement {
+        trade: Some(Trade {
+            id: trade_id,
+            order_id: order.id,
+            instrument: order.instrument.clone(),
+            side: order.side,
+            product: order.product,
+            quantity,
+            price: touch,
+            charges,
+            executed_at: now,
+        }),
+        position: Some(effect.position),
+        available_change,
+        cash_change: effect.cash_change,
+        order: next,
+    })
+}
+
 /// An order that can no longer be cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("order is {0:?}: it cannot be cancelled")]
@@ -1001,6 +1115,151 @@ mod tests {
             modify(&filled.order, &smaller, &market, &position, available, tid, now()),
             Err(ModifyRefusal::Closed(OrderStatus::Complete))
         );
+    }
+
+    #[test]
+    fn a_resting_limit_fills_when_the_market_comes_to_it_and_a_stop_triggers_then_fills() {
+        let w = world();
+        let rates = w
+            .schedule
+            .rates_on(ChargeSegment::EquityIntraday, "2026-11-25".parse().unwrap())
+            .unwrap();
+        fn at<'a>(w: &'a World, q: &'a Quote, rates: &'a ChargeRates, open: bool) -> Market<'a> {
+            Market {
+                instrument: w.master.get("NSE:INFY").unwrap(),
+                quote: q,
+                underlying_price: q.last_price,
+                open,
+                rates,
+                plan: &w.plan,
+            }
+        }
+        let position = flat("NSE:INFY", Product::Intraday);
+        let mut buy = request(Side::Buy, 10, OrderType::Limit, Product::Intraday);
+        buy.price = Some(dec!(1490.00));
+        let placed_at = quote(dec!(1499.90), dec!(1500.10));
+        let resting = w
+            .place("NSE:INFY", &buy, &placed_at, true, &position, dec!(100000))
+            .unwrap()
+            .order;
+        let blocked = resting.blocked;
+        let tid = TradeId::from_ulid(Ulid::new());
+
+        let above = quote(dec!(1495.00), dec!(1495.20));
+        assert_eq!(
+            on_tick(
+                &resting,
+                &at(&w, &above, rates, true),
+                &position,
+                dec!(90000),
+                tid,
+                now()
+            ),
+            None
+        );
+        let below = quote(dec!(1487.90), dec!(1488.10));
+        assert_eq!(
+            on_tick(
+                &resting,
+                &at(&w, &below, rates, false),
+                &position,
+                dec!(90000),
+                tid,
+                now()
+            ),
+            None,
+            "nothing trades while the exchange is shut"
+        );
+        let filled = on_tick(
+            &resting,
+            &at(&w, &below, rates, true),
+            &position,
+            dec!(90000),
+            tid,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(filled.order.status, OrderStatus::Complete);
+        assert_eq!(
+            filled.order.average_price,
+            Some(dec!(1488.10)),
+            "at the ask, below the limit"
+        );
+        assert_eq!((filled.order.blocked, filled.order.version), (Decimal::ZERO, 2));
+        let trade = filled.trade.unwrap();
+        // Intraday: 20% of 14,881.00 = 2,976.20 held; the block comes back.
+        assert_eq!(filled.position.unwrap().margin, dec!(2976.20));
+        assert_eq!(
+            filled.available_change,
+            blocked - dec!(2976.20) - trade.charges.total()
+        );
+
+        let mut stop = request(Side::Sell, 10, OrderType::StopLoss, Product::Intraday);
+        stop.trigger_price = Some(dec!(1480.00));
+        stop.price = Some(dec!(1479.00));
+        let pending = w
+            .place("NSE:INFY", &stop, &placed_at, true, &position, dec!(100000))
+            .unwrap()
+            .order;
+        assert_eq!(pending.status, OrderStatus::TriggerPending);
+        assert_eq!(
+            on_tick(
+                &pending,
+                &at(&w, &below, rates, true),
+                &position,
+                dec!(90000),
+                tid,
+                now()
+            ),
+            None
+        );
+        let through = quote(dec!(1479.50), dec!(1479.70));
+        let triggered = on_tick(
+            &pending,
+            &at(&w, &through, rates, true),
+            &position,
+            dec!(90000),
+            tid,
+            now(),
+        )
+        .unwrap();
+        let statuses: Vec<OrderStatus> = triggered.order.history.iter().map(|h| h.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                OrderStatus::TriggerPending,
+                OrderStatus::Open,
+                OrderStatus::Complete
+            ]
+        );
+        assert_eq!(
+            triggered.order.average_price,
+            Some(dec!(1479.50)),
+            "sold at the bid"
+        );
+
+        let gapped = quote(dec!(1478.00), dec!(1478.20));
+        let waiting = {
+            let mut q = gapped.clone();
+            q.last_price = dec!(1478.10);
+            q
+        };
+        let limit_not_reached = on_tick(
+            &pending,
+            &at(&w, &waiting, rates, true),
+            &position,
+            dec!(90000),
+            tid,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            limit_not_reached.order.status,
+            OrderStatus::Open,
+            "triggered, the limit 1,479 not reachable"
+        );
+        assert!(limit_not_reached.trade.is_none());
+        assert_eq!(limit_not_reached.available_change, Decimal::ZERO);
     }
 
     #[test]

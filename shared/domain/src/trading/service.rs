@@ -1,6 +1,7 @@
 //! The order use cases over the paper book: placing (idempotent, rate limited, risk checked, filled where
 //! the market allows) and cancelling. Reads go straight from the handlers to the [`TradingLedger`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use ulid::Ulid;
 use rust_decimal::Decimal;
 
 use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
-use super::order::{OrderRequest, Product, Violation};
+use super::order::{OrderRequest, OrderStatus, Product, Violation};
 use super::paper::{
     self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, PositionRecord,
     RiskRejection,
@@ -93,6 +94,21 @@ impl From<RepoError> for PlaceError {
     fn from(e: RepoError) -> Self {
         PlaceError::Unexpected(e.into())
     }
+}
+
+/// What one tick of the paper exchange did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MatchReport {
+    /// Working orders looked at.
+    pub checked: usize,
+    /// Filled.
+    pub filled: usize,
+    /// Triggered and still working (a stop-limit whose limit is not reachable yet).
+    pub triggered: usize,
+    /// Rejected at the fill (the account could not carry it).
+    pub rejected: usize,
+    /// Changed meanwhile; left for the next tick.
+    pub deferred: usize,
 }
 
 /// Why modifying changed nothing.
@@ -420,6 +436,62 @@ impl OrderService {
             }
         }
         Err(PlaceError::Busy.into())
+    }
+
+    /// One tick of the paper exchange: every working order is checked against its instrument's quote now
+    /// ([`paper::on_tick`]); what triggers, fills or is rejected is committed at the version read. An order
+    /// that changed meanwhile is left for the next tick.
+    ///
+    /// # Errors
+    /// Storage or market-data failures that stop the whole tick.
+    pub async fn match_working(&self) -> Result<MatchReport, PlaceError> {
+        let now = self.clock.now();
+        let mut report = MatchReport::default();
+        let orders = self.ledger.working_orders().await?;
+        let mut markets: HashMap<(InstrumentKey, Product), Priced> = HashMap::new();
+        for order in orders {
+            report.checked += 1;
+            let key = (order.instrument.clone(), order.product);
+            if !markets.contains_key(&key) {
+                let priced = self.priced(order.instrument.as_str(), order.product, now).await?;
+                markets.insert(key.clone(), priced);
+            }
+            let Some(priced) = markets.get(&key) else {
+                continue;
+            };
+            let instrument = priced.instrument()?;
+            let user = order.user_id;
+            let available = self
+                .ledger
+                .account(&user)
+                .await?
+                .map_or(Decimal::ZERO, |a| a.available);
+            let position = self
+                .ledger
+                .position(&user, &order.instrument, order.product)
+                .await?
+                .unwrap_or_else(|| PositionRecord::flat(order.instrument.clone(), order.product));
+            let Some(placement) = paper::on_tick(
+                &order,
+                &priced.market(instrument, &self.plan),
+                &position,
+                available,
+                TradeId::from_ulid(Ulid::new()),
+                now,
+            ) else {
+                continue;
+            };
+            match self.ledger.modify(&placement).await {
+                Ok(()) => match placement.order.status {
+                    OrderStatus::Complete => report.filled += 1,
+                    OrderStatus::Rejected => report.rejected += 1,
+                    _ => report.triggered += 1,
+                },
+                Err(CommitError::Conflict | CommitError::InsufficientFunds) => report.deferred += 1,
+                Err(e) => return Err(anyhow::Error::from(e).into()),
+            }
+        }
+        Ok(report)
     }
 
     /// Cancels `user`'s order `id`, releasing what it blocked.

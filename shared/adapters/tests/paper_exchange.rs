@@ -1,0 +1,160 @@
+//! The paper exchange's tick against the emulator: the order use cases over the DynamoDB ledger and the
+//! simulated market, with the clock set by the test. A limit placed below the market rests, is left alone
+//! while the market stays above it, and fills when the simulated price comes down to it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rust_decimal::Decimal;
+use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
+use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
+use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
+use tradesense_domain::auth::Role;
+use tradesense_domain::ids::UserId;
+use tradesense_domain::market::calendar::MarketCalendar;
+use tradesense_domain::market::current::CurrentMaster;
+use tradesense_domain::market::master::InstrumentMaster;
+use tradesense_domain::market::simulated::SimulatedMarket;
+use tradesense_domain::mfa::MfaState;
+use tradesense_domain::paper::PaperAccount;
+use tradesense_domain::ports::{TradingLedger, UserRepository};
+use tradesense_domain::testing::FixedClock;
+use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule, Side};
+use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
+use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceOutcome};
+use tradesense_domain::user::{LoginGuard, PasswordHash, User};
+use tradesense_local::testing::TestStack;
+use ulid::Ulid;
+
+const SEED: u64 = 7;
+
+fn ist(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{s}+05:30"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn service(table: &Table, calendar: &Arc<MarketCalendar>, at: DateTime<Utc>) -> OrderService {
+    OrderService {
+        ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
+        market: Arc::new(SimulatedMarket::new((**calendar).clone(), SEED)),
+        master: Arc::new(CurrentMaster::new(
+            Arc::new(DynamoInstrumentStore::new(table.clone())),
+            calendar.clone(),
+        )),
+        calendar: calendar.clone(),
+        charges: Arc::new(ChargeSchedule::shipped().unwrap()),
+        plan: BrokeragePlan::default(),
+        kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
+        clock: Arc::new(FixedClock(at)),
+    }
+}
+
+async fn funded_trader(table: &Table) -> UserId {
+    let id = UserId::from_ulid(Ulid::new());
+    let user = User {
+        id,
+        email: format!("{}@example.in", Ulid::new().to_string().to_lowercase())
+            .parse()
+            .unwrap(),
+        display_name: "tick".into(),
+        roles: vec![Role::Trader],
+        password_hash: PasswordHash::from_stored("$argon2id$stub".into()),
+        disabled: false,
+        login_guard: LoginGuard::default(),
+        mfa: MfaState::default(),
+        created_at: Utc::now(),
+    };
+    DynamoUserRepository::new(table.clone())
+        .create(&user, &PaperAccount::open(id, Utc::now()))
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_to_it() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    let calendar = Arc::new(MarketCalendar::nse().unwrap());
+    let user = funded_trader(&table).await;
+
+    // Find, in the deterministic market, a later minute whose ask is below the ask at placement.
+    let master = InstrumentMaster::shipped(&calendar, "2026-11-25".parse().unwrap()).unwrap();
+    let market = SimulatedMarket::new((*calendar).clone(), SEED);
+    let infy = master.get("NSE:INFY").unwrap();
+    let placed_at = ist("2026-11-25T10:00:00");
+    let first_ask = market.quote(&master, infy, placed_at).unwrap().ask;
+    let (dip_at, dip_ask) = (1..330)
+        .map(|m| placed_at + Duration::minutes(m))
+        .map(|t| (t, market.quote(&master, infy, t).unwrap().ask))
+        .find(|(_, ask)| *ask < first_ask)
+        .expect("the price dips below the placement ask within the session");
+
+    let request = OrderRequest {
+        side: Side::Buy,
+        quantity: 10,
+        order_type: OrderType::Limit,
+        product: Product::Delivery,
+        price: Some(dip_ask),
+        trigger_price: None,
+        validity: Validity::Day,
+        disclosed_quantity: None,
+        tag: None,
+        client_order_id: None,
+    };
+    let command = PlaceCommand {
+        instrument: "NSE:INFY".into(),
+        request,
+        idempotency_key: None,
+        request_hash: "h".into(),
+    };
+    let PlaceOutcome::Created(order, _) = service(&table, &calendar, placed_at)
+        .place(user, command)
+        .await
+        .unwrap()
+    else {
+        panic!("a new order");
+    };
+    assert_eq!(
+        order.status,
+        OrderStatus::Open,
+        "{dip_ask} is below the ask {first_ask}"
+    );
+
+    let quiet = service(&table, &calendar, placed_at)
+        .match_working()
+        .await
+        .unwrap();
+    assert_eq!(
+        (quiet.checked, quiet.filled),
+        (1, 0),
+        "the market has not come down yet"
+    );
+
+    let tick = service(&table, &calendar, dip_at).match_working().await.unwrap();
+    assert_eq!((tick.checked, tick.filled), (1, 1));
+    let ledger = DynamoTradingLedger::new(table.clone());
+    let filled = ledger.order(&user, &order.id).await.unwrap().unwrap();
+    assert_eq!(filled.status, OrderStatus::Complete);
+    assert_eq!(filled.average_price, Some(dip_ask));
+    assert_eq!(filled.blocked, Decimal::ZERO);
+    let trades = ledger.trades(&user).await.unwrap();
+    assert_eq!(trades.len(), 1);
+    let account = ledger.account(&user).await.unwrap().unwrap();
+    assert_eq!(
+        account.available,
+        Decimal::new(100_000_000, 2) - Decimal::from(10) * dip_ask - trades[0].charges.total(),
+        "the block came back; the cost is held and the charges paid"
+    );
+    assert!(
+        ledger.working_orders().await.unwrap().is_empty(),
+        "a filled order leaves the worklist"
+    );
+    let after = service(&table, &calendar, dip_at).match_working().await.unwrap();
+    assert_eq!(after.checked, 0);
+}
