@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, optional, required};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
@@ -48,13 +48,7 @@ impl MarketConfig {
                 reason,
             })?,
             table_name: required(vars, "TABLE_NAME")?,
-            market_seed: match optional(vars, "MARKET_SEED") {
-                Some(seed) => seed.parse().map_err(|_| ConfigError::Invalid {
-                    key: "MARKET_SEED".into(),
-                    reason: "not a whole number".into(),
-                })?,
-                None => 7,
-            },
+            market_seed: market_seed(vars)?,
         })
     }
 }

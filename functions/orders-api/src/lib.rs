@@ -12,18 +12,10 @@ use axum::Router;
 use axum::routing::get;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::clock_from_vars;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, optional, required};
 use tradesense_adapters::dynamo::Table;
-use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
-use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
-use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
-use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
-use tradesense_domain::market::cached::CachedMarketData;
-use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::current::CurrentMaster;
-use tradesense_domain::market::simulated::SimulatedMarket;
+use tradesense_adapters::paper::paper_broker;
 use tradesense_domain::ports::Clock;
-use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
 use tradesense_domain::trading::service::OrderService;
 use tradesense_http::HttpConfig;
 
@@ -56,13 +48,7 @@ impl OrdersConfig {
                 reason,
             })?,
             table_name: required(vars, "TABLE_NAME")?,
-            market_seed: match optional(vars, "MARKET_SEED") {
-                Some(seed) => seed.parse().map_err(|_| ConfigError::Invalid {
-                    key: "MARKET_SEED".into(),
-                    reason: "not a whole number".into(),
-                })?,
-                None => 7,
-            },
+            market_seed: market_seed(vars)?,
             clock: clock_from_vars(vars)?,
         })
     }
@@ -76,27 +62,14 @@ pub struct OrdersState {
 }
 
 impl OrdersState {
-    /// The deployed wiring: the book in DynamoDB, the simulated market behind the shared quote cache.
+    /// The deployed wiring ([`paper_broker`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
-        let calendar = Arc::new(MarketCalendar::nse()?);
-        let source = Arc::new(SimulatedMarket::new((*calendar).clone(), cfg.market_seed));
-        let cache = Arc::new(DynamoQuoteCache::new(table.clone()));
-        let instruments = Arc::new(DynamoInstrumentStore::new(table.clone()));
         Ok(Self {
-            orders: Arc::new(OrderService {
-                ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
-                market: Arc::new(CachedMarketData::new(source, cache)),
-                master: Arc::new(CurrentMaster::new(instruments, calendar.clone())),
-                calendar,
-                charges: Arc::new(ChargeSchedule::shipped()?),
-                plan: BrokeragePlan::default(),
-                kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
-                clock: cfg.clock.clone(),
-            }),
+            orders: Arc::new(paper_broker(&table, cfg.market_seed, cfg.clock.clone())?),
         })
     }
 }

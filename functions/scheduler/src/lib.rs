@@ -8,16 +8,10 @@ use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
-use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
-use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
-use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
+use tradesense_adapters::paper::paper_broker;
 use tradesense_domain::jobs::{JobDeps, JobRequest, run_job};
-use tradesense_domain::market::cached::CachedMarketData;
 use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::current::CurrentMaster;
-use tradesense_domain::market::simulated::SimulatedMarket;
 use tradesense_domain::ports::{Clock, InstrumentStore, JobRunLog, RepoError};
-use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
 use tradesense_domain::trading::service::OrderService;
 
 /// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
@@ -52,33 +46,17 @@ impl Scheduler {
         }
     }
 
-    /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange over the
-    /// simulated market with `market_seed` (the same as the market and orders functions') behind the shared
-    /// quote cache.
+    /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
+    /// ([`paper_broker`]) over the simulated market with `market_seed`.
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_table(table: Table, market_seed: u64) -> anyhow::Result<Self> {
-        let calendar = Arc::new(MarketCalendar::nse()?);
-        let instruments = Arc::new(DynamoInstrumentStore::new(table.clone()));
-        let source = Arc::new(SimulatedMarket::new((*calendar).clone(), market_seed));
-        let orders = OrderService {
-            ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
-            market: Arc::new(CachedMarketData::new(
-                source,
-                Arc::new(DynamoQuoteCache::new(table.clone())),
-            )),
-            master: Arc::new(CurrentMaster::new(instruments.clone(), calendar.clone())),
-            calendar: calendar.clone(),
-            charges: Arc::new(ChargeSchedule::shipped()?),
-            plan: BrokeragePlan::default(),
-            kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
-            clock: Arc::new(SystemClock),
-        };
+        let orders = paper_broker(&table, market_seed, Arc::new(SystemClock))?;
         Ok(Self::new(
-            Arc::new(DynamoJobRunLog::new(table)),
-            instruments,
-            (*calendar).clone(),
+            Arc::new(DynamoJobRunLog::new(table.clone())),
+            Arc::new(DynamoInstrumentStore::new(table)),
+            MarketCalendar::nse()?,
         )
         .with_orders(Arc::new(orders)))
     }

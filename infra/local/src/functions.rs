@@ -77,7 +77,7 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = TableConfig::from_vars(&vars)?;
-            let seed = vars("MARKET_SEED").map_or(Ok(7), |s| s.parse())?;
+            let seed = tradesense_adapters::config::market_seed(&vars)?;
             let scheduler = Arc::new(scheduler::Scheduler::from_table(
                 Table::new(aws.dynamodb.clone(), cfg.table_name),
                 seed,

@@ -39,6 +39,19 @@ pub fn optional(vars: Vars<'_>, key: &str) -> Option<String> {
     vars(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+/// The simulated market's seed (`MARKET_SEED`, default 7). Every function that prices must use the same one.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] for a value that is not a whole number.
+pub fn market_seed(vars: Vars<'_>) -> Result<u64, ConfigError> {
+    optional(vars, "MARKET_SEED").map_or(Ok(7), |seed| {
+        seed.parse().map_err(|_| ConfigError::Invalid {
+            key: "MARKET_SEED".into(),
+            reason: "not a whole number".into(),
+        })
+    })
+}
+
 /// Where the AWS SDK sends requests. In Lambda the endpoint is AWS's; locally it is the emulator.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AwsSettings {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod dynamo;
 pub mod health;
 pub mod lambda;
+pub mod paper;
 pub mod secrets;
 pub mod sqs;
 pub mod telemetry;

@@ -9,21 +9,19 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use tradesense_adapters::dynamo::Table;
-use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
-use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
 use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
+use tradesense_adapters::paper::paper_broker;
 use tradesense_domain::auth::Role;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::current::CurrentMaster;
 use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::simulated::SimulatedMarket;
 use tradesense_domain::mfa::MfaState;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::{TradingLedger, UserRepository};
 use tradesense_domain::testing::FixedClock;
-use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule, Side};
+use tradesense_domain::trading::charges::Side;
 use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
 use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceOutcome};
 use tradesense_domain::user::{LoginGuard, PasswordHash, User};
@@ -38,20 +36,8 @@ fn ist(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn service(table: &Table, calendar: &Arc<MarketCalendar>, at: DateTime<Utc>) -> OrderService {
-    OrderService {
-        ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
-        market: Arc::new(SimulatedMarket::new((**calendar).clone(), SEED)),
-        master: Arc::new(CurrentMaster::new(
-            Arc::new(DynamoInstrumentStore::new(table.clone())),
-            calendar.clone(),
-        )),
-        calendar: calendar.clone(),
-        charges: Arc::new(ChargeSchedule::shipped().unwrap()),
-        plan: BrokeragePlan::default(),
-        kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
-        clock: Arc::new(FixedClock(at)),
-    }
+fn service(table: &Table, at: DateTime<Utc>) -> OrderService {
+    paper_broker(table, SEED, Arc::new(FixedClock(at))).unwrap()
 }
 
 async fn funded_trader(table: &Table) -> UserId {
@@ -113,10 +99,7 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
         idempotency_key: None,
         request_hash: "h".into(),
     };
-    let PlaceOutcome::Created(order, _) = service(&table, &calendar, placed_at)
-        .place(user, command)
-        .await
-        .unwrap()
+    let PlaceOutcome::Created(order, _) = service(&table, placed_at).place(user, command).await.unwrap()
     else {
         panic!("a new order");
     };
@@ -126,17 +109,14 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
         "{dip_ask} is below the ask {first_ask}"
     );
 
-    let quiet = service(&table, &calendar, placed_at)
-        .match_working()
-        .await
-        .unwrap();
+    let quiet = service(&table, placed_at).match_working().await.unwrap();
     assert_eq!(
         (quiet.checked, quiet.filled),
         (1, 0),
         "the market has not come down yet"
     );
 
-    let tick = service(&table, &calendar, dip_at).match_working().await.unwrap();
+    let tick = service(&table, dip_at).match_working().await.unwrap();
     assert_eq!((tick.checked, tick.filled), (1, 1));
     let ledger = DynamoTradingLedger::new(table.clone());
     let filled = ledger.order(&user, &order.id).await.unwrap().unwrap();
@@ -155,6 +135,6 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
         ledger.working_orders().await.unwrap().is_empty(),
         "a filled order leaves the worklist"
     );
-    let after = service(&table, &calendar, dip_at).match_working().await.unwrap();
+    let after = service(&table, dip_at).match_working().await.unwrap();
     assert_eq!(after.checked, 0);
 }
