@@ -14,4 +14,5 @@ mod helpers;
 mod market;
 mod mfa;
 mod orders;
+mod portfolio;
 mod security;

@@ -23,6 +23,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(AdminDoc::openapi());
     doc.merge(auth_api::openapi::AuthDoc::openapi());
     doc.merge(orders_api::openapi::OrdersDoc::openapi());
+    doc.merge(portfolio_api::openapi::PortfolioDoc::openapi());
     doc.merge(market_api::openapi::MarketDoc::openapi());
     doc
 }

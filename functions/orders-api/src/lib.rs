@@ -11,11 +11,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::clock::clock_from_vars;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, optional, required};
-use tradesense_adapters::dynamo::Table;
-use tradesense_adapters::paper::paper_broker;
-use tradesense_domain::ports::Clock;
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
+use tradesense_adapters::paper::PaperConfig;
 use tradesense_domain::trading::service::OrderService;
 use tradesense_http::HttpConfig;
 
@@ -26,12 +23,8 @@ pub struct OrdersConfig {
     pub aws: AwsSettings,
     /// CORS and other HTTP settings.
     pub http: HttpConfig,
-    /// The single table (`TABLE_NAME`).
-    pub table_name: String,
-    /// Seed of the simulated market (`MARKET_SEED`, default 7; the market-data function's must match).
-    pub market_seed: u64,
-    /// The clock (`SIMULATED_CLOCK_START`: empty in deployments, set by tests to trade in market hours).
-    pub clock: Arc<dyn Clock>,
+    /// Table, market seed and clock.
+    pub paper: PaperConfig,
 }
 
 impl OrdersConfig {
@@ -47,9 +40,7 @@ impl OrdersConfig {
                 key: "CORS_ALLOWED_ORIGINS".into(),
                 reason,
             })?,
-            table_name: required(vars, "TABLE_NAME")?,
-            market_seed: market_seed(vars)?,
-            clock: clock_from_vars(vars)?,
+            paper: PaperConfig::from_vars(vars)?,
         })
     }
 }
@@ -62,14 +53,13 @@ pub struct OrdersState {
 }
 
 impl OrdersState {
-    /// The deployed wiring ([`paper_broker`]).
+    /// The deployed wiring ([`PaperConfig::broker`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
-        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         Ok(Self {
-            orders: Arc::new(paper_broker(&table, cfg.market_seed, cfg.clock.clone())?),
+            orders: Arc::new(cfg.paper.broker(aws)?),
         })
     }
 }

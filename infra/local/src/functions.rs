@@ -60,6 +60,11 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let state = orders_api::OrdersState::from_aws(aws, &cfg)?;
             LocalFunction::Http(orders_api::router(state))
         }
+        "portfolio-api" => {
+            let cfg = portfolio_api::PortfolioConfig::from_vars(&vars)?;
+            let state = portfolio_api::PortfolioState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(portfolio_api::router(state))
+        }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
             LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::from_aws(aws, &cfg)))

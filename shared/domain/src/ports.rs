@@ -472,6 +472,18 @@ pub trait TradingLedger: Send + Sync {
     /// [`CommitError`]; nothing is written.
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError>;
 
+    /// Refunds the user's paper account with `cash` at `now` and forgets its (flat) positions, only when
+    /// nothing is held (available equals cash: no open position, no working order).
+    ///
+    /// # Errors
+    /// [`CommitError::Conflict`] when something is held; nothing is written.
+    async fn reset(
+        &self,
+        user: &UserId,
+        cash: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<PaperAccount, CommitError>;
+
     /// Commits a cancellation, returning `released` to available funds.
     ///
     /// # Errors

@@ -13,7 +13,8 @@ use std::str::FromStr as _;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -424,6 +425,59 @@ impl TradingLedger for DynamoTradingLedger {
         self.commit(writes, order)
             .await
             .map_err(|e| commit_error(e, 1, usize::MAX, 0..0))
+    }
+
+    async fn reset(
+        &self,
+        user: &UserId,
+        cash: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<PaperAccount, CommitError> {
+        let positions: Vec<PositionRecord> = self
+            .documents(user, keys::POSITION_PREFIX)
+            .await
+            .map_err(|e| CommitError::Unexpected(e.into()))?;
+        let refund = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::paper_account(user).to_attributes()))
+            .update_expression("SET cash = :cash, available = :cash, initial_cash = :cash, funded_at = :now")
+            .condition_expression("attribute_exists(pk) AND available = cash")
+            .expression_attribute_values(":cash", n(cash))
+            .expression_attribute_values(":now", s(keys::sortable_time(now)))
+            .build()
+            .context("build paper reset")?;
+        let mut writes = vec![TransactWriteItem::builder().update(refund).build()];
+        for position in &positions {
+            let key = keys::position(user, &position.instrument, position.product);
+            let delete = Delete::builder()
+                .table_name(self.table.name())
+                .set_key(Some(key.to_attributes()))
+                .condition_expression("version = :version")
+                .expression_attribute_values(":version", n(position.version))
+                .build()
+                .context("build position delete")?;
+            writes.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        if writes.len() > 100 {
+            return Err(CommitError::Unexpected(anyhow::anyhow!(
+                "{} positions: too many to reset in one transaction",
+                positions.len()
+            )));
+        }
+        self.table.transact(writes).await.map_err(|e| {
+            if e.failed_conditions().is_empty() {
+                CommitError::Unexpected(e.into())
+            } else {
+                CommitError::Conflict
+            }
+        })?;
+        Ok(PaperAccount {
+            user_id: *user,
+            cash,
+            available: cash,
+            initial_cash: cash,
+            funded_at: now,
+        })
     }
 
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {

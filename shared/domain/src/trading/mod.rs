@@ -6,5 +6,6 @@ pub mod kill_switch;
 pub mod margin;
 pub mod order;
 pub mod paper;
+pub mod portfolio;
 pub mod position;
 pub mod service;

@@ -15,6 +15,7 @@ use super::paper::{
     self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, PositionRecord,
     RiskRejection,
 };
+use super::portfolio::{PositionValue, valid_paper_cash, value_position};
 use crate::broker_link::ist;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::calendar::MarketCalendar;
@@ -22,6 +23,7 @@ use crate::market::current::CurrentMaster;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::InstrumentMaster;
 use crate::market::quote::Quote;
+use crate::paper::PaperAccount;
 use crate::ports::{
     Clock, CommitError, KillSwitchStore, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError,
     TradingLedger,
@@ -164,6 +166,20 @@ impl Priced {
             plan,
         }
     }
+}
+
+/// Why a paper reset changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// Outside ₹10,000–₹1 crore, or not in whole paise.
+    #[error("initial_cash must be ₹10,000.00 to ₹1,00,00,000.00 in whole paise")]
+    InvalidCash,
+    /// An open position or a working order holds funds.
+    #[error("close every position and cancel every working order first")]
+    Holding,
+    /// Storage failed.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
 }
 
 /// Why cancelling changed nothing.
@@ -492,6 +508,50 @@ impl OrderService {
             }
         }
         Ok(report)
+    }
+
+    /// `user`'s positions valued at their last prices.
+    ///
+    /// # Errors
+    /// Storage or market-data failures.
+    pub async fn positions(&self, user: UserId) -> Result<Vec<PositionValue>, PlaceError> {
+        let records = self.ledger.positions(&user).await?;
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now();
+        let master = self.master.get(now).await?;
+        let instruments: Vec<_> = records
+            .iter()
+            .filter_map(|r| master.get(r.instrument.as_str()))
+            .collect();
+        let prices = self.market.last_prices(&master, &instruments, now).await?;
+        Ok(records
+            .iter()
+            .map(|r| {
+                // A contract gone from the master (expired) is marked at its average price.
+                let mark = prices
+                    .get(&r.instrument)
+                    .copied()
+                    .unwrap_or_else(|| r.position.average_price());
+                value_position(r, mark)
+            })
+            .collect())
+    }
+
+    /// Refunds `user`'s paper account with `cash`, when nothing is held.
+    ///
+    /// # Errors
+    /// [`ResetError`]; nothing is written.
+    pub async fn reset_paper(&self, user: UserId, cash: Decimal) -> Result<PaperAccount, ResetError> {
+        if !valid_paper_cash(cash) {
+            return Err(ResetError::InvalidCash);
+        }
+        match self.ledger.reset(&user, cash, self.clock.now()).await {
+            Ok(account) => Ok(account),
+            Err(CommitError::Conflict | CommitError::InsufficientFunds) => Err(ResetError::Holding),
+            Err(e) => Err(ResetError::Unexpected(e.into())),
+        }
     }
 
     /// Cancels `user`'s order `id`, releasing what it blocked.

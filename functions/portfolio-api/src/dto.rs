@@ -1,0 +1,176 @@
+//! Response and request bodies of the portfolio API; money as decimal strings.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tradesense_domain::paper::PaperAccount;
+use tradesense_domain::trading::order::Product;
+use tradesense_domain::trading::portfolio::{Funds, PositionValue, Summary};
+use utoipa::ToSchema;
+
+/// `GET /v1/portfolio/funds`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundsDto {
+    /// The cash ledger: funding + realized P&L − charges.
+    #[schema(value_type = String)]
+    pub cash: Decimal,
+    /// Held by positions and blocked by working orders.
+    #[schema(value_type = String)]
+    pub margin_used: Decimal,
+    /// Free to trade with.
+    #[schema(value_type = String)]
+    pub margin_available: Decimal,
+    /// Paid in.
+    #[schema(value_type = String)]
+    pub payin: Decimal,
+    /// Paid out.
+    #[schema(value_type = String)]
+    pub payout: Decimal,
+}
+
+impl From<Funds> for FundsDto {
+    fn from(f: Funds) -> Self {
+        Self {
+            cash: f.cash,
+            margin_used: f.margin_used,
+            margin_available: f.margin_available,
+            payin: f.payin,
+            payout: f.payout,
+        }
+    }
+}
+
+/// One position valued at the last price.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionDto {
+    /// Instrument key.
+    pub instrument: String,
+    /// `INTRADAY` or `DELIVERY`.
+    #[schema(value_type = String)]
+    pub product: Product,
+    /// Open quantity (negative: short).
+    pub quantity: i64,
+    /// Average price of the open quantity.
+    #[schema(value_type = String)]
+    pub average_price: Decimal,
+    /// The mark.
+    #[schema(value_type = String)]
+    pub last_price: Decimal,
+    /// Mark-to-market.
+    #[schema(value_type = String)]
+    pub mtm: Decimal,
+    /// Realized P&L.
+    #[schema(value_type = String)]
+    pub realized_pnl: Decimal,
+    /// Unrealized P&L.
+    #[schema(value_type = String)]
+    pub unrealized_pnl: Decimal,
+    /// Units bought (since the position opened; no daily reset yet).
+    pub day_buy_qty: i64,
+    /// Units sold (since the position opened; no daily reset yet).
+    pub day_sell_qty: i64,
+    /// Charges paid on the fills.
+    #[schema(value_type = String)]
+    pub charges: Decimal,
+}
+
+impl From<&PositionValue> for PositionDto {
+    fn from(p: &PositionValue) -> Self {
+        Self {
+            instrument: p.instrument.to_string(),
+            product: p.product,
+            quantity: p.quantity,
+            average_price: p.average_price,
+            last_price: p.last_price,
+            mtm: p.mtm,
+            realized_pnl: p.realized_pnl,
+            unrealized_pnl: p.unrealized_pnl,
+            day_buy_qty: p.buy_quantity,
+            day_sell_qty: p.sell_quantity,
+            charges: p.charges,
+        }
+    }
+}
+
+/// `GET /v1/portfolio/positions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionsResponse {
+    /// Positions.
+    pub items: Vec<PositionDto>,
+}
+
+/// `GET /v1/portfolio`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryDto {
+    /// Cash ledger.
+    #[schema(value_type = String)]
+    pub cash: Decimal,
+    /// Margin used.
+    #[schema(value_type = String)]
+    pub margin_used: Decimal,
+    /// Margin available.
+    #[schema(value_type = String)]
+    pub margin_available: Decimal,
+    /// Value of holdings (none until delivery buys settle T+1; not built yet).
+    #[schema(value_type = String)]
+    pub holdings_value: Decimal,
+    /// Σ positions' mark-to-market.
+    #[schema(value_type = String)]
+    pub positions_mtm: Decimal,
+    /// Realized + unrealized − charges.
+    #[schema(value_type = String)]
+    pub day_pnl: Decimal,
+    /// Σ realized P&L.
+    #[schema(value_type = String)]
+    pub realized_pnl: Decimal,
+    /// Σ unrealized P&L.
+    #[schema(value_type = String)]
+    pub unrealized_pnl: Decimal,
+    /// When valued.
+    pub as_of: DateTime<Utc>,
+}
+
+impl SummaryDto {
+    /// `summary` valued at `as_of`.
+    pub fn new(summary: &Summary, as_of: DateTime<Utc>) -> Self {
+        Self {
+            cash: summary.funds.cash,
+            margin_used: summary.funds.margin_used,
+            margin_available: summary.funds.margin_available,
+            holdings_value: Decimal::ZERO,
+            positions_mtm: summary.positions_mtm,
+            day_pnl: summary.realized_pnl + summary.unrealized_pnl - summary.charges,
+            realized_pnl: summary.realized_pnl,
+            unrealized_pnl: summary.unrealized_pnl,
+            as_of,
+        }
+    }
+}
+
+/// `POST /v1/portfolio/paper/reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// New funding, ₹10,000.00 to ₹1,00,00,000.00, a decimal string.
+    #[schema(value_type = String, example = "1000000.00")]
+    pub initial_cash: Decimal,
+}
+
+/// The account after a reset.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetResponse {
+    /// Cash.
+    #[schema(value_type = String)]
+    pub cash: Decimal,
+    /// When funded.
+    pub funded_at: DateTime<Utc>,
+}
+
+impl From<&PaperAccount> for ResetResponse {
+    fn from(a: &PaperAccount) -> Self {
+        Self {
+            cash: a.cash,
+            funded_at: a.funded_at,
+        }
+    }
+}

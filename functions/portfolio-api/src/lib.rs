@@ -1,0 +1,74 @@
+//! The portfolio API over the paper account: the summary, positions valued at the last price, funds (all
+//! `portfolio:read`), and the paper reset (`orders:write`). Every read is the caller's own account.
+
+mod dto;
+mod handlers;
+pub mod openapi;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use tradesense_adapters::AwsClients;
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
+use tradesense_adapters::paper::PaperConfig;
+use tradesense_domain::trading::service::OrderService;
+use tradesense_http::HttpConfig;
+
+/// Configuration of the portfolio function.
+#[derive(Clone)]
+pub struct PortfolioConfig {
+    /// Where the AWS SDK sends requests.
+    pub aws: AwsSettings,
+    /// CORS and other HTTP settings.
+    pub http: HttpConfig,
+    /// Table, market seed and clock.
+    pub paper: PaperConfig,
+}
+
+impl PortfolioConfig {
+    /// Reads the configuration from `vars`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first missing or invalid variable.
+    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
+        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
+        Ok(Self {
+            aws: AwsSettings::from_vars(vars)?,
+            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
+                key: "CORS_ALLOWED_ORIGINS".into(),
+                reason,
+            })?,
+            paper: PaperConfig::from_vars(vars)?,
+        })
+    }
+}
+
+/// The portfolio handlers' state.
+#[derive(Clone)]
+pub struct PortfolioState {
+    /// The paper broker's use cases (valuation, reset) and, through them, the book.
+    pub paper: Arc<OrderService>,
+}
+
+impl PortfolioState {
+    /// The deployed wiring ([`PaperConfig::broker`]).
+    ///
+    /// # Errors
+    /// If the shipped holiday list or charges table does not parse.
+    pub fn from_aws(aws: &AwsClients, cfg: &PortfolioConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            paper: Arc::new(cfg.paper.broker(aws)?),
+        })
+    }
+}
+
+/// The portfolio routes, with full API Gateway paths.
+pub fn router(state: PortfolioState) -> Router {
+    Router::new()
+        .route("/v1/portfolio", get(handlers::summary))
+        .route("/v1/portfolio/positions", get(handlers::positions))
+        .route("/v1/portfolio/funds", get(handlers::funds))
+        .route("/v1/portfolio/paper/reset", post(handlers::reset))
+        .with_state(state)
+}

@@ -1,0 +1,16 @@
+//! The portfolio area's part of the OpenAPI document.
+
+use utoipa::OpenApi;
+
+/// Portfolio paths.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        crate::handlers::summary,
+        crate::handlers::positions,
+        crate::handlers::funds,
+        crate::handlers::reset
+    ),
+    tags((name = "portfolio", description = "The paper account: summary, positions, funds, reset"))
+)]
+pub struct PortfolioDoc;

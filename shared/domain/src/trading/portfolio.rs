@@ -1,0 +1,183 @@
+//! What the portfolio area shows: positions valued at the last price, the account's funds, and the summary
+//! of both. Pure: the caller fetches the records and prices. Money stays exact; only P&L that divides a cost
+//! (the average price) is rounded, to the paisa, at this boundary.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::order::Product;
+use super::paper::PositionRecord;
+use crate::market::instrument::InstrumentKey;
+use crate::paper::PaperAccount;
+
+fn paise(x: Decimal) -> Decimal {
+    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// The least a paper account can be reset to: ₹10,000.00.
+pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
+/// The most a paper account can be reset to: ₹1,00,00,000.00 (₹1 crore).
+pub const MAX_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 2);
+
+/// Whether `cash` can fund a paper account: within the bounds, in whole paise.
+pub fn valid_paper_cash(cash: Decimal) -> bool {
+    (MIN_PAPER_CASH..=MAX_PAPER_CASH).contains(&cash) && cash.round_dp(2) == cash
+}
+
+/// One position valued at `last_price`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionValue {
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Product.
+    pub product: Product,
+    /// Open quantity (negative: short).
+    pub quantity: i64,
+    /// Average price of the open quantity, to the paisa.
+    pub average_price: Decimal,
+    /// The mark.
+    pub last_price: Decimal,
+    /// Mark-to-market: everything sold − everything bought + open quantity × mark.
+    pub mtm: Decimal,
+    /// Realized P&L.
+    pub realized_pnl: Decimal,
+    /// Unrealized P&L at the mark, to the paisa.
+    pub unrealized_pnl: Decimal,
+    /// Units bought.
+    pub buy_quantity: i64,
+    /// Units sold.
+    pub sell_quantity: i64,
+    /// Charges paid on the fills.
+    pub charges: Decimal,
+}
+
+/// `record` valued at `last_price`.
+pub fn value_position(record: &PositionRecord, last_price: Decimal) -> PositionValue {
+    let p = &record.position;
+    PositionValue {
+        instrument: record.instrument.clone(),
+        product: record.product,
+        quantity: p.quantity,
+        average_price: paise(p.average_price()),
+        last_price,
+        mtm: paise(p.mark_to_market(last_price)),
+        realized_pnl: paise(p.realized_pnl),
+        unrealized_pnl: paise(p.unrealized_pnl(last_price)),
+        buy_quantity: p.buy_quantity,
+        sell_quantity: p.sell_quantity,
+        charges: p.charges,
+    }
+}
+
+/// The account's funds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Funds {
+    /// The cash ledger.
+    pub cash: Decimal,
+    /// Held by positions and blocked by open orders.
+    pub margin_used: Decimal,
+    /// Free to trade with.
+    pub margin_available: Decimal,
+    /// Paid in (the paper account's funding).
+    pub payin: Decimal,
+    /// Paid out (never, on a paper account).
+    pub payout: Decimal,
+}
+
+/// The funds of `account`.
+pub fn funds(account: &PaperAccount) -> Funds {
+    Funds {
+        cash: account.cash,
+        margin_used: account.cash - account.available,
+        margin_available: account.available,
+        payin: account.initial_cash,
+        payout: Decimal::ZERO,
+    }
+}
+
+/// The whole account at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    /// The account's funds.
+    pub funds: Funds,
+    /// Σ mark-to-market of the positions.
+    pub positions_mtm: Decimal,
+    /// Σ realized P&L.
+    pub realized_pnl: Decimal,
+    /// Σ unrealized P&L.
+    pub unrealized_pnl: Decimal,
+    /// Σ charges.
+    pub charges: Decimal,
+}
+
+/// The summary of `account` with its valued `positions`.
+pub fn summarize(account: &PaperAccount, positions: &[PositionValue]) -> Summary {
+    let sum = |f: fn(&PositionValue) -> Decimal| positions.iter().map(f).sum();
+    Summary {
+        funds: funds(account),
+        positions_mtm: sum(|p| p.mtm),
+        realized_pnl: sum(|p| p.realized_pnl),
+        unrealized_pnl: sum(|p| p.unrealized_pnl),
+        charges: sum(|p| p.charges),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+    use crate::market::instrument::Exchange;
+    use crate::trading::charges::Side;
+    use crate::trading::position::Position;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn paper_cash_is_bounded_and_in_whole_paise() {
+        assert!(valid_paper_cash(dec!(10000)) && valid_paper_cash(dec!(10000000.00)));
+        assert!(valid_paper_cash(dec!(500000.25)));
+        for bad in [
+            dec!(9999.99),
+            dec!(10000000.01),
+            dec!(500000.255),
+            dec!(-1),
+            Decimal::ZERO,
+        ] {
+            assert!(!valid_paper_cash(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_partly_closed_position_values_to_the_hand_checked_paisa() {
+        // Bought 10 at 100.00 and 5 at 101.00 (cost 1,505.00), sold 6 at 102.00: closed cost 6 × 100.3333… =
+        // 602.00, realized 612.00 − 602.00 = 10.00; 9 left at an average of 100.3333…; at 99.50 unrealized
+        // 895.50 − 903.00 = −7.50; MTM 612 − 1,505 + 895.50 = 2.50 = realized + unrealized.
+        let position = Position::default()
+            .apply(Side::Buy, 10, dec!(100.00), dec!(1.10))
+            .apply(Side::Buy, 5, dec!(101.00), dec!(0.60))
+            .apply(Side::Sell, 6, dec!(102.00), dec!(0.90));
+        let record = PositionRecord {
+            position,
+            margin: dec!(180.60),
+            version: 3,
+            ..PositionRecord::flat(InstrumentKey::new(Exchange::Nse, "ITC"), Product::Intraday)
+        };
+        let v = value_position(&record, dec!(99.50));
+        assert_eq!(v.quantity, 9);
+        assert_eq!(v.average_price, dec!(100.33));
+        assert_eq!(
+            (v.realized_pnl, v.unrealized_pnl, v.mtm),
+            (dec!(10.00), dec!(-7.50), dec!(2.50))
+        );
+        assert_eq!(v.mtm, v.realized_pnl + v.unrealized_pnl);
+        assert_eq!((v.buy_quantity, v.sell_quantity, v.charges), (15, 6, dec!(2.60)));
+
+        let account = PaperAccount {
+            cash: dec!(1000007.40),
+            available: dec!(999826.80),
+            ..PaperAccount::open(UserId::from_ulid(ulid::Ulid::new()), chrono::Utc::now())
+        };
+        let summary = summarize(&account, &[v]);
+        assert_eq!(summary.funds.margin_used, dec!(180.60));
+        assert_eq!(summary.funds.payin, dec!(1000000.00));
+        assert_eq!((summary.positions_mtm, summary.charges), (dec!(2.50), dec!(2.60)));
+    }
+}
