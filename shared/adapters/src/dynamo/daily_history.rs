@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tradesense_domain::market::history::DailyBar;
@@ -59,51 +59,25 @@ fn decode(item: &HashMap<String, AttributeValue>) -> anyhow::Result<DailyBar> {
 #[async_trait]
 impl DailyHistory for DynamoDailyHistory {
     async fn store(&self, instrument: &InstrumentKey, bars: &[DailyBar]) -> Result<(), RepoError> {
-        for chunk in bars.chunks(25) {
-            let mut writes = chunk
-                .iter()
-                .map(|b| {
-                    let mut item = keys::daily_bar(instrument, b.date).to_attributes();
-                    item.insert("entity".into(), AttributeValue::S("daily_bar".into()));
-                    for (name, value) in [
-                        ("open", b.bar.open),
-                        ("high", b.bar.high),
-                        ("low", b.bar.low),
-                        ("close", b.bar.close),
-                        ("volume", Decimal::from(b.bar.volume)),
-                    ] {
-                        item.insert(name.into(), AttributeValue::N(value.to_string()));
-                    }
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .context("build put")?;
-                    Ok(WriteRequest::builder().put_request(put).build())
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            // Unprocessed items are retried a few times; what still fails is an error (import again).
-            for _ in 0..5 {
-                let response = self
-                    .table
-                    .client()
-                    .batch_write_item()
-                    .request_items(self.table.name(), writes)
-                    .send()
-                    .await
-                    .context("batch write daily bars")?;
-                writes = response
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(self.table.name()))
-                    .unwrap_or_default();
-                if writes.is_empty() {
-                    break;
+        let items = bars
+            .iter()
+            .map(|b| {
+                let mut item = keys::daily_bar(instrument, b.date).to_attributes();
+                item.insert("entity".into(), AttributeValue::S("daily_bar".into()));
+                for (name, value) in [
+                    ("open", b.bar.open),
+                    ("high", b.bar.high),
+                    ("low", b.bar.low),
+                    ("close", b.bar.close),
+                    ("volume", Decimal::from(b.bar.volume)),
+                ] {
+                    item.insert(name.into(), AttributeValue::N(value.to_string()));
                 }
-            }
-            if !writes.is_empty() {
-                return Err(anyhow::anyhow!("{} daily bars left unprocessed", writes.len()).into());
-            }
-        }
-        Ok(())
+                item
+            })
+            .collect();
+        // What still fails after the retries is an error (import again).
+        Ok(self.table.put_all(items, "daily bars").await?)
     }
 
     async fn range(
@@ -112,33 +86,19 @@ impl DailyHistory for DynamoDailyHistory {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<DailyBar>, RepoError> {
-        let mut bars = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .table
-                .client()
-                .query()
-                .table_name(self.table.name())
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(keys::daily_history_partition(instrument)),
-                )
-                .expression_attribute_values(":from", AttributeValue::S(from.format("%Y-%m-%d").to_string()))
-                .expression_attribute_values(":to", AttributeValue::S(to.format("%Y-%m-%d").to_string()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .context("query daily bars")?;
-            for item in page.items() {
-                bars.push(decode(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        Ok(bars)
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(keys::daily_history_partition(instrument)),
+            )
+            .expression_attribute_values(":from", AttributeValue::S(from.format("%Y-%m-%d").to_string()))
+            .expression_attribute_values(":to", AttributeValue::S(to.format("%Y-%m-%d").to_string()));
+        let items = self.table.query_all(query, "daily bars").await?;
+        Ok(items.iter().map(decode).collect::<anyhow::Result<_>>()?)
     }
 }

@@ -5,7 +5,7 @@
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use tradesense_domain::market::instrument::Instrument;
 use tradesense_domain::market::master::InstrumentSnapshot;
 use tradesense_domain::ports::{InstrumentStore, RepoError};
@@ -63,40 +63,14 @@ impl InstrumentStore for DynamoInstrumentStore {
                     AttributeValue::S(serde_json::to_string(chunk).context("encode instruments")?),
                 );
                 item.insert(keys::TTL.into(), AttributeValue::N(ttl.clone()));
-                let put = PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .context("build put")?;
-                Ok(WriteRequest::builder().put_request(put).build())
+                Ok(item)
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let count = parts.len();
-        for chunk in parts.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for _ in 0..5 {
-                let response = self
-                    .table
-                    .client()
-                    .batch_write_item()
-                    .request_items(self.table.name(), pending)
-                    .send()
-                    .await
-                    .context("write instrument parts")?;
-                pending = response
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(self.table.name()))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-            }
-            if !pending.is_empty() {
-                return Err(anyhow::anyhow!(
-                    "instrument parts left unprocessed; the old snapshot stays current"
-                )
-                .into());
-            }
-        }
+        self.table
+            .put_all(parts, "instrument parts")
+            .await
+            .context("the old snapshot stays current")?;
         let mut pointer = keys::instrument_pointer().to_attributes();
         pointer.insert("entity".into(), AttributeValue::S("instrument_pointer".into()));
         pointer.insert("snapshot_id".into(), AttributeValue::S(snapshot.id.clone()));

@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, WriteRequest};
 use tradesense_domain::ports::RepoError;
 
 use super::cursor::{CursorCodec, InvalidCursor};
@@ -173,6 +174,69 @@ impl Table {
             .await
             .context("get item")?;
         Ok(out.item)
+    }
+
+    /// Puts `items` (unconditionally) in batches of 25, retrying what DynamoDB leaves unprocessed a few
+    /// times; `what` names them in errors.
+    ///
+    /// # Errors
+    /// A request failure, or items still unprocessed after the retries.
+    pub async fn put_all(&self, items: Vec<Item>, what: &str) -> anyhow::Result<()> {
+        let writes = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .context("build put")?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        for chunk in writes.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for _ in 0..5 {
+                let response = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.name, pending)
+                    .send()
+                    .await
+                    .with_context(|| format!("batch write {what}"))?;
+                pending = response
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.name))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+            }
+            if !pending.is_empty() {
+                anyhow::bail!("{} {what} left unprocessed", pending.len());
+            }
+        }
+        Ok(())
+    }
+
+    /// Every item `query` (table, key condition and values already set) matches, page after page.
+    ///
+    /// # Errors
+    /// Any request failure.
+    pub async fn query_all(&self, query: QueryFluentBuilder, what: &str) -> anyhow::Result<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .with_context(|| format!("query {what}"))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(items),
+            }
+        }
     }
 
     /// Writes every item or none.

@@ -229,31 +229,18 @@ impl DynamoTradingLedger {
 
     /// Every document under `prefix` in the user's partition, newest (highest sort key) first.
     async fn documents<T: DeserializeOwned>(&self, user: &UserId, prefix: &str) -> Result<Vec<T>, RepoError> {
-        let mut out = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = self
-                .table
-                .client()
-                .query()
-                .table_name(self.table.name())
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(keys::user_partition(user)))
-                .expression_attribute_values(":prefix", s(prefix))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .context("query documents")?;
-            for item in page.items() {
-                out.push(from_document(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(out),
-            }
-        }
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(keys::user_partition(user)))
+            .expression_attribute_values(":prefix", s(prefix))
+            .scan_index_forward(false)
+            .consistent_read(true);
+        let items = self.table.query_all(query, "documents").await?;
+        Ok(items.iter().map(from_document).collect::<anyhow::Result<_>>()?)
     }
 
     async fn one<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, RepoError> {
@@ -357,30 +344,17 @@ impl TradingLedger for DynamoTradingLedger {
     }
 
     async fn working_orders(&self) -> Result<Vec<Order>, RepoError> {
-        let mut out = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = self
-                .table
-                .client()
-                .query()
-                .table_name(self.table.name())
-                .index_name(keys::GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", keys::GSI1PK)
-                .expression_attribute_values(":pk", s(keys::WORKING_ORDERS))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .context("query working orders")?;
-            for item in page.items() {
-                out.push(from_document(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(out),
-            }
-        }
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", s(keys::WORKING_ORDERS));
+        let items = self.table.query_all(query, "working orders").await?;
+        Ok(items.iter().map(from_document).collect::<anyhow::Result<_>>()?)
     }
 
     async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {
