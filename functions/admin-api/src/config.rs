@@ -1,6 +1,6 @@
 //! The admin function's configuration, read once at cold start.
 
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
 use tradesense_http::HttpConfig;
 
 /// Configuration of the admin function.
@@ -24,13 +24,9 @@ impl AdminConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
-                key: "CORS_ALLOWED_ORIGINS".into(),
-                reason,
-            })?,
+            http: HttpConfig::from_vars(vars)?,
             table_name: required(vars, "TABLE_NAME")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,

@@ -61,13 +61,9 @@ impl AuthConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
-                key: "CORS_ALLOWED_ORIGINS".into(),
-                reason,
-            })?,
+            http: HttpConfig::from_vars(vars)?,
             table_name: required(vars, "TABLE_NAME")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
             data_key_secret_id: required(vars, "DATA_KEY_SECRET_ID")?,

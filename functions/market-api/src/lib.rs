@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, optional, required};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, required};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
@@ -40,13 +40,9 @@ impl MarketConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
-                key: "CORS_ALLOWED_ORIGINS".into(),
-                reason,
-            })?,
+            http: HttpConfig::from_vars(vars)?,
             table_name: required(vars, "TABLE_NAME")?,
             market_seed: market_seed(vars)?,
         })

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars};
 use tradesense_adapters::paper::PaperConfig;
 use tradesense_domain::trading::service::OrderService;
 use tradesense_http::HttpConfig;
@@ -33,13 +33,9 @@ impl OrdersConfig {
     /// # Errors
     /// [`ConfigError`] naming the first missing or invalid variable.
     pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
-        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
         Ok(Self {
             aws: AwsSettings::from_vars(vars)?,
-            http: HttpConfig::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
-                key: "CORS_ALLOWED_ORIGINS".into(),
-                reason,
-            })?,
+            http: HttpConfig::from_vars(vars)?,
             paper: PaperConfig::from_vars(vars)?,
         })
     }

@@ -8,6 +8,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tradesense_adapters::config::{ConfigError, Vars, optional};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::request_id;
@@ -23,6 +24,18 @@ pub struct HttpConfig {
 }
 
 impl HttpConfig {
+    /// Reads `CORS_ALLOWED_ORIGINS` (optional; unset allows no browser origin) from `vars`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] naming the bad origin.
+    pub fn from_vars(vars: Vars<'_>) -> Result<Self, ConfigError> {
+        let cors = optional(vars, "CORS_ALLOWED_ORIGINS").unwrap_or_default();
+        Self::from_cors_origins(&cors).map_err(|reason| ConfigError::Invalid {
+            key: "CORS_ALLOWED_ORIGINS".into(),
+            reason,
+        })
+    }
+
     /// Parses `CORS_ALLOWED_ORIGINS`, a comma-separated list of exact origins (`https://app.example.com`).
     /// `*` is refused: the browser frontend sends cookies, and credentials with a wildcard are unsafe.
     ///
@@ -156,5 +169,23 @@ mod tests {
         ] {
             assert!(HttpConfig::from_cors_origins(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_its_variable_and_names_it_when_invalid() {
+        let unset = |_: &str| None;
+        assert!(
+            HttpConfig::from_vars(&unset)
+                .unwrap()
+                .cors_allowed_origins
+                .is_empty()
+        );
+        let set = |k: &str| (k == "CORS_ALLOWED_ORIGINS").then(|| "https://app.tradesense.in".to_owned());
+        assert_eq!(HttpConfig::from_vars(&set).unwrap().cors_allowed_origins.len(), 1);
+        let wildcard = |_: &str| Some("*".to_owned());
+        assert!(matches!(
+            HttpConfig::from_vars(&wildcard),
+            Err(ConfigError::Invalid { key, .. }) if key == "CORS_ALLOWED_ORIGINS"
+        ));
     }
 }
