@@ -51,11 +51,7 @@ fn place_error(e: PlaceError) -> ApiError {
             ErrorCode::KillSwitchActive,
             format!("trading is halted: {reason}"),
         ),
-        PlaceError::Busy => ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::Conflict,
-            PlaceError::Busy.to_string(),
-        ),
+        busy @ PlaceError::Busy => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, busy.to_string()),
         PlaceError::MarketData(MarketDataError::Unsupported(message)) => {
             ApiError::invalid_field("instrument", message)
         }

@@ -53,10 +53,12 @@ impl Scheduler {
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_table(table: Table, market_seed: u64) -> anyhow::Result<Self> {
         let orders = paper_broker(&table, market_seed, Arc::new(SystemClock))?;
+        // The broker's calendar, not a second parse of the holiday file.
+        let calendar = (*orders.calendar).clone();
         Ok(Self::new(
             Arc::new(DynamoJobRunLog::new(table.clone())),
             Arc::new(DynamoInstrumentStore::new(table)),
-            MarketCalendar::nse()?,
+            calendar,
         )
         .with_orders(Arc::new(orders)))
     }

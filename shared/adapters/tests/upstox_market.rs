@@ -497,6 +497,17 @@ fn synthetic(n: u32) -> Instrument {
     }
 }
 
+/// `n` synthetic instruments, and a client on `server` that knows each as `NSE_EQ|SYN<i>`.
+fn synthetic_client(server: &MockServer, n: u32) -> (UpstoxMarketData, Vec<Instrument>) {
+    let instruments: Vec<Instrument> = (0..n).map(synthetic).collect();
+    let keys = instruments
+        .iter()
+        .enumerate()
+        .map(|(i, instrument)| (instrument.key.clone(), format!("NSE_EQ|SYN{i}")))
+        .collect();
+    (client(server, keys), instruments)
+}
+
 #[tokio::test]
 async fn quotes_are_batched_at_most_500_keys_a_call() {
     let server = MockServer::start().await;
@@ -506,13 +517,7 @@ async fn quotes_are_batched_at_most_500_keys_a_call() {
         .expect(2)
         .mount(&server)
         .await;
-    let instruments: Vec<Instrument> = (0..501).map(synthetic).collect();
-    let keys = instruments
-        .iter()
-        .enumerate()
-        .map(|(n, i)| (i.key.clone(), format!("NSE_EQ|SYN{n}")))
-        .collect();
-    let upstox = client(&server, keys);
+    let (upstox, instruments) = synthetic_client(&server, 501);
     let wanted: Vec<&Instrument> = instruments.iter().collect();
     let quotes = upstox.quotes(&master(), &wanted, Utc::now()).await.unwrap();
 
@@ -546,13 +551,7 @@ async fn last_prices_use_the_v3_ltp_call_batched_and_rounded_to_the_tick() {
         .expect(2)
         .mount(&server)
         .await;
-    let instruments: Vec<Instrument> = (0..501).map(synthetic).collect();
-    let keys = instruments
-        .iter()
-        .enumerate()
-        .map(|(n, i)| (i.key.clone(), format!("NSE_EQ|SYN{n}")))
-        .collect();
-    let upstox = client(&server, keys);
+    let (upstox, instruments) = synthetic_client(&server, 501);
     let wanted: Vec<&Instrument> = instruments.iter().collect();
     let prices = upstox.last_prices(&master(), &wanted, Utc::now()).await.unwrap();
     assert_eq!(prices.len(), 501);

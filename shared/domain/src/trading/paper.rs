@@ -793,6 +793,22 @@ mod tests {
     }
 
     impl World {
+        /// The market for `key` traded with `product` at `quote`, on the shipped rates of 25 Nov 2026.
+        fn market<'a>(&'a self, key: &str, product: Product, quote: &'a Quote, open: bool) -> Market<'a> {
+            let instrument = self.master.get(key).unwrap();
+            Market {
+                instrument,
+                quote,
+                underlying_price: quote.last_price,
+                open,
+                rates: self
+                    .schedule
+                    .rates_on(charge_segment(instrument, product), "2026-11-25".parse().unwrap())
+                    .unwrap(),
+                plan: &self.plan,
+            }
+        }
+
         fn place(
             &self,
             key: &str,
@@ -802,19 +818,7 @@ mod tests {
             position: &PositionRecord,
             available: Decimal,
         ) -> Result<Placement, PlaceRefusal> {
-            let instrument = self.master.get(key).unwrap();
-            let segment = charge_segment(instrument, request.product);
-            let market = Market {
-                instrument,
-                quote,
-                underlying_price: quote.last_price,
-                open,
-                rates: self
-                    .schedule
-                    .rates_on(segment, "2026-11-25".parse().unwrap())
-                    .unwrap(),
-                plan: &self.plan,
-            };
+            let market = self.market(key, request.product, quote, open);
             place(self.user, ids(), request, &market, position, available, now())
         }
     }
@@ -1043,19 +1047,7 @@ mod tests {
             .unwrap()
             .order;
         assert_eq!(resting.blocked, dec!(14016.62));
-        let instrument = w.master.get("NSE:INFY").unwrap();
-        let rates = w
-            .schedule
-            .rates_on(ChargeSegment::EquityDelivery, "2026-11-25".parse().unwrap())
-            .unwrap();
-        let market = Market {
-            instrument,
-            quote: &q,
-            underlying_price: q.last_price,
-            open: true,
-            rates,
-            plan: &w.plan,
-        };
+        let market = w.market("NSE:INFY", Product::Delivery, &q, true);
         let available = dec!(100000) - resting.blocked;
         let tid = TradeId::from_ulid(Ulid::new());
 
@@ -1120,20 +1112,7 @@ mod tests {
     #[test]
     fn a_resting_limit_fills_when_the_market_comes_to_it_and_a_stop_triggers_then_fills() {
         let w = world();
-        let rates = w
-            .schedule
-            .rates_on(ChargeSegment::EquityIntraday, "2026-11-25".parse().unwrap())
-            .unwrap();
-        fn at<'a>(w: &'a World, q: &'a Quote, rates: &'a ChargeRates, open: bool) -> Market<'a> {
-            Market {
-                instrument: w.master.get("NSE:INFY").unwrap(),
-                quote: q,
-                underlying_price: q.last_price,
-                open,
-                rates,
-                plan: &w.plan,
-            }
-        }
+        let at = |q, open| w.market("NSE:INFY", Product::Intraday, q, open);
         let position = flat("NSE:INFY", Product::Intraday);
         let mut buy = request(Side::Buy, 10, OrderType::Limit, Product::Intraday);
         buy.price = Some(dec!(1490.00));
@@ -1147,38 +1126,16 @@ mod tests {
 
         let above = quote(dec!(1495.00), dec!(1495.20));
         assert_eq!(
-            on_tick(
-                &resting,
-                &at(&w, &above, rates, true),
-                &position,
-                dec!(90000),
-                tid,
-                now()
-            ),
+            on_tick(&resting, &at(&above, true), &position, dec!(90000), tid, now()),
             None
         );
         let below = quote(dec!(1487.90), dec!(1488.10));
         assert_eq!(
-            on_tick(
-                &resting,
-                &at(&w, &below, rates, false),
-                &position,
-                dec!(90000),
-                tid,
-                now()
-            ),
+            on_tick(&resting, &at(&below, false), &position, dec!(90000), tid, now()),
             None,
             "nothing trades while the exchange is shut"
         );
-        let filled = on_tick(
-            &resting,
-            &at(&w, &below, rates, true),
-            &position,
-            dec!(90000),
-            tid,
-            now(),
-        )
-        .unwrap();
+        let filled = on_tick(&resting, &at(&below, true), &position, dec!(90000), tid, now()).unwrap();
         assert_eq!(filled.order.status, OrderStatus::Complete);
         assert_eq!(
             filled.order.average_price,
@@ -1203,26 +1160,11 @@ mod tests {
             .order;
         assert_eq!(pending.status, OrderStatus::TriggerPending);
         assert_eq!(
-            on_tick(
-                &pending,
-                &at(&w, &below, rates, true),
-                &position,
-                dec!(90000),
-                tid,
-                now()
-            ),
+            on_tick(&pending, &at(&below, true), &position, dec!(90000), tid, now()),
             None
         );
         let through = quote(dec!(1479.50), dec!(1479.70));
-        let triggered = on_tick(
-            &pending,
-            &at(&w, &through, rates, true),
-            &position,
-            dec!(90000),
-            tid,
-            now(),
-        )
-        .unwrap();
+        let triggered = on_tick(&pending, &at(&through, true), &position, dec!(90000), tid, now()).unwrap();
         let statuses: Vec<OrderStatus> = triggered.order.history.iter().map(|h| h.status).collect();
         assert_eq!(
             statuses,
@@ -1244,15 +1186,8 @@ mod tests {
             q.last_price = dec!(1478.10);
             q
         };
-        let limit_not_reached = on_tick(
-            &pending,
-            &at(&w, &waiting, rates, true),
-            &position,
-            dec!(90000),
-            tid,
-            now(),
-        )
-        .unwrap();
+        let limit_not_reached =
+            on_tick(&pending, &at(&waiting, true), &position, dec!(90000), tid, now()).unwrap();
         assert_eq!(
             limit_not_reached.order.status,
             OrderStatus::Open,

@@ -2,6 +2,7 @@
 //! the market allows) and cancelling. Reads go straight from the handlers to the [`TradingLedger`].
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -467,13 +468,11 @@ impl OrderService {
         let mut markets: HashMap<(InstrumentKey, Product), Priced> = HashMap::new();
         for order in orders {
             report.checked += 1;
-            let key = (order.instrument.clone(), order.product);
-            if !markets.contains_key(&key) {
-                let priced = self.priced(order.instrument.as_str(), order.product, now).await?;
-                markets.insert(key.clone(), priced);
-            }
-            let Some(priced) = markets.get(&key) else {
-                continue;
+            let priced = match markets.entry((order.instrument.clone(), order.product)) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => {
+                    new.insert(self.priced(order.instrument.as_str(), order.product, now).await?)
+                }
             };
             let instrument = priced.instrument()?;
             let user = order.user_id;
