@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::trading::order::Product;
-use tradesense_domain::trading::portfolio::{Funds, PositionValue, Summary};
+use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use utoipa::ToSchema;
 
 /// `GET /v1/portfolio/funds`.
@@ -65,9 +65,9 @@ pub struct PositionDto {
     /// Unrealized P&L.
     #[schema(value_type = String)]
     pub unrealized_pnl: Decimal,
-    /// Units bought (since the position opened; no daily reset yet).
+    /// Units bought today.
     pub day_buy_qty: i64,
-    /// Units sold (since the position opened; no daily reset yet).
+    /// Units sold today.
     pub day_sell_qty: i64,
     /// Charges paid on the fills.
     #[schema(value_type = String)]
@@ -99,6 +99,51 @@ pub struct PositionsResponse {
     pub items: Vec<PositionDto>,
 }
 
+/// One holding valued at the last price.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldingDto {
+    /// Instrument key.
+    pub instrument: String,
+    /// Units held.
+    pub quantity: i64,
+    /// Average cost per unit.
+    #[schema(value_type = String)]
+    pub average_price: Decimal,
+    /// The mark.
+    #[schema(value_type = String)]
+    pub last_price: Decimal,
+    /// Units × mark.
+    #[schema(value_type = String)]
+    pub value: Decimal,
+    /// Value − cost.
+    #[schema(value_type = String)]
+    pub pnl: Decimal,
+    /// P&L as a percentage of cost.
+    #[schema(value_type = String)]
+    pub pnl_pct: Decimal,
+}
+
+impl From<&HoldingValue> for HoldingDto {
+    fn from(h: &HoldingValue) -> Self {
+        Self {
+            instrument: h.instrument.to_string(),
+            quantity: h.quantity,
+            average_price: h.average_price,
+            last_price: h.last_price,
+            value: h.value,
+            pnl: h.pnl,
+            pnl_pct: h.pnl_pct,
+        }
+    }
+}
+
+/// `GET /v1/portfolio/holdings`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HoldingsResponse {
+    /// Holdings.
+    pub items: Vec<HoldingDto>,
+}
+
 /// `GET /v1/portfolio`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SummaryDto {
@@ -111,7 +156,7 @@ pub struct SummaryDto {
     /// Margin available.
     #[schema(value_type = String)]
     pub margin_available: Decimal,
-    /// Value of holdings (none until delivery buys settle T+1; not built yet).
+    /// Value of the holdings (delivery buys settle into holdings at the end of their day, T+1).
     #[schema(value_type = String)]
     pub holdings_value: Decimal,
     /// Σ positions' mark-to-market.
@@ -137,7 +182,7 @@ impl SummaryDto {
             cash: summary.funds.cash,
             margin_used: summary.funds.margin_used,
             margin_available: summary.funds.margin_available,
-            holdings_value: Decimal::ZERO,
+            holdings_value: summary.holdings_value,
             positions_mtm: summary.positions_mtm,
             day_pnl: summary.realized_pnl + summary.unrealized_pnl - summary.charges,
             realized_pnl: summary.realized_pnl,

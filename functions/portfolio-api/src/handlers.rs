@@ -6,13 +6,16 @@ use tradesense_domain::auth::Permission;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::MarketDataError;
-use tradesense_domain::trading::portfolio::{PositionValue, funds as account_funds, summarize};
+use tradesense_domain::trading::portfolio::{Valuation, funds as account_funds, summarize};
 use tradesense_domain::trading::service::{PlaceError, ResetError};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
 
 use crate::PortfolioState;
-use crate::dto::{FundsDto, PositionDto, PositionsResponse, ResetRequest, ResetResponse, SummaryDto};
+use crate::dto::{
+    FundsDto, HoldingDto, HoldingsResponse, PositionDto, PositionsResponse, ResetRequest, ResetResponse,
+    SummaryDto,
+};
 
 async fn account(state: &PortfolioState, user: &UserId) -> Result<PaperAccount, ApiError> {
     state
@@ -24,8 +27,8 @@ async fn account(state: &PortfolioState, user: &UserId) -> Result<PaperAccount, 
         .ok_or_else(ApiError::not_found)
 }
 
-async fn valued(state: &PortfolioState, user: UserId) -> Result<Vec<PositionValue>, ApiError> {
-    state.paper.positions(user).await.map_err(|e| match e {
+async fn valued(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
+    state.paper.valuation(user).await.map_err(|e| match e {
         PlaceError::MarketData(MarketDataError::Unavailable(cause)) => {
             tracing::warn!(error = ?cause, "no prices to value positions");
             ApiError::unavailable("market data is unavailable; try again shortly")
@@ -34,7 +37,7 @@ async fn valued(state: &PortfolioState, user: UserId) -> Result<Vec<PositionValu
     })
 }
 
-/// The caller's account at a glance: funds and positions valued at the last price.
+/// The caller's account at a glance: funds, positions and holdings valued at the last price.
 #[utoipa::path(get, path = "/v1/portfolio", tag = "portfolio", security(("bearer" = [])),
     responses((status = 200, body = SummaryDto), (status = 403, body = Body)))]
 pub async fn summary(
@@ -43,9 +46,9 @@ pub async fn summary(
 ) -> Result<AppJson<SummaryDto>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
     let account = account(&state, &user).await?;
-    let positions = valued(&state, user).await?;
+    let book = valued(&state, user).await?;
     Ok(AppJson(SummaryDto::new(
-        &summarize(&account, &positions),
+        &summarize(&account, &book),
         state.paper.clock.now(),
     )))
 }
@@ -60,10 +63,28 @@ pub async fn positions(
     let user = auth.require(Permission::PortfolioRead)?.user_id;
     let items = valued(&state, user)
         .await?
+        .positions
         .iter()
         .map(PositionDto::from)
         .collect();
     Ok(AppJson(PositionsResponse { items }))
+}
+
+/// The caller's holdings (settled delivery units) valued at the last price.
+#[utoipa::path(get, path = "/v1/portfolio/holdings", tag = "portfolio", security(("bearer" = [])),
+    responses((status = 200, body = HoldingsResponse), (status = 403, body = Body)))]
+pub async fn holdings(
+    auth: AuthContext,
+    State(state): State<PortfolioState>,
+) -> Result<AppJson<HoldingsResponse>, ApiError> {
+    let user = auth.require(Permission::PortfolioRead)?.user_id;
+    let items = valued(&state, user)
+        .await?
+        .holdings
+        .iter()
+        .map(HoldingDto::from)
+        .collect();
+    Ok(AppJson(HoldingsResponse { items }))
 }
 
 /// The caller's funds.

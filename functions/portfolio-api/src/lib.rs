@@ -1,5 +1,5 @@
-//! The portfolio API over the paper account: the summary, positions valued at the last price, funds (all
-//! `portfolio:read`), and the paper reset (`orders:write`). Every read is the caller's own account.
+//! The portfolio API over the paper account: the summary, positions and holdings valued at the last price,
+//! funds (all `portfolio:read`), and the paper reset (`orders:write`). Every read is the caller's own account.
 
 mod dto;
 mod handlers;
@@ -64,6 +64,7 @@ pub fn router(state: PortfolioState) -> Router {
     Router::new()
         .route("/v1/portfolio", get(handlers::summary))
         .route("/v1/portfolio/positions", get(handlers::positions))
+        .route("/v1/portfolio/holdings", get(handlers::holdings))
         .route("/v1/portfolio/funds", get(handlers::funds))
         .route("/v1/portfolio/paper/reset", post(handlers::reset))
         .with_state(state)

@@ -8,9 +8,10 @@ use utoipa::OpenApi;
     paths(
         crate::handlers::summary,
         crate::handlers::positions,
+        crate::handlers::holdings,
         crate::handlers::funds,
         crate::handlers::reset
     ),
-    tags((name = "portfolio", description = "The paper account: summary, positions, funds, reset"))
+    tags((name = "portfolio", description = "The paper account: summary, positions, holdings, funds, reset"))
 )]
 pub struct PortfolioDoc;

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
@@ -21,20 +20,23 @@ pub struct Scheduler {
     instruments: Arc<dyn InstrumentStore>,
     calendar: MarketCalendar,
     orders: Option<Arc<OrderService>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Scheduler {
-    /// A scheduler over these ports.
+    /// A scheduler over these ports, running its jobs at `clock`'s now.
     pub fn new(
         runs: Arc<dyn JobRunLog>,
         instruments: Arc<dyn InstrumentStore>,
         calendar: MarketCalendar,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             runs,
             instruments,
             calendar,
             orders: None,
+            clock,
         }
     }
 
@@ -47,18 +49,20 @@ impl Scheduler {
     }
 
     /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
-    /// ([`paper_broker`]) over the simulated market with `market_seed`.
+    /// ([`paper_broker`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
+    /// deployments; tests may shift it into market hours, as every paper-trading function's).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
-    pub fn from_table(table: Table, market_seed: u64) -> anyhow::Result<Self> {
-        let orders = paper_broker(&table, market_seed, Arc::new(SystemClock))?;
+    pub fn from_table(table: Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let orders = paper_broker(&table, market_seed, clock.clone())?;
         // The broker's calendar, not a second parse of the holiday file.
         let calendar = (*orders.calendar).clone();
         Ok(Self::new(
             Arc::new(DynamoJobRunLog::new(table.clone())),
             Arc::new(DynamoInstrumentStore::new(table)),
             calendar,
+            clock,
         )
         .with_orders(Arc::new(orders)))
     }
@@ -67,11 +71,7 @@ impl Scheduler {
     ///
     /// # Errors
     /// The job's storage failure.
-    pub async fn handle(
-        &self,
-        clock: &dyn Clock,
-        event: EventBridgeEvent<JobRequest>,
-    ) -> Result<(), RepoError> {
+    pub async fn handle(&self, event: EventBridgeEvent<JobRequest>) -> Result<(), RepoError> {
         let job = event.detail.job;
         let deps = JobDeps {
             runs: self.runs.as_ref(),
@@ -79,7 +79,7 @@ impl Scheduler {
             calendar: &self.calendar,
             orders: self.orders.as_deref(),
         };
-        run_job(job, clock.now(), &deps).await?;
+        run_job(job, self.clock.now(), &deps).await?;
         tracing::info!(%job, "scheduled job done");
         Ok(())
     }
@@ -96,8 +96,13 @@ mod tests {
     async fn runs_the_jobs_the_checked_in_schedule_events_name() {
         let runs = Arc::new(InMemoryJobRunLog::default());
         let store = Arc::new(InMemoryInstrumentStore::default());
-        let scheduler = Scheduler::new(runs.clone(), store.clone(), MarketCalendar::default());
         let now = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+        let scheduler = Scheduler::new(
+            runs.clone(),
+            store.clone(),
+            MarketCalendar::default(),
+            Arc::new(FixedClock(now)),
+        );
         for (file, job) in [
             (
                 include_str!("../../../events/scheduler-heartbeat.json"),
@@ -109,7 +114,7 @@ mod tests {
             ),
         ] {
             let event: EventBridgeEvent<JobRequest> = serde_json::from_str(file).unwrap();
-            scheduler.handle(&FixedClock(now), event).await.unwrap();
+            scheduler.handle(event).await.unwrap();
             assert_eq!(runs.last_run(job).await.unwrap(), Some(now));
         }
         assert_eq!(
@@ -121,16 +126,17 @@ mod tests {
     #[tokio::test]
     async fn the_paper_match_event_needs_the_order_use_cases_and_fails_loudly_without_them() {
         let runs = Arc::new(InMemoryJobRunLog::default());
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 5, 30, 0).unwrap();
         let scheduler = Scheduler::new(
             runs.clone(),
             Arc::new(InMemoryInstrumentStore::default()),
             MarketCalendar::default(),
+            Arc::new(FixedClock(now)),
         );
         let event: EventBridgeEvent<JobRequest> =
             serde_json::from_str(include_str!("../../../events/scheduler-paper-match.json")).unwrap();
         assert_eq!(event.detail.job, ScheduledJob::PaperMatch);
-        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 5, 30, 0).unwrap();
-        assert!(scheduler.handle(&FixedClock(now), event).await.is_err());
+        assert!(scheduler.handle(event).await.is_err());
         assert_eq!(
             runs.last_run(ScheduledJob::PaperMatch).await.unwrap(),
             None,

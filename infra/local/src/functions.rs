@@ -11,7 +11,6 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use axum::Router;
 use futures::future::BoxFuture;
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
@@ -81,18 +80,18 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             }))
         }
         "scheduler" => {
-            let cfg = TableConfig::from_vars(&vars)?;
-            let seed = tradesense_adapters::config::market_seed(&vars)?;
+            let cfg = tradesense_adapters::paper::PaperConfig::from_vars(&vars)?;
             let scheduler = Arc::new(scheduler::Scheduler::from_table(
                 Table::new(aws.dynamodb.clone(), cfg.table_name),
-                seed,
+                cfg.market_seed,
+                cfg.clock,
             )?);
             LocalFunction::Schedule(Arc::new(move |input| {
                 let scheduler = scheduler.clone();
                 Box::pin(async move {
                     // Deserialized exactly as the Lambda runtime would deserialize the schedule's input.
                     let event: EventBridgeEvent<JobRequest> = serde_json::from_value(input)?;
-                    Ok(scheduler.handle(&SystemClock, event).await?)
+                    Ok(scheduler.handle(event).await?)
                 })
             }))
         }

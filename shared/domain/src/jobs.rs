@@ -21,7 +21,8 @@ pub enum ScheduledJob {
     Heartbeat,
     /// Rebuilds the instrument master for today's expiries and publishes it as the current snapshot.
     InstrumentRefresh,
-    /// One tick of the paper exchange: working orders trigger and fill against the market.
+    /// One tick of the paper exchange: working orders trigger, fill or expire against the market, and the
+    /// end of the day (square-off, roll-over to holdings) is applied once due.
     PaperMatch,
 }
 
@@ -79,8 +80,9 @@ pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, deps: &JobDeps<'_>) 
             let orders = deps
                 .orders
                 .ok_or_else(|| anyhow::anyhow!("paper-match needs the order use cases"))?;
-            let report = orders.match_working().await.map_err(anyhow::Error::from)?;
-            tracing::info!(?report, "paper exchange tick");
+            let matched = orders.match_working().await.map_err(anyhow::Error::from)?;
+            let closed = orders.end_of_day().await.map_err(anyhow::Error::from)?;
+            tracing::info!(?matched, ?closed, "paper exchange tick");
         }
     }
     deps.runs.record_run(job, now).await

@@ -489,6 +489,26 @@ pub trait TradingLedger: Send + Sync {
     /// # Errors
     /// [`CommitError::Conflict`] if the order changed since it was read.
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError>;
+
+    /// Every position of every user with fills not yet rolled over, with its owner, for the end of the day.
+    /// Read from an index, so it may lag a write by a moment; each is re-checked at its version on commit.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn day_positions(&self) -> Result<Vec<(UserId, PositionRecord)>, RepoError>;
+
+    /// Commits the platform's square-off: the new order, its fill and the position (at the version read), and
+    /// the funds change, which unlike a placement MUST NOT be refused for going below zero.
+    ///
+    /// # Errors
+    /// [`CommitError::Conflict`] if the position changed since it was read; nothing is written.
+    async fn close_out(&self, placement: &Placement) -> Result<(), CommitError>;
+
+    /// Replaces `user`'s position with `record` (a roll-over), at the version before `record.version`.
+    ///
+    /// # Errors
+    /// [`CommitError::Conflict`] if the position changed since it was read.
+    async fn replace_position(&self, user: &UserId, record: &PositionRecord) -> Result<(), CommitError>;
 }
 
 /// A short-lived quote store shared by every invocation.

@@ -150,6 +150,17 @@ pub fn position(user: &UserId, instrument: &InstrumentKey, product: Product) -> 
     }
 }
 
+/// GSI1 partition of every position with fills not yet rolled over (the end-of-day worklist).
+pub const DAY_POSITIONS: &str = "DAY_POSITIONS";
+
+/// A position's GSI1 key while it has fills of the day: the owner first, so the owner can be read back.
+pub fn day_position(user: &UserId, instrument: &InstrumentKey, product: Product) -> (String, String) {
+    (
+        DAY_POSITIONS.to_owned(),
+        format!("{user}#{}", position(user, instrument, product).sk),
+    )
+}
+
 /// Sort-key prefix of a user's positions.
 pub const POSITION_PREFIX: &str = "POSITION#";
 

@@ -127,14 +127,34 @@ impl DynamoTradingLedger {
         cash_change: Decimal,
     ) -> anyhow::Result<TransactWriteItem> {
         let needed = (-available_change).max(Decimal::ZERO);
+        self.funds_update(user, available_change, cash_change, Some(needed))
+    }
+
+    /// Changes the account's funds, refused when available is below `needed` (if given).
+    fn funds_update(
+        &self,
+        user: &UserId,
+        available_change: Decimal,
+        cash_change: Decimal,
+        needed: Option<Decimal>,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let mut values = HashMap::from([
+            (":available".to_owned(), n(available_change)),
+            (":cash".to_owned(), n(cash_change)),
+        ]);
+        let condition = match needed {
+            Some(needed) => {
+                values.insert(":needed".to_owned(), n(needed));
+                "attribute_exists(pk) AND available >= :needed"
+            }
+            None => "attribute_exists(pk)",
+        };
         let update = Update::builder()
             .table_name(self.table.name())
             .set_key(Some(keys::paper_account(user).to_attributes()))
             .update_expression("SET available = available + :available, cash = cash + :cash")
-            .condition_expression("attribute_exists(pk) AND available >= :needed")
-            .expression_attribute_values(":available", n(available_change))
-            .expression_attribute_values(":cash", n(cash_change))
-            .expression_attribute_values(":needed", n(needed))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
             .build()
             .context("build funds update")?;
         Ok(TransactWriteItem::builder().update(update).build())
@@ -197,11 +217,21 @@ impl DynamoTradingLedger {
             writes.push(self.put(item, "attribute_not_exists(pk)", None)?);
         }
         if let Some(position) = &placement.position {
-            let key = keys::position(user, &position.instrument, position.product);
-            let item = document(&key, "position", position, Some(position.version))?;
-            writes.push(self.put_versioned(item, position.version)?);
+            writes.push(self.put_versioned(Self::position_item(user, position)?, position.version)?);
         }
         Ok(writes)
+    }
+
+    /// A position's item; on the end-of-day index while it has fills of the day.
+    fn position_item(user: &UserId, position: &PositionRecord) -> anyhow::Result<Item> {
+        let key = keys::position(user, &position.instrument, position.product);
+        let mut item = document(&key, "position", position, Some(position.version))?;
+        if position.position.traded_today() {
+            let (pk, sk) = keys::day_position(user, &position.instrument, position.product);
+            item.insert(keys::GSI1PK.into(), s(pk));
+            item.insert(keys::GSI1SK.into(), s(sk));
+        }
+        Ok(item)
     }
 
     /// Runs `writes`, whose first item stores `order`. The SDK retries a call whose answer was lost (a reset
@@ -452,6 +482,56 @@ impl TradingLedger for DynamoTradingLedger {
             initial_cash: cash,
             funded_at: now,
         })
+    }
+
+    async fn day_positions(&self) -> Result<Vec<(UserId, PositionRecord)>, RepoError> {
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", s(keys::DAY_POSITIONS));
+        let items = self.table.query_all(query, "day positions").await?;
+        let owned = |item: &Item| -> anyhow::Result<(UserId, PositionRecord)> {
+            let owner = item
+                .get(keys::GSI1SK)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sk| sk.split_once('#'))
+                .context("day position without its owner")?
+                .0
+                .parse()
+                .context("day position owner")?;
+            Ok((owner, from_document(item)?))
+        };
+        Ok(items.iter().map(owned).collect::<anyhow::Result<_>>()?)
+    }
+
+    async fn close_out(&self, placement: &Placement) -> Result<(), CommitError> {
+        let order = &placement.order;
+        let mut writes = vec![
+            self.put(Self::order_item(order)?, "attribute_not_exists(pk)", None)?,
+            self.funds_update(
+                &order.user_id,
+                placement.available_change,
+                placement.cash_change,
+                None,
+            )?,
+        ];
+        writes.extend(self.fill_writes(placement)?);
+        self.commit(writes, order)
+            .await
+            .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
+    }
+
+    async fn replace_position(&self, user: &UserId, record: &PositionRecord) -> Result<(), CommitError> {
+        let put = self.put_versioned(Self::position_item(user, record)?, record.version)?;
+        self.table
+            .transact(vec![put])
+            .await
+            .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
     }
 
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {

@@ -144,6 +144,24 @@ impl MarketCalendar {
         date
     }
 
+    /// The end of `exchange`'s normal market on `date` (whether or not it trades that day).
+    pub fn close_on(&self, exchange: Exchange, date: NaiveDate) -> DateTime<Utc> {
+        let close = sessions(exchange)[2];
+        ist()
+            .from_local_datetime(&date.and_time(close))
+            .single()
+            .map_or_else(|| date.and_time(close).and_utc(), |d| d.with_timezone(&Utc))
+    }
+
+    /// The latest end of a normal market of `exchange` at or before `now`.
+    pub fn last_close(&self, exchange: Exchange, now: DateTime<Utc>) -> DateTime<Utc> {
+        let mut date = now.with_timezone(&ist()).date_naive();
+        if self.close_on(exchange, date) > now {
+            date = date.pred_opt().unwrap_or(date);
+        }
+        self.close_on(exchange, self.trading_day_at_or_before(exchange, date))
+    }
+
     /// The status of `exchange` at `now`.
     pub fn status(&self, exchange: Exchange, now: DateTime<Utc>) -> MarketStatus {
         let local = now.with_timezone(&ist());
@@ -289,5 +307,28 @@ mod tests {
         // Guru Nanak Jayanti (Tuesday 24 Nov): the status on Monday evening points to Wednesday.
         let monday = nse.status(Exchange::Nse, ist_at("2026-11-23T18:00:00"));
         assert_eq!(monday.next_open, ist_at("2026-11-25T09:15:00"));
+    }
+
+    #[test]
+    fn the_last_close_is_the_latest_normal_market_end_at_or_before_now() {
+        let calendar = MarketCalendar::default();
+        // Wednesday 25 Nov 2026: before 15:30 the last close was Tuesday's; from 15:30 on it is Wednesday's.
+        assert_eq!(
+            calendar.last_close(Exchange::Nse, ist_at("2026-11-25T15:29:59")),
+            ist_at("2026-11-24T15:30:00")
+        );
+        assert_eq!(
+            calendar.last_close(Exchange::Nse, ist_at("2026-11-25T15:30:00")),
+            ist_at("2026-11-25T15:30:00")
+        );
+        // Monday morning: Friday's close, across the weekend.
+        assert_eq!(
+            calendar.last_close(Exchange::Nse, ist_at("2026-11-30T09:20:00")),
+            ist_at("2026-11-27T15:30:00")
+        );
+        assert_eq!(
+            calendar.last_close(Exchange::Mcx, ist_at("2026-11-25T23:45:00")),
+            ist_at("2026-11-25T23:30:00")
+        );
     }
 }

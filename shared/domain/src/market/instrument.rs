@@ -30,6 +30,14 @@ pub enum Exchange {
 }
 
 impl Exchange {
+    /// Every exchange.
+    pub const ALL: [Exchange; 4] = [Exchange::Nse, Exchange::Nfo, Exchange::Bse, Exchange::Mcx];
+
+    /// The exchange of a key code (`NSE`).
+    pub fn from_code(code: &str) -> Option<Exchange> {
+        Exchange::ALL.into_iter().find(|e| e.code() == code)
+    }
+
     /// The code used in instrument keys.
     pub fn code(self) -> &'static str {
         match self {
@@ -72,6 +80,13 @@ impl InstrumentKey {
     /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The exchange the key names, if its prefix is one.
+    pub fn exchange(&self) -> Option<Exchange> {
+        self.0
+            .split_once(':')
+            .and_then(|(code, _)| Exchange::from_code(code))
     }
 }
 

@@ -2,6 +2,7 @@
 //! their P&L, and the paper broker.
 
 pub mod charges;
+pub mod end_of_day;
 pub mod kill_switch;
 pub mod margin;
 pub mod order;

@@ -17,7 +17,7 @@
 //! order that crosses the market at the ask or bid. The whole quantity fills (the simulated book has no
 //! depth). An IOC order that cannot fill is cancelled. Every rejection names its reason and changes nothing.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ use super::order::{
     OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
 };
 use super::position::Position;
+use crate::broker_link::ist;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::instrument::{Instrument, InstrumentKey, Segment};
 use crate::market::quote::Quote;
@@ -131,6 +132,12 @@ pub struct PositionRecord {
     pub position: Position,
     /// Margin the open quantity holds.
     pub margin: Decimal,
+    /// Units of a delivery equity position settled into holdings (bought before the last roll-over, T+1).
+    #[serde(default)]
+    pub settled_quantity: i64,
+    /// The IST date of the latest fill, while the position has fills not yet rolled over.
+    #[serde(default)]
+    pub trading_day: Option<NaiveDate>,
     /// Optimistic-concurrency version (0: never stored).
     pub version: u64,
 }
@@ -143,8 +150,21 @@ impl PositionRecord {
             product,
             position: Position::default(),
             margin: Decimal::ZERO,
+            settled_quantity: 0,
+            trading_day: None,
             version: 0,
         }
+    }
+
+    /// Units held in holdings: settled units still open.
+    pub fn holding_quantity(&self) -> i64 {
+        self.settled_quantity.min(self.position.quantity).max(0)
+    }
+
+    /// Whether the position shows among the day's positions: it traded since the last roll-over, or it has
+    /// open units that are not holdings (an intraday or a carried F&O position).
+    pub fn shows_as_position(&self) -> bool {
+        self.position.traded_today() || self.position.quantity != self.holding_quantity()
     }
 }
 
@@ -256,18 +276,16 @@ pub fn order_charges(
     fill_charges(market.rates, side, value, market.plan.for_order(segment, value))
 }
 
-/// What filling `quantity` at `price` (paying `charges`) does to `position` and the account.
+/// What `fill` does to `position` and the account.
 pub fn fill_effect(
     position: &PositionRecord,
     instrument: &Instrument,
-    side: Side,
-    quantity: i64,
-    price: Decimal,
+    fill: &Trade,
     underlying_price: Decimal,
-    charges: &Charges,
 ) -> FillEffect {
+    let (side, price, charges) = (fill.side, fill.price, fill.charges.total());
     let before = position.position;
-    let after = before.apply(side, quantity, price, charges.total());
+    let after = before.apply(side, fill.quantity, price, charges);
     let margin_of =
         |units: i64| required_margin(instrument, side, position.product, units, price, underlying_price);
     let (old, new) = (before.quantity, after.quantity);
@@ -287,11 +305,14 @@ pub fn fill_effect(
         position: PositionRecord {
             position: after,
             margin,
+            // Sales come out of the settled units last: they stay holdings while bought units remain.
+            settled_quantity: position.settled_quantity.min(new.max(0)),
+            trading_day: Some(fill.executed_at.with_timezone(&ist()).date_naive()),
             version: position.version + 1,
             ..position.clone()
         },
-        available_change: released + realized - charges.total(),
-        cash_change: realized - charges.total(),
+        available_change: released + realized - charges,
+        cash_change: realized - charges,
     }
 }
 
@@ -396,23 +417,6 @@ pub fn place(
     let insufficient =
         |required: Decimal| PlaceRefusal::Risk(RiskRejection::InsufficientFunds { required, available });
     if fills_now {
-        let charges = order_charges(request.side, request.quantity, touch, market, request.product);
-        let effect = fill_effect(
-            position,
-            instrument,
-            request.side,
-            request.quantity,
-            touch,
-            market.underlying_price,
-            &charges,
-        );
-        if available + effect.available_change < Decimal::ZERO {
-            return Err(insufficient(-effect.available_change));
-        }
-        record(&mut order, OrderStatus::Open, None);
-        record(&mut order, OrderStatus::Complete, None);
-        order.filled_quantity = request.quantity;
-        order.average_price = Some(touch);
         let trade = Trade {
             id: trade_id,
             order_id: id,
@@ -421,9 +425,17 @@ pub fn place(
             product: request.product,
             quantity: request.quantity,
             price: touch,
-            charges,
+            charges: order_charges(request.side, request.quantity, touch, market, request.product),
             executed_at: now,
         };
+        let effect = fill_effect(position, instrument, &trade, market.underlying_price);
+        if available + effect.available_change < Decimal::ZERO {
+            return Err(insufficient(-effect.available_change));
+        }
+        record(&mut order, OrderStatus::Open, None);
+        record(&mut order, OrderStatus::Complete, None);
+        order.filled_quantity = request.quantity;
+        order.average_price = Some(touch);
         return Ok(Placement {
             order,
             trade: Some(trade),
@@ -651,16 +663,18 @@ pub fn on_tick(
         return triggered.then(|| unchanged(next));
     }
     let quantity = order.quantity - order.filled_quantity;
-    let charges = order_charges(order.side, quantity, touch, market, order.product);
-    let effect = fill_effect(
-        position,
-        market.instrument,
-        order.side,
+    let trade = Trade {
+        id: trade_id,
+        order_id: order.id,
+        instrument: order.instrument.clone(),
+        side: order.side,
+        product: order.product,
         quantity,
-        touch,
-        market.underlying_price,
-        &charges,
-    );
+        price: touch,
+        charges: order_charges(order.side, quantity, touch, market, order.product),
+        executed_at: now,
+    };
+    let effect = fill_effect(position, market.instrument, &trade, market.underlying_price);
     let available_change = order.blocked + effect.available_change;
     next.blocked = Decimal::ZERO;
     if available + available_change < Decimal::ZERO {
@@ -678,17 +692,7 @@ pub fn on_tick(
     next.filled_quantity = order.quantity;
     next.average_price = Some(touch);
     Some(Placement {
-        trade: Some(Trade {
-            id: trade_id,
-            order_id: order.id,
-            instrument: order.instrument.clone(),
-            side: order.side,
-            product: order.product,
-            quantity,
-            price: touch,
-            charges,
-            executed_at: now,
-        }),
+        trade: Some(trade),
         position: Some(effect.position),
         available_change,
         cash_change: effect.cash_change,
@@ -706,13 +710,25 @@ pub struct NotCancellable(pub OrderStatus);
 /// # Errors
 /// [`NotCancellable`] when it is complete, cancelled or rejected.
 pub fn cancel(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), NotCancellable> {
+    close_working(order, now, "cancelled by the user")
+}
+
+/// A DAY order whose session closed before it filled: cancelled at `now`, and the funds that come back.
+///
+/// # Errors
+/// [`NotCancellable`] when it is already complete, cancelled or rejected.
+pub fn expire(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), NotCancellable> {
+    close_working(order, now, "expired at the close (DAY order)")
+}
+
+fn close_working(order: &Order, now: DateTime<Utc>, why: &str) -> Result<(Order, Decimal), NotCancellable> {
     let status = order
         .status
         .after(OrderEvent::Cancelled)
         .ok_or(NotCancellable(order.status))?;
     let mut cancelled = order.clone();
     cancelled.status = status;
-    cancelled.status_message = Some("cancelled by the user".into());
+    cancelled.status_message = Some(why.to_owned());
     cancelled.blocked = Decimal::ZERO;
     cancelled.updated_at = now;
     cancelled.version += 1;
@@ -722,6 +738,98 @@ pub fn cancel(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), Not
         message: cancelled.status_message.clone(),
     });
     Ok((cancelled, order.blocked))
+}
+
+/// The `tag` of the orders the exchange places to square positions off.
+pub const SQUARE_OFF_TAG: &str = "square-off";
+
+/// The platform's square-off of an intraday `record` of `user` at `now`: a MARKET order for the whole open
+/// quantity on the other side, filled at the touch as order `id` with fill `trade_id`. Unlike a user's order
+/// it is not refused for funds: the position is closed whatever the balance. `None` when the record is flat.
+pub fn square_off(
+    user: UserId,
+    (id, trade_id): (OrderId, TradeId),
+    record: &PositionRecord,
+    market: &Market<'_>,
+    now: DateTime<Utc>,
+) -> Option<Placement> {
+    let open = record.position.quantity;
+    if open == 0 {
+        return None;
+    }
+    let (side, touch) = if open > 0 {
+        (Side::Sell, market.quote.bid)
+    } else {
+        (Side::Buy, market.quote.ask)
+    };
+    let quantity = open.abs();
+    let trade = Trade {
+        id: trade_id,
+        order_id: id,
+        instrument: record.instrument.clone(),
+        side,
+        product: record.product,
+        quantity,
+        price: touch,
+        charges: order_charges(side, quantity, touch, market, record.product),
+        executed_at: now,
+    };
+    let effect = fill_effect(record, market.instrument, &trade, market.underlying_price);
+    let step = |status, message: Option<&str>| StatusChange {
+        status,
+        at: now,
+        message: message.map(str::to_owned),
+    };
+    let message = "intraday position squared off before the close";
+    let order = Order {
+        id,
+        user_id: user,
+        client_order_id: None,
+        instrument: record.instrument.clone(),
+        side,
+        quantity,
+        filled_quantity: quantity,
+        average_price: Some(touch),
+        order_type: OrderType::Market,
+        product: record.product,
+        price: None,
+        trigger_price: None,
+        validity: Validity::Day,
+        disclosed_quantity: None,
+        status: OrderStatus::Complete,
+        status_message: Some(message.to_owned()),
+        tag: Some(SQUARE_OFF_TAG.to_owned()),
+        is_amo: false,
+        blocked: Decimal::ZERO,
+        placed_at: now,
+        updated_at: now,
+        history: vec![
+            step(OrderStatus::Open, None),
+            step(OrderStatus::Complete, Some(message)),
+        ],
+        version: 1,
+    };
+    Some(Placement {
+        order,
+        trade: Some(trade),
+        position: Some(effect.position),
+        available_change: effect.available_change,
+        cash_change: effect.cash_change,
+    })
+}
+
+/// `record` at the start of the next trading day: the position rolled over ([`Position::roll_over`]), and a
+/// delivery equity position's open units settled into holdings (T+1).
+pub fn roll_over(record: &PositionRecord, segment: Segment) -> PositionRecord {
+    let position = record.position.roll_over();
+    let settles = record.product == Product::Delivery && segment == Segment::Equity;
+    PositionRecord {
+        position,
+        settled_quantity: if settles { position.quantity.max(0) } else { 0 },
+        trading_day: None,
+        version: record.version + 1,
+        ..record.clone()
+    }
 }
 
 #[cfg(test)]

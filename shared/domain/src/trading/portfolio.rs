@@ -50,22 +50,92 @@ pub struct PositionValue {
     pub charges: Decimal,
 }
 
-/// `record` valued at `last_price`.
+/// `record` valued at `last_price`, leaving out its settled units (those show as holdings): the quantity,
+/// unrealized P&L and MTM are of the rest, at the position's average price.
 pub fn value_position(record: &PositionRecord, last_price: Decimal) -> PositionValue {
     let p = &record.position;
+    let quantity = p.quantity - record.holding_quantity();
+    let unrealized = if quantity == p.quantity {
+        p.unrealized_pnl(last_price)
+    } else {
+        let cost = p.open_cost * Decimal::from(quantity) / Decimal::from(p.quantity);
+        Decimal::from(quantity) * last_price - cost
+    };
     PositionValue {
         instrument: record.instrument.clone(),
         product: record.product,
-        quantity: p.quantity,
+        quantity,
         average_price: paise(p.average_price()),
         last_price,
-        mtm: paise(p.mark_to_market(last_price)),
+        // Realized + unrealized: the same as everything sold − bought + open × mark when nothing is held.
+        mtm: paise(p.realized_pnl + unrealized),
         realized_pnl: paise(p.realized_pnl),
-        unrealized_pnl: paise(p.unrealized_pnl(last_price)),
+        unrealized_pnl: paise(unrealized),
         buy_quantity: p.buy_quantity,
         sell_quantity: p.sell_quantity,
         charges: p.charges,
     }
+}
+
+/// Settled delivery units (holdings) valued at the last price.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldingValue {
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Units held.
+    pub quantity: i64,
+    /// Average cost per unit, to the paisa.
+    pub average_price: Decimal,
+    /// The mark.
+    pub last_price: Decimal,
+    /// Units × mark.
+    pub value: Decimal,
+    /// Value − cost, to the paisa.
+    pub pnl: Decimal,
+    /// P&L as a percentage of cost, to two places.
+    pub pnl_pct: Decimal,
+}
+
+/// The holdings part of `record` valued at `last_price`; `None` when nothing of it is settled.
+pub fn value_holding(record: &PositionRecord, last_price: Decimal) -> Option<HoldingValue> {
+    let quantity = record.holding_quantity();
+    if quantity == 0 {
+        return None;
+    }
+    let p = &record.position;
+    let cost = p.open_cost * Decimal::from(quantity) / Decimal::from(p.quantity);
+    let value = Decimal::from(quantity) * last_price;
+    Some(HoldingValue {
+        instrument: record.instrument.clone(),
+        quantity,
+        average_price: paise(p.average_price()),
+        last_price,
+        value,
+        pnl: paise(value - cost),
+        pnl_pct: paise((value - cost) / cost * Decimal::ONE_HUNDRED),
+    })
+}
+
+/// A user's book valued at the last prices: the day's positions and the holdings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Valuation {
+    /// Positions that traded today or hold unsettled units ([`PositionRecord::shows_as_position`]).
+    pub positions: Vec<PositionValue>,
+    /// Settled delivery units.
+    pub holdings: Vec<HoldingValue>,
+}
+
+/// `records` valued at the marks `mark_of` gives.
+pub fn valuation(records: &[PositionRecord], mark_of: impl Fn(&PositionRecord) -> Decimal) -> Valuation {
+    let mut valued = Valuation::default();
+    for record in records {
+        let mark = mark_of(record);
+        if record.shows_as_position() {
+            valued.positions.push(value_position(record, mark));
+        }
+        valued.holdings.extend(value_holding(record, mark));
+    }
+    valued
 }
 
 /// The account's funds.
@@ -99,6 +169,8 @@ pub fn funds(account: &PaperAccount) -> Funds {
 pub struct Summary {
     /// The account's funds.
     pub funds: Funds,
+    /// Σ value of the holdings.
+    pub holdings_value: Decimal,
     /// Σ mark-to-market of the positions.
     pub positions_mtm: Decimal,
     /// Σ realized P&L.
@@ -109,11 +181,13 @@ pub struct Summary {
     pub charges: Decimal,
 }
 
-/// The summary of `account` with its valued `positions`.
-pub fn summarize(account: &PaperAccount, positions: &[PositionValue]) -> Summary {
+/// The summary of `account` with its valued book.
+pub fn summarize(account: &PaperAccount, book: &Valuation) -> Summary {
+    let positions = &book.positions;
     let sum = |f: fn(&PositionValue) -> Decimal| positions.iter().map(f).sum();
     Summary {
         funds: funds(account),
+        holdings_value: book.holdings.iter().map(|h| h.value).sum(),
         positions_mtm: sum(|p| p.mtm),
         realized_pnl: sum(|p| p.realized_pnl),
         unrealized_pnl: sum(|p| p.unrealized_pnl),
@@ -175,9 +249,66 @@ mod tests {
             available: dec!(999826.80),
             ..PaperAccount::open(UserId::from_ulid(ulid::Ulid::new()), chrono::Utc::now())
         };
-        let summary = summarize(&account, &[v]);
+        let summary = summarize(
+            &account,
+            &Valuation {
+                positions: vec![v],
+                holdings: Vec::new(),
+            },
+        );
         assert_eq!(summary.funds.margin_used, dec!(180.60));
         assert_eq!(summary.funds.payin, dec!(1000000.00));
         assert_eq!((summary.positions_mtm, summary.charges), (dec!(2.50), dec!(2.60)));
+    }
+
+    #[test]
+    fn settled_delivery_units_value_as_holdings_to_the_hand_checked_paisa() {
+        // Day 1: bought 10 INFY at 1,500.10 for delivery; rolled over, all 10 settle into holdings.
+        let infy = InstrumentKey::new(Exchange::Nse, "INFY");
+        let day1 = PositionRecord {
+            position: Position::default().apply(Side::Buy, 10, dec!(1500.10), dec!(17.83)),
+            margin: dec!(15001.00),
+            version: 1,
+            ..PositionRecord::flat(infy.clone(), Product::Delivery)
+        };
+        assert!(day1.shows_as_position() && value_holding(&day1, dec!(1510)).is_none());
+        let day2 = crate::trading::paper::roll_over(&day1, crate::market::instrument::Segment::Equity);
+        assert_eq!(day2.settled_quantity, 10);
+        assert!(!day2.shows_as_position(), "all of it is holdings now");
+        // At 1,512.35: value 15,123.50, cost 15,001.00, P&L 122.50 = 0.8166…% → 0.82%.
+        let h = value_holding(&day2, dec!(1512.35)).unwrap();
+        assert_eq!((h.quantity, h.average_price), (10, dec!(1500.10)));
+        assert_eq!(
+            (h.value, h.pnl, h.pnl_pct),
+            (dec!(15123.50), dec!(122.50), dec!(0.82))
+        );
+        // Day 2: sell 4 from the holdings at 1,520.00; 6 stay held and the sale shows among the positions.
+        let fill = crate::trading::paper::Trade {
+            id: crate::ids::TradeId::from_ulid(ulid::Ulid::new()),
+            order_id: crate::ids::OrderId::from_ulid(ulid::Ulid::new()),
+            instrument: infy,
+            side: Side::Sell,
+            product: Product::Delivery,
+            quantity: 4,
+            price: dec!(1520.00),
+            charges: crate::trading::charges::Charges::default(),
+            executed_at: chrono::Utc::now(),
+        };
+        let master = crate::market::master::InstrumentMaster::shipped(
+            &crate::market::calendar::MarketCalendar::default(),
+            "2026-11-23".parse().unwrap(),
+        )
+        .unwrap();
+        let instrument = master.get("NSE:INFY").unwrap();
+        let sold = crate::trading::paper::fill_effect(&day2, instrument, &fill, dec!(1520)).position;
+        assert_eq!((sold.position.quantity, sold.holding_quantity()), (6, 6));
+        let book = valuation(&[sold], |_| dec!(1520));
+        let day = &book.positions[0];
+        assert_eq!(day.realized_pnl, dec!(79.60), "4 × (1,520.00 − 1,500.10)");
+        assert_eq!((day.quantity, day.sell_quantity, day.mtm), (0, 4, dec!(79.60)));
+        assert_eq!(
+            (book.holdings[0].quantity, book.holdings[0].value),
+            (6, dec!(9120))
+        );
     }
 }

@@ -5,6 +5,11 @@
 //! position and opens the rest at the fill price (a flip).
 //!
 //! Charges are tracked beside, never folded into the average price: net P&L = realized + unrealized − charges.
+//!
+//! At the end of each trading day the position is rolled over ([`Position::roll_over`]): the open quantity and
+//! its cost carry into the next day, while the day's quantities, values, realized P&L and charges (already
+//! settled into the account's cash) start again from zero. The carried position counts at its cost, so
+//! realized + unrealized = mark-to-market still holds on every day.
 
 use rust_decimal::Decimal;
 
@@ -29,6 +34,12 @@ pub struct Position {
     pub sell_value: Decimal,
     /// Charges paid on the fills.
     pub charges: Decimal,
+    /// Open quantity carried in from earlier days (at the last roll-over).
+    #[serde(default)]
+    pub carried_quantity: i64,
+    /// Cost of the carried quantity at the last roll-over (≥ 0, as `open_cost`).
+    #[serde(default)]
+    pub carried_cost: Decimal,
 }
 
 impl Position {
@@ -86,9 +97,28 @@ impl Position {
         (Decimal::from(self.quantity.abs()) * mark - self.open_cost) * Decimal::from(self.quantity.signum())
     }
 
-    /// Mark-to-market at `mark`: everything sold, minus everything bought, plus the open quantity at `mark`.
+    /// Mark-to-market at `mark`: everything sold, minus everything bought (the carried quantity counting as
+    /// bought or sold at its cost), plus the open quantity at `mark`.
     pub fn mark_to_market(&self, mark: Decimal) -> Decimal {
-        self.sell_value - self.buy_value + Decimal::from(self.quantity) * mark
+        self.sell_value - self.buy_value - Decimal::from(self.carried_quantity.signum()) * self.carried_cost
+            + Decimal::from(self.quantity) * mark
+    }
+
+    /// Whether anything filled since the last roll-over.
+    pub fn traded_today(&self) -> bool {
+        self.buy_quantity > 0 || self.sell_quantity > 0
+    }
+
+    /// The position the next trading day starts with: the open quantity and its cost carried, the day's
+    /// quantities, values, realized P&L and charges back to zero.
+    pub fn roll_over(self) -> Position {
+        Position {
+            quantity: self.quantity,
+            open_cost: self.open_cost,
+            carried_quantity: self.quantity,
+            carried_cost: self.open_cost,
+            ..Position::default()
+        }
     }
 
     /// Realized + unrealized − charges.
@@ -172,25 +202,59 @@ mod tests {
         })
     }
 
+    #[test]
+    fn a_roll_over_carries_the_open_quantity_at_cost_and_restarts_the_day() {
+        // Day 1: long 10 @ 100, sold 4 @ 110 (realized 40), charges 3.10. Day 2 starts long 6 at a cost of 600.
+        let day1 = Position::default()
+            .apply(Side::Buy, 10, dec!(100), dec!(1.50))
+            .apply(Side::Sell, 4, dec!(110), dec!(1.60));
+        let day2 = day1.roll_over();
+        assert_eq!((day2.quantity, day2.open_cost), (6, dec!(600)));
+        assert_eq!((day2.carried_quantity, day2.carried_cost), (6, dec!(600)));
+        assert_eq!(
+            (
+                day2.buy_quantity,
+                day2.sell_quantity,
+                day2.realized_pnl,
+                day2.charges
+            ),
+            (0, 0, Decimal::ZERO, Decimal::ZERO)
+        );
+        assert!(!day2.traded_today());
+        // At 105 the carried 6 are worth 30 more than they cost: MTM = unrealized = 6 × 105 − 600.
+        assert_eq!(day2.mark_to_market(dec!(105)), dec!(30));
+        assert_eq!(day2.unrealized_pnl(dec!(105)), dec!(30));
+        // Selling the 6 @ 104 on day 2 realizes 24 that day.
+        let closed = day2.apply(Side::Sell, 6, dec!(104), Decimal::ZERO);
+        assert_eq!((closed.quantity, closed.realized_pnl), (0, dec!(24)));
+        assert_eq!(closed.mark_to_market(dec!(1)), dec!(24));
+    }
+
     proptest! {
-        /// realized + unrealized equals mark-to-market, whatever the fills; net P&L is that minus charges.
+        /// realized + unrealized equals mark-to-market, whatever the fills and days; net P&L is that minus the
+        /// day's charges.
         #[test]
         fn realized_plus_unrealized_is_mark_to_market(
             steps in prop::collection::vec(step(), 1..40),
             mark_paise in 1i64..1_000_000,
             charge_paise in prop::collection::vec(0i64..10_000, 40),
+            rolls in prop::collection::vec(any::<bool>(), 40),
         ) {
             let mark = Decimal::new(mark_paise, 2);
             let mut p = Position::default();
             let mut charged = Decimal::ZERO;
-            for ((side, q, price), c) in steps.iter().zip(&charge_paise) {
+            for (((side, q, price), c), roll) in steps.iter().zip(&charge_paise).zip(&rolls) {
+                if *roll {
+                    p = p.roll_over();
+                    charged = Decimal::ZERO;
+                }
                 let c = Decimal::new(*c, 2);
                 charged += c;
                 p = p.apply(*side, *q, *price, c);
             }
             let identity = p.realized_pnl + p.unrealized_pnl(mark) - p.mark_to_market(mark);
             prop_assert!(identity.abs() < dec!(0.000001), "off by {identity}");
-            prop_assert_eq!(p.quantity, p.buy_quantity - p.sell_quantity);
+            prop_assert_eq!(p.quantity, p.carried_quantity + p.buy_quantity - p.sell_quantity);
             prop_assert_eq!(p.net_pnl(mark), p.realized_pnl + p.unrealized_pnl(mark) - charged);
             if p.quantity == 0 {
                 prop_assert_eq!(p.open_cost, Decimal::ZERO);

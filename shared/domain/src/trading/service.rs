@@ -11,17 +11,18 @@ use ulid::Ulid;
 use rust_decimal::Decimal;
 
 use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
+use super::end_of_day;
 use super::order::{OrderRequest, OrderStatus, Product, Violation};
 use super::paper::{
     self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, PositionRecord,
     RiskRejection,
 };
-use super::portfolio::{PositionValue, valid_paper_cash, value_position};
+use super::portfolio::{Valuation, valid_paper_cash, valuation};
 use crate::broker_link::ist;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::calendar::MarketCalendar;
 use crate::market::current::CurrentMaster;
-use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
 use crate::market::master::InstrumentMaster;
 use crate::market::quote::Quote;
 use crate::paper::PaperAccount;
@@ -110,6 +111,21 @@ pub struct MatchReport {
     pub triggered: usize,
     /// Rejected at the fill (the account could not carry it).
     pub rejected: usize,
+    /// DAY orders expired at the close.
+    pub expired: usize,
+    /// Changed meanwhile; left for the next tick.
+    pub deferred: usize,
+}
+
+/// What one end-of-day pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndOfDayReport {
+    /// Positions with fills of the day looked at.
+    pub checked: usize,
+    /// Intraday positions squared off.
+    pub squared_off: usize,
+    /// Positions rolled over to the next day.
+    pub rolled: usize,
     /// Changed meanwhile; left for the next tick.
     pub deferred: usize,
 }
@@ -468,6 +484,16 @@ impl OrderService {
         let mut markets: HashMap<(InstrumentKey, Product), Priced> = HashMap::new();
         for order in orders {
             report.checked += 1;
+            let exchange = order.instrument.exchange().ok_or(PlaceError::UnknownInstrument)?;
+            if end_of_day::day_order_expired(&self.calendar, exchange, &order, now) {
+                let (expired, released) = paper::expire(&order, now).map_err(anyhow::Error::from)?;
+                match self.ledger.cancel(&expired, released).await {
+                    Ok(()) => report.expired += 1,
+                    Err(CommitError::Conflict) => report.deferred += 1,
+                    Err(e) => return Err(anyhow::Error::from(e).into()),
+                }
+                continue;
+            }
             let priced = match markets.entry((order.instrument.clone(), order.product)) {
                 Entry::Occupied(known) => known.into_mut(),
                 Entry::Vacant(new) => {
@@ -509,14 +535,79 @@ impl OrderService {
         Ok(report)
     }
 
-    /// `user`'s positions valued at their last prices.
+    /// The end of the trading day, as far as it is due at the clock's now
+    /// ([`end_of_day`](super::end_of_day)): open intraday positions squared off at the touch, then positions
+    /// whose session closed rolled over. Runs on every tick; does nothing during a session before its
+    /// square-off time.
+    ///
+    /// # Errors
+    /// Storage or market-data failures that stop the pass.
+    pub async fn end_of_day(&self) -> Result<EndOfDayReport, PlaceError> {
+        let now = self.clock.now();
+        let mut report = EndOfDayReport::default();
+        if !Exchange::ALL
+            .iter()
+            .any(|e| end_of_day::square_off_due(&self.calendar, *e, now))
+        {
+            return Ok(report);
+        }
+        for (user, record) in self.ledger.day_positions().await? {
+            report.checked += 1;
+            let exchange = record
+                .instrument
+                .exchange()
+                .ok_or(PlaceError::UnknownInstrument)?;
+            let outcome = if end_of_day::square_off_needed(&self.calendar, exchange, &record, now) {
+                let priced = self
+                    .priced(record.instrument.as_str(), record.product, now)
+                    .await?;
+                let instrument = priced.instrument()?;
+                let ids = (OrderId::from_ulid(Ulid::new()), TradeId::from_ulid(Ulid::new()));
+                let Some(placement) =
+                    paper::square_off(user, ids, &record, &priced.market(instrument, &self.plan), now)
+                else {
+                    continue;
+                };
+                let outcome = self.ledger.close_out(&placement).await;
+                if outcome.is_ok() {
+                    report.squared_off += 1;
+                    tracing::info!(%user, instrument = %record.instrument, "intraday position squared off");
+                }
+                outcome
+            } else if end_of_day::roll_over_due(&self.calendar, exchange, &record, now) {
+                let master = self.master.get(now).await?;
+                // A contract gone from the master has expired: it is no equity, so it never settles.
+                let segment = master
+                    .get(record.instrument.as_str())
+                    .map_or(Segment::Future, |i| i.segment);
+                let outcome = self
+                    .ledger
+                    .replace_position(&user, &paper::roll_over(&record, segment))
+                    .await;
+                if outcome.is_ok() {
+                    report.rolled += 1;
+                }
+                outcome
+            } else {
+                continue;
+            };
+            match outcome {
+                Ok(()) => {}
+                Err(CommitError::Conflict | CommitError::InsufficientFunds) => report.deferred += 1,
+                Err(e) => return Err(anyhow::Error::from(e).into()),
+            }
+        }
+        Ok(report)
+    }
+
+    /// `user`'s positions and holdings valued at their last prices.
     ///
     /// # Errors
     /// Storage or market-data failures.
-    pub async fn positions(&self, user: UserId) -> Result<Vec<PositionValue>, PlaceError> {
+    pub async fn valuation(&self, user: UserId) -> Result<Valuation, PlaceError> {
         let records = self.ledger.positions(&user).await?;
         if records.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Valuation::default());
         }
         let now = self.clock.now();
         let master = self.master.get(now).await?;
@@ -525,17 +616,13 @@ impl OrderService {
             .filter_map(|r| master.get(r.instrument.as_str()))
             .collect();
         let prices = self.market.last_prices(&master, &instruments, now).await?;
-        Ok(records
-            .iter()
-            .map(|r| {
-                // A contract gone from the master (expired) is marked at its average price.
-                let mark = prices
-                    .get(&r.instrument)
-                    .copied()
-                    .unwrap_or_else(|| r.position.average_price());
-                value_position(r, mark)
-            })
-            .collect())
+        // A contract gone from the master (expired) is marked at its average price.
+        Ok(valuation(&records, |r| {
+            prices
+                .get(&r.instrument)
+                .copied()
+                .unwrap_or_else(|| r.position.average_price())
+        }))
     }
 
     /// Refunds `user`'s paper account with `cash`, when nothing is held.
