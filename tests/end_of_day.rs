@@ -1,0 +1,203 @@
+//! The paper exchange's end of day end to end: orders placed through the API at 11:00 IST, then the
+//! scheduler's `paper-match` tick (the Lambda handler, with the checked-in schedule event) run at 15:19, 15:20
+//! and 15:30 IST of the same day. In its own local stack (its own test binary), because squaring off and
+//! rolling over act on every account and would disturb the order tests running beside them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+#[allow(dead_code)] // the shared helpers, of which this binary uses a few
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::str::FromStr as _;
+use std::sync::Arc;
+
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use tradesense_adapters::dynamo::Table;
+use tradesense_domain::jobs::JobRequest;
+use tradesense_domain::ports::Clock;
+
+use helpers::{PASSWORD, get_with_token, login, post_json_with_token, register, stack, unique_email};
+
+/// The clock standing still at one instant.
+struct At(DateTime<Utc>);
+
+impl Clock for At {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// Runs the scheduler's `paper-match` job as EventBridge would invoke it, with the scheduler's clock at
+/// `ist` (an IST wall time on the stack's simulated day).
+async fn tick_at(ist: &str) {
+    let at = DateTime::parse_from_rfc3339(&format!("2026-11-25T{ist}+05:30"))
+        .unwrap()
+        .with_timezone(&Utc);
+    let aws = stack().aws().await;
+    let scheduler = scheduler::Scheduler::from_table(
+        Table::new(aws.dynamodb, &stack().table),
+        tradesense_adapters::config::market_seed(&|_| None).unwrap(),
+        Arc::new(At(at)),
+    )
+    .unwrap();
+    let event: EventBridgeEvent<JobRequest> =
+        serde_json::from_str(include_str!("../events/scheduler-paper-match.json")).unwrap();
+    scheduler.handle(event).await.unwrap();
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
+}
+
+async fn get(path: &str, token: &str) -> Value {
+    let response = get_with_token(path, token).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+async fn place(token: &str, body: Value) -> Value {
+    let (status, order) = post_json_with_token("/v1/orders", token, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    order
+}
+
+fn find<'a>(items: &'a Value, instrument: &str, product: &str) -> Option<&'a Value> {
+    items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["instrument"] == instrument && p["product"] == product)
+}
+
+#[tokio::test]
+async fn place_fill_square_off_expire_and_settle_into_holdings() {
+    let email = unique_email();
+    register(&email).await;
+    let token = login(&email, PASSWORD).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let initial = dec(&get("/v1/portfolio/funds", &token).await["cash"]);
+
+    // 11:00 IST: an intraday buy and a delivery buy fill at once; a far limit rests as a DAY order.
+    let intraday = place(
+        &token,
+        json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 10, "order_type": "MARKET",
+            "product": "INTRADAY"}),
+    )
+    .await;
+    assert_eq!(intraday["status"], "COMPLETE");
+    let delivery = place(
+        &token,
+        json!({"instrument": "NSE:TCS", "side": "BUY", "quantity": 5, "order_type": "MARKET",
+            "product": "DELIVERY"}),
+    )
+    .await;
+    assert_eq!(delivery["status"], "COMPLETE");
+    let resting = place(
+        &token,
+        json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 1, "order_type": "LIMIT",
+            "product": "DELIVERY", "price": "1000.00"}),
+    )
+    .await;
+    assert_eq!(resting["status"], "OPEN");
+    let positions = get("/v1/portfolio/positions", &token).await;
+    assert_eq!(find(&positions, "NSE:INFY", "INTRADAY").unwrap()["quantity"], 10);
+
+    // 15:19: not yet.
+    tick_at("15:19:00").await;
+    let positions = get("/v1/portfolio/positions", &token).await;
+    assert_eq!(find(&positions, "NSE:INFY", "INTRADAY").unwrap()["quantity"], 10);
+
+    // 15:20: the intraday position is squared off by a platform MARKET order at the bid.
+    tick_at("15:20:00").await;
+    let positions = get("/v1/portfolio/positions", &token).await;
+    let infy = find(&positions, "NSE:INFY", "INTRADAY").unwrap();
+    assert_eq!(
+        (infy["quantity"].as_i64(), infy["day_sell_qty"].as_i64()),
+        (Some(0), Some(10))
+    );
+    let orders = get("/v1/orders", &token).await;
+    let square_off = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["tag"] == "square-off")
+        .expect("a square-off order");
+    assert_eq!(
+        (
+            &square_off["side"],
+            &square_off["quantity"],
+            &square_off["status"]
+        ),
+        (&json!("SELL"), &json!(10), &json!("COMPLETE"))
+    );
+    let trades = get("/v1/trades", &token).await;
+    let closing = trades["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["order_id"] == square_off["id"])
+        .expect("the square-off fill");
+    let realized = Decimal::from(10) * (dec(&closing["price"]) - dec(&intraday["average_price"]));
+    assert_eq!(dec(&infy["realized_pnl"]), realized, "10 × (sell − buy)");
+    let resting_now = get(&format!("/v1/orders/{}", resting["id"].as_str().unwrap()), &token).await;
+    assert_eq!(resting_now["status"], "OPEN", "a DAY order lives until the close");
+
+    // A second tick at the same minute changes nothing (no second square-off).
+    tick_at("15:20:30").await;
+    let orders = get("/v1/orders", &token).await;
+    let square_offs = orders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["tag"] == "square-off")
+        .count();
+    assert_eq!(square_offs, 1);
+
+    // 15:30, the close: the DAY order expires and releases its block; the day rolls over and the delivery
+    // buy settles into holdings.
+    tick_at("15:30:00").await;
+    let expired = get(&format!("/v1/orders/{}", resting["id"].as_str().unwrap()), &token).await;
+    assert_eq!(expired["status"], "CANCELLED");
+    assert!(
+        expired["status_message"].as_str().unwrap().contains("expired"),
+        "{expired}"
+    );
+    let positions = get("/v1/portfolio/positions", &token).await;
+    assert_eq!(
+        positions["items"].as_array().unwrap().len(),
+        0,
+        "a new day: nothing traded yet, nothing unsettled: {positions}"
+    );
+    let holdings = get("/v1/portfolio/holdings", &token).await;
+    let tcs = &holdings["items"][0];
+    assert_eq!(
+        (tcs["instrument"].as_str(), tcs["quantity"].as_i64()),
+        (Some("NSE:TCS"), Some(5))
+    );
+    assert_eq!(dec(&tcs["average_price"]), dec(&delivery["average_price"]));
+    assert_eq!(dec(&tcs["value"]), Decimal::from(5) * dec(&tcs["last_price"]));
+
+    // The money: cash moved by the realized P&L less every fill's charges; what stays used is the delivery
+    // holding's cost (the expired order's block and the intraday margin came back).
+    let charges: Decimal = trades["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| dec(&t["charges"]["total"]))
+        .sum();
+    let funds = get("/v1/portfolio/funds", &token).await;
+    assert_eq!(dec(&funds["cash"]), initial + realized - charges);
+    assert_eq!(
+        dec(&funds["margin_used"]),
+        Decimal::from(5) * dec(&delivery["average_price"])
+    );
+    let summary = get("/v1/portfolio", &token).await;
+    assert_eq!(dec(&summary["holdings_value"]), dec(&tcs["value"]));
+}
