@@ -1,6 +1,6 @@
 //! Orders over HTTP through the local stack: placement filled at the touch with charges, resting limits
 //! and cancellation, field-level validation that writes nothing, idempotency (including a race), the
-//! overspend race, the per-account rate limit, and isolation between accounts. The orders function's clock
+//! overspend race, the per-account rate limit, the position limit, and isolation between accounts. The orders function's clock
 //! starts on a Wednesday at 11:00 IST (`SimulatedClockStart`), so the market is open whatever the real time.
 
 use std::str::FromStr;
@@ -495,5 +495,48 @@ async fn another_accounts_orders_and_trades_are_invisible() {
     assert_eq!(
         still_open["status"], "OPEN",
         "the other account's cancel changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn the_position_limit_refuses_growth_past_two_crore_but_lets_the_position_shrink() {
+    let t = trader().await;
+    let token = t.token;
+    let (status, _, body) = send(
+        reqwest::Method::POST,
+        "/v1/portfolio/paper/reset",
+        &token,
+        Some(&json!({"initial_cash": "10000000.00"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let buy = |side: &str, quantity: i64| {
+        json!({"instrument": "NSE:INFY", "side": side, "quantity": quantity, "order_type": "MARKET",
+            "product": "INTRADAY"})
+    };
+    // 6,000 INFY is under ₹1 crore an order; two of them are under ₹2 crore; a third would pass it.
+    for _ in 0..2 {
+        let (status, order) = place(&token, &buy("BUY", 6000)).await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+    }
+    let orders_before = get_with_token("/v1/orders", &token).await.text().await.unwrap();
+    let (status, refused) = place(&token, &buy("BUY", 6000)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], "RISK_REJECTED");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit per instrument"),
+        "{refused}"
+    );
+    let orders_after = get_with_token("/v1/orders", &token).await.text().await.unwrap();
+    assert_eq!(orders_after, orders_before, "nothing written");
+    let (status, closed) = place(&token, &buy("SELL", 6000)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "reducing is always allowed: {closed}"
     );
 }

@@ -10,6 +10,7 @@ use tradesense_domain::market::current::CurrentMaster;
 use tradesense_domain::market::simulated::SimulatedMarket;
 use tradesense_domain::ports::Clock;
 use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
+use tradesense_domain::trading::risk::RiskLimits;
 use tradesense_domain::trading::service::OrderService;
 
 use crate::AwsClients;
@@ -75,6 +76,7 @@ pub fn paper_broker(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> a
         calendar,
         charges: Arc::new(ChargeSchedule::shipped()?),
         plan: BrokeragePlan::default(),
+        limits: RiskLimits::default(),
         kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
         clock,
     })

@@ -109,6 +109,17 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
         "{dip_ask} is below the ask {first_ask}"
     );
 
+    let ledger = DynamoTradingLedger::new(table.clone());
+    assert_eq!(ledger.open_order_count(&user).await.unwrap(), 1);
+    assert_eq!(
+        ledger
+            .open_order_count(&UserId::from_ulid(Ulid::new()))
+            .await
+            .unwrap(),
+        0,
+        "counted per owner"
+    );
+
     let quiet = service(&table, placed_at).match_working().await.unwrap();
     assert_eq!(
         (quiet.checked, quiet.filled),
@@ -118,7 +129,7 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
 
     let tick = service(&table, dip_at).match_working().await.unwrap();
     assert_eq!((tick.checked, tick.filled), (1, 1));
-    let ledger = DynamoTradingLedger::new(table.clone());
+    assert_eq!(ledger.open_order_count(&user).await.unwrap(), 0);
     let filled = ledger.order(&user, &order.id).await.unwrap().unwrap();
     assert_eq!(filled.status, OrderStatus::Complete);
     assert_eq!(filled.average_price, Some(dip_ask));

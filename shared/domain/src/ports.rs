@@ -447,6 +447,13 @@ pub trait TradingLedger: Send + Sync {
     /// Storage failures.
     async fn working_orders(&self) -> Result<Vec<Order>, RepoError>;
 
+    /// How many of the user's orders are working (open, trigger pending, partly filled). Read from an index,
+    /// so it may lag a write by a moment.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn open_order_count(&self, user: &UserId) -> Result<usize, RepoError>;
+
     /// The user's fills, newest first.
     ///
     /// # Errors

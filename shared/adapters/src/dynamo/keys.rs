@@ -116,12 +116,18 @@ pub fn order(user: &UserId, id: &OrderId) -> Key {
 /// GSI1 partition of every working order, whoever owns it (the paper matcher's worklist).
 pub const WORKING_ORDERS: &str = "WORKING_ORDERS";
 
-/// An order's GSI1 key while it works (open, trigger pending, partly filled); a final order has none.
+/// An order's GSI1 key while it works (open, trigger pending, partly filled); a final order has none. The
+/// owner comes first, so one user's working orders are a prefix ([`working_orders_of`]).
 pub fn working_order(order_user: &UserId, id: &OrderId, instrument: &InstrumentKey) -> (String, String) {
     (
         WORKING_ORDERS.to_owned(),
-        format!("{instrument}#{order_user}#{id}"),
+        format!("{}{instrument}#{id}", working_orders_of(order_user)),
     )
+}
+
+/// The GSI1 sort-key prefix of `user`'s working orders.
+pub fn working_orders_of(user: &UserId) -> String {
+    format!("{user}#")
 }
 
 /// Sort-key prefix of a user's orders (ULIDs: oldest first).

@@ -387,6 +387,22 @@ impl TradingLedger for DynamoTradingLedger {
         Ok(items.iter().map(from_document).collect::<anyhow::Result<_>>()?)
     }
 
+    async fn open_order_count(&self, user: &UserId) -> Result<usize, RepoError> {
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :owner)")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_names("#sk", keys::GSI1SK)
+            .expression_attribute_values(":pk", s(keys::WORKING_ORDERS))
+            .expression_attribute_values(":owner", s(keys::working_orders_of(user)))
+            .projection_expression("#pk");
+        Ok(self.table.query_all(query, "open orders").await?.len())
+    }
+
     async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {
         self.documents(user, keys::TRADE_PREFIX).await
     }

@@ -9,4 +9,5 @@ pub mod order;
 pub mod paper;
 pub mod portfolio;
 pub mod position;
+pub mod risk;
 pub mod service;

@@ -223,6 +223,30 @@ pub enum RiskRejection {
         /// Units held.
         held: i64,
     },
+    /// The account already has the most working orders it may ([`super::risk::RiskLimits`]).
+    #[error("{open} orders are working; at most {limit} may work at once")]
+    TooManyOpenOrders {
+        /// Orders working now.
+        open: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The position in the instrument would grow past its limit.
+    #[error("the position would be worth ₹{value}, above the ₹{limit} limit per instrument")]
+    PositionLimit {
+        /// The position's value after the order.
+        value: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
+    /// The day's loss reached the daily limit: only orders that reduce a position are accepted.
+    #[error("today's loss of ₹{loss} reached the ₹{limit} daily limit; only reducing orders are accepted")]
+    DailyLossLimit {
+        /// The day's loss so far.
+        loss: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
 }
 
 /// Why placement refused an order.

@@ -14,10 +14,11 @@ use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
 use super::end_of_day;
 use super::order::{OrderRequest, OrderStatus, Product, Violation};
 use super::paper::{
-    self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, PositionRecord,
+    self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, Placement, PositionRecord,
     RiskRejection,
 };
 use super::portfolio::{Valuation, valid_paper_cash, valuation};
+use super::risk::{self, Exposure, RiskLimits};
 use crate::broker_link::ist;
 use crate::ids::{OrderId, TradeId, UserId};
 use crate::market::calendar::MarketCalendar;
@@ -233,6 +234,8 @@ pub struct OrderService {
     pub charges: Arc<ChargeSchedule>,
     /// Brokerage.
     pub plan: BrokeragePlan,
+    /// Per-account risk limits.
+    pub limits: RiskLimits,
     /// The platform kill switch.
     pub kill_switch: Arc<dyn KillSwitchStore>,
     /// The time.
@@ -300,6 +303,7 @@ impl OrderService {
             at: now,
         };
         let id = OrderId::from_ulid(Ulid::new());
+        let mut exposure = None;
         for attempt in 1..=ATTEMPTS {
             let account = self
                 .ledger
@@ -324,6 +328,12 @@ impl OrderService {
                 PlaceRefusal::Invalid(violations) => PlaceError::Invalid(violations),
                 PlaceRefusal::Risk(risk) => PlaceError::Risk(risk),
             })?;
+            if exposure.is_none() {
+                exposure = Some(self.exposure(&user, &account, &position, &placement).await?);
+            }
+            if let Some(exposure) = &exposure {
+                self.check_limits(exposure, &position, &placement)?;
+            }
             let order_claims: Vec<OrderClaim> = claims
                 .iter()
                 .map(|(_, key)| OrderClaim {
@@ -365,6 +375,64 @@ impl OrderService {
             }
         }
         Err(PlaceError::Busy)
+    }
+
+    /// What the risk limits look at for `placement` on `position`: the working orders and, unless the order
+    /// only reduces the position, the day's P&L (which needs the account's positions priced).
+    async fn exposure(
+        &self,
+        user: &UserId,
+        account: &PaperAccount,
+        position: &PositionRecord,
+        placement: &Placement,
+    ) -> Result<Exposure, PlaceError> {
+        let order = &placement.order;
+        let day_pnl = if risk::reduces_only(&position.position, order.side, order.quantity) {
+            Decimal::ZERO
+        } else {
+            self.valuation(*user)
+                .await?
+                .positions
+                .iter()
+                .map(|p| p.realized_pnl + p.unrealized_pnl - p.charges)
+                .sum()
+        };
+        Ok(Exposure {
+            open_orders: self.ledger.open_order_count(user).await?,
+            day_pnl,
+            funding: account.initial_cash,
+        })
+    }
+
+    /// The risk limits on `placement` against `position`: position size and daily loss for every order, the
+    /// working-order count for one that rests.
+    fn check_limits(
+        &self,
+        exposure: &Exposure,
+        position: &PositionRecord,
+        placement: &Placement,
+    ) -> Result<(), PlaceError> {
+        let order = &placement.order;
+        let price = placement
+            .trade
+            .as_ref()
+            .map(|t| t.price)
+            .or(order.price)
+            .or(order.trigger_price)
+            .unwrap_or_default();
+        risk::check_exposure(
+            &self.limits,
+            exposure,
+            &position.position,
+            order.side,
+            order.quantity,
+            price,
+        )
+        .map_err(PlaceError::Risk)?;
+        if !order.status.is_final() {
+            risk::check_open_orders(&self.limits, exposure).map_err(PlaceError::Risk)?;
+        }
+        Ok(())
     }
 
     /// The market for trading `instrument` with `product` at `now`.
