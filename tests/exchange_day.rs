@@ -1,7 +1,9 @@
-//! The paper exchange's end of day end to end: orders placed through the API at 11:00 IST, then the
-//! scheduler's `paper-match` tick (the Lambda handler, with the checked-in schedule event) run at 15:19, 15:20
-//! and 15:30 IST of the same day. In its own local stack (its own test binary), because squaring off and
-//! rolling over act on every account and would disturb the order tests running beside them.
+//! A day of the paper exchange end to end: orders placed through the API at 11:00 IST, then the scheduler's
+//! `paper-match` tick (the Lambda handler, with the checked-in schedule event) run at chosen instants of the
+//! same day: a stop triggered and a resting limit filled by later price moves, then the intraday square-off at
+//! 15:20, DAY-order expiry and the roll-over into holdings at 15:30. In its own local stack (its own test
+//! binary), because ticks act on every account and would disturb the order tests running beside them; one
+//! test, so the ticks run in the day's order.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -13,7 +15,7 @@ use std::str::FromStr as _;
 use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -32,12 +34,20 @@ impl Clock for At {
     }
 }
 
-/// Runs the scheduler's `paper-match` job as EventBridge would invoke it, with the scheduler's clock at
-/// `ist` (an IST wall time on the stack's simulated day).
-async fn tick_at(ist: &str) {
-    let at = DateTime::parse_from_rfc3339(&format!("2026-11-25T{ist}+05:30"))
+/// `hh:mm:ss` IST on the stack's simulated day (Wednesday 25 November 2026).
+fn ist(time: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-25T{time}+05:30"))
         .unwrap()
-        .with_timezone(&Utc);
+        .with_timezone(&Utc)
+}
+
+/// Runs the scheduler's `paper-match` job as EventBridge would invoke it, with the scheduler's clock at
+/// `time` (IST on the stack's simulated day).
+async fn tick_at(time: &str) {
+    tick(ist(time)).await;
+}
+
+async fn tick(at: DateTime<Utc>) {
     let aws = stack().aws().await;
     let scheduler = scheduler::Scheduler::from_table(
         Table::new(aws.dynamodb, &stack().table),
@@ -74,14 +84,112 @@ fn find<'a>(items: &'a Value, instrument: &str, product: &str) -> Option<&'a Val
         .find(|p| p["instrument"] == instrument && p["product"] == product)
 }
 
-#[tokio::test]
-async fn place_fill_square_off_expire_and_settle_into_holdings() {
+async fn fresh_trader() -> String {
     let email = unique_email();
     register(&email).await;
-    let token = login(&email, PASSWORD).await["access_token"]
+    login(&email, PASSWORD).await["access_token"]
         .as_str()
         .unwrap()
-        .to_owned();
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_trading_day_of_the_paper_exchange() {
+    stops_and_limits_fill_when_the_market_moves_to_them().await;
+    place_fill_square_off_expire_and_settle_into_holdings().await;
+}
+
+/// The simulated market the stack runs (the same seed), to know in advance where INFY goes.
+fn infy_at(at: DateTime<Utc>) -> tradesense_domain::market::quote::Quote {
+    use tradesense_domain::market::calendar::MarketCalendar;
+    use tradesense_domain::market::master::InstrumentMaster;
+    use tradesense_domain::market::simulated::SimulatedMarket;
+    let calendar = MarketCalendar::nse().unwrap();
+    let master = InstrumentMaster::shipped(&calendar, "2026-11-25".parse().unwrap()).unwrap();
+    let seed = tradesense_adapters::config::market_seed(&|_| None).unwrap();
+    SimulatedMarket::new(calendar, seed)
+        .quote(&master, master.get("NSE:INFY").unwrap(), at)
+        .unwrap()
+}
+
+async fn stops_and_limits_fill_when_the_market_moves_to_them() {
+    let token = fresh_trader().await;
+    // The market while the orders are placed (the stack's clock starts at 11:00), and the lowest last price
+    // and ask between 11:10 and 14:00, each at its minute.
+    let placing: Vec<_> = (0..5)
+        .map(|m| infy_at(ist("11:00:00") + Duration::minutes(m)))
+        .collect();
+    let later: Vec<_> = (10..180)
+        .map(|m| ist("11:00:00") + Duration::minutes(m))
+        .map(|t| (t, infy_at(t)))
+        .collect();
+    let (low_at, low) = later.iter().min_by_key(|(_, q)| q.last_price).unwrap().clone();
+    let (cheap_at, cheap) = later.iter().min_by_key(|(_, q)| q.ask).unwrap().clone();
+    assert!(
+        placing
+            .iter()
+            .all(|q| q.last_price > low.last_price && q.ask > cheap.ask),
+        "the simulated day must dip after 11:10 for this test"
+    );
+
+    // A stop-loss sell below the market waits for its trigger; a limit buy below the ask rests.
+    let stop = place(
+        &token,
+        json!({"instrument": "NSE:INFY", "side": "SELL", "quantity": 3, "order_type": "SL-M",
+            "product": "INTRADAY", "trigger_price": low.last_price.to_string()}),
+    )
+    .await;
+    assert_eq!(stop["status"], "TRIGGER_PENDING", "{stop}");
+    let limit = place(
+        &token,
+        json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 2, "order_type": "LIMIT",
+            "product": "INTRADAY", "price": cheap.ask.to_string()}),
+    )
+    .await;
+    assert_eq!(limit["status"], "OPEN", "{limit}");
+
+    // 11:05: the market has not come to either.
+    tick_at("11:05:00").await;
+    let order = |id: &Value| format!("/v1/orders/{}", id.as_str().unwrap());
+    assert_eq!(
+        get(&order(&stop["id"]), &token).await["status"],
+        "TRIGGER_PENDING"
+    );
+    assert_eq!(get(&order(&limit["id"]), &token).await["status"], "OPEN");
+
+    // The minute the last price touches the trigger, the stop triggers and sells at the bid.
+    tick(low_at).await;
+    let stopped = get(&order(&stop["id"]), &token).await;
+    assert_eq!(stopped["status"], "COMPLETE", "{stopped}");
+    let steps: Vec<_> = stopped["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(steps, ["TRIGGER_PENDING", "OPEN", "COMPLETE"]);
+    assert_eq!(dec(&stopped["average_price"]), low.bid);
+
+    // The minute the ask comes down to the limit, it buys there (at the ask, never above the limit).
+    tick(cheap_at).await;
+    let bought = get(&order(&limit["id"]), &token).await;
+    assert_eq!(bought["status"], "COMPLETE", "{bought}");
+    assert_eq!(dec(&bought["average_price"]), cheap.ask);
+
+    let positions = get("/v1/portfolio/positions", &token).await;
+    let infy = find(&positions, "NSE:INFY", "INTRADAY").unwrap();
+    assert_eq!(
+        (
+            infy["quantity"].as_i64(),
+            infy["day_buy_qty"].as_i64(),
+            infy["day_sell_qty"].as_i64()
+        ),
+        (Some(-1), Some(2), Some(3))
+    );
+}
+
+async fn place_fill_square_off_expire_and_settle_into_holdings() {
+    let token = fresh_trader().await;
     let initial = dec(&get("/v1/portfolio/funds", &token).await["cash"]);
 
     // 11:00 IST: an intraday buy and a delivery buy fill at once; a far limit rests as a DAY order.
