@@ -540,3 +540,97 @@ async fn the_position_limit_refuses_growth_past_two_crore_but_lets_the_position_
         "reducing is always allowed: {closed}"
     );
 }
+
+#[tokio::test]
+async fn the_order_list_pages_with_signed_cursors_and_filters() {
+    let t = trader().await;
+    let mut placed = Vec::new();
+    for quantity in 1..=5 {
+        let (status, order) = place(
+            &t.token,
+            &json!({"instrument": "NSE:INFY", "side": "BUY",
+            "quantity": quantity, "order_type": "LIMIT", "product": "DELIVERY", "price": "1200.00"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
+        placed.push(order["id"].as_str().unwrap().to_owned());
+    }
+    let (status, filled) = place(&t.token, &market_buy(1)).await;
+    assert_eq!(status, StatusCode::CREATED, "{filled}");
+    let list = |query: String| {
+        let token = t.token.clone();
+        async move {
+            let response = get_with_token(&format!("/v1/orders{query}"), &token).await;
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+
+    // Two at a time, newest first, until a page without a cursor.
+    let (mut seen, mut cursor, mut pages) = (Vec::new(), None::<String>, 0);
+    loop {
+        let query = match &cursor {
+            Some(c) => format!("?status=OPEN&limit=2&cursor={c}"),
+            None => "?status=OPEN&limit=2".to_owned(),
+        };
+        let (status, page) = list(query).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|o| o["id"].as_str().unwrap().to_owned()));
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "the cursor must lead to the end");
+    }
+    placed.reverse();
+    assert_eq!(seen, placed, "every open order once, newest first");
+
+    let (_, complete) = list("?status=COMPLETE".into()).await;
+    assert_eq!(complete["items"].as_array().unwrap().len(), 1);
+    assert_eq!(complete["items"][0]["id"], filled["id"]);
+    let (_, elsewhere) = list("?instrument=NSE:TCS".into()).await;
+    assert_eq!(elsewhere["items"].as_array().unwrap().len(), 0);
+
+    // A cursor is tamper-evident and bound to its account and list.
+    let (_, first) = list("?limit=1".into()).await;
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let mut forged = cursor.clone();
+    forged.replace_range(..1, if cursor.starts_with('A') { "B" } else { "A" });
+    for bad in [
+        format!("?cursor={forged}"),
+        "?cursor=garbage".into(),
+        "?limit=0".into(),
+        "?limit=201".into(),
+        "?instrument=INFY".into(),
+        "?status=DONE".into(),
+        "?page=2".into(),
+    ] {
+        let (status, body) = list(bad.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
+    }
+    let other = trader().await;
+    let response = get_with_token(&format!("/v1/orders?cursor={cursor}"), &other.token).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "another account's cursor"
+    );
+    let response = get_with_token(&format!("/v1/trades?cursor={cursor}"), &t.token).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::BAD_REQUEST,
+        "an order cursor on the trades list"
+    );
+
+    let trades = get_with_token("/v1/trades?limit=1", &t.token)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(trades["items"].as_array().unwrap().len(), 1);
+    assert!(trades["next_cursor"].is_null(), "one fill, one page");
+}

@@ -198,13 +198,29 @@ pub struct OrdersQuery {
     pub from: Option<DateTime<Utc>>,
     /// Placed before.
     pub to: Option<DateTime<Utc>>,
+    /// At most this many (1–200, default 50).
+    pub limit: Option<u16>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
-/// A list of orders, newest first.
+/// `GET /v1/trades` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageParams {
+    /// At most this many (1–200, default 50).
+    pub limit: Option<u16>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// A page of orders, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrdersResponse {
     /// Orders.
     pub items: Vec<OrderDto>,
+    /// The next page's cursor; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// One fill.
@@ -298,6 +314,8 @@ impl From<&Trade> for TradeDto {
 pub struct TradesResponse {
     /// Fills, newest first.
     pub items: Vec<TradeDto>,
+    /// The next page's cursor; `null` on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// `PUT /v1/orders/{id}`: at least one field.

@@ -3,9 +3,11 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use tradesense_adapters::dynamo::cursor::CursorError;
 use tradesense_domain::auth::Permission;
 use tradesense_domain::ids::OrderId;
-use tradesense_domain::ports::MarketDataError;
+use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::ports::{MarketDataError, OrderListQuery};
 use tradesense_domain::trading::paper::{ModifyRefusal, RiskRejection};
 use tradesense_domain::trading::service::{CancelError, ModifyError, PlaceCommand, PlaceError, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
@@ -14,7 +16,8 @@ use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext, ErrorCode};
 
 use crate::OrdersState;
 use crate::dto::{
-    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto, TradesResponse,
+    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PageParams, PlaceOrderRequest, TradeDto,
+    TradesResponse,
 };
 
 /// Longest `Idempotency-Key`.
@@ -118,7 +121,62 @@ pub async fn place(
     }
 }
 
-/// The caller's orders, newest first, optionally filtered.
+/// Default and largest page of a list.
+const DEFAULT_PAGE: u16 = 50;
+const MAX_PAGE: u16 = 200;
+
+fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n),
+        _ => Err(ApiError::invalid_field(
+            "limit",
+            format!("must be 1 to {MAX_PAGE}"),
+        )),
+    }
+}
+
+fn cursor_error(e: CursorError) -> ApiError {
+    match e {
+        CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
+        CursorError::Unavailable(cause) => ApiError::internal(cause),
+    }
+}
+
+/// The position a `cursor` of the caller's list `scope` continues after.
+async fn resume_after<T: std::str::FromStr>(
+    state: &OrdersState,
+    scope: &str,
+    cursor: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let position = state.cursors.open(scope, cursor).await.map_err(cursor_error)?;
+    position
+        .parse()
+        .map(Some)
+        .map_err(|_| ApiError::invalid_field("cursor", "not a cursor from this list"))
+}
+
+/// The cursor continuing the caller's list `scope` after `position`.
+async fn next_cursor(
+    state: &OrdersState,
+    scope: &str,
+    position: Option<impl std::fmt::Display>,
+) -> Result<Option<String>, ApiError> {
+    match position {
+        Some(p) => Ok(Some(
+            state
+                .cursors
+                .seal(scope, &p.to_string())
+                .await
+                .map_err(cursor_error)?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The caller's orders, newest first, optionally filtered, a page at a time.
 #[utoipa::path(get, path = "/v1/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
     responses((status = 200, body = OrdersResponse), (status = 400, body = Body)))]
 pub async fn list(
@@ -127,26 +185,36 @@ pub async fn list(
     AppQuery(query): AppQuery<OrdersQuery>,
 ) -> Result<AppJson<OrdersResponse>, ApiError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
-    let orders = state
+    let scope = format!("orders|{user}");
+    let list = OrderListQuery {
+        status: query.status,
+        instrument: query
+            .instrument
+            .as_deref()
+            .map(|raw| {
+                InstrumentKey::parse(raw)
+                    .ok_or_else(|| ApiError::invalid_field("instrument", "EXCHANGE:SYMBOL, e.g. NSE:INFY"))
+            })
+            .transpose()?,
+        from: query.from,
+        to: query.to,
+        limit: page_size(query.limit)?,
+        after: resume_after(&state, &scope, query.cursor.as_deref()).await?,
+    };
+    let page = state
         .orders
         .ledger
-        .orders(&user)
+        .orders_page(&user, &list)
         .await
         .map_err(ApiError::internal)?;
-    let items = orders
-        .iter()
-        .filter(|o| query.status.is_none_or(|s| o.status == s))
-        .filter(|o| {
-            query
-                .instrument
-                .as_deref()
-                .is_none_or(|i| o.instrument.as_str() == i)
-        })
-        .filter(|o| query.from.is_none_or(|from| o.placed_at >= from))
-        .filter(|o| query.to.is_none_or(|to| o.placed_at < to))
-        .map(|o| OrderDto::from_order(o, false))
-        .collect();
-    Ok(AppJson(OrdersResponse { items }))
+    Ok(AppJson(OrdersResponse {
+        items: page
+            .items
+            .iter()
+            .map(|o| OrderDto::from_order(o, false))
+            .collect(),
+        next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
+    }))
 }
 
 fn order_id(raw: &str) -> Result<OrderId, ApiError> {
@@ -234,21 +302,25 @@ pub async fn modify(
     Ok(AppJson(OrderDto::from_order(&order, true)))
 }
 
-/// The caller's fills with their charges, newest first.
-#[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])),
-    responses((status = 200, body = TradesResponse)))]
+/// The caller's fills with their charges, newest first, a page at a time.
+#[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = TradesResponse), (status = 400, body = Body)))]
 pub async fn trades(
     auth: AuthContext,
     State(state): State<OrdersState>,
+    AppQuery(query): AppQuery<PageParams>,
 ) -> Result<AppJson<TradesResponse>, ApiError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
-    let trades = state
+    let scope = format!("trades|{user}");
+    let after = resume_after(&state, &scope, query.cursor.as_deref()).await?;
+    let page = state
         .orders
         .ledger
-        .trades(&user)
+        .trades_page(&user, page_size(query.limit)?, after)
         .await
         .map_err(ApiError::internal)?;
     Ok(AppJson(TradesResponse {
-        items: trades.iter().map(TradeDto::from).collect(),
+        items: page.items.iter().map(TradeDto::from).collect(),
+        next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
     }))
 }

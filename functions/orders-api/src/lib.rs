@@ -1,5 +1,5 @@
 //! The orders API over the paper broker: place (idempotent, rate limited, risk checked, filled where the
-//! market allows), list, get with status history, modify, cancel, and fills with their charges. Prices come from the
+//! market allows), list (filtered, a page at a time), get with status history, modify, cancel, and fills with their charges. Prices come from the
 //! same simulated market and quote cache as the market-data API.
 
 mod dto;
@@ -11,8 +11,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::get;
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::config::{AwsSettings, ConfigError, Vars};
+use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
+use tradesense_adapters::dynamo::cursor::SignedCursors;
 use tradesense_adapters::paper::PaperConfig;
+use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_domain::trading::service::OrderService;
 use tradesense_http::HttpConfig;
 
@@ -25,6 +27,8 @@ pub struct OrdersConfig {
     pub http: HttpConfig,
     /// Table, market seed and clock.
     pub paper: PaperConfig,
+    /// The secret whose value signs list cursors (`CURSOR_KEY_SECRET_ID`).
+    pub cursor_key_secret_id: String,
 }
 
 impl OrdersConfig {
@@ -37,6 +41,7 @@ impl OrdersConfig {
             aws: AwsSettings::from_vars(vars)?,
             http: HttpConfig::from_vars(vars)?,
             paper: PaperConfig::from_vars(vars)?,
+            cursor_key_secret_id: required(vars, "CURSOR_KEY_SECRET_ID")?,
         })
     }
 }
@@ -46,6 +51,8 @@ impl OrdersConfig {
 pub struct OrdersState {
     /// The order use cases (and, through them, the book).
     pub orders: Arc<OrderService>,
+    /// Signs and opens the lists' cursors.
+    pub cursors: Arc<SignedCursors>,
 }
 
 impl OrdersState {
@@ -56,6 +63,10 @@ impl OrdersState {
     pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
         Ok(Self {
             orders: Arc::new(cfg.paper.broker(aws)?),
+            cursors: Arc::new(SignedCursors::new(
+                SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
+                &cfg.cursor_key_secret_id,
+            )),
         })
     }
 }

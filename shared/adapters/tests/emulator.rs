@@ -15,7 +15,7 @@ use tradesense_adapters::dynamo::keys::{self, Key};
 use tradesense_adapters::dynamo::rate_limits::DynamoRateLimiter;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_adapters::dynamo::{CursorCodec, Item, PageQuery, QueryError, Table};
+use tradesense_adapters::dynamo::{CursorCodec, Item, PageFilter, PageQuery, QueryError, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_adapters::sqs::SqsPublisher;
@@ -155,6 +155,7 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
             on_gsi1: false,
             partition: "USER#P".into(),
             sort_prefix: Some("AUDIT#".into()),
+            filter: None,
             limit: 3,
             cursor: cursor.as_deref(),
             descending: true,
@@ -173,6 +174,41 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
     );
     let expected: Vec<String> = (0..7).rev().map(|i| format!("AUDIT#{i:02}")).collect();
     assert_eq!(seen, expected);
+
+    // A filter drops items after DynamoDB reads them: pages may come back short, but following the cursor
+    // still yields exactly the matching items (here the even ones), newest first.
+    let evens = PageFilter {
+        conditions: vec!["#sk IN (:a, :b, :c, :d)".into()],
+        names: [("#sk".to_owned(), "sk".to_owned())].into(),
+        values: [
+            (":a", "AUDIT#00"),
+            (":b", "AUDIT#02"),
+            (":c", "AUDIT#04"),
+            (":d", "AUDIT#06"),
+        ]
+        .map(|(k, v)| (k.to_owned(), AttributeValue::S(v.into())))
+        .into(),
+    };
+    let (mut kept, mut start) = (Vec::new(), None);
+    loop {
+        let query = PageQuery {
+            on_gsi1: false,
+            partition: "USER#P".into(),
+            sort_prefix: Some("AUDIT#".into()),
+            filter: Some(evens.clone()),
+            limit: 2,
+            cursor: None,
+            descending: true,
+        };
+        let (items, resume) = table.query_from(&query, start).await.unwrap();
+        assert!(items.len() <= 2);
+        kept.extend(items.iter().map(|i| i["sk"].as_s().unwrap().clone()));
+        match resume {
+            Some(key) => start = Some(key),
+            None => break,
+        }
+    }
+    assert_eq!(kept, ["AUDIT#06", "AUDIT#04", "AUDIT#02", "AUDIT#00"]);
 }
 
 #[tokio::test]
@@ -193,6 +229,7 @@ async fn rejects_a_tampered_cursor_and_one_carried_to_another_partition() {
         on_gsi1: false,
         partition: "USER#OWNER".into(),
         sort_prefix: None,
+        filter: None,
         limit: 1,
         cursor: None,
         descending: false,
@@ -248,6 +285,7 @@ async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
         on_gsi1: true,
         partition: keys::audit_day_partition(event.occurred_at),
         sort_prefix: None,
+        filter: None,
         limit: 10,
         cursor: None,
         descending: false,

@@ -11,7 +11,7 @@ use crate::audit::AuditEvent;
 use crate::auth::Role;
 use crate::broker_link::{Broker, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::events::Envelope;
-use crate::ids::{OrderId, SessionId, UserId};
+use crate::ids::{OrderId, SessionId, TradeId, UserId};
 use crate::jobs::ScheduledJob;
 use crate::market::candles::{Candle, Interval};
 use crate::market::chain::{ChainSnapshot, chain_instruments};
@@ -24,7 +24,7 @@ use crate::paper::PaperAccount;
 use crate::rate_limit::{RateDecision, RateRule};
 use crate::session::Session;
 use crate::trading::kill_switch::KillSwitch;
-use crate::trading::order::Product;
+use crate::trading::order::{OrderStatus, Product};
 use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
 use crate::user::{Email, LoginGuard, User};
 
@@ -392,6 +392,32 @@ pub struct PlacementLimit<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// Which of a user's orders to list, and where to continue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderListQuery {
+    /// Only orders in this status.
+    pub status: Option<OrderStatus>,
+    /// Only orders on this instrument.
+    pub instrument: Option<InstrumentKey>,
+    /// Only orders placed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Only orders placed before.
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many.
+    pub limit: u16,
+    /// Continue after this order (from the previous page's [`Page::resume_after`]).
+    pub after: Option<OrderId>,
+}
+
+/// One page of a listing, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, K> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Where the next page starts (after this item), when more may follow.
+    pub resume_after: Option<K>,
+}
+
 /// The paper book: accounts' funds, orders, fills and positions, every item under its owner.
 ///
 /// Implementations MUST write each placement or cancellation whole or not at all, MUST refuse one that
@@ -434,11 +460,15 @@ pub trait TradingLedger: Send + Sync {
     /// Storage failures.
     async fn order(&self, user: &UserId, id: &OrderId) -> Result<Option<Order>, RepoError>;
 
-    /// The user's orders, newest first.
+    /// One page of the user's orders, newest first, as `query` asks.
     ///
     /// # Errors
     /// Storage failures.
-    async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError>;
+    async fn orders_page(
+        &self,
+        user: &UserId,
+        query: &OrderListQuery,
+    ) -> Result<Page<Order, OrderId>, RepoError>;
 
     /// Every working order of every user (open, trigger pending, partly filled), for the paper matcher. Read
     /// from an index, so it may lag a write by a moment; each order is re-checked at its version on commit.
@@ -459,6 +489,17 @@ pub trait TradingLedger: Send + Sync {
     /// # Errors
     /// Storage failures.
     async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError>;
+
+    /// One page of the user's fills, newest first: at most `limit`, after fill `after`.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn trades_page(
+        &self,
+        user: &UserId,
+        limit: u16,
+        after: Option<TradeId>,
+    ) -> Result<Page<Trade, TradeId>, RepoError>;
 
     /// Commits a placement with its claims, counting it against `limit`; returns the placements counted in
     /// the window so far. A taken claim wins over every other refusal (the caller replays the original).

@@ -118,6 +118,72 @@ impl CursorCodec {
     }
 }
 
+/// Why a listing cursor could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum CursorError {
+    /// Malformed, forged, or issued for another listing.
+    #[error(transparent)]
+    Invalid(#[from] InvalidCursor),
+    /// The signing key could not be read.
+    #[error(transparent)]
+    Unavailable(#[from] anyhow::Error),
+}
+
+/// Cursors over a listing position the caller keeps itself (an item id), signed with the key in Secrets
+/// Manager (cached by the [`SecretsProvider`](crate::secrets::SecretsProvider)).
+pub struct SignedCursors {
+    secrets: crate::secrets::SecretsProvider,
+    secret_id: String,
+}
+
+impl std::fmt::Debug for SignedCursors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedCursors")
+            .field("secret_id", &self.secret_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SignedCursors {
+    /// Cursors signed with the value of `secret_id`.
+    pub fn new(secrets: crate::secrets::SecretsProvider, secret_id: impl Into<String>) -> Self {
+        Self {
+            secrets,
+            secret_id: secret_id.into(),
+        }
+    }
+
+    async fn codec(&self) -> anyhow::Result<CursorCodec> {
+        let key = self
+            .secrets
+            .get(&self.secret_id, crate::secrets::Stage::Current)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("cursor key secret has no value"))?;
+        Ok(CursorCodec::new(key))
+    }
+
+    /// The cursor continuing the listing `scope` after `position`.
+    ///
+    /// # Errors
+    /// The signing key could not be read.
+    pub async fn seal(&self, scope: &str, position: &str) -> Result<String, CursorError> {
+        let key = HashMap::from([("after".to_owned(), AttributeValue::S(position.to_owned()))]);
+        Ok(self.codec().await?.encode(scope, &key)?)
+    }
+
+    /// The position a cursor from [`seal`](Self::seal) for the same `scope` names.
+    ///
+    /// # Errors
+    /// [`CursorError::Invalid`] for anything malformed, forged or from another listing.
+    pub async fn open(&self, scope: &str, cursor: &str) -> Result<String, CursorError> {
+        let key = self.codec().await?.decode(scope, cursor)?;
+        key.get("after")
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or(CursorError::Invalid(InvalidCursor))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,12 +73,37 @@ pub struct PageQuery<'a> {
     pub partition: String,
     /// Only sort keys starting with this.
     pub sort_prefix: Option<String>,
+    /// Only items this filter keeps. DynamoDB applies it after reading a page, so a page may hold fewer
+    /// items than `limit` (even none) while `next_cursor` still leads on.
+    pub filter: Option<PageFilter>,
     /// At most this many items (1..=200 at the API; enforced by the caller).
     pub limit: u16,
     /// Continue after this cursor.
     pub cursor: Option<&'a str>,
     /// Newest (highest sort key) first.
     pub descending: bool,
+}
+
+/// A DynamoDB filter expression with its placeholders (`#name`, `:value`; none may be `#pk`, `#sk`, `:pk`
+/// or `:prefix`, which the query uses).
+#[derive(Debug, Clone, Default)]
+pub struct PageFilter {
+    /// Conditions joined with AND.
+    pub conditions: Vec<String>,
+    /// `#name` → attribute name.
+    pub names: HashMap<String, String>,
+    /// `:value` → value.
+    pub values: HashMap<String, AttributeValue>,
+}
+
+impl PageFilter {
+    /// Adds `condition` (written with `#name` and `:value`) for attribute `attribute` and `value`.
+    pub fn and(mut self, condition: &str, attribute: (&str, &str), value: (&str, AttributeValue)) -> Self {
+        self.conditions.push(condition.to_owned());
+        self.names.insert(attribute.0.to_owned(), attribute.1.to_owned());
+        self.values.insert(value.0.to_owned(), value.1);
+        self
+    }
 }
 
 /// A page of items and the cursor to the next page (`None` on the last page).
@@ -300,12 +325,12 @@ impl Table {
         query: &PageQuery<'_>,
         codec: &CursorCodec,
     ) -> Result<ItemPage, QueryError> {
-        let (index, pk_attr, sk_attr) = if query.on_gsi1 {
-            (Some(GSI1), GSI1PK, GSI1SK)
-        } else {
-            (None, PK, SK)
-        };
-        let scope = format!("{}|{}", index.unwrap_or("table"), query.partition);
+        let pk_attr = if query.on_gsi1 { GSI1PK } else { PK };
+        let scope = format!(
+            "{}|{}",
+            if query.on_gsi1 { GSI1 } else { "table" },
+            query.partition
+        );
         let start_key = match query.cursor {
             Some(c) => {
                 let key = codec.decode(&scope, c)?;
@@ -316,6 +341,26 @@ impl Table {
             }
             None => None,
         };
+        let (items, resume_key) = self.query_from(query, start_key).await?;
+        let next_cursor = resume_key.map(|k| codec.encode(&scope, &k)).transpose()?;
+        Ok(ItemPage { items, next_cursor })
+    }
+
+    /// One page of `query` (its cursor ignored) starting after `start_key`: the items and the key to resume
+    /// after, if more may follow. For callers that keep their own cursors.
+    ///
+    /// # Errors
+    /// The query failed.
+    pub async fn query_from(
+        &self,
+        query: &PageQuery<'_>,
+        start_key: Option<Item>,
+    ) -> anyhow::Result<(Vec<Item>, Option<Item>)> {
+        let (index, pk_attr, sk_attr) = if query.on_gsi1 {
+            (Some(GSI1), GSI1PK, GSI1SK)
+        } else {
+            (None, PK, SK)
+        };
         let mut condition = "#pk = :pk".to_owned();
         let mut names = HashMap::from([("#pk".to_owned(), pk_attr.to_owned())]);
         let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(query.partition.clone()))]);
@@ -324,6 +369,15 @@ impl Table {
             names.insert("#sk".to_owned(), sk_attr.to_owned());
             values.insert(":prefix".to_owned(), AttributeValue::S(prefix.clone()));
         }
+        let filter = query
+            .filter
+            .as_ref()
+            .filter(|f| !f.conditions.is_empty())
+            .map(|f| {
+                names.extend(f.names.clone());
+                values.extend(f.values.clone());
+                f.conditions.join(" AND ")
+            });
         let limit = usize::from(query.limit.max(1));
         let out = self
             .client
@@ -331,6 +385,7 @@ impl Table {
             .table_name(&self.name)
             .set_index_name(index.map(str::to_owned))
             .key_condition_expression(condition)
+            .set_filter_expression(filter)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .scan_index_forward(!query.descending)
@@ -345,11 +400,11 @@ impl Table {
             items.truncate(limit);
             items.last().map(|last| key_of(last, index.is_some()))
         } else {
-            // Fewer items than asked: only DynamoDB's 1 MB page cap leaves a key here.
+            // Fewer items than asked: DynamoDB's 1 MB page cap, or a filter that dropped some of the items
+            // read, leaves a key here.
             out.last_evaluated_key
         };
-        let next_cursor = resume_key.map(|k| codec.encode(&scope, &k)).transpose()?;
-        Ok(ItemPage { items, next_cursor })
+        Ok((items, resume_key))
     }
 }
 

@@ -18,15 +18,17 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tradesense_domain::ids::{OrderId, UserId};
+use tradesense_domain::ids::{OrderId, TradeId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::{CommitError, OrderClaim, PlacementLimit, RepoError, TradingLedger};
-use tradesense_domain::trading::order::Product;
+use tradesense_domain::ports::{
+    CommitError, OrderClaim, OrderListQuery, Page, PlacementLimit, RepoError, TradingLedger,
+};
+use tradesense_domain::trading::order::{OrderStatus, Product};
 use tradesense_domain::trading::paper::{Order, Placement, PositionRecord, Trade};
 
 use super::keys::{self, Key};
-use super::table::{Item, Table, TransactError};
+use super::table::{Item, PageFilter, PageQuery, Table, TransactError};
 
 /// [`TradingLedger`] over the single table.
 #[derive(Clone, Debug)]
@@ -185,7 +187,9 @@ impl DynamoTradingLedger {
             order,
             Some(order.version),
         )?;
-        item.insert("status".into(), s(format!("{:?}", order.status)));
+        item.insert("status".into(), s(status_code(order.status)));
+        item.insert("instrument".into(), s(order.instrument.as_str()));
+        item.insert("placed_at".into(), s(keys::sortable_time(order.placed_at)));
         if !order.status.is_final() {
             let (pk, sk) = keys::working_order(&order.user_id, &order.id, &order.instrument);
             item.insert(keys::GSI1PK.into(), s(pk));
@@ -273,12 +277,49 @@ impl DynamoTradingLedger {
         Ok(items.iter().map(from_document).collect::<anyhow::Result<_>>()?)
     }
 
+    /// One page of the user's documents under `prefix`, newest first, after `start`: the documents and the
+    /// sort key to resume after.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        prefix: &str,
+        user: &UserId,
+        filter: Option<PageFilter>,
+        limit: u16,
+        start: Option<Item>,
+    ) -> Result<(Vec<T>, Option<String>), RepoError> {
+        let query = PageQuery {
+            on_gsi1: false,
+            partition: keys::user_partition(user),
+            sort_prefix: Some(prefix.to_owned()),
+            filter,
+            limit,
+            cursor: None,
+            descending: true,
+        };
+        let (items, resume) = self.table.query_from(&query, start).await?;
+        let documents = items.iter().map(from_document).collect::<anyhow::Result<_>>()?;
+        let resume = resume
+            .as_ref()
+            .and_then(|key| key.get(keys::SK))
+            .and_then(|sk| sk.as_s().ok())
+            .cloned();
+        Ok((documents, resume))
+    }
+
     async fn one<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, RepoError> {
         match self.table.get(key).await? {
             Some(item) => Ok(Some(from_document(&item)?)),
             None => Ok(None),
         }
     }
+}
+
+/// The stored form of a status (`TRIGGER_PENDING`), as the API spells it.
+fn status_code(status: OrderStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// Which item of a cancelled transaction failed, as a [`CommitError`]: `funds` is the account's index and
@@ -369,8 +410,51 @@ impl TradingLedger for DynamoTradingLedger {
         self.one(&keys::order(user, id)).await
     }
 
-    async fn orders(&self, user: &UserId) -> Result<Vec<Order>, RepoError> {
-        self.documents(user, keys::ORDER_PREFIX).await
+    async fn orders_page(
+        &self,
+        user: &UserId,
+        query: &OrderListQuery,
+    ) -> Result<Page<Order, OrderId>, RepoError> {
+        let mut filter = PageFilter::default();
+        if let Some(status) = query.status {
+            filter = filter.and(
+                "#status = :status",
+                ("#status", "status"),
+                (":status", s(status_code(status))),
+            );
+        }
+        if let Some(instrument) = &query.instrument {
+            filter = filter.and(
+                "#instrument = :instrument",
+                ("#instrument", "instrument"),
+                (":instrument", s(instrument.as_str())),
+            );
+        }
+        if let Some(from) = query.from {
+            filter = filter.and(
+                "#placed >= :from",
+                ("#placed", "placed_at"),
+                (":from", s(keys::sortable_time(from))),
+            );
+        }
+        if let Some(to) = query.to {
+            filter = filter.and(
+                "#placed < :to",
+                ("#placed", "placed_at"),
+                (":to", s(keys::sortable_time(to))),
+            );
+        }
+        let start = query.after.map(|id| keys::order(user, &id).to_attributes());
+        let (items, resume) = self
+            .page(keys::ORDER_PREFIX, user, Some(filter), query.limit, start)
+            .await?;
+        Ok(Page {
+            items,
+            resume_after: resume
+                .map(|sk| sk.trim_start_matches(keys::ORDER_PREFIX).parse())
+                .transpose()
+                .context("resume key")?,
+        })
     }
 
     async fn working_orders(&self) -> Result<Vec<Order>, RepoError> {
@@ -405,6 +489,23 @@ impl TradingLedger for DynamoTradingLedger {
 
     async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {
         self.documents(user, keys::TRADE_PREFIX).await
+    }
+
+    async fn trades_page(
+        &self,
+        user: &UserId,
+        limit: u16,
+        after: Option<TradeId>,
+    ) -> Result<Page<Trade, TradeId>, RepoError> {
+        let start = after.map(|id| keys::trade(user, &id).to_attributes());
+        let (items, resume) = self.page(keys::TRADE_PREFIX, user, None, limit, start).await?;
+        Ok(Page {
+            items,
+            resume_after: resume
+                .map(|sk| sk.trim_start_matches(keys::TRADE_PREFIX).parse())
+                .transpose()
+                .context("resume key")?,
+        })
     }
 
     async fn place(

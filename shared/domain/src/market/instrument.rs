@@ -82,6 +82,18 @@ impl InstrumentKey {
         &self.0
     }
 
+    /// `raw` as a key, when it is `EXCHANGE:SYMBOL` with a known exchange and a symbol of 1 to 40 letters,
+    /// digits, `-`, `&` or `_`.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (code, symbol) = raw.split_once(':')?;
+        let exchange = Exchange::from_code(code)?;
+        let valid = (1..=40).contains(&symbol.len())
+            && symbol
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '&' | '_'));
+        valid.then(|| Self::new(exchange, symbol))
+    }
+
     /// The exchange the key names, if its prefix is one.
     pub fn exchange(&self) -> Option<Exchange> {
         self.0
