@@ -11,10 +11,11 @@ import pathlib
 EVENTS = pathlib.Path(__file__).resolve().parents[2] / "events"
 DEMO_ADMIN = "01JDQ8ZK3M4N5P6Q7R8S9T0AD1"
 DEMO_VIEWER = "01JDQ8ZK3M4N5P6Q7R8S9T0VW1"
+DEMO_TRADER = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1"
 SESSION = "01JDQ8ZK3M4N5P6Q7R8S9T0SE1"
 
 
-def http_event(method, path, *, context=None, body=None, headers=None):
+def http_event(method, path, *, context=None, body=None, headers=None, query=None):
     ctx = {
         "accountId": "123456789012",
         "apiId": "tradesense",
@@ -34,11 +35,13 @@ def http_event(method, path, *, context=None, body=None, headers=None):
         "version": "2.0",
         "routeKey": f"{method} {path}",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": "&".join(f"{k}={v}" for k, v in (query or {}).items()),
         "headers": {"accept": "application/json", "host": ctx["domainName"], **(headers or {})},
         "requestContext": ctx,
         "isBase64Encoded": False,
     }
+    if query:
+        event["queryStringParameters"] = query
     if body is not None:
         event["body"] = body
     return event
@@ -76,6 +79,15 @@ FIXTURES = {
     "admin-health.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_ADMIN, "admin")),
     "admin-health-viewer.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_VIEWER, "viewer")),
     "admin-health-no-context.json": http_event("GET", "/v1/admin/health"),
+    "orders-place.json": http_event(
+        "POST", "/v1/orders", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json", "idempotency-key": "demo-order-1"},
+        body=json.dumps({"instrument": "NSE:INFY", "side": "BUY", "quantity": 10, "order_type": "LIMIT",
+                         "product": "DELIVERY", "price": "1500.00", "validity": "DAY"})),
+    "orders-list.json": http_event(
+        "GET", "/v1/orders", context=principal(DEMO_TRADER, "trader"), query={"status": "OPEN", "limit": "20"}),
+    "portfolio-holdings.json": http_event(
+        "GET", "/v1/portfolio/holdings", context=principal(DEMO_TRADER, "trader")),
     "authorizer.json": {
         "version": "2.0",
         "type": "REQUEST",

@@ -634,3 +634,45 @@ async fn the_order_list_pages_with_signed_cursors_and_filters() {
     assert_eq!(trades["items"].as_array().unwrap().len(), 1);
     assert!(trades["next_cursor"].is_null(), "one fill, one page");
 }
+
+/// The checked-in API Gateway events for the orders and portfolio routes (what `sam local invoke -e` and
+/// `cargo lambda invoke --data-file` take), replayed through the local gateway as the caller they name would
+/// send them: each must become a request our API accepts.
+#[tokio::test]
+async fn the_checked_in_order_events_are_requests_the_api_accepts() {
+    let t = trader().await;
+    for (file, expected) in [
+        (
+            include_str!("../../events/orders-place.json"),
+            StatusCode::CREATED,
+        ),
+        (include_str!("../../events/orders-list.json"), StatusCode::OK),
+        (
+            include_str!("../../events/portfolio-holdings.json"),
+            StatusCode::OK,
+        ),
+    ] {
+        let event = lambda_http::request::from_str(file).expect("a valid API Gateway event");
+        let context: Value = serde_json::from_str(file).unwrap();
+        assert_eq!(
+            context["requestContext"]["authorizer"]["lambda"]["roles"], "trader",
+            "the events carry a trader's authorizer context"
+        );
+        let path_and_query = event.uri().path_and_query().unwrap().as_str().to_owned();
+        let mut request = client()
+            .request(event.method().clone(), stack().url(&path_and_query))
+            .bearer_auth(&t.token);
+        for (name, value) in event.headers() {
+            if name != "host" {
+                request = request.header(name, value);
+            }
+        }
+        let response = request.body(event.body().to_vec()).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            expected,
+            "{path_and_query}: {}",
+            response.text().await.unwrap()
+        );
+    }
+}
