@@ -533,6 +533,30 @@ async fn the_position_limit_refuses_growth_past_two_crore_but_lets_the_position_
     );
     let orders_after = get_with_token("/v1/orders", &token).await.text().await.unwrap();
     assert_eq!(orders_after, orders_before, "nothing written");
+    // Modifying a small resting order up to the same size is refused the same way, and leaves it as it was.
+    let (status, resting) = place(
+        &token,
+        &json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 1, "order_type": "LIMIT",
+            "product": "INTRADAY", "price": "1200.00"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{resting}");
+    let path = format!("/v1/orders/{}", resting["id"].as_str().unwrap());
+    let (status, _, refused) = send(
+        reqwest::Method::PUT,
+        &path,
+        &token,
+        Some(&json!({"quantity": 6000})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], "RISK_REJECTED");
+    let unchanged = get_with_token(&path, &token).await.json::<Value>().await.unwrap();
+    assert_eq!(
+        (unchanged["quantity"].as_i64(), unchanged["status"].as_str()),
+        (Some(1), Some("OPEN"))
+    );
     let (status, closed) = place(&token, &buy("SELL", 6000)).await;
     assert_eq!(
         status,

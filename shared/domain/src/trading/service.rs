@@ -332,7 +332,7 @@ impl OrderService {
                 exposure = Some(self.exposure(&user, &account, &position, &placement).await?);
             }
             if let Some(exposure) = &exposure {
-                self.check_limits(exposure, &position, &placement)?;
+                self.check_limits(exposure, &position, &placement, true)?;
             }
             let order_claims: Vec<OrderClaim> = claims
                 .iter()
@@ -405,12 +405,13 @@ impl OrderService {
     }
 
     /// The risk limits on `placement` against `position`: position size and daily loss for every order, the
-    /// working-order count for one that rests.
+    /// working-order count for a `new` one that rests (a modified order is already counted).
     fn check_limits(
         &self,
         exposure: &Exposure,
         position: &PositionRecord,
         placement: &Placement,
+        new: bool,
     ) -> Result<(), PlaceError> {
         let order = &placement.order;
         let price = placement
@@ -429,7 +430,7 @@ impl OrderService {
             price,
         )
         .map_err(PlaceError::Risk)?;
-        if !order.status.is_final() {
+        if new && !order.status.is_final() {
             risk::check_open_orders(&self.limits, exposure).map_err(PlaceError::Risk)?;
         }
         Ok(())
@@ -522,6 +523,12 @@ impl OrderService {
                 now,
             )
             .map_err(ModifyError::Refused)?;
+            let exposure = self.exposure(&user, &account, &position, &placement).await?;
+            self.check_limits(&exposure, &position, &placement, false)
+                .map_err(|e| match e {
+                    PlaceError::Risk(risk) => ModifyError::Refused(ModifyRefusal::Risk(risk)),
+                    other => other.into(),
+                })?;
             match self.ledger.modify(&placement).await {
                 Ok(()) => return Ok(placement.order),
                 Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
