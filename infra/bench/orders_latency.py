@@ -71,23 +71,28 @@ def trader(host, port, n):
     )["id"]
 
 
-def emulator_latency(env, user_ids, samples):
+def emulator_latency(env, user_ids, samples, operation):
+    """moto's own latency for `operation` on the bench accounts: GetItem of a paper account, or Query of an
+    account's positions (one item, the query the risk limits' day P&L makes)."""
     endpoint = env["AWS_ENDPOINT_URL"].removeprefix("http://")
     host, port = endpoint.split(":")
     headers = {
         "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Target": "DynamoDB_20120810.GetItem",
+        "X-Amz-Target": f"DynamoDB_20120810.{operation}",
         "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
                          "SignedHeaders=host, Signature=0",
     }
     times = []
     for i in range(samples):
-        user = user_ids[i % len(user_ids)]
-        body = {"TableName": env["TABLE_NAME"],
-                "Key": {"pk": {"S": f"USER#{user}"}, "sk": {"S": "PAPER_ACCOUNT"}},
-                "ConsistentRead": True}
+        pk = {"S": f"USER#{user_ids[i % len(user_ids)]}"}
+        if operation == "GetItem":
+            body = {"TableName": env["TABLE_NAME"], "Key": {"pk": pk, "sk": {"S": "PAPER_ACCOUNT"}},
+                    "ConsistentRead": True}
+        else:
+            body = {"TableName": env["TABLE_NAME"], "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
+                    "ExpressionAttributeValues": {":pk": pk, ":p": {"S": "POSITION#"}}, "ConsistentRead": True}
         status, data, elapsed = call(host, int(port), "127.0.0.1", "POST", "/", body, headers)
-        assert status == 200 and b"available" in data, (status, data)
+        assert status == 200 and b"available" in data or b"POSITION#" in data, (status, data)
         times.append(elapsed)
     return times
 
@@ -115,7 +120,9 @@ def main():
             print(f"first order: status {order['status']}, average_price {order['average_price']}")
         times.append(elapsed)
     summary("POST /v1/orders (through the gateway and authorizer)", times)
-    summary("moto DynamoDB GetItem", emulator_latency(env, [a[2] for a in accounts], args.requests))
+    users = [a[2] for a in accounts]
+    summary("moto DynamoDB GetItem", emulator_latency(env, users, args.requests, "GetItem"))
+    summary("moto DynamoDB Query (one partition, 1 item)", emulator_latency(env, users, min(args.requests, 200), "Query"))
     print(f"statuses: {statuses}")
 
 

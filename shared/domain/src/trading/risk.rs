@@ -35,11 +35,9 @@ impl Default for RiskLimits {
     }
 }
 
-/// What the account holds now, as far as the limits care.
+/// The account's day so far, as far as the loss limit cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exposure {
-    /// Orders working now.
-    pub open_orders: usize,
     /// The day's P&L so far (negative: a loss).
     pub day_pnl: Decimal,
     /// The account's funding (the paper account's initial cash).
@@ -91,14 +89,14 @@ pub fn check_exposure(
     Ok(())
 }
 
-/// Checks the working-order limit for an order that would rest.
+/// Checks the working-order limit for an order that would rest, with `open` orders working now.
 ///
 /// # Errors
 /// [`RiskRejection::TooManyOpenOrders`] when the account already has the most it may.
-pub fn check_open_orders(limits: &RiskLimits, exposure: &Exposure) -> Result<(), RiskRejection> {
-    if exposure.open_orders >= limits.max_open_orders {
+pub fn check_open_orders(limits: &RiskLimits, open: usize) -> Result<(), RiskRejection> {
+    if open >= limits.max_open_orders {
         return Err(RiskRejection::TooManyOpenOrders {
-            open: exposure.open_orders,
+            open,
             limit: limits.max_open_orders,
         });
     }
@@ -113,9 +111,8 @@ mod tests {
         Position::default().apply(Side::Buy, quantity, price, Decimal::ZERO)
     }
 
-    fn exposure(open_orders: usize, day_pnl: Decimal) -> Exposure {
+    fn exposure(day_pnl: Decimal) -> Exposure {
         Exposure {
-            open_orders,
             day_pnl,
             funding: dec!(1000000),
         }
@@ -126,7 +123,7 @@ mod tests {
         let limits = RiskLimits::default();
         // Long 10,000 @ 1,500 = ₹1.5 crore; 3,333 more @ 1,500 makes 13,333 × 1,500 = ₹1,99,99,500: allowed.
         let p = long(10_000, dec!(1500));
-        let calm = exposure(0, Decimal::ZERO);
+        let calm = exposure(Decimal::ZERO);
         assert_eq!(
             check_exposure(&limits, &calm, &p, Side::Buy, 3_333, dec!(1500)),
             Ok(())
@@ -154,45 +151,23 @@ mod tests {
         let p = long(100, dec!(1500));
         // 5% of ₹10,00,000 = ₹50,000: a loss of ₹49,999.99 still trades, ₹50,000.00 stops new exposure.
         assert_eq!(
-            check_exposure(
-                &limits,
-                &exposure(0, dec!(-49999.99)),
-                &p,
-                Side::Buy,
-                1,
-                dec!(1500)
-            ),
+            check_exposure(&limits, &exposure(dec!(-49999.99)), &p, Side::Buy, 1, dec!(1500)),
             Ok(())
         );
         assert_eq!(
-            check_exposure(&limits, &exposure(0, dec!(-50000)), &p, Side::Buy, 1, dec!(1500)),
+            check_exposure(&limits, &exposure(dec!(-50000)), &p, Side::Buy, 1, dec!(1500)),
             Err(RiskRejection::DailyLossLimit {
                 loss: dec!(50000),
                 limit: dec!(50000.00)
             })
         );
         assert_eq!(
-            check_exposure(
-                &limits,
-                &exposure(0, dec!(-50000)),
-                &p,
-                Side::Sell,
-                100,
-                dec!(1500)
-            ),
+            check_exposure(&limits, &exposure(dec!(-50000)), &p, Side::Sell, 100, dec!(1500)),
             Ok(()),
             "closing is always allowed"
         );
         assert!(
-            check_exposure(
-                &limits,
-                &exposure(0, dec!(-50000)),
-                &p,
-                Side::Sell,
-                101,
-                dec!(1500)
-            )
-            .is_err(),
+            check_exposure(&limits, &exposure(dec!(-50000)), &p, Side::Sell, 101, dec!(1500)).is_err(),
             "a flip adds exposure"
         );
     }
@@ -200,9 +175,9 @@ mod tests {
     #[test]
     fn the_fifty_first_working_order_is_refused() {
         let limits = RiskLimits::default();
-        assert_eq!(check_open_orders(&limits, &exposure(49, Decimal::ZERO)), Ok(()));
+        assert_eq!(check_open_orders(&limits, 49), Ok(()));
         assert_eq!(
-            check_open_orders(&limits, &exposure(50, Decimal::ZERO)),
+            check_open_orders(&limits, 50),
             Err(RiskRejection::TooManyOpenOrders { open: 50, limit: 50 })
         );
     }

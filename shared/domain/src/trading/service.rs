@@ -303,7 +303,6 @@ impl OrderService {
             at: now,
         };
         let id = OrderId::from_ulid(Ulid::new());
-        let mut exposure = None;
         for attempt in 1..=ATTEMPTS {
             let account = self
                 .ledger
@@ -328,12 +327,8 @@ impl OrderService {
                 PlaceRefusal::Invalid(violations) => PlaceError::Invalid(violations),
                 PlaceRefusal::Risk(risk) => PlaceError::Risk(risk),
             })?;
-            if exposure.is_none() {
-                exposure = Some(self.exposure(&user, &account, &position, &placement).await?);
-            }
-            if let Some(exposure) = &exposure {
-                self.check_limits(exposure, &position, &placement, true)?;
-            }
+            self.check_limits(&user, &account, &position, &placement, true)
+                .await?;
             let order_claims: Vec<OrderClaim> = claims
                 .iter()
                 .map(|(_, key)| OrderClaim {
@@ -377,61 +372,51 @@ impl OrderService {
         Err(PlaceError::Busy)
     }
 
-    /// What the risk limits look at for `placement` on `position`: the working orders and, unless the order
-    /// only reduces the position, the day's P&L (which needs the account's positions priced).
-    async fn exposure(
+    /// The risk limits on `placement` against `position` ([`risk`]): position size and daily loss unless the
+    /// order only reduces the position (the day's P&L needs the account's positions priced), and the
+    /// working-order count for a `new` order that rests (a modified order is already counted). Each costs a
+    /// read only when it applies.
+    async fn check_limits(
         &self,
         user: &UserId,
         account: &PaperAccount,
         position: &PositionRecord,
         placement: &Placement,
-    ) -> Result<Exposure, PlaceError> {
+        new: bool,
+    ) -> Result<(), PlaceError> {
         let order = &placement.order;
-        let day_pnl = if risk::reduces_only(&position.position, order.side, order.quantity) {
-            Decimal::ZERO
-        } else {
-            self.valuation(*user)
+        if !risk::reduces_only(&position.position, order.side, order.quantity) {
+            let day_pnl = self
+                .valuation(*user)
                 .await?
                 .positions
                 .iter()
                 .map(|p| p.realized_pnl + p.unrealized_pnl - p.charges)
-                .sum()
-        };
-        Ok(Exposure {
-            open_orders: self.ledger.open_order_count(user).await?,
-            day_pnl,
-            funding: account.initial_cash,
-        })
-    }
-
-    /// The risk limits on `placement` against `position`: position size and daily loss for every order, the
-    /// working-order count for a `new` one that rests (a modified order is already counted).
-    fn check_limits(
-        &self,
-        exposure: &Exposure,
-        position: &PositionRecord,
-        placement: &Placement,
-        new: bool,
-    ) -> Result<(), PlaceError> {
-        let order = &placement.order;
-        let price = placement
-            .trade
-            .as_ref()
-            .map(|t| t.price)
-            .or(order.price)
-            .or(order.trigger_price)
-            .unwrap_or_default();
-        risk::check_exposure(
-            &self.limits,
-            exposure,
-            &position.position,
-            order.side,
-            order.quantity,
-            price,
-        )
-        .map_err(PlaceError::Risk)?;
+                .sum();
+            let exposure = Exposure {
+                day_pnl,
+                funding: account.initial_cash,
+            };
+            let price = placement
+                .trade
+                .as_ref()
+                .map(|t| t.price)
+                .or(order.price)
+                .or(order.trigger_price)
+                .unwrap_or_default();
+            risk::check_exposure(
+                &self.limits,
+                &exposure,
+                &position.position,
+                order.side,
+                order.quantity,
+                price,
+            )
+            .map_err(PlaceError::Risk)?;
+        }
         if new && !order.status.is_final() {
-            risk::check_open_orders(&self.limits, exposure).map_err(PlaceError::Risk)?;
+            let open = self.ledger.open_order_count(user).await?;
+            risk::check_open_orders(&self.limits, open).map_err(PlaceError::Risk)?;
         }
         Ok(())
     }
@@ -523,8 +508,8 @@ impl OrderService {
                 now,
             )
             .map_err(ModifyError::Refused)?;
-            let exposure = self.exposure(&user, &account, &position, &placement).await?;
-            self.check_limits(&exposure, &position, &placement, false)
+            self.check_limits(&user, &account, &position, &placement, false)
+                .await
                 .map_err(|e| match e {
                     PlaceError::Risk(risk) => ModifyError::Refused(ModifyRefusal::Risk(risk)),
                     other => other.into(),
