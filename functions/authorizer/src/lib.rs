@@ -20,7 +20,7 @@ use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_domain::account::live_principal;
 use tradesense_domain::auth::Principal;
 use tradesense_domain::cookies::{
@@ -29,8 +29,13 @@ use tradesense_domain::cookies::{
 use tradesense_domain::ports::{Clock, SessionRepository, UserRepository};
 use tradesense_domain::token::TokenVerifier;
 
-/// How long signing keys are cached: a rotated key reaches every warm authorizer within this time.
+/// How long signing keys are cached: a rotated key reaches every warm authorizer within this time even if no
+/// token under it arrives.
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// How often a token under an unknown `kid` may make a warm authorizer re-read the keys: a token signed just
+/// after a rotation verifies at once, and a flood of forged `kid`s costs Secrets Manager one call per interval.
+pub const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Longest `Authorization` header considered; longer is rejected unread.
 const MAX_TOKEN_LEN: usize = 4096;
@@ -84,6 +89,7 @@ pub enum Denial {
 pub struct Authorizer {
     secrets: SecretsProvider,
     verify_keys_secret_id: String,
+    key_refetch_interval: Duration,
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
     clock: Arc<dyn Clock>,
@@ -112,10 +118,19 @@ impl Authorizer {
         Self {
             secrets,
             verify_keys_secret_id: verify_keys_secret_id.into(),
+            key_refetch_interval: KEY_REFETCH_INTERVAL,
             users,
             sessions,
             clock,
         }
+    }
+
+    /// The same authorizer re-reading the keys for a token under an unknown `kid` at most once per
+    /// `interval` (default [`KEY_REFETCH_INTERVAL`]).
+    #[must_use]
+    pub fn with_key_refetch_interval(mut self, interval: Duration) -> Self {
+        self.key_refetch_interval = interval;
+        self
     }
 
     /// The deployed wiring: keys cached for [`KEY_CACHE_TTL`], sessions and users in the table.
@@ -161,7 +176,8 @@ impl Authorizer {
         self.verify(token).await.ok_or(Denial::Unauthenticated)
     }
 
-    async fn verify(&self, token: &str) -> Option<Principal> {
+    /// A verifier over the verify keys, as cached.
+    async fn verifier(&self) -> Option<TokenVerifier> {
         let keys = match self.secrets.verify_keys(&self.verify_keys_secret_id).await {
             Ok(keys) => keys,
             Err(e) => {
@@ -169,13 +185,28 @@ impl Authorizer {
                 return None;
             }
         };
-        let verifier = match TokenVerifier::new(&keys) {
-            Ok(v) => v,
+        match TokenVerifier::new(&keys) {
+            Ok(v) => Some(v),
             Err(e) => {
                 tracing::error!(error = ?e, "verify keys unusable; denying");
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    async fn verify(&self, token: &str) -> Option<Principal> {
+        // Boxed: the key reads nest deep enough to overflow the compiler's layout query depth in `main`.
+        let mut verifier = Box::pin(self.verifier()).await?;
+        if verifier.names_unknown_key(token)
+            && self.secrets.expire_if_older_than(
+                &self.verify_keys_secret_id,
+                Stage::Current,
+                self.key_refetch_interval,
+            )
+        {
+            tracing::info!("token under an unknown kid; re-reading the verify keys");
+            verifier = Box::pin(self.verifier()).await?;
+        }
         let claimed = verifier.verify(token).ok()?;
         match live_principal(
             self.users.as_ref(),

@@ -187,6 +187,56 @@ async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
     );
 }
 
+/// An authorizer caching the keys for an hour, re-reading them for an unknown `kid` at most once per
+/// `refetch_interval`.
+fn warm_authorizer(stack: &TestStack, refetch_interval: Duration) -> Authorizer {
+    Authorizer::new(
+        SecretsProvider::new(stack.aws.secrets.clone(), Duration::from_secs(3600)),
+        stack.reference("VerifyKeysSecret"),
+        Arc::new(users(stack)),
+        Arc::new(sessions(stack)),
+        Arc::new(SystemClock),
+    )
+    .with_key_refetch_interval(refetch_interval)
+}
+
+#[tokio::test]
+async fn a_warm_authorizer_accepts_a_key_rotated_in_after_it_cached_the_keys_and_throttles_rereads() {
+    let stack = TestStack::provision().await;
+    let p = signed_in(&stack).await;
+    let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
+    let before = sign(&current_key(&stack).await, &claims);
+    let eager = warm_authorizer(&stack, Duration::ZERO);
+    let throttled = warm_authorizer(&stack, Duration::from_secs(3600));
+    for warm in [&eager, &throttled] {
+        assert!(
+            warm.handle(&with_token(&before)).await.is_authorized,
+            "keys cached"
+        );
+    }
+    rotate_signing_key(
+        &stack.aws,
+        &stack.reference("SigningKeySecret"),
+        &stack.reference("VerifyKeysSecret"),
+    )
+    .await
+    .unwrap();
+    let after = sign(&current_key(&stack).await, &claims);
+    assert!(
+        eager.handle(&with_token(&after)).await.is_authorized,
+        "the unknown kid made it re-read the keys, within the hour-long cache"
+    );
+    assert!(
+        eager.handle(&with_token(&before)).await.is_authorized,
+        "and the previous key still verifies"
+    );
+    assert!(
+        !throttled.handle(&with_token(&after)).await.is_authorized,
+        "keys read less than an interval ago are not re-read: a forged kid cannot make every request call \
+         Secrets Manager"
+    );
+}
+
 #[tokio::test]
 async fn denies_everything_when_the_keys_cannot_be_read() {
     let stack = TestStack::provision().await;

@@ -95,6 +95,23 @@ impl SecretsProvider {
         Ok(value)
     }
 
+    /// Drops the cached value of `secret_id` at `stage` if it was fetched at least `age` ago, so the next read
+    /// goes to Secrets Manager; says whether it did. A value younger than `age` stays: callers that refetch on
+    /// demand (a token under an unknown key) call Secrets Manager at most once per `age`.
+    pub fn expire_if_older_than(&self, secret_id: &str, stage: Stage, age: Duration) -> bool {
+        let Ok(mut cache) = self.cache.lock() else {
+            return false;
+        };
+        let key = (secret_id.to_owned(), stage);
+        match cache.get(&key) {
+            Some((at, _)) if at.elapsed() >= age => {
+                cache.remove(&key);
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn cached(&self, key: &CacheKey) -> Option<Option<SecretString>> {
         let cache = self.cache.lock().ok()?;
         let (at, value) = cache.get(key)?;

@@ -330,6 +330,14 @@ impl TokenVerifier {
         })
     }
 
+    /// Whether `token` names, in a readable `EdDSA` header, a `kid` this verifier does not hold: signed by a
+    /// key newer than the set, or forged. Says nothing of whether the token is valid.
+    pub fn names_unknown_key(&self, token: &str) -> bool {
+        jsonwebtoken::decode_header(token).is_ok_and(|header| {
+            header.alg == Algorithm::EdDSA && header.kid.is_some_and(|kid| !self.keys.contains_key(&kid))
+        })
+    }
+
     /// Decodes a token of ours: `EdDSA` only, a known `kid`, and `validation`'s claims.
     fn decode<C: serde::de::DeserializeOwned>(
         &self,
@@ -499,6 +507,26 @@ mod tests {
         )
         .unwrap();
         assert!(verifier.verify(&hs).is_err());
+    }
+
+    #[test]
+    fn tells_a_token_under_an_unknown_kid_from_one_under_a_known_kid() {
+        let known = SigningKeyMaterial::generate("k1");
+        let newer = SigningKeyMaterial::generate("k2");
+        let verifier = TokenVerifier::new([&known]).unwrap();
+        let claims = claims_at(Utc::now());
+        let sign = |key: &SigningKeyMaterial| TokenSigner::new(key).unwrap().sign(&claims).unwrap();
+        assert!(!verifier.names_unknown_key(&sign(&known)));
+        assert!(verifier.names_unknown_key(&sign(&newer)));
+        assert!(
+            !verifier.names_unknown_key("not-a-jwt"),
+            "unreadable: nothing to look up"
+        );
+        let none = format!("{}.{}.", b64(r#"{"alg":"none","kid":"k9"}"#), b64("{}"));
+        assert!(
+            !verifier.names_unknown_key(&none),
+            "alg none never makes us fetch keys"
+        );
     }
 
     #[test]

@@ -38,11 +38,12 @@ use tradesense_domain::broker_link::{BrokerAccessToken, ist};
 use tradesense_domain::trading::charges::Side;
 use tradesense_domain::trading::live::{
     LiveBroker, LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder,
-    PlaceLiveOrder, read_upstox_status,
+    PlaceLiveOrder,
 };
 use tradesense_domain::trading::order::{OrderType, Product, Validity};
 
 use super::market::{RetryPolicy, json_decimal};
+use super::status::read_upstox_status;
 
 /// Upstox's order host (place, modify, cancel).
 pub const DEFAULT_ORDER_BASE_URL: &str = "https://api-hft.upstox.com";
