@@ -30,7 +30,14 @@ pub struct Stack {
 
 static STACK: OnceLock<Stack> = OnceLock::new();
 
+/// The binary's stack, started on first use.
 pub fn stack() -> &'static Stack {
+    stack_with(&[])
+}
+
+/// The binary's stack, started on first use with template `parameters` over the tests' own. The first call
+/// starts it, so a test binary that needs other parameters calls this before anything else, in every test.
+pub fn stack_with(parameters: &'static [(&'static str, &'static str)]) -> &'static Stack {
     STACK.get_or_init(|| {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -47,7 +54,9 @@ pub fn stack() -> &'static Stack {
                             "2026-11-25T11:00:00+05:30".to_owned(),
                         ),
                     ]
-                    .into(),
+                    .into_iter()
+                    .chain(parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
+                    .collect(),
                     stack_name: "e2e".into(),
                     ..LocalOptions::default()
                 };

@@ -1,8 +1,13 @@
 //! The paper broker's deployed wiring, shared by every function that trades or values positions (orders,
 //! portfolio, the scheduler's tick): the DynamoDB ledger and kill switch, the simulated market behind the
-//! shared quote cache, the current instrument master, the NSE calendar and the shipped charges.
+//! shared quote cache, the current instrument master, the NSE calendar, the shipped charges and the risk
+//! limits the deployment sets (`RISK_*`, defaults [`RiskLimits::default`]).
+
+use std::str::FromStr as _;
 
 use std::sync::Arc;
+
+use rust_decimal::Decimal;
 
 use tradesense_domain::market::cached::CachedMarketData;
 use tradesense_domain::market::calendar::MarketCalendar;
@@ -15,7 +20,7 @@ use tradesense_domain::trading::service::OrderService;
 
 use crate::AwsClients;
 use crate::clock::clock_from_vars;
-use crate::config::{ConfigError, Vars, market_seed, required};
+use crate::config::{ConfigError, Vars, market_seed, optional, required};
 use crate::dynamo::Table;
 use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::kill_switch::DynamoKillSwitch;
@@ -31,6 +36,8 @@ pub struct PaperConfig {
     pub market_seed: u64,
     /// The clock (`SIMULATED_CLOCK_START`: empty in deployments, set by tests to trade in market hours).
     pub clock: Arc<dyn Clock>,
+    /// The per-account risk limits ([`risk_limits`]).
+    pub limits: RiskLimits,
 }
 
 impl PaperConfig {
@@ -43,6 +50,7 @@ impl PaperConfig {
             table_name: required(vars, "TABLE_NAME")?,
             market_seed: market_seed(vars)?,
             clock: clock_from_vars(vars)?,
+            limits: risk_limits(vars)?,
         })
     }
 
@@ -52,8 +60,60 @@ impl PaperConfig {
     /// If the shipped holiday list or charges table does not parse.
     pub fn broker(&self, aws: &AwsClients) -> anyhow::Result<OrderService> {
         let table = Table::new(aws.dynamodb.clone(), &self.table_name);
-        paper_broker(&table, self.market_seed, self.clock.clone())
+        Ok(OrderService {
+            limits: self.limits,
+            ..paper_broker(&table, self.market_seed, self.clock.clone())?
+        })
     }
+}
+
+/// The risk limits `vars` set, each defaulting to [`RiskLimits::default`]'s: `RISK_MAX_OPEN_ORDERS` (working
+/// orders per account, 1–1,000), `RISK_MAX_POSITION_VALUE` (rupees per instrument and product, above zero) and
+/// `RISK_DAILY_LOSS_PERCENT` (of the account's funding, above 0 and at most 100).
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the first variable out of its range.
+pub fn risk_limits(vars: Vars<'_>) -> Result<RiskLimits, ConfigError> {
+    let defaults = RiskLimits::default();
+    let invalid = |key: &str, reason: &str| ConfigError::Invalid {
+        key: key.into(),
+        reason: reason.into(),
+    };
+    let max_open_orders = match optional(vars, "RISK_MAX_OPEN_ORDERS") {
+        None => defaults.max_open_orders,
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| invalid("RISK_MAX_OPEN_ORDERS", "not a whole number from 1 to 1000"))?,
+    };
+    let decimal = |key: &str, valid: &dyn Fn(Decimal) -> bool, reason: &str| {
+        optional(vars, key)
+            .map(|v| {
+                Decimal::from_str(&v)
+                    .ok()
+                    .filter(|d| valid(*d))
+                    .ok_or_else(|| invalid(key, reason))
+            })
+            .transpose()
+    };
+    let max_position_value = decimal(
+        "RISK_MAX_POSITION_VALUE",
+        &|d| d > Decimal::ZERO,
+        "not an amount above zero",
+    )?
+    .unwrap_or(defaults.max_position_value);
+    let daily_loss_fraction = decimal(
+        "RISK_DAILY_LOSS_PERCENT",
+        &|d| d > Decimal::ZERO && d <= Decimal::ONE_HUNDRED,
+        "not a percentage above 0 and at most 100",
+    )?
+    .map_or(defaults.daily_loss_fraction, |p| p / Decimal::ONE_HUNDRED);
+    Ok(RiskLimits {
+        max_open_orders,
+        max_position_value,
+        daily_loss_fraction,
+    })
 }
 
 /// The order use cases over `table`, pricing with the simulated market of `market_seed`, on `clock`.
@@ -80,4 +140,61 @@ pub fn paper_broker(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> a
         kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
         clock,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits_from(set: &[(&str, &str)]) -> Result<RiskLimits, ConfigError> {
+        let set: Vec<(String, String)> = set.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        risk_limits(&move |key: &str| set.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn unset_or_blank_limits_are_the_defaults() {
+        assert_eq!(limits_from(&[]).unwrap(), RiskLimits::default());
+        assert_eq!(
+            limits_from(&[("RISK_MAX_OPEN_ORDERS", " "), ("RISK_DAILY_LOSS_PERCENT", "")]).unwrap(),
+            RiskLimits::default()
+        );
+    }
+
+    #[test]
+    fn set_limits_are_read_with_the_percentage_as_a_fraction() {
+        let limits = limits_from(&[
+            ("RISK_MAX_OPEN_ORDERS", "2"),
+            ("RISK_MAX_POSITION_VALUE", "500000.50"),
+            ("RISK_DAILY_LOSS_PERCENT", "0.002"),
+        ])
+        .unwrap();
+        assert_eq!(
+            limits,
+            RiskLimits {
+                max_open_orders: 2,
+                max_position_value: Decimal::new(50_000_050, 2),
+                daily_loss_fraction: Decimal::new(2, 5),
+            }
+        );
+    }
+
+    #[test]
+    fn out_of_range_limits_fail_at_start_naming_the_variable() {
+        for (key, value) in [
+            ("RISK_MAX_OPEN_ORDERS", "0"),
+            ("RISK_MAX_OPEN_ORDERS", "1001"),
+            ("RISK_MAX_OPEN_ORDERS", "-1"),
+            ("RISK_MAX_OPEN_ORDERS", "ten"),
+            ("RISK_MAX_POSITION_VALUE", "0"),
+            ("RISK_MAX_POSITION_VALUE", "-5"),
+            ("RISK_MAX_POSITION_VALUE", "lots"),
+            ("RISK_DAILY_LOSS_PERCENT", "0"),
+            ("RISK_DAILY_LOSS_PERCENT", "100.01"),
+        ] {
+            match limits_from(&[(key, value)]) {
+                Err(ConfigError::Invalid { key: named, .. }) => assert_eq!(named, key, "{value}"),
+                other => panic!("{key}={value}: {other:?}"),
+            }
+        }
+    }
 }
