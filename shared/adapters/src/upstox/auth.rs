@@ -47,19 +47,6 @@ struct TokenResponse {
     access_token: String,
 }
 
-/// Upstox's error body: `{"status":"error","errors":[{"errorCode":"UDAPI100057","message":"…"}]}`.
-#[derive(Deserialize)]
-struct ErrorResponse {
-    errors: Vec<ErrorEntry>,
-}
-
-#[derive(Deserialize)]
-struct ErrorEntry {
-    #[serde(rename = "errorCode")]
-    error_code: Option<String>,
-    message: Option<String>,
-}
-
 /// [`BrokerAuthorization`] for Upstox.
 #[derive(Debug, Clone)]
 pub struct UpstoxAuthClient {
@@ -142,16 +129,7 @@ impl BrokerAuthorization for UpstoxAuthClient {
             });
         }
         if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS {
-            let message = serde_json::from_slice::<ErrorResponse>(&body)
-                .ok()
-                .and_then(|e| e.errors.into_iter().next())
-                .map(|e| match (e.error_code, e.message) {
-                    (Some(code), Some(message)) => format!("{message} ({code})"),
-                    (None, Some(message)) => message,
-                    (Some(code), None) => code,
-                    (None, None) => format!("HTTP {status}"),
-                })
-                .unwrap_or_else(|| format!("HTTP {status}"));
+            let message = super::error_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
             return Err(BrokerAuthError::Rejected(message));
         }
         Err(BrokerAuthError::Unavailable(anyhow::anyhow!(

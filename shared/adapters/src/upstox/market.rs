@@ -46,6 +46,8 @@ use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::quote::{Bar, Quote};
 use tradesense_domain::ports::{MarketData, MarketDataError};
 
+use super::error_message;
+
 /// The most instrument keys Upstox accepts in one market-quote call.
 pub const MAX_KEYS_PER_QUOTE_CALL: usize = 500;
 
@@ -421,7 +423,7 @@ impl UpstoxMarketData {
                 ))),
             };
         }
-        let message = upstox_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
+        let message = error_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
             return Err(Attempt::Transient {
                 error: anyhow::anyhow!("Upstox answered HTTP {status}: {message}"),
@@ -475,33 +477,6 @@ enum Attempt {
 struct Envelope<T> {
     status: Option<String>,
     data: Option<T>,
-}
-
-/// `{"status":"error","errors":[{"errorCode":"UDAPI1087","message":"Invalid Instrument key"}]}`.
-#[derive(Deserialize)]
-struct ErrorBody {
-    errors: Vec<ErrorEntry>,
-}
-
-#[derive(Deserialize)]
-struct ErrorEntry {
-    #[serde(rename = "errorCode")]
-    error_code: Option<String>,
-    message: Option<String>,
-}
-
-fn upstox_message(body: &[u8]) -> Option<String> {
-    let entry = serde_json::from_slice::<ErrorBody>(body)
-        .ok()?
-        .errors
-        .into_iter()
-        .next()?;
-    match (entry.error_code, entry.message) {
-        (Some(code), Some(message)) => Some(format!("{message} ({code})")),
-        (None, Some(message)) => Some(message),
-        (Some(code), None) => Some(code),
-        (None, None) => None,
-    }
 }
 
 /// The answer for `upstox_key` among `by_token`; Upstox leaving one out is `Unavailable`.

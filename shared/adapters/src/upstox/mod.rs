@@ -9,3 +9,70 @@ pub mod orders;
 pub mod status;
 
 pub use auth::{DEFAULT_BASE_URL, SecretBackedUpstox, UpstoxApp, UpstoxAuthClient};
+
+/// Upstox's error body: `{"status":"error","errors":[{"errorCode":"UDAPI100050","error_code":"UDAPI100050",
+/// "message":"…"}]}`. Upstox sends both spellings of the code (the camel-case one is deprecated); either is
+/// read.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    error_code: Option<String>,
+    #[serde(default, rename = "errorCode")]
+    error_code_camel: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Upstox's first error in an error `body`, as `message (code)`; `None` when the body is not one.
+fn error_message(body: &[u8]) -> Option<String> {
+    let entry = serde_json::from_slice::<ErrorBody>(body)
+        .ok()?
+        .errors
+        .into_iter()
+        .next()?;
+    let code = entry.error_code.or(entry.error_code_camel);
+    match (code, entry.message) {
+        (Some(code), Some(message)) => Some(format!("{message} ({code})")),
+        (None, Some(message)) => Some(message),
+        (Some(code), None) => Some(code),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_first_error_with_either_spelling_of_its_code() {
+        let both = br#"{"status":"error","errors":[{"errorCode":"UDAPI100050","error_code":"UDAPI100050",
+            "message":"Invalid token used to access API"},{"errorCode":"X","message":"second"}]}"#;
+        assert_eq!(
+            error_message(both).as_deref(),
+            Some("Invalid token used to access API (UDAPI100050)")
+        );
+        let camel =
+            br#"{"status":"error","errors":[{"errorCode":"UDAPI1087","message":"Invalid Instrument key"}]}"#;
+        assert_eq!(
+            error_message(camel).as_deref(),
+            Some("Invalid Instrument key (UDAPI1087)")
+        );
+        let snake = br#"{"status":"error","errors":[{"error_code":"UDAPI100011"}]}"#;
+        assert_eq!(error_message(snake).as_deref(), Some("UDAPI100011"));
+        let bare = br#"{"status":"error","errors":[{"message":"Something went wrong"}]}"#;
+        assert_eq!(error_message(bare).as_deref(), Some("Something went wrong"));
+        for not_an_error in [
+            &b"<html>502</html>"[..],
+            br#"{"status":"error","errors":[]}"#,
+            b"",
+            br#"{"errors":[{}]}"#,
+        ] {
+            assert_eq!(error_message(not_an_error), None);
+        }
+    }
+}

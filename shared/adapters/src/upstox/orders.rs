@@ -42,6 +42,7 @@ use tradesense_domain::trading::live::{
 };
 use tradesense_domain::trading::order::{OrderType, Product, Validity};
 
+use super::error_message;
 use super::market::{RetryPolicy, json_decimal};
 use super::status::read_upstox_status;
 
@@ -200,7 +201,7 @@ async fn attempt(
     if status.is_success() {
         return Ok(body);
     }
-    let message = upstox_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
+    let message = error_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
     if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
         tracing::warn!(what, status = status.as_u16(), upstox = %message, "Upstox refused the access token");
         return Err(Failure::Final(LiveBrokerError::Unauthorized));
@@ -228,43 +229,10 @@ fn data<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, LiveBrokerErr
         .map_err(|e| LiveBrokerError::Unavailable(format!("{what}: answer not understood: {e}")))?;
     match (envelope.status.as_deref(), envelope.data) {
         (Some("success"), Some(data)) => Ok(data),
-        _ => Err(match upstox_message(body) {
+        _ => Err(match error_message(body) {
             Some(message) => LiveBrokerError::Rejected(message),
             None => LiveBrokerError::Unavailable(format!("{what}: answer without status success and data")),
         }),
-    }
-}
-
-/// `{"status":"error","errors":[{"errorCode":"UDAPI100050","error_code":"UDAPI100050","message":"…"}]}`.
-/// Upstox sends both spellings of the code (the camel-case one is deprecated); either is read.
-#[derive(Deserialize)]
-struct ErrorBody {
-    errors: Vec<ErrorEntry>,
-}
-
-#[derive(Deserialize)]
-struct ErrorEntry {
-    #[serde(default)]
-    error_code: Option<String>,
-    #[serde(default, rename = "errorCode")]
-    error_code_camel: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-/// Upstox's first error as `message (code)`.
-fn upstox_message(body: &[u8]) -> Option<String> {
-    let entry = serde_json::from_slice::<ErrorBody>(body)
-        .ok()?
-        .errors
-        .into_iter()
-        .next()?;
-    let code = entry.error_code.or(entry.error_code_camel);
-    match (code, entry.message) {
-        (Some(code), Some(message)) => Some(format!("{message} ({code})")),
-        (None, Some(message)) => Some(message),
-        (Some(code), None) => Some(code),
-        (None, None) => None,
     }
 }
 
