@@ -498,6 +498,110 @@ async fn another_accounts_orders_and_trades_are_invisible() {
     );
 }
 
+/// The simulated INFY touch: the ask and the units offered at it.
+async fn infy_offer(token: &str) -> (Decimal, i64) {
+    let quotes: Value = get_with_token("/v1/market/quotes?instruments=NSE:INFY", token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let quote = &quotes["quotes"]["NSE:INFY"];
+    (dec(&quote["ask"]), quote["ask_quantity"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_limit_larger_than_the_offer_fills_in_part_and_ioc_cancels_the_rest() {
+    let t = trader().await;
+    let (status, _, body) = send(
+        reqwest::Method::POST,
+        "/v1/portfolio/paper/reset",
+        &t.token,
+        Some(&json!({"initial_cash": "10000000.00"})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (ask, offered) = infy_offer(&t.token).await;
+    // 2% above the ask, on INFY's ₹0.05 tick: it crosses whatever the next minute's price does.
+    let limit = (ask * Decimal::new(102, 2) * Decimal::from(20)).floor() / Decimal::from(20);
+    let order = |validity: &str| {
+        json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": offered + 5, "order_type": "LIMIT",
+            "product": "DELIVERY", "price": limit.to_string(), "validity": validity})
+    };
+
+    let (status, day) = place(&t.token, &order("DAY")).await;
+    assert_eq!(status, StatusCode::CREATED, "{day}");
+    assert_eq!(day["status"], "PARTIALLY_FILLED", "{day}");
+    assert_eq!(day["filled_quantity"].as_i64(), Some(offered));
+    assert!(
+        dec(&day["blocked"]) > Decimal::ZERO,
+        "the 5 left hold funds: {day}"
+    );
+    let path = format!("/v1/orders/{}", day["id"].as_str().unwrap());
+    let (status, _, refused) = send(
+        reqwest::Method::PUT,
+        &path,
+        &t.token,
+        Some(&json!({"price": ask.to_string()})),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("have filled"),
+        "{refused}"
+    );
+    let (status, _, cancelled) = send(reqwest::Method::DELETE, &path, &t.token, None, None).await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["filled_quantity"].as_i64(), Some(offered), "fills stay");
+    let detail: Value = get_with_token(&path, &t.token).await.json().await.unwrap();
+    let steps: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["OPEN", "PARTIALLY_FILLED", "CANCELLED"]);
+
+    let (status, ioc) = place(&t.token, &order("IOC")).await;
+    assert_eq!(status, StatusCode::CREATED, "{ioc}");
+    assert_eq!(ioc["status"], "CANCELLED", "{ioc}");
+    assert_eq!(ioc["filled_quantity"].as_i64(), Some(offered));
+    assert!(
+        ioc["status_message"]
+            .as_str()
+            .unwrap()
+            .contains("IOC: 5 unfilled")
+    );
+
+    let (_, _, trades) = send(reqwest::Method::GET, "/v1/trades", &t.token, None, None).await;
+    let filled: Vec<i64> = trades["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["quantity"].as_i64().unwrap())
+        .collect();
+    assert_eq!(filled, [offered, offered], "one fill of the offered size each");
+    let funds = account(&t.id).await;
+    let spent: Decimal = trades["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            Decimal::from(t["quantity"].as_i64().unwrap()) * dec(&t["price"]) + dec(&t["charges"]["total"])
+        })
+        .sum();
+    assert_eq!(
+        funds.available,
+        Decimal::new(1_000_000_000, 2) - spent,
+        "nothing left blocked once the rests are cancelled"
+    );
+}
+
 #[tokio::test]
 async fn the_position_limit_refuses_growth_past_two_crore_but_lets_the_position_shrink() {
     let t = trader().await;

@@ -100,6 +100,11 @@ pub struct QuoteDto {
     /// Best ask.
     #[schema(value_type = String)]
     pub ask: Decimal,
+    /// Units offered at the best bid; `null` where the source gives no depth.
+    pub bid_quantity: Option<u64>,
+    /// Units offered at the best ask; `null` where the source gives no depth. A paper limit order larger than
+    /// this fills in parts.
+    pub ask_quantity: Option<u64>,
     /// Session open.
     #[schema(value_type = String)]
     pub open: Decimal,
@@ -136,6 +141,8 @@ impl From<&Quote> for QuoteDto {
             last_price: q.last_price,
             bid: q.bid,
             ask: q.ask,
+            bid_quantity: q.bid_quantity,
+            ask_quantity: q.ask_quantity,
             open: q.day.open,
             high: q.day.high,
             low: q.day.low,

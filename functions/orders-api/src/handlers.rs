@@ -292,6 +292,13 @@ pub async fn modify(
                 ErrorCode::Conflict,
                 format!("order is {status:?}: it cannot be modified"),
             ),
+            ModifyError::Refused(ModifyRefusal::PartlyFilled { filled, quantity }) => ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!(
+                    "{filled} of {quantity} have filled: cancel the rest and place a new order to change it"
+                ),
+            ),
             ModifyError::Refused(ModifyRefusal::Invalid(violations)) => {
                 place_error(PlaceError::Invalid(violations))
             }

@@ -905,6 +905,8 @@ async fn the_quote_cache_round_trips_batches_larger_than_one_call() {
                 previous_close: price,
                 timestamp: fetched_at,
                 open_interest: None,
+                bid_quantity: None,
+                ask_quantity: None,
             };
             (InstrumentKey::new(Exchange::Nse, &format!("SYM{i}")), quote)
         })

@@ -663,6 +663,9 @@ fn to_quote(q: &FullQuote, tick: Decimal, now: DateTime<Utc>) -> anyhow::Result<
         previous_close: round_to_tick(last_raw - net_change, tick),
         timestamp,
         open_interest: q.oi.as_ref().map(|oi| count(oi, "oi")).transpose()?,
+        // Not read yet: paper fills price off the simulated market, whose depth is its own.
+        bid_quantity: None,
+        ask_quantity: None,
     })
 }
 

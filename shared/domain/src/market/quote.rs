@@ -40,6 +40,12 @@ pub struct Quote {
     /// Open interest in units (derivatives; `None` where the source has none).
     #[serde(default)]
     pub open_interest: Option<u64>,
+    /// Units offered at the best bid; `None` where the source gives no depth.
+    #[serde(default)]
+    pub bid_quantity: Option<u64>,
+    /// Units offered at the best ask; `None` where the source gives no depth.
+    #[serde(default)]
+    pub ask_quantity: Option<u64>,
 }
 
 /// Whether a quote fetched at `fetched_at` may still be served at `now`.

@@ -6,6 +6,9 @@
 //! forward at a volatility smile, so a chain is arbitrage-consistent by construction. Every price is rounded
 //! to the instrument's tick.
 //!
+//! Depth: every tradable instrument offers [`touch_quantity`] units at the best bid and at the best ask, the
+//! same at every tick (the touch refills each minute), so a paper limit order larger than that fills in parts.
+//!
 //! Randomness is a SplitMix64 hash of (instrument, day, minute, seed) turned into normals with `libm`, so the
 //! same inputs give the same prices on every platform.
 
@@ -34,6 +37,28 @@ const EQUITY_VOLATILITY: f64 = 0.25;
 const INDEX_VOLATILITY: f64 = 0.14;
 /// Trading days per year, for scaling volatility.
 const TRADING_DAYS: f64 = 252.0;
+/// The value offered at each side of a simulated equity's touch: about ₹25 lakh.
+const EQUITY_TOUCH_VALUE: Decimal = Decimal::from_parts(2_500_000, 0, 0, false, 0);
+/// The lots offered at each side of a simulated future's or option's touch.
+const DERIVATIVE_TOUCH_LOTS: u64 = 20;
+
+/// Units the simulated market offers at the best bid and at the best ask of `instrument` (`None` for an
+/// index, which does not trade): an equity about ₹25 lakh at its reference price (at least one share), a
+/// future or option 20 lots.
+pub fn touch_quantity(instrument: &Instrument) -> Option<u64> {
+    match instrument.segment {
+        Segment::Index => None,
+        Segment::Equity if instrument.reference_price > Decimal::ZERO => Some(
+            (EQUITY_TOUCH_VALUE / instrument.reference_price)
+                .floor()
+                .to_u64()
+                .unwrap_or(1)
+                .max(1),
+        ),
+        _ => Some(u64::from(instrument.lot_size.max(1)) * DERIVATIVE_TOUCH_LOTS),
+    }
+}
+
 /// The largest daily move of a simulated equity (its circuit band).
 const EQUITY_CIRCUIT: f64 = 0.10;
 /// The largest daily move of a simulated index.
@@ -303,6 +328,8 @@ impl SimulatedMarket {
             previous_close,
             timestamp: at,
             open_interest: None,
+            bid_quantity: touch_quantity(instrument),
+            ask_quantity: touch_quantity(instrument),
         }
     }
 
@@ -661,6 +688,26 @@ mod tests {
         .await
         .unwrap();
         assert!(candles.is_empty(), "an expired contract has no new candles");
+    }
+
+    #[test]
+    fn the_touch_offers_about_25_lakh_of_a_share_and_20_lots_of_a_contract() {
+        let (master, market) = world();
+        let at = ist_at("2026-11-24T13:30:00");
+        let infy = master.get("NSE:INFY").unwrap();
+        let size = touch_quantity(infy).unwrap();
+        let value = |units: u64| Decimal::from(units) * infy.reference_price;
+        assert!(
+            value(size) <= EQUITY_TOUCH_VALUE && value(size + 1) > EQUITY_TOUCH_VALUE,
+            "{size}"
+        );
+        let q = market.quote(&master, infy, at).unwrap();
+        assert_eq!((q.bid_quantity, q.ask_quantity), (Some(size), Some(size)));
+        let future = master.get("NFO:NIFTY26DECFUT").unwrap();
+        assert_eq!(touch_quantity(future), Some(u64::from(future.lot_size) * 20));
+        let index = master.get("NSE:NIFTY").unwrap();
+        assert_eq!(touch_quantity(index), None);
+        assert_eq!(market.quote(&master, index, at).unwrap().ask_quantity, None);
     }
 
     #[test]

@@ -440,31 +440,65 @@ pub fn place(
     };
     let insufficient =
         |required: Decimal| PlaceRefusal::Risk(RiskRejection::InsufficientFunds { required, available });
-    if fills_now {
+    // What the unfilled rest of the order blocks while it works, against the position it would then meet.
+    let block_for = |held: &Position, rest: i64| {
+        required_margin(
+            instrument,
+            request.side,
+            request.product,
+            adding_units(held, request.side, rest),
+            reference,
+            market.underlying_price,
+        ) + order_charges(request.side, rest, reference, market, request.product).total()
+    };
+    let filled = if fills_now {
+        tradable(request.order_type, request.side, request.quantity, quote)
+    } else {
+        0
+    };
+    if filled > 0 {
         let trade = Trade {
             id: trade_id,
             order_id: id,
             instrument: instrument.key.clone(),
             side: request.side,
             product: request.product,
-            quantity: request.quantity,
+            quantity: filled,
             price: touch,
-            charges: order_charges(request.side, request.quantity, touch, market, request.product),
+            charges: order_charges(request.side, filled, touch, market, request.product),
             executed_at: now,
         };
         let effect = fill_effect(position, instrument, &trade, market.underlying_price);
-        if available + effect.available_change < Decimal::ZERO {
-            return Err(insufficient(-effect.available_change));
+        let rest = request.quantity - filled;
+        let blocked = if rest > 0 && request.validity == Validity::Day {
+            block_for(&effect.position.position, rest)
+        } else {
+            Decimal::ZERO
+        };
+        if available + effect.available_change - blocked < Decimal::ZERO {
+            return Err(insufficient(blocked - effect.available_change));
         }
         record(&mut order, OrderStatus::Open, None);
-        record(&mut order, OrderStatus::Complete, None);
-        order.filled_quantity = request.quantity;
+        order.filled_quantity = filled;
         order.average_price = Some(touch);
+        order.blocked = blocked;
+        if rest == 0 {
+            record(&mut order, OrderStatus::Complete, None);
+        } else {
+            record(&mut order, OrderStatus::PartiallyFilled, None);
+            if request.validity == Validity::Ioc {
+                record(
+                    &mut order,
+                    OrderStatus::Cancelled,
+                    Some(format!("IOC: {rest} unfilled at placement cancelled")),
+                );
+            }
+        }
         return Ok(Placement {
             order,
             trade: Some(trade),
             position: Some(effect.position),
-            available_change: effect.available_change,
+            available_change: effect.available_change - blocked,
             cash_change: effect.cash_change,
         });
     }
@@ -483,16 +517,7 @@ pub fn place(
             cash_change: Decimal::ZERO,
         });
     }
-    let adding = adding_units(&position.position, request.side, request.quantity);
-    let blocked = required_margin(
-        instrument,
-        request.side,
-        request.product,
-        adding,
-        reference,
-        market.underlying_price,
-    ) + order_charges(request.side, request.quantity, reference, market, request.product)
-        .total();
+    let blocked = block_for(&position.position, request.quantity);
     if blocked > available {
         return Err(insufficient(blocked));
     }
@@ -518,6 +543,30 @@ pub fn place(
     })
 }
 
+/// Units of an order of `order_type` on `side` with `remaining` unfilled that trade at the touch of `quote`
+/// now: all of them for a market-type order (MARKET, and SL-M once triggered: it sweeps the book) or where
+/// the quote gives no depth; at most the size offered at the touch for a limit-type order (LIMIT, and SL once
+/// triggered). The caller has checked that the order's price crosses.
+fn tradable(order_type: OrderType, side: Side, remaining: i64, quote: &Quote) -> i64 {
+    let offered = match side {
+        Side::Buy => quote.ask_quantity,
+        Side::Sell => quote.bid_quantity,
+    };
+    match (order_type, offered) {
+        (OrderType::Limit | OrderType::StopLoss, Some(offered)) => {
+            remaining.min(i64::try_from(offered).unwrap_or(i64::MAX))
+        }
+        _ => remaining,
+    }
+}
+
+/// The average price of `order` after `quantity` more units fill at `price`: exact up to Decimal's 28
+/// significant digits, as a position's average price.
+fn average_after(order: &Order, quantity: i64, price: Decimal) -> Decimal {
+    let before = Decimal::from(order.filled_quantity) * order.average_price.unwrap_or_default();
+    (before + Decimal::from(quantity) * price) / Decimal::from(order.filled_quantity + quantity)
+}
+
 /// `PUT /v1/orders/{id}`: what to change (at least one).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderChange {
@@ -538,6 +587,13 @@ pub enum ModifyRefusal {
     Empty,
     /// The order is complete, cancelled or rejected.
     Closed(OrderStatus),
+    /// Part of the order has filled: the paper broker does not modify it (cancel the rest and place anew).
+    PartlyFilled {
+        /// Units filled.
+        filled: i64,
+        /// Units ordered.
+        quantity: i64,
+    },
     /// The modified order breaks order rules.
     Invalid(Vec<Violation>),
     /// A risk check refused the modified order.
@@ -545,7 +601,8 @@ pub enum ModifyRefusal {
 }
 
 /// `order` modified by `change` at `now`: the modified order is placed afresh against the market (it may fill
-/// at once, or rest blocking its new funds) and the old block is released, as a broker's modify does.
+/// at once, or rest blocking its new funds) and the old block is released, as a broker's modify does. An
+/// order with part filled is not modified: its rest is cancelled and a new order placed instead.
 ///
 /// # Errors
 /// [`ModifyRefusal`]: nothing is to be written.
@@ -565,6 +622,12 @@ pub fn modify(
         .status
         .after(OrderEvent::Modified)
         .ok_or(ModifyRefusal::Closed(order.status))?;
+    if order.filled_quantity > 0 {
+        return Err(ModifyRefusal::PartlyFilled {
+            filled: order.filled_quantity,
+            quantity: order.quantity,
+        });
+    }
     let order_type = change.order_type.unwrap_or(order.order_type);
     let keeps = |field: Option<Decimal>, used: bool| if used { field } else { None };
     let request = OrderRequest {
@@ -619,9 +682,11 @@ pub fn modify(
 }
 
 /// What the market does to a working order at one tick while the exchange is open: a stop whose trigger is
-/// reached triggers (SL-M then trades as a market order, SL as a limit); an order that can trade fills whole
-/// at the touch, its block released and the fill's effect applied; one whose fill the account can no longer
-/// carry (a stop filling through its trigger) is rejected and its block released. `None`: nothing happens.
+/// reached triggers (SL-M then trades as a market order, SL as a limit); an order that can trade fills at the
+/// touch, whole or (a limit-type order larger than the size offered, [`tradable`]) in part, keeping a block
+/// for the rest; one whose fill the account can no longer carry (a stop filling through its trigger) is
+/// rejected, or with part already filled has its rest cancelled, and its block released. `None`: nothing
+/// happens.
 pub fn on_tick(
     order: &Order,
     market: &Market<'_>,
@@ -683,10 +748,15 @@ pub fn on_tick(
         available_change: Decimal::ZERO,
         cash_change: Decimal::ZERO,
     };
-    if !trades {
+    let remaining = order.quantity - order.filled_quantity;
+    let quantity = if trades {
+        tradable(order.order_type, order.side, remaining, quote)
+    } else {
+        0
+    };
+    if quantity == 0 {
         return triggered.then(|| unchanged(next));
     }
-    let quantity = order.quantity - order.filled_quantity;
     let trade = Trade {
         id: trade_id,
         order_id: order.id,
@@ -699,12 +769,33 @@ pub fn on_tick(
         executed_at: now,
     };
     let effect = fill_effect(position, market.instrument, &trade, market.underlying_price);
-    let available_change = order.blocked + effect.available_change;
-    next.blocked = Decimal::ZERO;
+    let rest = remaining - quantity;
+    // The rest keeps a block for what it still adds, at its limit price, against the position after the fill.
+    let blocked = if rest > 0 {
+        let reference = order.price.unwrap_or(touch);
+        required_margin(
+            market.instrument,
+            order.side,
+            order.product,
+            adding_units(&effect.position.position, order.side, rest),
+            reference,
+            market.underlying_price,
+        ) + order_charges(order.side, rest, reference, market, order.product).total()
+    } else {
+        Decimal::ZERO
+    };
+    let available_change = order.blocked + effect.available_change - blocked;
     if available + available_change < Decimal::ZERO {
+        // What filled stays filled; the rest can no longer be carried.
+        let event = if order.filled_quantity > 0 {
+            OrderEvent::Cancelled
+        } else {
+            OrderEvent::Rejected
+        };
+        next.blocked = Decimal::ZERO;
         step(
             &mut next,
-            OrderEvent::Rejected,
+            event,
             Some("insufficient funds at the fill price".into()),
         )?;
         return Some(Placement {
@@ -712,9 +803,15 @@ pub fn on_tick(
             ..unchanged(next)
         });
     }
-    step(&mut next, OrderEvent::Filled, None)?;
-    next.filled_quantity = order.quantity;
-    next.average_price = Some(touch);
+    next.average_price = Some(average_after(order, quantity, touch));
+    next.filled_quantity += quantity;
+    next.blocked = blocked;
+    let event = if rest == 0 {
+        OrderEvent::Filled
+    } else {
+        OrderEvent::PartFilled
+    };
+    step(&mut next, event, None)?;
     Some(Placement {
         trade: Some(trade),
         position: Some(effect.position),
@@ -898,6 +995,8 @@ mod tests {
             previous_close: last,
             timestamp: now(),
             open_interest: None,
+            bid_quantity: None,
+            ask_quantity: None,
         }
     }
 
@@ -1382,5 +1481,214 @@ mod tests {
             w.place("NSE:INFY", &invalid, &q, true, &flat("NSE:INFY", Product::Delivery), dec!(1e6)),
             Err(PlaceRefusal::Invalid(v)) if v.iter().any(|v| v.field == "price")
         ));
+    }
+
+    /// A quote offering `size` units at each side of the touch.
+    fn deep_quote(bid: Decimal, ask: Decimal, size: u64) -> Quote {
+        Quote {
+            bid_quantity: Some(size),
+            ask_quantity: Some(size),
+            ..quote(bid, ask)
+        }
+    }
+
+    fn limit_buy(quantity: i64, price: Decimal, validity: Validity) -> OrderRequest {
+        OrderRequest {
+            price: Some(price),
+            validity,
+            ..request(Side::Buy, quantity, OrderType::Limit, Product::Delivery)
+        }
+    }
+
+    #[test]
+    fn a_limit_larger_than_the_offer_fills_what_is_offered_and_blocks_for_the_rest_until_a_tick_fills_it() {
+        let w = world();
+        let position = flat("NSE:INFY", Product::Delivery);
+        let offered = deep_quote(dec!(1499.90), dec!(1500.10), 10);
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &limit_buy(15, dec!(1500.10), Validity::Day),
+                &offered,
+                true,
+                &position,
+                dec!(1000000),
+            )
+            .unwrap();
+        // 10 fill at the ask: 15,001.00 + charges 17.83 (as the delivery round trip above) = 15,018.83 out.
+        // The 5 left block 5 × 1,500.10 = 7,500.50 + their charges: STT 7.50 (7.5005); NSE 0.22 (0.222765);
+        // IPF 0.01 (0.0075005); SEBI 0.01; stamp 1.13 (1.125075); GST 18% of 0.24 = 0.04. 8.91 → 7,509.41.
+        let trade = placed.trade.clone().unwrap();
+        assert_eq!((trade.quantity, trade.price), (10, dec!(1500.10)));
+        assert_eq!(trade.charges.total(), dec!(17.83));
+        let order = &placed.order;
+        assert_eq!(order.status, OrderStatus::PartiallyFilled);
+        assert_eq!(
+            (order.filled_quantity, order.average_price, order.blocked),
+            (10, Some(dec!(1500.10)), dec!(7509.41))
+        );
+        assert_eq!(
+            order.history.iter().map(|h| h.status).collect::<Vec<_>>(),
+            [OrderStatus::Open, OrderStatus::PartiallyFilled]
+        );
+        assert_eq!(placed.available_change, dec!(-22528.24), "15,018.83 + 7,509.41");
+        let held = placed.position.unwrap();
+        assert_eq!(held.position.quantity, 10);
+
+        // The rest fills at a lower ask: 5 × 1,499.80 = 7,499.00; charges STT 7.50 (7.499); NSE 0.22; IPF 0.01;
+        // SEBI 0.01; stamp 1.12 (1.12485); GST 0.04 → 8.90. The block of 7,509.41 comes back: +1.51 net.
+        let lower = deep_quote(dec!(1499.60), dec!(1499.80), 10);
+        let market = w.market("NSE:INFY", Product::Delivery, &lower, true);
+        let tid = TradeId::from_ulid(Ulid::new());
+        let rest = on_tick(order, &market, &held, dec!(977471.76), tid, now()).unwrap();
+        assert_eq!(rest.trade.as_ref().unwrap().quantity, 5);
+        assert_eq!(rest.trade.as_ref().unwrap().charges.total(), dec!(8.90));
+        assert_eq!(rest.order.status, OrderStatus::Complete);
+        assert_eq!(
+            (rest.order.filled_quantity, rest.order.blocked),
+            (15, Decimal::ZERO)
+        );
+        assert_eq!(
+            rest.order.average_price,
+            Some(dec!(1500.00)),
+            "(15,001.00 + 7,499.00) / 15"
+        );
+        assert_eq!(rest.available_change, dec!(1.51));
+        assert_eq!(rest.position.unwrap().position.quantity, 15);
+    }
+
+    #[test]
+    fn a_resting_limit_fills_in_part_on_a_tick_and_keeps_a_block_for_the_rest() {
+        let w = world();
+        let position = flat("NSE:INFY", Product::Delivery);
+        let away = deep_quote(dec!(1500.80), dec!(1501.00), 10);
+        let resting = w
+            .place(
+                "NSE:INFY",
+                &limit_buy(15, dec!(1500.10), Validity::Day),
+                &away,
+                true,
+                &position,
+                dec!(1000000),
+            )
+            .unwrap();
+        // 15 × 1,500.10 = 22,501.50 + charges: STT 22.50; NSE 0.67 (0.668295); IPF 0.02; SEBI 0.02; stamp 3.38
+        // (3.375225); GST 18% of 0.71 = 0.13 → 26.72.
+        assert_eq!(resting.order.blocked, dec!(22528.22));
+        let come = deep_quote(dec!(1499.80), dec!(1500.00), 10);
+        let market = w.market("NSE:INFY", Product::Delivery, &come, true);
+        let tid = TradeId::from_ulid(Ulid::new());
+        let part = on_tick(&resting.order, &market, &position, dec!(977471.78), tid, now()).unwrap();
+        // 10 at 1,500.00 = 15,000.00 + 17.83 charges; the rest blocks 7,509.41 as at placement above.
+        assert_eq!(part.trade.as_ref().unwrap().quantity, 10);
+        assert_eq!(part.trade.as_ref().unwrap().charges.total(), dec!(17.83));
+        assert_eq!(part.order.status, OrderStatus::PartiallyFilled);
+        assert_eq!(
+            (
+                part.order.filled_quantity,
+                part.order.average_price,
+                part.order.blocked
+            ),
+            (10, Some(dec!(1500.00)), dec!(7509.41))
+        );
+        assert_eq!(
+            part.available_change,
+            dec!(0.98),
+            "22,528.22 released − 15,017.83 − 7,509.41"
+        );
+    }
+
+    #[test]
+    fn an_ioc_limit_cancels_what_the_offer_could_not_fill() {
+        let w = world();
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &limit_buy(15, dec!(1500.10), Validity::Ioc),
+                &deep_quote(dec!(1499.90), dec!(1500.10), 10),
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(1000000),
+            )
+            .unwrap();
+        let order = &placed.order;
+        assert_eq!(order.status, OrderStatus::Cancelled);
+        assert_eq!(
+            order.status_message.as_deref(),
+            Some("IOC: 5 unfilled at placement cancelled")
+        );
+        assert_eq!((order.filled_quantity, order.blocked), (10, Decimal::ZERO));
+        assert_eq!(
+            order.history.iter().map(|h| h.status).collect::<Vec<_>>(),
+            [
+                OrderStatus::Open,
+                OrderStatus::PartiallyFilled,
+                OrderStatus::Cancelled
+            ]
+        );
+        assert_eq!(placed.trade.unwrap().quantity, 10);
+        assert_eq!(placed.available_change, dec!(-15018.83), "only the fill");
+    }
+
+    #[test]
+    fn a_market_order_sweeps_past_the_offer_and_fills_whole() {
+        let w = world();
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &request(Side::Buy, 15, OrderType::Market, Product::Delivery),
+                &deep_quote(dec!(1499.90), dec!(1500.10), 10),
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(1000000),
+            )
+            .unwrap();
+        assert_eq!(placed.order.status, OrderStatus::Complete);
+        assert_eq!(placed.trade.unwrap().quantity, 15);
+    }
+
+    #[test]
+    fn a_partly_filled_order_is_not_modified_and_cancelling_it_keeps_the_fills_and_returns_the_block() {
+        let w = world();
+        let placed = w
+            .place(
+                "NSE:INFY",
+                &limit_buy(15, dec!(1500.10), Validity::Day),
+                &deep_quote(dec!(1499.90), dec!(1500.10), 10),
+                true,
+                &flat("NSE:INFY", Product::Delivery),
+                dec!(1000000),
+            )
+            .unwrap();
+        let quote = deep_quote(dec!(1499.90), dec!(1500.10), 10);
+        let market = w.market("NSE:INFY", Product::Delivery, &quote, true);
+        let held = placed.position.clone().unwrap();
+        let change = OrderChange {
+            price: Some(dec!(1499.00)),
+            ..OrderChange::default()
+        };
+        let tid = TradeId::from_ulid(Ulid::new());
+        assert_eq!(
+            modify(
+                &placed.order,
+                &change,
+                &market,
+                &held,
+                dec!(977471.76),
+                tid,
+                now()
+            ),
+            Err(ModifyRefusal::PartlyFilled {
+                filled: 10,
+                quantity: 15
+            })
+        );
+        let (cancelled, released) = cancel(&placed.order, now()).unwrap();
+        assert_eq!(cancelled.status, OrderStatus::Cancelled);
+        assert_eq!(
+            (cancelled.filled_quantity, cancelled.blocked),
+            (10, Decimal::ZERO)
+        );
+        assert_eq!(released, dec!(7509.41));
     }
 }
