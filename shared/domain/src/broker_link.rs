@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -40,20 +40,22 @@ pub fn ist() -> FixedOffset {
     FixedOffset::east_opt(IST_OFFSET_SECS).unwrap_or(Utc.fix())
 }
 
+/// The instant of `time` IST on `date` (IST has one offset all year, so every local time is one instant).
+pub fn ist_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    (date.and_time(time) - Duration::seconds(i64::from(IST_OFFSET_SECS))).and_utc()
+}
+
 /// When an Upstox access token issued at `issued_at` expires: the first 03:30 IST strictly after it.
 pub fn upstox_token_expiry(issued_at: DateTime<Utc>) -> DateTime<Utc> {
     let local = issued_at.with_timezone(&ist());
     let cutoff = NaiveTime::from_hms_opt(3, 30, 0).unwrap_or_default();
-    let today = local.date_naive().and_time(cutoff);
-    let expiry = if local.naive_local() < today {
+    let today = local.date_naive();
+    let day = if local.time() < cutoff {
         today
     } else {
-        today + Duration::days(1)
+        today.succ_opt().unwrap_or(today)
     };
-    ist()
-        .from_local_datetime(&expiry)
-        .single()
-        .map_or(issued_at, |t| t.with_timezone(&Utc))
+    ist_instant(day, cutoff)
 }
 
 /// A broker access token. Never printed.

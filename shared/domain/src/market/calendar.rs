@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::Serialize;
 
 use super::instrument::Exchange;
-use crate::broker_link::ist;
+use crate::broker_link::{ist, ist_instant};
 
 /// Which part of the trading day it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,11 +146,7 @@ impl MarketCalendar {
 
     /// The end of `exchange`'s normal market on `date` (whether or not it trades that day).
     pub fn close_on(&self, exchange: Exchange, date: NaiveDate) -> DateTime<Utc> {
-        let close = sessions(exchange)[2];
-        ist()
-            .from_local_datetime(&date.and_time(close))
-            .single()
-            .map_or_else(|| date.and_time(close).and_utc(), |d| d.with_timezone(&Utc))
+        ist_instant(date, sessions(exchange)[2])
     }
 
     /// The latest end of a normal market of `exchange` at or before `now`.
@@ -167,12 +163,7 @@ impl MarketCalendar {
         let local = now.with_timezone(&ist());
         let (today, time) = (local.date_naive(), local.time());
         let [pre_open, open, close, closing_start, closing_end] = sessions(exchange);
-        let at = |date: NaiveDate, t: NaiveTime| {
-            ist()
-                .from_local_datetime(&date.and_time(t))
-                .single()
-                .map_or(now, |d| d.with_timezone(&Utc))
-        };
+        let at = ist_instant;
         let trading_today = self.is_trading_day(exchange, today);
         let session = match time {
             _ if !trading_today => Session::Closed,

@@ -5,14 +5,14 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 
 use super::instrument::{Instrument, InstrumentKey};
 use super::master::{InstrumentMaster, REFERENCE_RATE};
 use super::quote::Quote;
-use crate::broker_link::ist;
+use crate::broker_link::ist_instant;
 use crate::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
 
 /// One side (call or put) of a strike.
@@ -59,11 +59,7 @@ pub struct OptionChain {
 }
 
 fn expiry_instant(expiry: NaiveDate) -> Option<DateTime<Utc>> {
-    let close = NaiveTime::from_hms_opt(15, 30, 0)?;
-    ist()
-        .from_local_datetime(&expiry.and_time(close))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    Some(ist_instant(expiry, NaiveTime::from_hms_opt(15, 30, 0)?))
 }
 
 /// What a chain needs of the market at one instant.

@@ -12,7 +12,7 @@
 //! Randomness is a SplitMix64 hash of (instrument, day, minute, seed) turned into normals with `libm`, so the
 //! same inputs give the same prices on every platform.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 
@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use super::instrument::{Exchange, Instrument, InstrumentKey, Segment, round_to_tick};
 use super::master::{InstrumentMaster, REFERENCE_RATE};
-use crate::broker_link::ist;
+use crate::broker_link::{ist, ist_instant};
 use crate::options::{DAYS_PER_YEAR, Model, OptionSpec};
 use crate::ports::{MarketData, MarketDataError};
 
@@ -131,11 +131,7 @@ fn anchor() -> NaiveDate {
 }
 
 fn session_start(date: NaiveDate) -> DateTime<Utc> {
-    let open = NaiveTime::from_hms_opt(9, 15, 0).unwrap_or_default();
-    ist()
-        .from_local_datetime(&date.and_time(open))
-        .single()
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+    ist_instant(date, NaiveTime::from_hms_opt(9, 15, 0).unwrap_or_default())
 }
 
 /// A smile around the forward: 14% at the money, richer for low strikes (put skew) and the wings.

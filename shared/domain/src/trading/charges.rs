@@ -178,7 +178,8 @@ impl Default for BrokeragePlan {
     }
 }
 
-fn paise(x: Decimal) -> Decimal {
+/// `x` rounded to whole paise, half away from zero (as contract notes round).
+pub fn paise(x: Decimal) -> Decimal {
     x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 

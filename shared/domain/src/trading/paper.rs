@@ -14,15 +14,16 @@
 //!   cancelled.
 //!
 //! Placement fills at once where an exchange would: a MARKET order at the ask (buy) or bid (sell), a LIMIT
-//! order that crosses the market at the ask or bid. The whole quantity fills (the simulated book has no
-//! depth). An IOC order that cannot fill is cancelled. Every rejection names its reason and changes nothing.
+//! order that crosses the market at the ask or bid. A limit-type order fills at most the size the quote
+//! offers at the touch ([`tradable`]); its rest works on, or for IOC is cancelled. Every rejection names its
+//! reason and changes nothing.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 
-use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges};
+use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges, paise};
 use super::margin::required_margin;
 use super::order::{
     OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
@@ -283,10 +284,6 @@ pub fn charge_segment(instrument: &Instrument, product: Product) -> ChargeSegmen
     }
 }
 
-fn paise(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
-
 /// The charges of filling `quantity` at `price` as one executed order.
 pub fn order_charges(
     side: Side,
@@ -440,34 +437,15 @@ pub fn place(
     };
     let insufficient =
         |required: Decimal| PlaceRefusal::Risk(RiskRejection::InsufficientFunds { required, available });
-    // What the unfilled rest of the order blocks while it works, against the position it would then meet.
-    let block_for = |held: &Position, rest: i64| {
-        required_margin(
-            instrument,
-            request.side,
-            request.product,
-            adding_units(held, request.side, rest),
-            reference,
-            market.underlying_price,
-        ) + order_charges(request.side, rest, reference, market, request.product).total()
-    };
+    let block_for =
+        |held: &Position, rest: i64| rest_block(market, request.side, request.product, held, rest, reference);
     let filled = if fills_now {
         tradable(request.order_type, request.side, request.quantity, quote)
     } else {
         0
     };
     if filled > 0 {
-        let trade = Trade {
-            id: trade_id,
-            order_id: id,
-            instrument: instrument.key.clone(),
-            side: request.side,
-            product: request.product,
-            quantity: filled,
-            price: touch,
-            charges: order_charges(request.side, filled, touch, market, request.product),
-            executed_at: now,
-        };
+        let trade = fill(&order, trade_id, filled, touch, market, now);
         let effect = fill_effect(position, instrument, &trade, market.underlying_price);
         let rest = request.quantity - filled;
         let blocked = if rest > 0 && request.validity == Validity::Day {
@@ -565,6 +543,48 @@ fn tradable(order_type: OrderType, side: Side, remaining: i64, quote: &Quote) ->
 fn average_after(order: &Order, quantity: i64, price: Decimal) -> Decimal {
     let before = Decimal::from(order.filled_quantity) * order.average_price.unwrap_or_default();
     (before + Decimal::from(quantity) * price) / Decimal::from(order.filled_quantity + quantity)
+}
+
+/// The fill `trade_id` of `quantity` units of `order` at `price`, with its charges.
+fn fill(
+    order: &Order,
+    trade_id: TradeId,
+    quantity: i64,
+    price: Decimal,
+    market: &Market<'_>,
+    now: DateTime<Utc>,
+) -> Trade {
+    Trade {
+        id: trade_id,
+        order_id: order.id,
+        instrument: order.instrument.clone(),
+        side: order.side,
+        product: order.product,
+        quantity,
+        price,
+        charges: order_charges(order.side, quantity, price, market, order.product),
+        executed_at: now,
+    }
+}
+
+/// What `rest` unfilled units on `side` block while they work, priced at `reference` against the position
+/// `held` they would then meet: the margin of the units that would not reduce it, plus their charges.
+fn rest_block(
+    market: &Market<'_>,
+    side: Side,
+    product: Product,
+    held: &Position,
+    rest: i64,
+    reference: Decimal,
+) -> Decimal {
+    required_margin(
+        market.instrument,
+        side,
+        product,
+        adding_units(held, side, rest),
+        reference,
+        market.underlying_price,
+    ) + order_charges(side, rest, reference, market, product).total()
 }
 
 /// `PUT /v1/orders/{id}`: what to change (at least one).
@@ -757,30 +777,19 @@ pub fn on_tick(
     if quantity == 0 {
         return triggered.then(|| unchanged(next));
     }
-    let trade = Trade {
-        id: trade_id,
-        order_id: order.id,
-        instrument: order.instrument.clone(),
-        side: order.side,
-        product: order.product,
-        quantity,
-        price: touch,
-        charges: order_charges(order.side, quantity, touch, market, order.product),
-        executed_at: now,
-    };
+    let trade = fill(order, trade_id, quantity, touch, market, now);
     let effect = fill_effect(position, market.instrument, &trade, market.underlying_price);
     let rest = remaining - quantity;
-    // The rest keeps a block for what it still adds, at its limit price, against the position after the fill.
     let blocked = if rest > 0 {
         let reference = order.price.unwrap_or(touch);
-        required_margin(
-            market.instrument,
+        rest_block(
+            market,
             order.side,
             order.product,
-            adding_units(&effect.position.position, order.side, rest),
+            &effect.position.position,
+            rest,
             reference,
-            market.underlying_price,
-        ) + order_charges(order.side, rest, reference, market, order.product).total()
+        )
     } else {
         Decimal::ZERO
     };
@@ -884,18 +893,6 @@ pub fn square_off(
         (Side::Buy, market.quote.ask)
     };
     let quantity = open.abs();
-    let trade = Trade {
-        id: trade_id,
-        order_id: id,
-        instrument: record.instrument.clone(),
-        side,
-        product: record.product,
-        quantity,
-        price: touch,
-        charges: order_charges(side, quantity, touch, market, record.product),
-        executed_at: now,
-    };
-    let effect = fill_effect(record, market.instrument, &trade, market.underlying_price);
     let step = |status, message: Option<&str>| StatusChange {
         status,
         at: now,
@@ -930,6 +927,8 @@ pub fn square_off(
         ],
         version: 1,
     };
+    let trade = fill(&order, trade_id, quantity, touch, market, now);
+    let effect = fill_effect(record, market.instrument, &trade, market.underlying_price);
     Some(Placement {
         order,
         trade: Some(trade),

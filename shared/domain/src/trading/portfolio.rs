@@ -2,16 +2,14 @@
 //! of both. Pure: the caller fetches the records and prices. Money stays exact; only P&L that divides a cost
 //! (the average price) is rounded, to the paisa, at this boundary.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 
+use super::charges::paise;
 use super::order::Product;
 use super::paper::PositionRecord;
+use super::position::Position;
 use crate::market::instrument::InstrumentKey;
 use crate::paper::PaperAccount;
-
-fn paise(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
-}
 
 /// The least a paper account can be reset to: ₹10,000.00.
 pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
@@ -58,8 +56,7 @@ pub fn value_position(record: &PositionRecord, last_price: Decimal) -> PositionV
     let unrealized = if quantity == p.quantity {
         p.unrealized_pnl(last_price)
     } else {
-        let cost = p.open_cost * Decimal::from(quantity) / Decimal::from(p.quantity);
-        Decimal::from(quantity) * last_price - cost
+        Decimal::from(quantity) * last_price - cost_of(p, quantity)
     };
     PositionValue {
         instrument: record.instrument.clone(),
@@ -75,6 +72,11 @@ pub fn value_position(record: &PositionRecord, last_price: Decimal) -> PositionV
         sell_quantity: p.sell_quantity,
         charges: p.charges,
     }
+}
+
+/// The cost of `units` of the long position `p`'s open quantity, pro rata.
+fn cost_of(p: &Position, units: i64) -> Decimal {
+    p.open_cost * Decimal::from(units) / Decimal::from(p.quantity)
 }
 
 /// Settled delivery units (holdings) valued at the last price.
@@ -103,7 +105,7 @@ pub fn value_holding(record: &PositionRecord, last_price: Decimal) -> Option<Hol
         return None;
     }
     let p = &record.position;
-    let cost = p.open_cost * Decimal::from(quantity) / Decimal::from(p.quantity);
+    let cost = cost_of(p, quantity);
     let value = Decimal::from(quantity) * last_price;
     Some(HoldingValue {
         instrument: record.instrument.clone(),
@@ -123,6 +125,16 @@ pub struct Valuation {
     pub positions: Vec<PositionValue>,
     /// Settled delivery units.
     pub holdings: Vec<HoldingValue>,
+}
+
+impl Valuation {
+    /// The day's P&L: realized + unrealized − charges of the day's positions (holdings carry no day P&L).
+    pub fn day_pnl(&self) -> Decimal {
+        self.positions
+            .iter()
+            .map(|p| p.realized_pnl + p.unrealized_pnl - p.charges)
+            .sum()
+    }
 }
 
 /// `records` valued at the marks `mark_of` gives.

@@ -386,15 +386,8 @@ impl OrderService {
     ) -> Result<(), PlaceError> {
         let order = &placement.order;
         if !risk::reduces_only(&position.position, order.side, order.quantity) {
-            let day_pnl = self
-                .valuation(*user)
-                .await?
-                .positions
-                .iter()
-                .map(|p| p.realized_pnl + p.unrealized_pnl - p.charges)
-                .sum();
             let exposure = Exposure {
-                day_pnl,
+                day_pnl: self.valuation(*user).await?.day_pnl(),
                 funding: account.initial_cash,
             };
             let price = placement
