@@ -8,14 +8,15 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{TimeZone, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
+use tradesense_adapters::dynamo::cursor::{CursorError, SignedCursors};
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_adapters::dynamo::keys::{self, Key};
 use tradesense_adapters::dynamo::rate_limits::DynamoRateLimiter;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_adapters::dynamo::{CursorCodec, Item, PageFilter, PageQuery, QueryError, Table};
+use tradesense_adapters::dynamo::{Item, PageFilter, PageQuery, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_adapters::sqs::SqsPublisher;
@@ -56,10 +57,6 @@ fn put(item: Item, table: &Table, condition: &str) -> TransactWriteItem {
                 .unwrap(),
         )
         .build()
-}
-
-fn codec() -> CursorCodec {
-    CursorCodec::new(SecretString::from("test-cursor-key".to_owned()))
 }
 
 fn audit_event(user: Option<&str>, at_secs: i64) -> AuditEvent {
@@ -148,23 +145,22 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
     table.put_new(item("USER#P", "PROFILE")).await.unwrap();
     table.put_new(item("USER#Q", "AUDIT#99")).await.unwrap();
     let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
+    let mut start = None;
     let mut pages = 0;
+    let query = PageQuery {
+        on_gsi1: false,
+        partition: "USER#P".into(),
+        sort_prefix: Some("AUDIT#".into()),
+        filter: None,
+        limit: 3,
+        descending: true,
+    };
     loop {
-        let query = PageQuery {
-            on_gsi1: false,
-            partition: "USER#P".into(),
-            sort_prefix: Some("AUDIT#".into()),
-            filter: None,
-            limit: 3,
-            cursor: cursor.as_deref(),
-            descending: true,
-        };
-        let page = table.query_page(&query, &codec()).await.unwrap();
+        let (items, resume) = table.query_from(&query, start).await.unwrap();
         pages += 1;
-        seen.extend(page.items.iter().map(|i| i["sk"].as_s().unwrap().clone()));
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
+        seen.extend(items.iter().map(|i| i["sk"].as_s().unwrap().clone()));
+        match resume {
+            Some(key) => start = Some(key),
             None => break,
         }
     }
@@ -197,7 +193,6 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
             sort_prefix: Some("AUDIT#".into()),
             filter: Some(evens.clone()),
             limit: 2,
-            cursor: None,
             descending: true,
         };
         let (items, resume) = table.query_from(&query, start).await.unwrap();
@@ -212,64 +207,40 @@ async fn pages_through_a_partition_newest_first_without_gaps_or_repeats() {
 }
 
 #[tokio::test]
-async fn rejects_a_tampered_cursor_and_one_carried_to_another_partition() {
+async fn rejects_a_tampered_cursor_one_carried_to_another_listing_and_one_signed_with_another_key() {
     let stack = TestStack::provision().await;
-    let table = stack.table();
-    for i in 0..3 {
-        table
-            .put_new(item("USER#OWNER", &format!("AUDIT#{i}")))
-            .await
-            .unwrap();
-        table
-            .put_new(item("USER#VICTIM", &format!("AUDIT#{i}")))
-            .await
-            .unwrap();
-    }
-    let first = PageQuery {
-        on_gsi1: false,
-        partition: "USER#OWNER".into(),
-        sort_prefix: None,
-        filter: None,
-        limit: 1,
-        cursor: None,
-        descending: false,
-    };
-    let cursor = table
-        .query_page(&first, &codec())
-        .await
-        .unwrap()
-        .next_cursor
-        .unwrap();
-    let other_account = PageQuery {
-        partition: "USER#VICTIM".into(),
-        cursor: Some(&cursor),
-        ..first.clone()
-    };
-    assert!(matches!(
-        table.query_page(&other_account, &codec()).await,
-        Err(QueryError::InvalidCursor(_))
-    ));
+    let secrets = || SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO);
+    let cursors = SignedCursors::new(secrets(), stack.reference("CursorKeySecret"));
+    let owner = "orders|01JDQ8ZK3M4N5P6Q7R8S9T0V1W";
+    let cursor = cursors.seal(owner, "ORDER-1").await.unwrap();
+    let invalid = |result: Result<String, CursorError>| matches!(result, Err(CursorError::Invalid(_)));
+    assert!(
+        invalid(cursors.open("orders|01JDQ8ZK3M4N5P6Q7R8S9T0V1X", &cursor).await),
+        "another account's listing"
+    );
+    assert!(
+        invalid(cursors.open("trades|01JDQ8ZK3M4N5P6Q7R8S9T0V1W", &cursor).await),
+        "another list of the same account"
+    );
     let mut tampered = cursor.clone();
     tampered.insert(3, 'x');
-    let tampered_query = PageQuery {
-        cursor: Some(&tampered),
-        ..first.clone()
-    };
-    assert!(matches!(
-        table.query_page(&tampered_query, &codec()).await,
-        Err(QueryError::InvalidCursor(_))
-    ));
-    let forged_key = PageQuery {
-        cursor: Some(&cursor),
-        ..first.clone()
-    };
-    let other_codec = CursorCodec::new(SecretString::from("another-key".to_owned()));
-    assert!(matches!(
-        table.query_page(&forged_key, &other_codec).await,
-        Err(QueryError::InvalidCursor(_))
-    ));
-    let genuine = table.query_page(&forged_key, &codec()).await.unwrap();
-    assert_eq!(genuine.items[0]["sk"].as_s().unwrap(), "AUDIT#1");
+    assert!(invalid(cursors.open(owner, &tampered).await));
+    stack
+        .aws
+        .secrets
+        .create_secret()
+        .name("another-cursor-key")
+        .secret_string("another-key")
+        .send()
+        .await
+        .unwrap();
+    let forger = SignedCursors::new(secrets(), "another-cursor-key");
+    let forged = forger.seal(owner, "ORDER-1").await.unwrap();
+    assert!(
+        invalid(cursors.open(owner, &forged).await),
+        "signed with another key"
+    );
+    assert_eq!(cursors.open(owner, &cursor).await.unwrap(), "ORDER-1");
 }
 
 #[tokio::test]
@@ -287,17 +258,16 @@ async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
         sort_prefix: None,
         filter: None,
         limit: 10,
-        cursor: None,
         descending: false,
     };
-    let page = table.query_page(&day, &codec()).await.unwrap();
-    assert_eq!(page.items.len(), 2);
-    assert_eq!(page.items[0]["id"].as_s().unwrap(), &event.id.to_string());
+    let (items, resume) = table.query_from(&day, None).await.unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"].as_s().unwrap(), &event.id.to_string());
     assert_eq!(
-        page.items[0]["detail"].as_s().unwrap(),
+        items[0]["detail"].as_s().unwrap(),
         r#"{"attempt":2,"ip":"203.0.113.7"}"#
     );
-    assert!(page.next_cursor.is_none());
+    assert!(resume.is_none());
 }
 
 #[tokio::test]

@@ -484,12 +484,6 @@ pub trait TradingLedger: Send + Sync {
     /// Storage failures.
     async fn open_order_count(&self, user: &UserId) -> Result<usize, RepoError>;
 
-    /// The user's fills, newest first.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError>;
-
     /// One page of the user's fills, newest first: at most `limit`, after fill `after`.
     ///
     /// # Errors

@@ -1,9 +1,10 @@
 //! Opaque, tamper-evident pagination cursors.
 //!
 //! A cursor is `base64url(json{scope, key}) "." base64url(HMAC-SHA256(payload))`, signed with a key from
-//! Secrets Manager. The scope names the partition (and index) the query ran on; decoding checks the MAC in
-//! constant time and that the scope matches the query being continued, so a client can neither forge a start
-//! key nor carry a cursor from one account's listing into another's.
+//! Secrets Manager. The scope names the listing (the list and its owner: `orders|<user>`); decoding checks the
+//! MAC in constant time and that the scope matches the listing being continued, so a client can neither forge
+//! a position nor carry a cursor from one account's listing, or one list, into another. [`SignedCursors`]
+//! is what the APIs use: it carries the position the listing resumes after (an item id).
 
 use std::collections::{BTreeMap, HashMap};
 

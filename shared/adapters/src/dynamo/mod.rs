@@ -17,4 +17,4 @@ pub mod trading;
 pub mod users;
 
 pub use cursor::CursorCodec;
-pub use table::{Item, ItemPage, PageFilter, PageQuery, QueryError, Table, TransactError};
+pub use table::{Item, PageFilter, PageQuery, Table, TransactError};

@@ -1,5 +1,5 @@
 //! Generic helpers over the single table: conditional puts that map to [`RepoError::Conflict`], transactions
-//! that report which item's condition failed, and cursor-paginated queries.
+//! that report which item's condition failed, and page-at-a-time queries.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,6 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, WriteRequest};
 use tradesense_domain::ports::RepoError;
 
-use super::cursor::{CursorCodec, InvalidCursor};
 use super::keys::{GSI1, GSI1PK, GSI1SK, Key, PK, SK};
 
 /// One item as DynamoDB attributes.
@@ -66,7 +65,7 @@ impl From<TransactError> for RepoError {
 
 /// One page of a query over a partition.
 #[derive(Debug, Clone)]
-pub struct PageQuery<'a> {
+pub struct PageQuery {
     /// Query GSI1 instead of the table.
     pub on_gsi1: bool,
     /// The partition key value.
@@ -74,12 +73,10 @@ pub struct PageQuery<'a> {
     /// Only sort keys starting with this.
     pub sort_prefix: Option<String>,
     /// Only items this filter keeps. DynamoDB applies it after reading a page, so a page may hold fewer
-    /// items than `limit` (even none) while `next_cursor` still leads on.
+    /// items than `limit` (even none) while a resume key still leads on.
     pub filter: Option<PageFilter>,
     /// At most this many items (1..=200 at the API; enforced by the caller).
     pub limit: u16,
-    /// Continue after this cursor.
-    pub cursor: Option<&'a str>,
     /// Newest (highest sort key) first.
     pub descending: bool,
 }
@@ -104,26 +101,6 @@ impl PageFilter {
         self.values.insert(value.0.to_owned(), value.1);
         self
     }
-}
-
-/// A page of items and the cursor to the next page (`None` on the last page).
-#[derive(Debug, Clone)]
-pub struct ItemPage {
-    /// The items.
-    pub items: Vec<Item>,
-    /// Opaque cursor to continue from.
-    pub next_cursor: Option<String>,
-}
-
-/// A query failed.
-#[derive(Debug, thiserror::Error)]
-pub enum QueryError {
-    /// The cursor was malformed, forged or from another listing.
-    #[error(transparent)]
-    InvalidCursor(#[from] InvalidCursor),
-    /// Anything else.
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
 }
 
 impl Table {
@@ -314,46 +291,15 @@ impl Table {
         }
     }
 
-    /// Queries one page of a partition, newest first when `descending`, continuing after `query.cursor`.
-    /// Cursors are signed by `codec` and scoped to this partition and index.
-    ///
-    /// # Errors
-    /// [`QueryError::InvalidCursor`] for a cursor not issued for this listing; [`QueryError::Unexpected`]
-    /// otherwise.
-    pub async fn query_page(
-        &self,
-        query: &PageQuery<'_>,
-        codec: &CursorCodec,
-    ) -> Result<ItemPage, QueryError> {
-        let pk_attr = if query.on_gsi1 { GSI1PK } else { PK };
-        let scope = format!(
-            "{}|{}",
-            if query.on_gsi1 { GSI1 } else { "table" },
-            query.partition
-        );
-        let start_key = match query.cursor {
-            Some(c) => {
-                let key = codec.decode(&scope, c)?;
-                if key.get(pk_attr).and_then(|v| v.as_s().ok()) != Some(&query.partition) {
-                    return Err(InvalidCursor.into());
-                }
-                Some(key)
-            }
-            None => None,
-        };
-        let (items, resume_key) = self.query_from(query, start_key).await?;
-        let next_cursor = resume_key.map(|k| codec.encode(&scope, &k)).transpose()?;
-        Ok(ItemPage { items, next_cursor })
-    }
-
-    /// One page of `query` (its cursor ignored) starting after `start_key`: the items and the key to resume
-    /// after, if more may follow. For callers that keep their own cursors.
+    /// One page of `query` starting after `start_key`: the items and the key to resume after, if more may
+    /// follow. Callers turn what they resume after into their own cursors
+    /// ([`SignedCursors`](super::cursor::SignedCursors)), so no DynamoDB key reaches a client.
     ///
     /// # Errors
     /// The query failed.
     pub async fn query_from(
         &self,
-        query: &PageQuery<'_>,
+        query: &PageQuery,
         start_key: Option<Item>,
     ) -> anyhow::Result<(Vec<Item>, Option<Item>)> {
         let (index, pk_attr, sk_attr) = if query.on_gsi1 {
@@ -389,7 +335,7 @@ impl Table {
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .scan_index_forward(!query.descending)
-            // One extra item tells us whether another page exists, so the last page has no cursor.
+            // One extra item tells us whether another page exists, so the last page has no resume key.
             .limit(i32::from(query.limit.max(1)) + 1)
             .set_exclusive_start_key(start_key)
             .send()

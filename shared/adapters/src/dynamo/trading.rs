@@ -13,6 +13,7 @@ use std::str::FromStr as _;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -293,7 +294,6 @@ impl DynamoTradingLedger {
             sort_prefix: Some(prefix.to_owned()),
             filter,
             limit,
-            cursor: None,
             descending: true,
         };
         let (items, resume) = self.table.query_from(&query, start).await?;
@@ -304,6 +304,26 @@ impl DynamoTradingLedger {
             .and_then(|sk| sk.as_s().ok())
             .cloned();
         Ok((documents, resume))
+    }
+
+    /// A query of GSI1's `partition` (the matcher's and end of day's worklists), only sort keys starting with
+    /// `prefix` if given.
+    fn gsi1_query(&self, partition: &str, prefix: Option<&str>) -> QueryFluentBuilder {
+        let query = self
+            .table
+            .client()
+            .query()
+            .table_name(self.table.name())
+            .index_name(keys::GSI1)
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", s(partition));
+        match prefix {
+            None => query.key_condition_expression("#pk = :pk"),
+            Some(prefix) => query
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", keys::GSI1SK)
+                .expression_attribute_values(":prefix", s(prefix)),
+        }
     }
 
     async fn one<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, RepoError> {
@@ -458,37 +478,16 @@ impl TradingLedger for DynamoTradingLedger {
     }
 
     async fn working_orders(&self) -> Result<Vec<Order>, RepoError> {
-        let query = self
-            .table
-            .client()
-            .query()
-            .table_name(self.table.name())
-            .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::GSI1PK)
-            .expression_attribute_values(":pk", s(keys::WORKING_ORDERS));
+        let query = self.gsi1_query(keys::WORKING_ORDERS, None);
         let items = self.table.query_all(query, "working orders").await?;
         Ok(items.iter().map(from_document).collect::<anyhow::Result<_>>()?)
     }
 
     async fn open_order_count(&self, user: &UserId) -> Result<usize, RepoError> {
         let query = self
-            .table
-            .client()
-            .query()
-            .table_name(self.table.name())
-            .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :owner)")
-            .expression_attribute_names("#pk", keys::GSI1PK)
-            .expression_attribute_names("#sk", keys::GSI1SK)
-            .expression_attribute_values(":pk", s(keys::WORKING_ORDERS))
-            .expression_attribute_values(":owner", s(keys::working_orders_of(user)))
+            .gsi1_query(keys::WORKING_ORDERS, Some(&keys::working_orders_of(user)))
             .projection_expression("#pk");
         Ok(self.table.query_all(query, "open orders").await?.len())
-    }
-
-    async fn trades(&self, user: &UserId) -> Result<Vec<Trade>, RepoError> {
-        self.documents(user, keys::TRADE_PREFIX).await
     }
 
     async fn trades_page(
@@ -602,15 +601,7 @@ impl TradingLedger for DynamoTradingLedger {
     }
 
     async fn day_positions(&self) -> Result<Vec<(UserId, PositionRecord)>, RepoError> {
-        let query = self
-            .table
-            .client()
-            .query()
-            .table_name(self.table.name())
-            .index_name(keys::GSI1)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", keys::GSI1PK)
-            .expression_attribute_values(":pk", s(keys::DAY_POSITIONS));
+        let query = self.gsi1_query(keys::DAY_POSITIONS, None);
         let items = self.table.query_all(query, "day positions").await?;
         let owned = |item: &Item| -> anyhow::Result<(UserId, PositionRecord)> {
             let owner = item
@@ -644,11 +635,20 @@ impl TradingLedger for DynamoTradingLedger {
     }
 
     async fn replace_position(&self, user: &UserId, record: &PositionRecord) -> Result<(), CommitError> {
-        let put = self.put_versioned(Self::position_item(user, record)?, record.version)?;
-        self.table
-            .transact(vec![put])
+        let previous = HashMap::from([(":previous".to_owned(), n(record.version.saturating_sub(1)))]);
+        match self
+            .table
+            .put_if(
+                Self::position_item(user, record)?,
+                "version = :previous",
+                previous,
+            )
             .await
-            .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
+        {
+            Ok(()) => Ok(()),
+            Err(RepoError::Conflict) => Err(CommitError::Conflict),
+            Err(e) => Err(CommitError::Unexpected(e.into())),
+        }
     }
 
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {

@@ -23,10 +23,8 @@
 //! [`MarketDataError::Unsupported`] carrying Upstox's message.
 
 use std::collections::HashMap;
-use std::hash::BuildHasher as _;
 use std::str::FromStr as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -46,7 +44,7 @@ use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::quote::{Bar, Quote};
 use tradesense_domain::ports::{MarketData, MarketDataError};
 
-use super::error_message;
+use super::{Answer, Envelope, Jitter, error_message, send};
 
 /// The most instrument keys Upstox accepts in one market-quote call.
 pub const MAX_KEYS_PER_QUOTE_CALL: usize = 500;
@@ -83,6 +81,14 @@ impl RetryPolicy {
         let half = ceiling_nanos / 2;
         let spread = ceiling_nanos - half;
         Duration::from_nanos(half + random % spread.saturating_add(1))
+    }
+
+    /// The wait before retry number `retry`: the [`backoff`](Self::backoff), or longer if the server asked
+    /// for longer (`retry_after`), never above `max_delay`.
+    pub fn delay(&self, retry: u32, random: u64, retry_after: Option<Duration>) -> Duration {
+        self.backoff(retry, random)
+            .max(retry_after.unwrap_or_default())
+            .min(self.max_delay)
     }
 }
 
@@ -243,7 +249,7 @@ pub struct UpstoxMarketData {
     instrument_keys: HashMap<InstrumentKey, String>,
     retry: RetryPolicy,
     breaker: CircuitBreaker,
-    jitter_counter: AtomicU64,
+    jitter: Jitter,
 }
 
 impl UpstoxMarketData {
@@ -290,7 +296,7 @@ impl UpstoxMarketData {
             instrument_keys,
             retry: settings.retry,
             breaker: CircuitBreaker::new(settings.breaker),
-            jitter_counter: AtomicU64::new(0),
+            jitter: Jitter::default(),
         })
     }
 
@@ -342,11 +348,6 @@ impl UpstoxMarketData {
         Ok(by_token)
     }
 
-    fn random(&self) -> u64 {
-        let n = self.jitter_counter.fetch_add(1, Ordering::Relaxed);
-        std::collections::hash_map::RandomState::new().hash_one(n)
-    }
-
     /// One logical GET: circuit check, then attempts with backoff, then the breaker's bookkeeping.
     async fn get<T: DeserializeOwned>(&self, url: &str, what: &'static str) -> Result<T, MarketDataError> {
         if !self.breaker.try_acquire(Instant::now()) {
@@ -378,11 +379,7 @@ impl UpstoxMarketData {
                             error.context(format!("{what} failed after {attempt} attempts")),
                         ));
                     }
-                    let delay = self
-                        .retry
-                        .backoff(attempt, self.random())
-                        .max(retry_after.unwrap_or_default())
-                        .min(self.retry.max_delay);
+                    let delay = self.retry.delay(attempt, self.jitter.next(), retry_after);
                     tracing::warn!(what, attempt, delay_ms = delay.as_millis() as u64, error = %error, "Upstox call failed; retrying");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -396,32 +393,22 @@ impl UpstoxMarketData {
             error: anyhow::Error::new(e).context("Upstox call"),
             retry_after: None,
         };
-        let response = self
-            .http
-            .get(url)
-            .bearer_auth(self.access_token.expose_secret())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
+        let Answer {
+            status,
+            retry_after,
+            body,
+        } = send(self.http.get(url), self.access_token.expose_secret())
             .await
             .map_err(transient)?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = response.bytes().await.map_err(transient)?;
         if status.is_success() {
             let envelope: Envelope<T> = serde_json::from_slice(&body).map_err(|e| {
                 Attempt::Unreadable(anyhow::Error::new(e).context("Upstox answer not understood"))
             })?;
-            return match (envelope.status.as_deref(), envelope.data) {
-                (Some("success"), Some(data)) => Ok(data),
-                _ => Err(Attempt::Unreadable(anyhow::anyhow!(
+            return envelope.success().ok_or_else(|| {
+                Attempt::Unreadable(anyhow::anyhow!(
                     "Upstox answered HTTP {status} without status success and data"
-                ))),
-            };
+                ))
+            });
         }
         let message = error_message(&body).unwrap_or_else(|| format!("HTTP {status}"));
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
@@ -469,14 +456,6 @@ enum Attempt {
     Refused(MarketDataError),
     /// A 2xx whose body is not Upstox's documented shape.
     Unreadable(anyhow::Error),
-}
-
-/// `{"status":"success","data":…}`.
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Envelope<T> {
-    status: Option<String>,
-    data: Option<T>,
 }
 
 /// The answer for `upstox_key` among `by_token`; Upstox leaving one out is `Unavailable`.

@@ -10,6 +10,67 @@ pub mod status;
 
 pub use auth::{DEFAULT_BASE_URL, SecretBackedUpstox, UpstoxApp, UpstoxAuthClient};
 
+/// `{"status":"success","data":…}`: the envelope of every Upstox answer.
+#[derive(serde::Deserialize)]
+#[serde(bound = "T: serde::de::DeserializeOwned")]
+struct Envelope<T> {
+    status: Option<String>,
+    data: Option<T>,
+}
+
+impl<T> Envelope<T> {
+    /// The data of a `"success"` answer.
+    fn success(self) -> Option<T> {
+        if self.status.as_deref() == Some("success") {
+            self.data
+        } else {
+            None
+        }
+    }
+}
+
+/// One Upstox HTTP answer, read whole.
+struct Answer {
+    status: reqwest::StatusCode,
+    /// `Retry-After`, in seconds, when Upstox sent one.
+    retry_after: Option<std::time::Duration>,
+    body: Vec<u8>,
+}
+
+/// Sends `request` with `token` as the bearer token, asking for JSON, and reads the whole answer.
+async fn send(request: reqwest::RequestBuilder, token: &str) -> Result<Answer, reqwest::Error> {
+    let response = request
+        .bearer_auth(token)
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    let body = response.bytes().await?.to_vec();
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// A new pseudo-random number on every call, for backoff jitter.
+#[derive(Debug, Default)]
+struct Jitter(std::sync::atomic::AtomicU64);
+
+impl Jitter {
+    fn next(&self) -> u64 {
+        use std::hash::BuildHasher as _;
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::collections::hash_map::RandomState::new().hash_one(n)
+    }
+}
+
 /// Upstox's error body: `{"status":"error","errors":[{"errorCode":"UDAPI100050","error_code":"UDAPI100050",
 /// "message":"…"}]}`. Upstox sends both spellings of the code (the camel-case one is deprecated); either is
 /// read.

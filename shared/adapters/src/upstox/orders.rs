@@ -20,14 +20,12 @@
 //! [`LiveBrokerError::Rejected`] with Upstox's `errors[0]` message and code; transport errors, timeouts, 429,
 //! 5xx and answers not in Upstox's documented shape are [`LiveBrokerError::Unavailable`].
 
-use std::hash::BuildHasher as _;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{RequestBuilder, StatusCode};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
@@ -42,9 +40,9 @@ use tradesense_domain::trading::live::{
 };
 use tradesense_domain::trading::order::{OrderType, Product, Validity};
 
-use super::error_message;
 use super::market::{RetryPolicy, json_decimal};
 use super::status::read_upstox_status;
+use super::{Answer, Envelope, Jitter, error_message, send};
 
 /// Upstox's order host (place, modify, cancel).
 pub const DEFAULT_ORDER_BASE_URL: &str = "https://api-hft.upstox.com";
@@ -75,7 +73,7 @@ pub struct UpstoxOrderClient {
     order_base_url: String,
     api_base_url: String,
     retry: RetryPolicy,
-    jitter_counter: AtomicU64,
+    jitter: Jitter,
 }
 
 impl UpstoxOrderClient {
@@ -106,13 +104,8 @@ impl UpstoxOrderClient {
             order_base_url: order_base_url.trim_end_matches('/').to_owned(),
             api_base_url: api_base_url.trim_end_matches('/').to_owned(),
             retry: settings.retry,
-            jitter_counter: AtomicU64::new(0),
+            jitter: Jitter::default(),
         })
-    }
-
-    fn random(&self) -> u64 {
-        let n = self.jitter_counter.fetch_add(1, Ordering::Relaxed);
-        std::collections::hash_map::RandomState::new().hash_one(n)
     }
 
     /// One order request (place, modify, cancel): sent once, whatever happens.
@@ -139,11 +132,7 @@ impl UpstoxOrderClient {
             match attempt(self.http.get(&url), token, what).await {
                 Ok(body) => return Ok(body),
                 Err(Failure::Transient { message, retry_after }) if attempt_number < max_attempts => {
-                    let delay = self
-                        .retry
-                        .backoff(attempt_number, self.random())
-                        .max(retry_after.unwrap_or_default())
-                        .min(self.retry.max_delay);
+                    let delay = self.retry.delay(attempt_number, self.jitter.next(), retry_after);
                     tracing::warn!(what, attempt = attempt_number, delay_ms = delay.as_millis() as u64, error = %message, "Upstox call failed; retrying");
                     tokio::time::sleep(delay).await;
                     attempt_number += 1;
@@ -184,20 +173,11 @@ async fn attempt(
         message: format!("{what}: {:#}", anyhow::Error::new(e)),
         retry_after: None,
     };
-    let response = request
-        .bearer_auth(&token.0)
-        .header(ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(transient)?;
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body = response.bytes().await.map_err(transient)?.to_vec();
+    let Answer {
+        status,
+        retry_after,
+        body,
+    } = send(request, &token.0).await.map_err(transient)?;
     if status.is_success() {
         return Ok(body);
     }
@@ -215,25 +195,14 @@ async fn attempt(
     Err(Failure::Final(LiveBrokerError::Rejected(message)))
 }
 
-/// `{"status":"success","data":…}`; a 2xx carrying Upstox's error body instead is a refusal.
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Envelope<T> {
-    status: Option<String>,
-    data: Option<T>,
-}
-
-/// The `data` of a 2xx answer.
+/// The `data` of a 2xx answer; one carrying Upstox's error body instead is a refusal.
 fn data<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, LiveBrokerError> {
     let envelope: Envelope<T> = serde_json::from_slice(body)
         .map_err(|e| LiveBrokerError::Unavailable(format!("{what}: answer not understood: {e}")))?;
-    match (envelope.status.as_deref(), envelope.data) {
-        (Some("success"), Some(data)) => Ok(data),
-        _ => Err(match error_message(body) {
-            Some(message) => LiveBrokerError::Rejected(message),
-            None => LiveBrokerError::Unavailable(format!("{what}: answer without status success and data")),
-        }),
-    }
+    envelope.success().ok_or_else(|| match error_message(body) {
+        Some(message) => LiveBrokerError::Rejected(message),
+        None => LiveBrokerError::Unavailable(format!("{what}: answer without status success and data")),
+    })
 }
 
 /// A flat JSON object written by hand, so decimals go out as JSON numbers with exactly their digits.
