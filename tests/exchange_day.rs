@@ -23,7 +23,7 @@ use tradesense_adapters::dynamo::Table;
 use tradesense_domain::jobs::JobRequest;
 use tradesense_domain::ports::Clock;
 
-use helpers::{PASSWORD, get_with_token, login, post_json_with_token, register, stack, unique_email};
+use helpers::{get_with_token, new_trader, post_json_with_token, stack};
 
 /// The clock standing still at one instant.
 struct At(DateTime<Utc>);
@@ -85,12 +85,7 @@ fn find<'a>(items: &'a Value, instrument: &str, product: &str) -> Option<&'a Val
 }
 
 async fn fresh_trader() -> String {
-    let email = unique_email();
-    register(&email).await;
-    login(&email, PASSWORD).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    new_trader().await.1
 }
 
 #[tokio::test]

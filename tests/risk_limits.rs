@@ -14,10 +14,7 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use helpers::{
-    PASSWORD, Stack, client, get_with_token, post_json, post_json_with_token, register, stack_with,
-    unique_email,
-};
+use helpers::{Stack, client, get_with_token, new_trader, post_json_with_token, stack_with};
 
 /// Two working orders per account; a day's loss of 0.001% of the funding (₹10.00 on ₹10,00,000) stops new
 /// exposure.
@@ -30,11 +27,7 @@ fn limited_stack() -> &'static Stack {
 /// A freshly registered trader's access token (a ₹10,00,000 paper account nobody else touches).
 async fn trader() -> String {
     limited_stack();
-    let email = unique_email();
-    register(&email).await;
-    let (status, tokens) = post_json("/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await;
-    assert_eq!(status, StatusCode::OK, "{tokens}");
-    tokens["access_token"].as_str().unwrap().to_owned()
+    new_trader().await.1
 }
 
 fn order(side: &str, quantity: i64, order_type: &str, price: Option<&str>) -> Value {

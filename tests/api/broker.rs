@@ -4,18 +4,10 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{
-    PASSWORD, UPSTOX_GOOD_CODE, UPSTOX_USED_CODE, client, get_with_token, login, register, stack,
-    unique_email,
-};
+use crate::helpers::{UPSTOX_GOOD_CODE, UPSTOX_USED_CODE, client, get_with_token, new_trader, stack};
 
 async fn trader() -> String {
-    let email = unique_email();
-    register(&email).await;
-    login(&email, PASSWORD).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    new_trader().await.1
 }
 
 async fn state_for(access: &str) -> String {

@@ -236,6 +236,21 @@ pub async fn register(email: &str) -> serde_json::Value {
     body
 }
 
+/// A freshly registered trader (a ₹10,00,000 paper account nobody else touches): their user id and access
+/// token.
+pub async fn new_trader() -> (String, String) {
+    let email = unique_email();
+    let id = register(&email).await["user"]["id"]
+        .as_str()
+        .expect("user id")
+        .to_owned();
+    let token = login(&email, PASSWORD).await["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    (id, token)
+}
+
 /// `POST path` with a JSON body and a bearer token; returns status and body.
 pub async fn post_json_with_token(
     path: &str,

@@ -15,7 +15,7 @@ use tradesense_domain::ids::UserId;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::TradingLedger;
 
-use crate::helpers::{PASSWORD, client, get_with_token, post_json, register, stack, unique_email};
+use crate::helpers::{client, get_with_token, new_trader, stack};
 
 /// A freshly registered trader: a ₹10,00,000 paper account nobody else touches.
 struct Trader {
@@ -24,17 +24,10 @@ struct Trader {
 }
 
 async fn trader() -> Trader {
-    let email = unique_email();
-    let id = register(&email).await["user"]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let (status, tokens) = post_json("/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await;
-    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let (id, token) = new_trader().await;
     Trader {
-        id,
-        token: tokens["access_token"].as_str().unwrap().to_owned(),
+        id: id.parse().unwrap(),
+        token,
     }
 }
 

@@ -8,16 +8,10 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tradesense_domain::auth::Role;
 
-use crate::helpers::{
-    PASSWORD, get_with_token, post_json, post_json_with_token, register, stack, unique_email,
-};
+use crate::helpers::{get_with_token, new_trader, post_json_with_token, stack};
 
 async fn trader() -> String {
-    let email = unique_email();
-    register(&email).await;
-    let (status, tokens) = post_json("/v1/auth/login", &json!({"email": email, "password": PASSWORD})).await;
-    assert_eq!(status, StatusCode::OK, "{tokens}");
-    tokens["access_token"].as_str().unwrap().to_owned()
+    new_trader().await.1
 }
 
 async fn get(path: &str, token: &str) -> Value {

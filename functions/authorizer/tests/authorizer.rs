@@ -162,12 +162,8 @@ async fn denies_the_checked_in_alg_none_event_and_every_forgery() {
     assert!(!authorizer.handle(&no_header).await.is_authorized);
 }
 
-#[tokio::test]
-async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
-    let stack = TestStack::provision().await;
-    let p = signed_in(&stack).await;
-    let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
-    let before = sign(&current_key(&stack).await, &claims);
+/// Rotates the stack's signing key as `make rotate-signing-key` does.
+async fn rotate(stack: &TestStack) {
     rotate_signing_key(
         &stack.aws,
         &stack.reference("SigningKeySecret"),
@@ -175,6 +171,15 @@ async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
     )
     .await
     .unwrap();
+}
+
+#[tokio::test]
+async fn a_rotation_keeps_tokens_signed_with_the_previous_key_valid() {
+    let stack = TestStack::provision().await;
+    let p = signed_in(&stack).await;
+    let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
+    let before = sign(&current_key(&stack).await, &claims);
+    rotate(&stack).await;
     let after = sign(&current_key(&stack).await, &claims);
     let authorizer = authorizer(&stack);
     assert!(
@@ -214,13 +219,7 @@ async fn a_warm_authorizer_accepts_a_key_rotated_in_after_it_cached_the_keys_and
             "keys cached"
         );
     }
-    rotate_signing_key(
-        &stack.aws,
-        &stack.reference("SigningKeySecret"),
-        &stack.reference("VerifyKeysSecret"),
-    )
-    .await
-    .unwrap();
+    rotate(&stack).await;
     let after = sign(&current_key(&stack).await, &claims);
     assert!(
         eager.handle(&with_token(&after)).await.is_authorized,

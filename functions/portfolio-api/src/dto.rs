@@ -184,7 +184,7 @@ impl SummaryDto {
             margin_available: summary.funds.margin_available,
             holdings_value: summary.holdings_value,
             positions_mtm: summary.positions_mtm,
-            day_pnl: summary.realized_pnl + summary.unrealized_pnl - summary.charges,
+            day_pnl: summary.day_pnl,
             realized_pnl: summary.realized_pnl,
             unrealized_pnl: summary.unrealized_pnl,
             as_of,

@@ -47,6 +47,15 @@ impl Upstox {
         }
     }
 
+    /// Answers one authorised `GET path` on the API host with Upstox's `data` file `body`.
+    async fn serves_once(&self, path_: &str, body: &str) {
+        authorised(Mock::given(method("GET")).and(path(path_)))
+            .respond_with(data_file(body))
+            .expect(1)
+            .mount(&self.api)
+            .await;
+    }
+
     fn client(&self) -> UpstoxOrderClient {
         self.client_with_timeout(Duration::from_secs(5))
     }
@@ -535,10 +544,11 @@ fn ist(s: &str) -> Option<DateTime<Utc>> {
 #[tokio::test]
 async fn the_order_book_reads_statuses_fills_and_exact_prices() {
     let upstox = Upstox::start().await;
-    authorised(Mock::given(method("GET")).and(path("/v2/order/retrieve-all")))
-        .respond_with(data_file(include_str!("data/upstox-order-book.json")))
-        .expect(1)
-        .mount(&upstox.api)
+    upstox
+        .serves_once(
+            "/v2/order/retrieve-all",
+            include_str!("data/upstox-order-book.json"),
+        )
         .await;
 
     let book = upstox.client().order_book(&token()).await.unwrap();
@@ -713,10 +723,11 @@ async fn a_read_gives_up_after_its_attempts_as_unavailable() {
 #[tokio::test]
 async fn positions_read_with_exact_decimals() {
     let upstox = Upstox::start().await;
-    authorised(Mock::given(method("GET")).and(path("/v2/portfolio/short-term-positions")))
-        .respond_with(data_file(include_str!("data/upstox-positions.json")))
-        .expect(1)
-        .mount(&upstox.api)
+    upstox
+        .serves_once(
+            "/v2/portfolio/short-term-positions",
+            include_str!("data/upstox-positions.json"),
+        )
         .await;
 
     let positions = upstox.client().positions(&token()).await.unwrap();
@@ -761,10 +772,11 @@ async fn positions_read_with_exact_decimals() {
 #[tokio::test]
 async fn holdings_read_with_exact_decimals() {
     let upstox = Upstox::start().await;
-    authorised(Mock::given(method("GET")).and(path("/v2/portfolio/long-term-holdings")))
-        .respond_with(data_file(include_str!("data/upstox-holdings.json")))
-        .expect(1)
-        .mount(&upstox.api)
+    upstox
+        .serves_once(
+            "/v2/portfolio/long-term-holdings",
+            include_str!("data/upstox-holdings.json"),
+        )
         .await;
 
     let holdings = upstox.client().holdings(&token()).await.unwrap();
@@ -808,10 +820,11 @@ async fn holdings_read_with_exact_decimals() {
 #[tokio::test]
 async fn funds_read_the_equity_segment_exactly() {
     let upstox = Upstox::start().await;
-    authorised(Mock::given(method("GET")).and(path("/v2/user/get-funds-and-margin")))
-        .respond_with(data_file(include_str!("data/upstox-funds.json")))
-        .expect(1)
-        .mount(&upstox.api)
+    upstox
+        .serves_once(
+            "/v2/user/get-funds-and-margin",
+            include_str!("data/upstox-funds.json"),
+        )
         .await;
 
     let funds = upstox.client().funds(&token()).await.unwrap();

@@ -191,6 +191,8 @@ pub struct Summary {
     pub unrealized_pnl: Decimal,
     /// Σ charges.
     pub charges: Decimal,
+    /// The day's P&L ([`Valuation::day_pnl`]).
+    pub day_pnl: Decimal,
 }
 
 /// The summary of `account` with its valued book.
@@ -204,6 +206,7 @@ pub fn summarize(account: &PaperAccount, book: &Valuation) -> Summary {
         realized_pnl: sum(|p| p.realized_pnl),
         unrealized_pnl: sum(|p| p.unrealized_pnl),
         charges: sum(|p| p.charges),
+        day_pnl: book.day_pnl(),
     }
 }
 
@@ -271,6 +274,7 @@ mod tests {
         assert_eq!(summary.funds.margin_used, dec!(180.60));
         assert_eq!(summary.funds.payin, dec!(1000000.00));
         assert_eq!((summary.positions_mtm, summary.charges), (dec!(2.50), dec!(2.60)));
+        assert_eq!(summary.day_pnl, dec!(-0.10), "10.00 − 7.50 − 2.60");
     }
 
     #[test]
