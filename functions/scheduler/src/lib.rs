@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+use tradesense_adapters::AwsClients;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
-use tradesense_adapters::paper::paper_broker;
+use tradesense_adapters::paper::{PaperConfig, paper_broker};
 use tradesense_domain::jobs::{JobDeps, JobRequest, run_job};
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::ports::{Clock, InstrumentStore, JobRunLog, RepoError};
@@ -65,6 +66,19 @@ impl Scheduler {
             clock,
         )
         .with_orders(Arc::new(orders)))
+    }
+
+    /// The deployed wiring of a function configured by `cfg` ([`from_table`](Self::from_table) on its table,
+    /// market seed and clock).
+    ///
+    /// # Errors
+    /// If the shipped holiday list or charges table does not parse.
+    pub fn from_config(aws: &AwsClients, cfg: &PaperConfig) -> anyhow::Result<Self> {
+        Self::from_table(
+            Table::new(aws.dynamodb.clone(), &cfg.table_name),
+            cfg.market_seed,
+            cfg.clock.clone(),
+        )
     }
 
     /// Runs the job one schedule invocation names.

@@ -4,7 +4,6 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use scheduler::Scheduler;
 use tradesense_adapters::config::{AwsSettings, process_env};
-use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::paper::PaperConfig;
 use tradesense_adapters::{AwsClients, telemetry};
 use tradesense_domain::jobs::JobRequest;
@@ -14,11 +13,7 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let cfg = PaperConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&AwsSettings::from_vars(&process_env)?).await;
-    let scheduler = Scheduler::from_table(
-        Table::new(aws.dynamodb, cfg.table_name),
-        cfg.market_seed,
-        cfg.clock,
-    )?;
+    let scheduler = Scheduler::from_config(&aws, &cfg)?;
     let scheduler = &scheduler;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<EventBridgeEvent<JobRequest>>| async move {

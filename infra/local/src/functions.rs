@@ -81,11 +81,7 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = tradesense_adapters::paper::PaperConfig::from_vars(&vars)?;
-            let scheduler = Arc::new(scheduler::Scheduler::from_table(
-                Table::new(aws.dynamodb.clone(), cfg.table_name),
-                cfg.market_seed,
-                cfg.clock,
-            )?);
+            let scheduler = Arc::new(scheduler::Scheduler::from_config(aws, &cfg)?);
             LocalFunction::Schedule(Arc::new(move |input| {
                 let scheduler = scheduler.clone();
                 Box::pin(async move {

@@ -1,6 +1,7 @@
 //! The paper exchange's tick against the emulator: the order use cases over the DynamoDB ledger and the
 //! simulated market, with the clock set by the test. A limit placed below the market rests, is left alone
-//! while the market stays above it, and fills when the simulated price comes down to it.
+//! while the market stays above it, and fills when the simulated price comes down to it; a market order
+//! placed after the close is held to the position limit at the last price.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -23,7 +24,9 @@ use tradesense_domain::ports::{TradingLedger, UserRepository};
 use tradesense_domain::testing::FixedClock;
 use tradesense_domain::trading::charges::Side;
 use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
-use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceOutcome};
+use tradesense_domain::trading::paper::RiskRejection;
+use tradesense_domain::trading::risk::RiskLimits;
+use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceError, PlaceOutcome};
 use tradesense_domain::user::{LoginGuard, PasswordHash, User};
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
@@ -148,4 +151,51 @@ async fn a_resting_limit_fills_on_the_tick_when_the_simulated_price_comes_down_t
     );
     let after = service(&table, dip_at).match_working().await.unwrap();
     assert_eq!(after.checked, 0);
+}
+
+#[tokio::test]
+async fn a_market_order_waiting_for_the_open_is_held_to_the_position_limit_at_the_last_price() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    let user = funded_trader(&table).await;
+    // 18:00 IST: the market is shut, so a MARKET order is an after-market order with no fill and no price.
+    let evening = ist("2026-11-25T18:00:00");
+    let limits = RiskLimits {
+        max_position_value: Decimal::new(10_000, 0),
+        ..RiskLimits::default()
+    };
+    let broker = OrderService {
+        limits,
+        ..service(&table, evening)
+    };
+    let command = |quantity: i64| PlaceCommand {
+        instrument: "NSE:INFY".into(),
+        request: OrderRequest {
+            side: Side::Buy,
+            quantity,
+            order_type: OrderType::Market,
+            product: Product::Delivery,
+            price: None,
+            trigger_price: None,
+            validity: Validity::Day,
+            disclosed_quantity: None,
+            tag: None,
+            client_order_id: None,
+        },
+        idempotency_key: None,
+        request_hash: format!("h{quantity}"),
+    };
+    // INFY trades near ₹1,500: 10 shares (~₹15,000) pass a ₹10,000 position limit only if valued at zero.
+    let refused = broker.place(user, command(10)).await;
+    assert!(
+        matches!(
+            refused,
+            Err(PlaceError::Risk(RiskRejection::PositionLimit { value, .. })) if value > Decimal::new(10_000, 0)
+        ),
+        "{refused:?}"
+    );
+    let PlaceOutcome::Created(amo, _) = broker.place(user, command(1)).await.unwrap() else {
+        panic!("a new order");
+    };
+    assert!(amo.is_amo, "one share is within the limit and waits for the open");
 }

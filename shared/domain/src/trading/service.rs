@@ -327,8 +327,15 @@ impl OrderService {
                 PlaceRefusal::Invalid(violations) => PlaceError::Invalid(violations),
                 PlaceRefusal::Risk(risk) => PlaceError::Risk(risk),
             })?;
-            self.check_limits(&user, &account, &position, &placement, true)
-                .await?;
+            self.check_limits(
+                &user,
+                &account,
+                &position,
+                &placement,
+                market.quote.last_price,
+                true,
+            )
+            .await?;
             let order_claims: Vec<OrderClaim> = claims
                 .iter()
                 .map(|(_, key)| OrderClaim {
@@ -375,13 +382,15 @@ impl OrderService {
     /// The risk limits on `placement` against `position` ([`risk`]): position size and daily loss unless the
     /// order only reduces the position (the day's P&L needs the account's positions priced), and the
     /// working-order count for a `new` order that rests (a modified order is already counted). Each costs a
-    /// read only when it applies.
+    /// read only when it applies. The position is valued at the fill, else the order's price or trigger,
+    /// else (a market order waiting for the open) the instrument's `last_price`.
     async fn check_limits(
         &self,
         user: &UserId,
         account: &PaperAccount,
         position: &PositionRecord,
         placement: &Placement,
+        last_price: Decimal,
         new: bool,
     ) -> Result<(), PlaceError> {
         let order = &placement.order;
@@ -396,7 +405,7 @@ impl OrderService {
                 .map(|t| t.price)
                 .or(order.price)
                 .or(order.trigger_price)
-                .unwrap_or_default();
+                .unwrap_or(last_price);
             risk::check_exposure(
                 &self.limits,
                 &exposure,
@@ -501,12 +510,19 @@ impl OrderService {
                 now,
             )
             .map_err(ModifyError::Refused)?;
-            self.check_limits(&user, &account, &position, &placement, false)
-                .await
-                .map_err(|e| match e {
-                    PlaceError::Risk(risk) => ModifyError::Refused(ModifyRefusal::Risk(risk)),
-                    other => other.into(),
-                })?;
+            self.check_limits(
+                &user,
+                &account,
+                &position,
+                &placement,
+                priced.quote.last_price,
+                false,
+            )
+            .await
+            .map_err(|e| match e {
+                PlaceError::Risk(risk) => ModifyError::Refused(ModifyRefusal::Risk(risk)),
+                other => other.into(),
+            })?;
             match self.ledger.modify(&placement).await {
                 Ok(()) => return Ok(placement.order),
                 Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
