@@ -124,90 +124,38 @@ mod tests {
     #[test]
     fn day_orders_expire_at_the_first_close_after_placement() {
         let c = MarketCalendar::default();
+        let expired = |o: &Order, at: &str| day_order_expired(&c, Exchange::Nse, o, ist(at));
         let morning = order("2026-11-25T11:00:00", Validity::Day, OrderStatus::Open);
-        assert!(!day_order_expired(
-            &c,
-            Exchange::Nse,
-            &morning,
-            ist("2026-11-25T15:29:00")
-        ));
-        assert!(day_order_expired(
-            &c,
-            Exchange::Nse,
-            &morning,
-            ist("2026-11-25T15:30:00")
-        ));
+        assert!(!expired(&morning, "2026-11-25T15:29:00"));
+        assert!(expired(&morning, "2026-11-25T15:30:00"));
         // An after-market order placed this evening waits for tomorrow's session, then expires at its close.
         let amo = order("2026-11-25T18:00:00", Validity::Day, OrderStatus::Open);
-        assert!(!day_order_expired(
-            &c,
-            Exchange::Nse,
-            &amo,
-            ist("2026-11-26T10:00:00")
-        ));
-        assert!(day_order_expired(
-            &c,
-            Exchange::Nse,
-            &amo,
-            ist("2026-11-26T15:30:00")
-        ));
+        assert!(!expired(&amo, "2026-11-26T10:00:00"));
+        assert!(expired(&amo, "2026-11-26T15:30:00"));
         // Final orders and IOC orders are never "expired".
         let done = order("2026-11-25T11:00:00", Validity::Day, OrderStatus::Complete);
-        assert!(!day_order_expired(
-            &c,
-            Exchange::Nse,
-            &done,
-            ist("2026-11-26T15:30:00")
-        ));
+        assert!(!expired(&done, "2026-11-26T15:30:00"));
         let ioc = order("2026-11-25T11:00:00", Validity::Ioc, OrderStatus::Open);
-        assert!(!day_order_expired(
-            &c,
-            Exchange::Nse,
-            &ioc,
-            ist("2026-11-26T15:30:00")
-        ));
+        assert!(!expired(&ioc, "2026-11-26T15:30:00"));
     }
 
     #[test]
     fn a_position_rolls_once_the_session_of_its_last_fill_closed() {
         let c = MarketCalendar::default();
+        let rolls = |r: &PositionRecord, at: &str| roll_over_due(&c, Exchange::Nse, r, ist(at));
+        let squares = |r: &PositionRecord, at: &str| square_off_needed(&c, Exchange::Nse, r, ist(at));
         let key = InstrumentKey::new(Exchange::Nse, "INFY");
         let mut record = PositionRecord {
             position: Position::default().apply(Side::Buy, 10, Decimal::ONE_HUNDRED, Decimal::ZERO),
             trading_day: Some("2026-11-25".parse().unwrap()),
             ..PositionRecord::flat(key, Product::Intraday)
         };
-        assert!(!roll_over_due(
-            &c,
-            Exchange::Nse,
-            &record,
-            ist("2026-11-25T15:29:00")
-        ));
-        assert!(roll_over_due(
-            &c,
-            Exchange::Nse,
-            &record,
-            ist("2026-11-25T15:30:00")
-        ));
-        assert!(square_off_needed(
-            &c,
-            Exchange::Nse,
-            &record,
-            ist("2026-11-25T15:20:00")
-        ));
+        assert!(!rolls(&record, "2026-11-25T15:29:00"));
+        assert!(rolls(&record, "2026-11-25T15:30:00"));
+        assert!(squares(&record, "2026-11-25T15:20:00"));
         record.product = Product::Delivery;
-        assert!(!square_off_needed(
-            &c,
-            Exchange::Nse,
-            &record,
-            ist("2026-11-25T15:20:00")
-        ));
+        assert!(!squares(&record, "2026-11-25T15:20:00"));
         record.trading_day = None;
-        assert!(!roll_over_due(
-            &c,
-            Exchange::Nse,
-            &record,
-            ist("2026-11-27T15:30:00")
-        ));
+        assert!(!rolls(&record, "2026-11-27T15:30:00"));
     }
 }
