@@ -4,30 +4,12 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{UPSTOX_GOOD_CODE, UPSTOX_USED_CODE, client, get_with_token, new_trader, stack};
+use crate::helpers::{
+    UPSTOX_GOOD_CODE, UPSTOX_USED_CODE, callback, client, get_with_token, new_trader, stack, state_for,
+};
 
 async fn trader() -> String {
     new_trader().await.1
-}
-
-async fn state_for(access: &str) -> String {
-    let response = get_with_token("/v1/auth/broker/upstox/authorize", access).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
-    let url = body["authorize_url"].as_str().unwrap();
-    assert!(url.contains("/v2/login/authorization/dialog?response_type=code&client_id=tradesense-local"));
-    url.split_once("&state=").unwrap().1.to_owned()
-}
-
-async fn callback(code: &str, state: &str) -> (StatusCode, Value) {
-    let response = client()
-        .get(stack().url("/v1/auth/broker/upstox/callback"))
-        .query(&[("code", code), ("state", state)])
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn me(access: &str) -> Value {

@@ -4,6 +4,9 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use reqwest::StatusCode;
+use serde_json::Value;
+
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_domain::auth::{Principal, Role};
@@ -48,6 +51,11 @@ pub fn stack_with(parameters: &'static [(&'static str, &'static str)]) -> &'stat
                     parameters: [
                         ("CorsAllowedOrigins".to_owned(), ALLOWED_ORIGIN.to_owned()),
                         ("UpstoxBaseUrl".to_owned(), upstox.uri()),
+                        ("UpstoxOrderBaseUrl".to_owned(), upstox.uri()),
+                        (
+                            "UpstoxInstrumentsUrl".to_owned(),
+                            format!("{}/instruments.json", upstox.uri()),
+                        ),
                         // A Wednesday at 11:00 IST: the orders function trades in market hours.
                         (
                             "SimulatedClockStart".to_owned(),
@@ -120,7 +128,116 @@ async fn mock_upstox() -> wiremock::MockServer {
         .with_priority(10)
         .mount(&server)
         .await;
+    mock_upstox_trading(&server).await;
     server
+}
+
+/// The quantity of a live order the mock Upstox refuses, as Upstox refuses one its RMS will not take.
+pub const UPSTOX_REFUSED_QUANTITY: i64 = 7;
+/// The quantity of a live order the mock Upstox never answers (503), leaving the order unconfirmed.
+pub const UPSTOX_SILENT_QUANTITY: i64 = 9;
+/// The quantity of a live order the mock Upstox accepts as `UPSTOX_WORKING_ID`, open in its order book.
+pub const UPSTOX_WORKING_QUANTITY: i64 = 3;
+/// The order id the mock Upstox gives any other order, complete in its order book (5 RELIANCE at 2,449.95).
+pub const UPSTOX_FILLED_ID: &str = "250101000000001";
+/// The order id of the working order.
+pub const UPSTOX_WORKING_ID: &str = "250101000000002";
+
+/// Upstox's trading API as wiremock, with its documented JSON: the instruments file (the sample in the
+/// adapters' test data), placement (refused, unanswered, working or filled by quantity), modify, cancel,
+/// the order book, positions, holdings and funds.
+async fn mock_upstox_trading(server: &wiremock::MockServer) {
+    use wiremock::matchers::{body_string_contains, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let ok = |data: Value| {
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success", "data": data}))
+    };
+    let raw = |body: &'static [u8]| ResponseTemplate::new(200).set_body_raw(body, "application/json");
+    let get = |route: &str| Mock::given(method("GET")).and(path(route.to_owned()));
+    get("/instruments.json")
+        .respond_with(raw(include_bytes!(
+            "../../shared/adapters/tests/data/upstox-instruments-sample.json"
+        )))
+        .mount(server)
+        .await;
+    let place = || Mock::given(method("POST")).and(path("/v3/order/place"));
+    place()
+        .and(body_string_contains(format!(
+            "{{\"quantity\":{UPSTOX_REFUSED_QUANTITY},"
+        )))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "status": "error",
+            "errors": [{"errorCode": "UDAPI1052", "message": "Insufficient funds to place the order"}]
+        })))
+        .mount(server)
+        .await;
+    place()
+        .and(body_string_contains(format!(
+            "{{\"quantity\":{UPSTOX_SILENT_QUANTITY},"
+        )))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(server)
+        .await;
+    place()
+        .and(body_string_contains(format!(
+            "{{\"quantity\":{UPSTOX_WORKING_QUANTITY},"
+        )))
+        .respond_with(ok(serde_json::json!({"order_ids": [UPSTOX_WORKING_ID]})))
+        .mount(server)
+        .await;
+    place()
+        .respond_with(ok(serde_json::json!({"order_ids": [UPSTOX_FILLED_ID]})))
+        .with_priority(10)
+        .mount(server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/v3/order/modify"))
+        .respond_with(ok(serde_json::json!({"order_id": UPSTOX_WORKING_ID})))
+        .mount(server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/v3/order/cancel"))
+        .respond_with(ok(serde_json::json!({"order_id": UPSTOX_WORKING_ID})))
+        .mount(server)
+        .await;
+    let book_order = |id: &str, status: &str, quantity: i64, filled: i64, average: f64| {
+        serde_json::json!({
+            "exchange": "NSE", "product": "D", "price": 2440.0, "quantity": quantity, "status": status,
+            "tag": null, "instrument_token": "NSE_EQ|INE002A01018", "trading_symbol": "RELIANCE",
+            "order_type": "LIMIT", "validity": "DAY", "trigger_price": 0, "disclosed_quantity": 0,
+            "transaction_type": "BUY", "average_price": average, "filled_quantity": filled,
+            "pending_quantity": quantity - filled, "status_message": null, "order_id": id,
+            "order_timestamp": "2026-11-25 11:00:01", "is_amo": false, "variety": "SIMPLE"
+        })
+    };
+    get("/v2/order/retrieve-all")
+        .respond_with(ok(serde_json::json!([
+            book_order(UPSTOX_FILLED_ID, "complete", 5, 5, 2449.95),
+            book_order(UPSTOX_WORKING_ID, "open", UPSTOX_WORKING_QUANTITY, 0, 0.0),
+        ])))
+        .mount(server)
+        .await;
+    get("/v2/portfolio/short-term-positions")
+        .respond_with(ok(serde_json::json!([{
+            "exchange": "NSE", "product": "I", "instrument_token": "NSE_EQ|INE002A01018",
+            "trading_symbol": "RELIANCE", "quantity": 5, "overnight_quantity": 0, "day_buy_quantity": 5,
+            "day_sell_quantity": 0, "average_price": 2449.95, "last_price": 2460.0, "close_price": 2440.0,
+            "pnl": 50.25, "realised": 0.0, "unrealised": 50.25, "multiplier": 1.0
+        }])))
+        .mount(server)
+        .await;
+    get("/v2/portfolio/long-term-holdings")
+        .respond_with(raw(include_bytes!(
+            "../../shared/adapters/tests/data/upstox-holdings.json"
+        )))
+        .mount(server)
+        .await;
+    get("/v2/user/get-funds-and-margin")
+        .respond_with(raw(include_bytes!(
+            "../../shared/adapters/tests/data/upstox-funds.json"
+        )))
+        .mount(server)
+        .await;
 }
 
 impl Stack {
@@ -266,4 +383,54 @@ pub async fn post_json_with_token(
         .expect("request");
     let status = response.status();
     (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// The signed `state` of the caller's Upstox authorize URL.
+pub async fn state_for(access: &str) -> String {
+    let response = get_with_token("/v1/auth/broker/upstox/authorize", access).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let url = body["authorize_url"].as_str().unwrap();
+    assert!(url.contains("/v2/login/authorization/dialog?response_type=code&client_id=tradesense-local"));
+    url.split_once("&state=").unwrap().1.to_owned()
+}
+
+/// Upstox's redirect back to us with `code` and `state`: status and body.
+pub async fn callback(code: &str, state: &str) -> (StatusCode, Value) {
+    let response = client()
+        .get(stack().url("/v1/auth/broker/upstox/callback"))
+        .query(&[("code", code), ("state", state)])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `method path` with the caller's `token`, an optional JSON `body` and `Idempotency-Key`: status, headers and
+/// body.
+pub async fn send(
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<&Value>,
+    idempotency_key: Option<&str>,
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let mut request = client().request(method, stack().url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    if let Some(key) = idempotency_key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    (status, headers, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Links the caller's Upstox account through the mock (authorize, then Upstox's redirect with a good code).
+pub async fn link_upstox(access: &str) {
+    let state = state_for(access).await;
+    let (status, body) = callback(UPSTOX_GOOD_CODE, &state).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

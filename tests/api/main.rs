@@ -11,6 +11,7 @@ mod cookies;
 mod demo;
 mod health;
 mod helpers;
+mod live;
 mod market;
 mod mfa;
 mod orders;

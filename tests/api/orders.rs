@@ -15,7 +15,7 @@ use tradesense_domain::ids::UserId;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::TradingLedger;
 
-use crate::helpers::{client, get_with_token, new_trader, stack};
+use crate::helpers::{client, get_with_token, new_trader, send, stack};
 
 /// A freshly registered trader: a ₹10,00,000 paper account nobody else touches.
 struct Trader {
@@ -42,25 +42,6 @@ async fn account(user: &UserId) -> PaperAccount {
 
 fn dec(v: &Value) -> Decimal {
     Decimal::from_str(v.as_str().unwrap_or_else(|| panic!("not a decimal string: {v}"))).unwrap()
-}
-
-async fn send(
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-    idempotency_key: Option<&str>,
-) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-    let mut request = client().request(method, stack().url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    if let Some(key) = idempotency_key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let response = request.send().await.unwrap();
-    let (status, headers) = (response.status(), response.headers().clone());
-    (status, headers, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn place(token: &str, body: &Value) -> (StatusCode, Value) {

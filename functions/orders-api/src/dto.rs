@@ -146,6 +146,10 @@ pub struct OrderDto {
     pub placed_at: DateTime<Utc>,
     /// Last change.
     pub updated_at: DateTime<Utc>,
+    /// Where the order went: `paper`, or the live broker (`upstox`).
+    pub broker: String,
+    /// The live broker's id of the order, once it confirmed it; `null` for paper orders.
+    pub broker_order_id: Option<String>,
     /// Status history, oldest first (`GET /v1/orders/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StatusChangeDto>>,
@@ -180,6 +184,12 @@ impl OrderDto {
             blocked: order.blocked,
             placed_at: order.placed_at,
             updated_at: order.updated_at,
+            broker: order
+                .live
+                .as_ref()
+                .map_or("paper", |live| live.broker.as_str())
+                .to_owned(),
+            broker_order_id: order.live.as_ref().and_then(|live| live.broker_order_id.clone()),
             history: with_history.then(|| order.history.iter().map(change).collect()),
         }
     }

@@ -62,6 +62,7 @@ fn place_error(e: PlaceError) -> ApiError {
             tracing::warn!(error = ?e, "no price to trade at");
             ApiError::unavailable("market data is unavailable; try again shortly")
         }
+        PlaceError::Broker(e) => e.into(),
         PlaceError::Unexpected(e) => ApiError::internal(e),
     }
 }
@@ -207,12 +208,9 @@ pub async fn list(
         .orders_page(&user, &list)
         .await
         .map_err(ApiError::internal)?;
+    let items = state.orders.refreshed(&user, page.items).await;
     Ok(AppJson(OrdersResponse {
-        items: page
-            .items
-            .iter()
-            .map(|o| OrderDto::from_order(o, false))
-            .collect(),
+        items: items.iter().map(|o| OrderDto::from_order(o, false)).collect(),
         next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
     }))
 }
@@ -238,6 +236,12 @@ pub async fn get(
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::not_found)?;
+    let order = state
+        .orders
+        .refreshed(&user, vec![order])
+        .await
+        .pop()
+        .ok_or_else(ApiError::not_found)?;
     Ok(AppJson(OrderDto::from_order(&order, true)))
 }
 
@@ -260,6 +264,7 @@ pub async fn cancel(
             CancelError::Closed(closed) => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, closed.to_string())
             }
+            CancelError::Broker(e) => e.into(),
             CancelError::Unexpected(e) => ApiError::internal(e),
         })?;
     Ok(AppJson(OrderDto::from_order(&cancelled, true)))

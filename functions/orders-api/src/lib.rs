@@ -1,6 +1,7 @@
 //! The orders API over the paper broker: place (idempotent, rate limited, risk checked, filled where the
-//! market allows), list (filtered, a page at a time), get with status history, modify, cancel, and fills with their charges. Prices come from the
-//! same simulated market and quote cache as the market-data API.
+//! market allows), list (filtered, a page at a time), get with status history, modify, cancel, and fills with
+//! their charges. Prices come from the same simulated market and quote cache as the market-data API. An
+//! account switched to live mode places at its linked Upstox account instead, through the same routes.
 
 mod dto;
 mod handlers;
@@ -13,6 +14,7 @@ use axum::routing::get;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
 use tradesense_adapters::dynamo::cursor::SignedCursors;
+use tradesense_adapters::live::LiveConfig;
 use tradesense_adapters::paper::PaperConfig;
 use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_domain::trading::service::OrderService;
@@ -29,6 +31,8 @@ pub struct OrdersConfig {
     pub paper: PaperConfig,
     /// The secret whose value signs list cursors (`CURSOR_KEY_SECRET_ID`).
     pub cursor_key_secret_id: String,
+    /// Upstox and the sealed tokens, for live mode.
+    pub live: LiveConfig,
 }
 
 impl OrdersConfig {
@@ -42,6 +46,7 @@ impl OrdersConfig {
             http: HttpConfig::from_vars(vars)?,
             paper: PaperConfig::from_vars(vars)?,
             cursor_key_secret_id: required(vars, "CURSOR_KEY_SECRET_ID")?,
+            live: LiveConfig::from_vars(vars)?,
         })
     }
 }
@@ -56,13 +61,13 @@ pub struct OrdersState {
 }
 
 impl OrdersState {
-    /// The deployed wiring ([`PaperConfig::broker`]).
+    /// The deployed wiring ([`PaperConfig::broker_with_live`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
         Ok(Self {
-            orders: Arc::new(cfg.paper.broker(aws)?),
+            orders: Arc::new(cfg.paper.broker_with_live(aws, &cfg.live)?),
             cursors: Arc::new(SignedCursors::new(
                 SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
                 &cfg.cursor_key_secret_id,

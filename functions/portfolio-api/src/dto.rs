@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::paper::PaperAccount;
+use tradesense_domain::trading::live::TradingMode;
 use tradesense_domain::trading::order::Product;
 use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use utoipa::ToSchema;
@@ -190,6 +191,15 @@ impl SummaryDto {
             as_of,
         }
     }
+}
+
+/// `GET`/`PUT /v1/portfolio/mode`: where the account's new orders go.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModeDto {
+    /// `paper` (the default) or `live` (the linked Upstox account).
+    #[schema(value_type = String, example = "live")]
+    pub mode: TradingMode,
 }
 
 /// `POST /v1/portfolio/paper/reset`.

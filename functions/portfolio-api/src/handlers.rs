@@ -1,4 +1,5 @@
-//! Portfolio handlers: the caller's own account only (the user id comes from the authorizer).
+//! Portfolio handlers: the caller's own account only (the user id comes from the authorizer). In live mode the
+//! reads come from the user's broker; the paper account is untouched.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,15 +7,16 @@ use tradesense_domain::auth::Permission;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::MarketDataError;
-use tradesense_domain::trading::portfolio::{Valuation, funds as account_funds, summarize};
+use tradesense_domain::trading::live_desk::SwitchError;
+use tradesense_domain::trading::portfolio::{Funds, Valuation, funds as account_funds, summarize};
 use tradesense_domain::trading::service::{PlaceError, ResetError};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
 
 use crate::PortfolioState;
 use crate::dto::{
-    FundsDto, HoldingDto, HoldingsResponse, PositionDto, PositionsResponse, ResetRequest, ResetResponse,
-    SummaryDto,
+    FundsDto, HoldingDto, HoldingsResponse, ModeDto, PositionDto, PositionsResponse, ResetRequest,
+    ResetResponse, SummaryDto,
 };
 
 async fn account(state: &PortfolioState, user: &UserId) -> Result<PaperAccount, ApiError> {
@@ -27,14 +29,31 @@ async fn account(state: &PortfolioState, user: &UserId) -> Result<PaperAccount, 
         .ok_or_else(ApiError::not_found)
 }
 
-async fn valued(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
-    state.paper.valuation(user).await.map_err(|e| match e {
+fn valuation_error(e: PlaceError) -> ApiError {
+    match e {
         PlaceError::MarketData(MarketDataError::Unavailable(cause)) => {
             tracing::warn!(error = ?cause, "no prices to value positions");
             ApiError::unavailable("market data is unavailable; try again shortly")
         }
+        PlaceError::Broker(e) => e.into(),
         other => ApiError::internal(anyhow::Error::from(other)),
-    })
+    }
+}
+
+/// The caller's book: from their broker in live mode, else the paper book at the last prices.
+async fn valued(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
+    if let Some(live) = state.paper.live_valuation(&user).await.map_err(valuation_error)? {
+        return Ok(live);
+    }
+    state.paper.valuation(user).await.map_err(valuation_error)
+}
+
+/// The caller's funds: their broker's in live mode, else the paper account's.
+async fn funds_of(state: &PortfolioState, user: &UserId) -> Result<Funds, ApiError> {
+    match state.paper.live_funds(user).await.map_err(valuation_error)? {
+        Some(live) => Ok(live),
+        None => Ok(account_funds(&account(state, user).await?)),
+    }
 }
 
 /// The caller's account at a glance: funds, positions and holdings valued at the last price.
@@ -45,10 +64,10 @@ pub async fn summary(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<SummaryDto>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let account = account(&state, &user).await?;
+    let funds = funds_of(&state, &user).await?;
     let book = valued(&state, user).await?;
     Ok(AppJson(SummaryDto::new(
-        &summarize(&account, &book),
+        &summarize(funds, &book),
         state.paper.clock.now(),
     )))
 }
@@ -95,7 +114,45 @@ pub async fn funds(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<FundsDto>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    Ok(AppJson(account_funds(&account(&state, &user).await?).into()))
+    Ok(AppJson(funds_of(&state, &user).await?.into()))
+}
+
+/// The caller's trading mode: where their new orders go.
+#[utoipa::path(get, path = "/v1/portfolio/mode", tag = "portfolio", security(("bearer" = [])),
+    responses((status = 200, body = ModeDto), (status = 403, body = Body)))]
+pub async fn mode(
+    auth: AuthContext,
+    State(state): State<PortfolioState>,
+) -> Result<AppJson<ModeDto>, ApiError> {
+    let user = auth.require(Permission::PortfolioRead)?.user_id;
+    let mode = state.paper.mode(&user).await.map_err(ApiError::internal)?;
+    Ok(AppJson(ModeDto { mode }))
+}
+
+/// Switches where the caller's new orders go: `live` (their linked Upstox account, real money) or `paper`.
+/// Live needs a linked Upstox account whose access has not expired; orders already placed stay where they went.
+#[utoipa::path(put, path = "/v1/portfolio/mode", tag = "portfolio", security(("bearer" = [])),
+    request_body = ModeDto,
+    responses((status = 200, body = ModeDto), (status = 400, body = Body), (status = 403, body = Body),
+        (status = 409, description = "No linked Upstox account with live access", body = Body)))]
+pub async fn switch_mode(
+    auth: AuthContext,
+    State(state): State<PortfolioState>,
+    AppJson(body): AppJson<ModeDto>,
+) -> Result<AppJson<ModeDto>, ApiError> {
+    let user = auth.require(Permission::OrdersWrite)?.user_id;
+    let mode = state
+        .paper
+        .switch_mode(&user, body.mode)
+        .await
+        .map_err(|e| match e {
+            SwitchError::NotLinked | SwitchError::NoLiveBroker => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string())
+            }
+            SwitchError::Unexpected(cause) => ApiError::internal(cause),
+        })?;
+    tracing::info!(user_id = %user, ?mode, "trading mode switched");
+    Ok(AppJson(ModeDto { mode }))
 }
 
 /// Refunds the caller's paper account and forgets its closed positions; only when nothing is held.

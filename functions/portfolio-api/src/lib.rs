@@ -1,5 +1,7 @@
-//! The portfolio API over the paper account: the summary, positions and holdings valued at the last price,
-//! funds (all `portfolio:read`), and the paper reset (`orders:write`). Every read is the caller's own account.
+//! The portfolio API: the summary, positions and holdings valued at the last price, funds (all
+//! `portfolio:read`) of the paper account or, in live mode, of the user's Upstox account as Upstox reports it;
+//! the paper reset and the switch between paper and live mode (`orders:write`). Every read is the caller's
+//! own account.
 
 mod dto;
 mod handlers;
@@ -11,6 +13,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars};
+use tradesense_adapters::live::LiveConfig;
 use tradesense_adapters::paper::PaperConfig;
 use tradesense_domain::trading::service::OrderService;
 use tradesense_http::HttpConfig;
@@ -24,6 +27,8 @@ pub struct PortfolioConfig {
     pub http: HttpConfig,
     /// Table, market seed and clock.
     pub paper: PaperConfig,
+    /// Upstox and the sealed tokens, for live mode.
+    pub live: LiveConfig,
 }
 
 impl PortfolioConfig {
@@ -36,6 +41,7 @@ impl PortfolioConfig {
             aws: AwsSettings::from_vars(vars)?,
             http: HttpConfig::from_vars(vars)?,
             paper: PaperConfig::from_vars(vars)?,
+            live: LiveConfig::from_vars(vars)?,
         })
     }
 }
@@ -43,18 +49,18 @@ impl PortfolioConfig {
 /// The portfolio handlers' state.
 #[derive(Clone)]
 pub struct PortfolioState {
-    /// The paper broker's use cases (valuation, reset) and, through them, the book.
+    /// The order use cases (valuation, reset, the mode, live reads) and, through them, the book.
     pub paper: Arc<OrderService>,
 }
 
 impl PortfolioState {
-    /// The deployed wiring ([`PaperConfig::broker`]).
+    /// The deployed wiring ([`PaperConfig::broker_with_live`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &PortfolioConfig) -> anyhow::Result<Self> {
         Ok(Self {
-            paper: Arc::new(cfg.paper.broker(aws)?),
+            paper: Arc::new(cfg.paper.broker_with_live(aws, &cfg.live)?),
         })
     }
 }
@@ -67,5 +73,9 @@ pub fn router(state: PortfolioState) -> Router {
         .route("/v1/portfolio/holdings", get(handlers::holdings))
         .route("/v1/portfolio/funds", get(handlers::funds))
         .route("/v1/portfolio/paper/reset", post(handlers::reset))
+        .route(
+            "/v1/portfolio/mode",
+            get(handlers::mode).put(handlers::switch_mode),
+        )
         .with_state(state)
 }

@@ -10,8 +10,10 @@ use utoipa::OpenApi;
         crate::handlers::positions,
         crate::handlers::holdings,
         crate::handlers::funds,
-        crate::handlers::reset
+        crate::handlers::reset,
+        crate::handlers::mode,
+        crate::handlers::switch_mode
     ),
-    tags((name = "portfolio", description = "The paper account: summary, positions, holdings, funds, reset"))
+    tags((name = "portfolio", description = "The account (paper, or the linked broker's in live mode): summary, positions, holdings, funds; the paper reset; the trading mode"))
 )]
 pub struct PortfolioDoc;

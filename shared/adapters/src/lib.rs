@@ -1,12 +1,15 @@
 //! TradeSense adapters: everything that does I/O. DynamoDB repositories (single table), the SQS publisher,
-//! the Secrets Manager provider, dependency probes, configuration, telemetry and Lambda worker helpers.
+//! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, configuration,
+//! telemetry and Lambda worker helpers.
 
 pub mod aws;
+pub mod broker_tokens;
 pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod health;
 pub mod lambda;
+pub mod live;
 pub mod paper;
 pub mod secrets;
 pub mod sqs;

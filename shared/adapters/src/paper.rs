@@ -26,6 +26,7 @@ use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::kill_switch::DynamoKillSwitch;
 use crate::dynamo::quote_cache::DynamoQuoteCache;
 use crate::dynamo::trading::DynamoTradingLedger;
+use crate::live::LiveConfig;
 
 /// What a paper-trading function reads from its environment.
 #[derive(Clone)]
@@ -59,11 +60,26 @@ impl PaperConfig {
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn broker(&self, aws: &AwsClients) -> anyhow::Result<OrderService> {
-        let table = Table::new(aws.dynamodb.clone(), &self.table_name);
         Ok(OrderService {
             limits: self.limits,
-            ..paper_broker(&table, self.market_seed, self.clock.clone())?
+            ..paper_broker(&self.table(aws), self.market_seed, self.clock.clone())?
         })
+    }
+
+    /// [`broker`](Self::broker) with live mode: accounts switched to live trade at Upstox through `live`.
+    ///
+    /// # Errors
+    /// As [`broker`](Self::broker), or if an HTTP client cannot be built.
+    pub fn broker_with_live(&self, aws: &AwsClients, live: &LiveConfig) -> anyhow::Result<OrderService> {
+        Ok(OrderService {
+            live: Some(Arc::new(live.desk(aws, &self.table(aws))?)),
+            ..self.broker(aws)?
+        })
+    }
+
+    /// The table this configuration names.
+    pub fn table(&self, aws: &AwsClients) -> Table {
+        Table::new(aws.dynamodb.clone(), &self.table_name)
     }
 }
 
@@ -139,6 +155,7 @@ pub fn paper_broker(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> a
         limits: RiskLimits::default(),
         kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
         clock,
+        live: None,
     })
 }
 

@@ -806,6 +806,133 @@ async fn broker_links_are_stored_replaced_read_and_deleted_per_user() {
     assert_eq!(links.get(&asha, Broker::Upstox).await.unwrap(), None);
 }
 
+#[tokio::test]
+async fn trading_modes_default_to_paper_switch_both_ways_and_stay_per_user() {
+    use tradesense_adapters::dynamo::trading_modes::DynamoTradingModes;
+    use tradesense_domain::trading::live::{TradingMode, TradingModes};
+
+    let stack = TestStack::provision().await;
+    let modes = DynamoTradingModes::new(stack.table());
+    let (asha, ravi) = (UserId::from_ulid(Ulid::new()), UserId::from_ulid(Ulid::new()));
+    assert_eq!(modes.mode(&asha).await.unwrap(), TradingMode::Paper);
+    modes.set_mode(&asha, TradingMode::Live).await.unwrap();
+    assert_eq!(modes.mode(&asha).await.unwrap(), TradingMode::Live);
+    assert_eq!(modes.mode(&ravi).await.unwrap(), TradingMode::Paper);
+    let stored = stack
+        .table()
+        .get(&keys::trading_mode(&asha))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored["mode"].as_s().unwrap(), "live");
+    modes.set_mode(&asha, TradingMode::Paper).await.unwrap();
+    assert_eq!(modes.mode(&asha).await.unwrap(), TradingMode::Paper);
+}
+
+#[tokio::test]
+async fn an_unreadable_stored_trading_mode_is_an_error_not_paper() {
+    use tradesense_adapters::dynamo::trading_modes::DynamoTradingModes;
+    use tradesense_domain::trading::live::TradingModes;
+
+    let stack = TestStack::provision().await;
+    let asha = UserId::from_ulid(Ulid::new());
+    let mut item = keys::trading_mode(&asha).to_attributes();
+    item.insert("entity".into(), AttributeValue::S("trading_mode".into()));
+    item.insert("mode".into(), AttributeValue::S("margin".into()));
+    stack
+        .aws
+        .dynamodb
+        .put_item()
+        .table_name(stack.table().name())
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    let modes = DynamoTradingModes::new(stack.table());
+    assert!(matches!(modes.mode(&asha).await, Err(RepoError::Unexpected(_))));
+}
+
+#[tokio::test]
+async fn broker_tokens_open_links_sealed_by_the_domain_and_nothing_else() {
+    use std::sync::Arc;
+    use tradesense_adapters::broker_tokens::SealedBrokerTokens;
+    use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
+    use tradesense_domain::broker_link::{Broker, BrokerLink, BrokerLinkService, token_context};
+    use tradesense_domain::ports::BrokerLinkRepository;
+    use tradesense_domain::testing::{FixedClock, RecordingPublisher, ScriptedBroker};
+    use tradesense_domain::token::{SigningKeyMaterial, TokenSigner, TokenVerifier};
+    use tradesense_domain::trading::live::BrokerTokens;
+
+    let stack = TestStack::provision().await;
+    let data_key = stack.reference("DataKeySecret");
+    let links = Arc::new(DynamoBrokerLinks::new(stack.table()));
+    let tokens = SealedBrokerTokens::new(
+        links.clone(),
+        SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
+        &data_key,
+    );
+    let sealer = SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO)
+        .sealer(&data_key)
+        .await
+        .unwrap();
+
+    // Linked through the domain's own flow: the domain seals the token it is granted.
+    let now = Utc::now();
+    let service = BrokerLinkService::new(
+        Broker::Upstox,
+        Arc::new(ScriptedBroker),
+        links.clone(),
+        Arc::new(RecordingPublisher::default()),
+        Arc::new(FixedClock(now)),
+    );
+    let key = SigningKeyMaterial::generate("k1");
+    let principal = tradesense_domain::auth::Principal {
+        user_id: UserId::from_ulid(Ulid::new()),
+        roles: vec![Role::Trader],
+        session_id: SessionId::from_ulid(Ulid::new()),
+    };
+    let asha = principal.user_id;
+    let url = service
+        .authorize_url(&TokenSigner::new(&key).unwrap(), &principal)
+        .await
+        .unwrap();
+    let state = url.split_once("state=").unwrap().1.to_owned();
+    let link = service
+        .complete(&TokenVerifier::new([&key]).unwrap(), &sealer, &state, "good-code")
+        .await
+        .unwrap();
+    let token = tokens.token(&asha, Broker::Upstox, now).await.unwrap().unwrap();
+    assert_eq!(token.0, "token-for-good-code");
+    assert_eq!(format!("{token:?}"), "BrokerAccessToken(..)");
+
+    // Expired at `now`, and never linked: no token.
+    assert!(
+        tokens
+            .token(&asha, Broker::Upstox, link.expires_at)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let ravi = UserId::from_ulid(Ulid::new());
+    assert!(tokens.token(&ravi, Broker::Upstox, now).await.unwrap().is_none());
+
+    // A token sealed for another user, stored under Ravi's link: an error, never Ravi's token.
+    links
+        .put(&BrokerLink {
+            user_id: ravi,
+            sealed_access_token: sealer.seal(b"asha-token", &token_context(&asha, Broker::Upstox)),
+            ..link
+        })
+        .await
+        .unwrap();
+    let err = format!(
+        "{:#}",
+        tokens.token(&ravi, Broker::Upstox, now).await.unwrap_err()
+    );
+    assert!(err.contains("open the upstox token"), "{err}");
+    assert!(!err.contains("asha-token"));
+}
+
 async fn stack_secret_text(stack: &TestStack, secret_id: &str) -> String {
     stack
         .aws

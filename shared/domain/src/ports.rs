@@ -526,6 +526,13 @@ pub trait TradingLedger: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<PaperAccount, CommitError>;
 
+    /// Stores `order`'s new state (a live order's, as its broker reports it), at the version before
+    /// `order.version`. Funds are not touched: a live order blocks none of the paper account's.
+    ///
+    /// # Errors
+    /// [`CommitError::Conflict`] if the order changed since it was read.
+    async fn update_order(&self, order: &Order) -> Result<(), CommitError>;
+
     /// Commits a cancellation, returning `released` to available funds.
     ///
     /// # Errors

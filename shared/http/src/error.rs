@@ -238,6 +238,31 @@ impl ApiError {
     }
 }
 
+/// A live broker's refusal or silence, never a 500: a refusal is a 409 in the broker's words, a missing or
+/// expired link a 409 asking to link again, an unreachable broker a 503.
+impl From<tradesense_domain::trading::live::LiveBrokerError> for ApiError {
+    fn from(e: tradesense_domain::trading::live::LiveBrokerError) -> Self {
+        use tradesense_domain::trading::live::LiveBrokerError as E;
+        match e {
+            E::Rejected(message) => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                format!("Upstox refused: {message}"),
+            ),
+            E::Unauthorized => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Conflict,
+                "your Upstox access has expired or is not linked: link your Upstox account again \
+                 (its access ends at 03:30 IST every day)",
+            ),
+            E::Unavailable(why) => {
+                tracing::warn!(%why, "live broker unavailable");
+                Self::unavailable("Upstox could not be reached; try again shortly")
+            }
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {

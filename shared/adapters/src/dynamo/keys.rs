@@ -8,6 +8,7 @@
 //! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
 //! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
+//! | trading mode | `USER#<user_id>`  | `TRADING_MODE`              |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
 //! | kill switch | `SYSTEM`           | `KILL_SWITCH`               |                        |                     |
@@ -94,6 +95,14 @@ pub fn paper_account(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "PAPER_ACCOUNT".to_owned(),
+    }
+}
+
+/// A user's trading mode (paper or live).
+pub fn trading_mode(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "TRADING_MODE".to_owned(),
     }
 }
 

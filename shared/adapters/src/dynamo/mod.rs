@@ -14,6 +14,7 @@ pub mod rate_limits;
 pub mod sessions;
 pub mod table;
 pub mod trading;
+pub mod trading_modes;
 pub mod users;
 
 pub use cursor::CursorCodec;

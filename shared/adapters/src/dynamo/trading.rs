@@ -191,7 +191,8 @@ impl DynamoTradingLedger {
         item.insert("status".into(), s(status_code(order.status)));
         item.insert("instrument".into(), s(order.instrument.as_str()));
         item.insert("placed_at".into(), s(keys::sortable_time(order.placed_at)));
-        if !order.status.is_final() {
+        // The paper exchange's worklist: working paper orders (a live order works at its broker).
+        if !order.status.is_final() && order.live.is_none() {
             let (pk, sk) = keys::working_order(&order.user_id, &order.id, &order.instrument);
             item.insert(keys::GSI1PK.into(), s(pk));
             item.insert(keys::GSI1SK.into(), s(sk));
@@ -649,6 +650,13 @@ impl TradingLedger for DynamoTradingLedger {
             Err(RepoError::Conflict) => Err(CommitError::Conflict),
             Err(e) => Err(CommitError::Unexpected(e.into())),
         }
+    }
+
+    async fn update_order(&self, order: &Order) -> Result<(), CommitError> {
+        let writes = vec![self.put_versioned(Self::order_item(order)?, order.version)?];
+        self.commit(writes, order)
+            .await
+            .map_err(|e| commit_error(e, usize::MAX, usize::MAX, 0..0))
     }
 
     async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {

@@ -1,8 +1,11 @@
 //! Upstox (<https://upstox.com/developer/api-documentation>): the login flow that links accounts ([`auth`]),
 //! market data behind the `MarketData` port ([`market`]), orders and the account behind the `LiveBroker` port
-//! ([`orders`], reading statuses with [`status`]) and the instrument-file parser ([`instruments`]).
+//! ([`orders`], reading statuses with [`status`]), the instrument-file parser ([`instruments`]) and the
+//! cached map between our instrument keys and Upstox's behind the `BrokerInstruments` port
+//! ([`instrument_keys`]).
 
 pub mod auth;
+pub mod instrument_keys;
 pub mod instruments;
 pub mod market;
 pub mod orders;

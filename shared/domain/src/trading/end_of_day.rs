@@ -105,6 +105,7 @@ mod tests {
             placed_at: at,
             updated_at: at,
             history: Vec::new(),
+            live: None,
             version: 1,
         }
     }

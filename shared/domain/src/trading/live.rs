@@ -1,10 +1,14 @@
-//! The live-broker port: real orders at the user's broker (Upstox), and the account as the broker reports
-//! it (today's order book, positions, holdings, funds).
+//! The live-broker ports: real orders at the user's broker (Upstox) and the account as the broker reports
+//! it (today's order book, positions, holdings, funds); each account's trading mode; users' broker tokens;
+//! and the map between our instrument keys and the broker's.
 //!
 //! Every call carries the user's broker access token, unsealed for that call only ([`BrokerAccessToken`]
 //! never prints). Prices and money are [`Decimal`]. Each implementation reads its broker's order statuses
 //! into our [`OrderStatus`] by one table that cannot fail: a status it does not know leaves the order
 //! working, with the broker's word kept in the message.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,7 +16,10 @@ use rust_decimal::Decimal;
 
 use super::charges::Side;
 use super::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
-use crate::broker_link::BrokerAccessToken;
+use crate::broker_link::{Broker, BrokerAccessToken};
+use crate::ids::UserId;
+use crate::market::instrument::InstrumentKey;
+use crate::ports::RepoError;
 
 /// A new order for the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,4 +238,107 @@ pub trait LiveBroker: Send + Sync {
 
     /// The equity segment's funds and margin.
     async fn funds(&self, token: &BrokerAccessToken) -> Result<LiveFunds, LiveBrokerError>;
+}
+
+/// Where a live order went: the broker, and the broker's id for it once the broker confirmed it. Stored on
+/// the [`super::paper::Order`]; a paper order has none.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BrokerOrderRef {
+    /// The broker.
+    pub broker: Broker,
+    /// The broker's id of the order; `None` until the broker confirms it.
+    pub broker_order_id: Option<String>,
+}
+
+/// Which book an account's new orders go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TradingMode {
+    /// The paper broker (the default).
+    #[default]
+    Paper,
+    /// The user's linked broker account: real orders, real money.
+    Live,
+}
+
+/// Each account's [`TradingMode`].
+#[async_trait]
+pub trait TradingModes: Send + Sync {
+    /// `user`'s mode; [`TradingMode::Paper`] until they switch.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn mode(&self, user: &UserId) -> Result<TradingMode, RepoError>;
+
+    /// Sets `user`'s mode.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn set_mode(&self, user: &UserId, mode: TradingMode) -> Result<(), RepoError>;
+}
+
+/// Users' broker access tokens, unsealed for one call.
+#[async_trait]
+pub trait BrokerTokens: Send + Sync {
+    /// `user`'s access token at `broker`, when linked and not expired at `now`.
+    ///
+    /// # Errors
+    /// Storage or key failures (never "not linked", which is `None`).
+    async fn token(
+        &self,
+        user: &UserId,
+        broker: Broker,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<BrokerAccessToken>>;
+}
+
+/// Our instrument keys and the broker's, both ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokerKeyMap {
+    to_broker: HashMap<InstrumentKey, String>,
+    from_broker: HashMap<String, InstrumentKey>,
+}
+
+impl BrokerKeyMap {
+    /// The map of `to_broker` (our key → the broker's) and its inverse.
+    pub fn new(to_broker: HashMap<InstrumentKey, String>) -> Self {
+        let from_broker = to_broker
+            .iter()
+            .map(|(ours, theirs)| (theirs.clone(), ours.clone()))
+            .collect();
+        Self {
+            to_broker,
+            from_broker,
+        }
+    }
+
+    /// The broker's key for our `instrument`.
+    pub fn broker_key(&self, instrument: &InstrumentKey) -> Option<&str> {
+        self.to_broker.get(instrument).map(String::as_str)
+    }
+
+    /// Our key for the broker's `instrument_key`.
+    pub fn our_key(&self, broker_key: &str) -> Option<&InstrumentKey> {
+        self.from_broker.get(broker_key)
+    }
+
+    /// How many instruments are mapped.
+    pub fn len(&self) -> usize {
+        self.to_broker.len()
+    }
+
+    /// Whether nothing is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.to_broker.is_empty()
+    }
+}
+
+/// The broker's instrument list, as a [`BrokerKeyMap`].
+#[async_trait]
+pub trait BrokerInstruments: Send + Sync {
+    /// The current map (implementations cache it; brokers publish theirs once a day).
+    ///
+    /// # Errors
+    /// [`LiveBrokerError::Unavailable`] when the list cannot be fetched or read.
+    async fn key_map(&self) -> Result<Arc<BrokerKeyMap>, LiveBrokerError>;
 }

@@ -5,6 +5,7 @@ pub mod charges;
 pub mod end_of_day;
 pub mod kill_switch;
 pub mod live;
+pub mod live_desk;
 pub mod margin;
 pub mod order;
 pub mod paper;

@@ -24,6 +24,7 @@ use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 
 use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges, paise};
+use super::live::BrokerOrderRef;
 use super::margin::required_margin;
 use super::order::{
     OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
@@ -97,6 +98,9 @@ pub struct Order {
     pub history: Vec<StatusChange>,
     /// Optimistic-concurrency version, bumped on every write.
     pub version: u64,
+    /// The broker holding it, for a live order; `None` for a paper order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<BrokerOrderRef>,
 }
 
 /// One fill.
@@ -425,6 +429,7 @@ pub fn place(
         updated_at: now,
         history: Vec::new(),
         version: 1,
+        live: None,
     };
     let record = |order: &mut Order, status: OrderStatus, message: Option<String>| {
         order.status = status;
@@ -620,6 +625,31 @@ pub enum ModifyRefusal {
     Risk(RiskRejection),
 }
 
+/// The request `order` becomes with `change`: what the change leaves out is kept, and a price or trigger the
+/// new type does not use is dropped.
+pub fn modified_request(order: &Order, change: &OrderChange) -> OrderRequest {
+    let order_type = change.order_type.unwrap_or(order.order_type);
+    let keeps = |field: Option<Decimal>, used: bool| if used { field } else { None };
+    OrderRequest {
+        side: order.side,
+        quantity: change.quantity.unwrap_or(order.quantity),
+        order_type,
+        product: order.product,
+        price: keeps(
+            change.price.or(order.price),
+            matches!(order_type, OrderType::Limit | OrderType::StopLoss),
+        ),
+        trigger_price: keeps(
+            change.trigger_price.or(order.trigger_price),
+            matches!(order_type, OrderType::StopLoss | OrderType::StopLossMarket),
+        ),
+        validity: order.validity,
+        disclosed_quantity: order.disclosed_quantity,
+        tag: order.tag.clone(),
+        client_order_id: order.client_order_id.clone(),
+    }
+}
+
 /// `order` modified by `change` at `now`: the modified order is placed afresh against the market (it may fill
 /// at once, or rest blocking its new funds) and the old block is released, as a broker's modify does. An
 /// order with part filled is not modified: its rest is cancelled and a new order placed instead.
@@ -648,26 +678,7 @@ pub fn modify(
             quantity: order.quantity,
         });
     }
-    let order_type = change.order_type.unwrap_or(order.order_type);
-    let keeps = |field: Option<Decimal>, used: bool| if used { field } else { None };
-    let request = OrderRequest {
-        side: order.side,
-        quantity: change.quantity.unwrap_or(order.quantity),
-        order_type,
-        product: order.product,
-        price: keeps(
-            change.price.or(order.price),
-            matches!(order_type, OrderType::Limit | OrderType::StopLoss),
-        ),
-        trigger_price: keeps(
-            change.trigger_price.or(order.trigger_price),
-            matches!(order_type, OrderType::StopLoss | OrderType::StopLossMarket),
-        ),
-        validity: order.validity,
-        disclosed_quantity: order.disclosed_quantity,
-        tag: order.tag.clone(),
-        client_order_id: order.client_order_id.clone(),
-    };
+    let request = modified_request(order, change);
     let replaced = place(
         order.user_id,
         (order.id, trade_id),
@@ -926,6 +937,7 @@ pub fn square_off(
             step(OrderStatus::Complete, Some(message)),
         ],
         version: 1,
+        live: None,
     };
     let trade = fill(&order, trade_id, quantity, touch, market, now);
     let effect = fill_effect(record, market.instrument, &trade, market.underlying_price);

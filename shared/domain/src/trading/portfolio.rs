@@ -5,6 +5,7 @@
 use rust_decimal::Decimal;
 
 use super::charges::paise;
+use super::live::{LiveFunds, LiveHolding, LivePosition};
 use super::order::Product;
 use super::paper::PositionRecord;
 use super::position::Position;
@@ -195,18 +196,68 @@ pub struct Summary {
     pub day_pnl: Decimal,
 }
 
-/// The summary of `account` with its valued book.
-pub fn summarize(account: &PaperAccount, book: &Valuation) -> Summary {
+/// The summary of an account's `funds` with its valued book.
+pub fn summarize(funds: Funds, book: &Valuation) -> Summary {
     let positions = &book.positions;
     let sum = |f: fn(&PositionValue) -> Decimal| positions.iter().map(f).sum();
     Summary {
-        funds: funds(account),
+        funds,
         holdings_value: book.holdings.iter().map(|h| h.value).sum(),
         positions_mtm: sum(|p| p.mtm),
         realized_pnl: sum(|p| p.realized_pnl),
         unrealized_pnl: sum(|p| p.unrealized_pnl),
         charges: sum(|p| p.charges),
         day_pnl: book.day_pnl(),
+    }
+}
+
+/// A live broker's position, shown under our key `instrument`: the broker's quantities, prices and P&L
+/// (MTM is its realized + unrealized P&L). Brokers report no per-position charges: zero.
+pub fn value_live_position(p: &LivePosition, instrument: InstrumentKey) -> PositionValue {
+    PositionValue {
+        instrument,
+        product: p.product,
+        quantity: p.quantity,
+        average_price: p.average_price.unwrap_or_default(),
+        last_price: p.last_price,
+        mtm: p.realised + p.unrealised,
+        realized_pnl: p.realised,
+        unrealized_pnl: p.unrealised,
+        buy_quantity: p.day_buy_quantity,
+        sell_quantity: p.day_sell_quantity,
+        charges: Decimal::ZERO,
+    }
+}
+
+/// A live broker's holding, shown under our key `instrument`: the settled quantity at the last price, its
+/// P&L against the average price, and that P&L as a percentage of the cost, to the paisa (zero cost: 0%).
+pub fn value_live_holding(h: &LiveHolding, instrument: InstrumentKey) -> HoldingValue {
+    let value = Decimal::from(h.quantity) * h.last_price;
+    let cost = Decimal::from(h.quantity) * h.average_price;
+    let pnl = value - cost;
+    HoldingValue {
+        instrument,
+        quantity: h.quantity,
+        average_price: h.average_price,
+        last_price: h.last_price,
+        value,
+        pnl: paise(pnl),
+        pnl_pct: if cost.is_zero() {
+            Decimal::ZERO
+        } else {
+            paise(pnl / cost * Decimal::ONE_HUNDRED)
+        },
+    }
+}
+
+/// A live broker's equity funds: cash is what is free plus what is in use.
+pub fn live_funds(f: &LiveFunds) -> Funds {
+    Funds {
+        cash: f.available_margin + f.used_margin,
+        margin_used: f.used_margin,
+        margin_available: f.available_margin,
+        payin: f.payin,
+        payout: Decimal::ZERO,
     }
 }
 
@@ -265,7 +316,7 @@ mod tests {
             ..PaperAccount::open(UserId::from_ulid(ulid::Ulid::new()), chrono::Utc::now())
         };
         let summary = summarize(
-            &account,
+            funds(&account),
             &Valuation {
                 positions: vec![v],
                 holdings: Vec::new(),

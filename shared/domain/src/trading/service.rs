@@ -12,6 +12,8 @@ use rust_decimal::Decimal;
 
 use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
 use super::end_of_day;
+use super::live::LiveBrokerError;
+use super::live_desk::LiveDesk;
 use super::order::{OrderRequest, OrderStatus, Product, Violation};
 use super::paper::{
     self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, Placement, PositionRecord,
@@ -90,6 +92,10 @@ pub enum PlaceError {
     /// No price to trade at.
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
+    /// Live mode: the broker refused, or could not be reached, before the order was stored (not linked, its
+    /// instrument list unavailable), or refused a modification.
+    #[error(transparent)]
+    Broker(LiveBrokerError),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -158,17 +164,17 @@ impl From<anyhow::Error> for ModifyError {
 }
 
 /// The market for one instrument at one instant, owned so placements can borrow it.
-struct Priced {
+pub(super) struct Priced {
     master: Arc<InstrumentMaster>,
     key: InstrumentKey,
-    quote: Quote,
+    pub(super) quote: Quote,
     underlying_price: Decimal,
-    open: bool,
+    pub(super) open: bool,
     rates: ChargeRates,
 }
 
 impl Priced {
-    fn instrument(&self) -> Result<&Instrument, PlaceError> {
+    pub(super) fn instrument(&self) -> Result<&Instrument, PlaceError> {
         self.master
             .get(self.key.as_str())
             .ok_or(PlaceError::UnknownInstrument)
@@ -209,6 +215,9 @@ pub enum CancelError {
     /// Already complete, cancelled or rejected.
     #[error(transparent)]
     Closed(#[from] NotCancellable),
+    /// Live mode: the broker refused the cancellation or could not be reached.
+    #[error(transparent)]
+    Broker(LiveBrokerError),
     /// Anything else.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -240,10 +249,20 @@ pub struct OrderService {
     pub kill_switch: Arc<dyn KillSwitchStore>,
     /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Live mode's broker and ports; `None` where only paper trading runs (the scheduler's tick).
+    pub live: Option<Arc<LiveDesk>>,
+}
+
+/// What committing a placement came to.
+pub(super) enum Commit {
+    /// Placed (with the rate-limit decision), or the claim was taken: the original order.
+    Done(Box<PlaceOutcome>),
+    /// Refused for funds or a race on the position or account: plan again on fresh state.
+    Retry(CommitError),
 }
 
 /// The claims a command makes: its `Idempotency-Key` and its `client_order_id`, with the field each came in.
-fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
+pub(super) fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
     let mut keys = Vec::new();
     if let Some(key) = &command.idempotency_key {
         keys.push(("Idempotency-Key", format!("idem:{key}")));
@@ -256,7 +275,7 @@ fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
 
 impl OrderService {
     /// The original order of a claimed key, or why the key cannot be reused.
-    async fn replay(
+    pub(super) async fn replay(
         &self,
         user: &UserId,
         command: &PlaceCommand,
@@ -283,6 +302,9 @@ impl OrderService {
     /// # Errors
     /// [`PlaceError`]; nothing is written.
     pub async fn place(&self, user: UserId, command: PlaceCommand) -> Result<PlaceOutcome, PlaceError> {
+        if let Some(desk) = self.live_desk_for(&user).await? {
+            return self.place_live(desk, user, command).await;
+        }
         let claims = claim_keys(&command);
         if let Some(original) = self.replay(&user, &command, &claims).await? {
             return Ok(PlaceOutcome::Replayed(original));
@@ -296,12 +318,6 @@ impl OrderService {
             .await?;
         let instrument = priced.instrument()?;
         let market = priced.market(instrument, &self.plan);
-        let limit_key = format!("orders:{user}");
-        let limit = PlacementLimit {
-            key: &limit_key,
-            rule: ORDERS_PER_ACCOUNT,
-            at: now,
-        };
         let id = OrderId::from_ulid(Ulid::new());
         for attempt in 1..=ATTEMPTS {
             let account = self
@@ -336,35 +352,9 @@ impl OrderService {
                 true,
             )
             .await?;
-            let order_claims: Vec<OrderClaim> = claims
-                .iter()
-                .map(|(_, key)| OrderClaim {
-                    key: key.clone(),
-                    request_hash: command.request_hash.clone(),
-                    order_id: id,
-                })
-                .collect();
-            match self.ledger.place(&placement, &order_claims, limit).await {
-                Ok(hits) => {
-                    return Ok(PlaceOutcome::Created(
-                        placement.order,
-                        ORDERS_PER_ACCOUNT.decide(hits, now),
-                    ));
-                }
-                Err(CommitError::Claimed) => {
-                    return match self.replay(&user, &command, &claims).await? {
-                        Some(original) => Ok(PlaceOutcome::Replayed(original)),
-                        None => Err(anyhow::anyhow!("claim taken but not readable").into()),
-                    };
-                }
-                Err(CommitError::RateLimited) => {
-                    let decision = full_window(ORDERS_PER_ACCOUNT, now);
-                    return Err(PlaceError::RateLimited {
-                        decision,
-                        retry_after_secs: decision.retry_after_secs(self.clock.now()),
-                    });
-                }
-                Err(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
+            match self.commit(&user, &command, &claims, &placement, now).await? {
+                Commit::Done(outcome) => return Ok(*outcome),
+                Commit::Retry(CommitError::InsufficientFunds) if attempt == ATTEMPTS => {
                     let available = self.ledger.account(&user).await?.map(|a| a.available);
                     return Err(PlaceError::Risk(RiskRejection::InsufficientFunds {
                         required: -placement.available_change,
@@ -372,11 +362,55 @@ impl OrderService {
                     }));
                 }
                 // Funds or the position moved since they were read: plan again on fresh state.
-                Err(CommitError::InsufficientFunds | CommitError::Conflict) => {}
-                Err(CommitError::Unexpected(e)) => return Err(e.into()),
+                Commit::Retry(_) => {}
             }
         }
         Err(PlaceError::Busy)
+    }
+
+    /// Commits `placement` with the command's claims, counted against the account's placement limit: the
+    /// outcome, or the refusal to plan again after. A taken claim answers with the original order.
+    pub(super) async fn commit(
+        &self,
+        user: &UserId,
+        command: &PlaceCommand,
+        claims: &[(&'static str, String)],
+        placement: &Placement,
+        now: DateTime<Utc>,
+    ) -> Result<Commit, PlaceError> {
+        let limit_key = format!("orders:{user}");
+        let limit = PlacementLimit {
+            key: &limit_key,
+            rule: ORDERS_PER_ACCOUNT,
+            at: now,
+        };
+        let order_claims: Vec<OrderClaim> = claims
+            .iter()
+            .map(|(_, key)| OrderClaim {
+                key: key.clone(),
+                request_hash: command.request_hash.clone(),
+                order_id: placement.order.id,
+            })
+            .collect();
+        match self.ledger.place(placement, &order_claims, limit).await {
+            Ok(hits) => Ok(Commit::Done(Box::new(PlaceOutcome::Created(
+                placement.order.clone(),
+                ORDERS_PER_ACCOUNT.decide(hits, now),
+            )))),
+            Err(CommitError::Claimed) => match self.replay(user, command, claims).await? {
+                Some(original) => Ok(Commit::Done(Box::new(PlaceOutcome::Replayed(original)))),
+                None => Err(anyhow::anyhow!("claim taken but not readable").into()),
+            },
+            Err(CommitError::RateLimited) => {
+                let decision = full_window(ORDERS_PER_ACCOUNT, now);
+                Err(PlaceError::RateLimited {
+                    decision,
+                    retry_after_secs: decision.retry_after_secs(self.clock.now()),
+                })
+            }
+            Err(CommitError::Unexpected(e)) => Err(e.into()),
+            Err(other) => Ok(Commit::Retry(other)),
+        }
     }
 
     /// The risk limits on `placement` against `position` ([`risk`]): position size and daily loss unless the
@@ -424,7 +458,7 @@ impl OrderService {
     }
 
     /// The market for trading `instrument` with `product` at `now`.
-    async fn priced(
+    pub(super) async fn priced(
         &self,
         instrument: &str,
         product: Product,
@@ -463,7 +497,7 @@ impl OrderService {
         })
     }
 
-    async fn halted(&self) -> Result<Option<String>, RepoError> {
+    pub(super) async fn halted(&self) -> Result<Option<String>, RepoError> {
         Ok(self
             .kill_switch
             .current()
@@ -480,6 +514,9 @@ impl OrderService {
     pub async fn modify(&self, user: UserId, id: OrderId, change: OrderChange) -> Result<Order, ModifyError> {
         if let Some(reason) = self.halted().await? {
             return Err(PlaceError::KillSwitch(reason).into());
+        }
+        if let Some((desk, order)) = self.live_order(&user, &id).await? {
+            return self.modify_live(desk, order, &change).await;
         }
         for attempt in 1..=ATTEMPTS {
             let order = self
@@ -714,6 +751,9 @@ impl OrderService {
     /// # Errors
     /// [`CancelError`]; nothing is written.
     pub async fn cancel(&self, user: UserId, id: OrderId) -> Result<Order, CancelError> {
+        if let Some((desk, order)) = self.live_order(&user, &id).await? {
+            return self.cancel_live(desk, order).await;
+        }
         for _ in 0..ATTEMPTS {
             let order = self
                 .ledger
@@ -728,6 +768,22 @@ impl OrderService {
             }
         }
         Err(anyhow::anyhow!("cancellation kept conflicting").into())
+    }
+}
+
+impl OrderService {
+    /// `user`'s order `id` with the live desk, when it is a live order (placed in live mode, whatever the
+    /// mode is now).
+    async fn live_order(&self, user: &UserId, id: &OrderId) -> Result<Option<(&LiveDesk, Order)>, RepoError> {
+        let Some(desk) = self.live.as_deref() else {
+            return Ok(None);
+        };
+        Ok(self
+            .ledger
+            .order(user, id)
+            .await?
+            .filter(|order| order.live.is_some())
+            .map(|order| (desk, order)))
     }
 }
 
