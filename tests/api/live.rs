@@ -249,3 +249,39 @@ async fn live_positions_and_holdings_come_from_upstox_under_our_keys() {
         Decimal::from_str("50.25").unwrap()
     );
 }
+
+#[tokio::test]
+async fn a_repeated_live_order_reaches_upstox_once() {
+    let token = live_trader().await;
+    let body = reliance_limit(UPSTOX_WORKING_QUANTITY);
+    let attempts = (0..20).map(|_| send(Method::POST, "/v1/orders", &token, Some(&body), Some("live-once")));
+    let answers = futures::future::join_all(attempts).await;
+    let first = &answers[0].2;
+    for (status, _, order) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{order}");
+        assert_eq!(order["id"], first["id"], "one order for one key");
+    }
+    let (_, listed) = call(Method::GET, "/v1/orders", &token, None).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["items"][0]["broker_order_id"], UPSTOX_WORKING_ID);
+
+    let different = reliance_limit(UPSTOX_WORKING_QUANTITY + 1);
+    let (status, _, body) = send(
+        Method::POST,
+        "/v1/orders",
+        &token,
+        Some(&different),
+        Some("live-once"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_switch_to_live() {
+    let viewer = crate::helpers::stack()
+        .login_as(tradesense_domain::auth::Role::Viewer)
+        .await;
+    let (status, body) = switch(&viewer, "live").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}

@@ -378,4 +378,76 @@ mod tests {
             (6, dec!(9120))
         );
     }
+
+    #[test]
+    fn a_live_account_values_like_the_paper_book_to_the_hand_checked_paisa() {
+        use crate::trading::live::{LiveFunds, LiveHolding, LivePosition};
+        let yes_bank = InstrumentKey::new(Exchange::Nse, "YESBANK");
+        let holding = LiveHolding {
+            isin: "INE528G01035".into(),
+            instrument_key: "NSE_EQ|INE528G01035".into(),
+            trading_symbol: "YESBANK".into(),
+            company_name: "YES BANK LTD.".into(),
+            exchange: "NSE".into(),
+            quantity: 36,
+            t1_quantity: 0,
+            average_price: dec!(18.75),
+            last_price: dec!(17.05),
+            close_price: dec!(17.05),
+            pnl: dec!(-61.2),
+            day_change: Decimal::ZERO,
+        };
+        // 36 × 17.05 = 613.80 against 36 × 18.75 = 675.00: −61.20, i.e. −9.0666…% → −9.07%.
+        let valued = value_live_holding(&holding, yes_bank.clone());
+        assert_eq!(
+            (valued.value, valued.pnl, valued.pnl_pct),
+            (dec!(613.80), dec!(-61.20), dec!(-9.07))
+        );
+        let gifted = LiveHolding {
+            average_price: Decimal::ZERO,
+            ..holding
+        };
+        assert_eq!(
+            value_live_holding(&gifted, yes_bank).pnl_pct,
+            Decimal::ZERO,
+            "no cost, no percentage"
+        );
+
+        let position = LivePosition {
+            instrument_key: "NSE_EQ|INE002A01018".into(),
+            trading_symbol: "RELIANCE".into(),
+            exchange: "NSE".into(),
+            product: Product::Intraday,
+            quantity: 2,
+            overnight_quantity: 0,
+            day_buy_quantity: 5,
+            day_sell_quantity: 3,
+            average_price: Some(dec!(2449.95)),
+            last_price: dec!(2460.00),
+            close_price: dec!(2440.00),
+            pnl: dec!(50.25),
+            realised: dec!(30.15),
+            unrealised: dec!(20.10),
+        };
+        let p = value_live_position(&position, InstrumentKey::new(Exchange::Nse, "RELIANCE"));
+        // Sold 3 at 2,460.00 (3 × 10.05 = 30.15 realized); 2 left, marked at 2,460.00 (20.10 unrealized).
+        assert_eq!(
+            (p.mtm, p.realized_pnl, p.unrealized_pnl),
+            (dec!(50.25), dec!(30.15), dec!(20.10))
+        );
+        assert_eq!(
+            (p.buy_quantity, p.sell_quantity, p.charges),
+            (5, 3, Decimal::ZERO)
+        );
+
+        let funds = live_funds(&LiveFunds {
+            available_margin: dec!(15507.46),
+            used_margin: dec!(0.80),
+            payin: dec!(200.00),
+        });
+        assert_eq!(
+            (funds.cash, funds.margin_used, funds.margin_available, funds.payin),
+            (dec!(15508.26), dec!(0.80), dec!(15507.46), dec!(200.00))
+        );
+    }
 }
