@@ -28,11 +28,11 @@ use super::live::{
 };
 use super::order::{OrderEvent, OrderRequest, OrderStatus, Violation, validate};
 use super::paper::{
-    ModifyRefusal, NotCancellable, Order, OrderChange, Placement, StatusChange, modified_request,
+    ModifyRefusal, NotCancellable, Order, OrderChange, Placement, StatusChange, modified_request, new_order,
 };
 use super::portfolio::{Funds, Valuation, live_funds, value_live_holding, value_live_position};
 use super::service::{
-    CancelError, Commit, ModifyError, OrderService, PlaceCommand, PlaceError, PlaceOutcome,
+    CancelError, Commit, ModifyError, Opening, OrderService, PlaceCommand, PlaceError, PlaceOutcome,
 };
 use crate::broker_link::{Broker, BrokerAccessToken};
 use crate::ids::{OrderId, UserId};
@@ -101,33 +101,11 @@ pub fn new_live_order(
     now: DateTime<Utc>,
 ) -> Order {
     let mut order = Order {
-        id,
-        user_id: user,
-        client_order_id: request.client_order_id.clone(),
-        instrument: instrument.key.clone(),
-        side: request.side,
-        quantity: request.quantity,
-        filled_quantity: 0,
-        average_price: None,
-        order_type: request.order_type,
-        product: request.product,
-        price: request.price,
-        trigger_price: request.trigger_price,
-        validity: request.validity,
-        disclosed_quantity: request.disclosed_quantity,
-        status: OrderStatus::Open,
-        status_message: None,
-        tag: request.tag.clone(),
-        is_amo,
-        blocked: Decimal::ZERO,
-        placed_at: now,
-        updated_at: now,
-        history: Vec::new(),
-        version: 1,
         live: Some(BrokerOrderRef {
             broker,
             broker_order_id: None,
         }),
+        ..new_order((user, id), &instrument.key, request, is_amo, now)
     };
     step(&mut order, OrderStatus::Open, Some(awaiting_message(broker)), now);
     order
@@ -316,24 +294,14 @@ impl OrderService {
             .ok_or(PlaceError::Broker(LiveBrokerError::Unauthorized))
     }
 
-    /// Places `command` at `user`'s broker (see the module's steps).
+    /// Places `command`, past [`OrderService::start`]'s checks, at `user`'s broker (see the module's steps).
     pub(super) async fn place_live(
         &self,
         desk: &LiveDesk,
         user: UserId,
         command: PlaceCommand,
+        Opening { claims, now, priced }: Opening,
     ) -> Result<PlaceOutcome, PlaceError> {
-        let claims = super::service::claim_keys(&command);
-        if let Some(original) = self.replay(&user, &command, &claims).await? {
-            return Ok(PlaceOutcome::Replayed(original));
-        }
-        if let Some(reason) = self.halted().await? {
-            return Err(PlaceError::KillSwitch(reason));
-        }
-        let now = self.clock.now();
-        let priced = self
-            .priced(&command.instrument, command.request.product, now)
-            .await?;
         let instrument = priced.instrument()?;
         let accepted = validate(&command.request, instrument, priced.quote.last_price, priced.open)
             .map_err(PlaceError::Invalid)?;

@@ -405,32 +405,7 @@ pub fn place(
             OrderType::Limit => request.price.is_some_and(marketable),
             OrderType::StopLoss | OrderType::StopLossMarket => false,
         };
-    let mut order = Order {
-        id,
-        user_id: user,
-        client_order_id: request.client_order_id.clone(),
-        instrument: instrument.key.clone(),
-        side: request.side,
-        quantity: request.quantity,
-        filled_quantity: 0,
-        average_price: None,
-        order_type: request.order_type,
-        product: request.product,
-        price: request.price,
-        trigger_price: request.trigger_price,
-        validity: request.validity,
-        disclosed_quantity: request.disclosed_quantity,
-        status: OrderStatus::Open,
-        status_message: None,
-        tag: request.tag.clone(),
-        is_amo: accepted.is_amo,
-        blocked: Decimal::ZERO,
-        placed_at: now,
-        updated_at: now,
-        history: Vec::new(),
-        version: 1,
-        live: None,
-    };
+    let mut order = new_order((user, id), &instrument.key, request, accepted.is_amo, now);
     let record = |order: &mut Order, status: OrderStatus, message: Option<String>| {
         order.status = status;
         order.status_message.clone_from(&message);
@@ -623,6 +598,43 @@ pub enum ModifyRefusal {
     Invalid(Vec<Violation>),
     /// A risk check refused the modified order.
     Risk(RiskRejection),
+}
+
+/// `request` as a new paper order `id` of `user` on `instrument` at `now`: OPEN, nothing filled or blocked,
+/// no history yet.
+pub fn new_order(
+    (user, id): (UserId, OrderId),
+    instrument: &InstrumentKey,
+    request: &OrderRequest,
+    is_amo: bool,
+    now: DateTime<Utc>,
+) -> Order {
+    Order {
+        id,
+        user_id: user,
+        client_order_id: request.client_order_id.clone(),
+        instrument: instrument.clone(),
+        side: request.side,
+        quantity: request.quantity,
+        filled_quantity: 0,
+        average_price: None,
+        order_type: request.order_type,
+        product: request.product,
+        price: request.price,
+        trigger_price: request.trigger_price,
+        validity: request.validity,
+        disclosed_quantity: request.disclosed_quantity,
+        status: OrderStatus::Open,
+        status_message: None,
+        tag: request.tag.clone(),
+        is_amo,
+        blocked: Decimal::ZERO,
+        placed_at: now,
+        updated_at: now,
+        history: Vec::new(),
+        version: 1,
+        live: None,
+    }
 }
 
 /// The request `order` becomes with `change`: what the change leaves out is kept, and a price or trigger the

@@ -253,6 +253,24 @@ pub struct OrderService {
     pub live: Option<Arc<LiveDesk>>,
 }
 
+/// How a placement starts ([`OrderService::start`]).
+enum Start {
+    /// The key was claimed: the original order.
+    Replay(Order),
+    /// A new placement.
+    Fresh(Opening),
+}
+
+/// A new placement past the checks every placement starts with.
+pub(super) struct Opening {
+    /// Its idempotency claims, with the field each came in.
+    pub(super) claims: Vec<(&'static str, String)>,
+    /// When it is placed.
+    pub(super) now: DateTime<Utc>,
+    /// The instrument's market now.
+    pub(super) priced: Priced,
+}
+
 /// What committing a placement came to.
 pub(super) enum Commit {
     /// Placed (with the rate-limit decision), or the claim was taken: the original order.
@@ -262,7 +280,7 @@ pub(super) enum Commit {
 }
 
 /// The claims a command makes: its `Idempotency-Key` and its `client_order_id`, with the field each came in.
-pub(super) fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
+fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
     let mut keys = Vec::new();
     if let Some(key) = &command.idempotency_key {
         keys.push(("Idempotency-Key", format!("idem:{key}")));
@@ -275,7 +293,7 @@ pub(super) fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> 
 
 impl OrderService {
     /// The original order of a claimed key, or why the key cannot be reused.
-    pub(super) async fn replay(
+    async fn replay(
         &self,
         user: &UserId,
         command: &PlaceCommand,
@@ -302,20 +320,14 @@ impl OrderService {
     /// # Errors
     /// [`PlaceError`]; nothing is written.
     pub async fn place(&self, user: UserId, command: PlaceCommand) -> Result<PlaceOutcome, PlaceError> {
+        let opening = match self.start(&user, &command).await? {
+            Start::Replay(original) => return Ok(PlaceOutcome::Replayed(original)),
+            Start::Fresh(opening) => opening,
+        };
         if let Some(desk) = self.live_desk_for(&user).await? {
-            return self.place_live(desk, user, command).await;
+            return self.place_live(desk, user, command, opening).await;
         }
-        let claims = claim_keys(&command);
-        if let Some(original) = self.replay(&user, &command, &claims).await? {
-            return Ok(PlaceOutcome::Replayed(original));
-        }
-        if let Some(reason) = self.halted().await? {
-            return Err(PlaceError::KillSwitch(reason));
-        }
-        let now = self.clock.now();
-        let priced = self
-            .priced(&command.instrument, command.request.product, now)
-            .await?;
+        let Opening { claims, now, priced } = opening;
         let instrument = priced.instrument()?;
         let market = priced.market(instrument, &self.plan);
         let id = OrderId::from_ulid(Ulid::new());
@@ -366,6 +378,23 @@ impl OrderService {
             }
         }
         Err(PlaceError::Busy)
+    }
+
+    /// How every placement starts, paper or live: a claimed key answers with its original order; else the
+    /// kill switch is checked and the instrument priced now.
+    async fn start(&self, user: &UserId, command: &PlaceCommand) -> Result<Start, PlaceError> {
+        let claims = claim_keys(command);
+        if let Some(original) = self.replay(user, command, &claims).await? {
+            return Ok(Start::Replay(original));
+        }
+        if let Some(reason) = self.halted().await? {
+            return Err(PlaceError::KillSwitch(reason));
+        }
+        let now = self.clock.now();
+        let priced = self
+            .priced(&command.instrument, command.request.product, now)
+            .await?;
+        Ok(Start::Fresh(Opening { claims, now, priced }))
     }
 
     /// Commits `placement` with the command's claims, counted against the account's placement limit: the
@@ -497,7 +526,7 @@ impl OrderService {
         })
     }
 
-    pub(super) async fn halted(&self) -> Result<Option<String>, RepoError> {
+    async fn halted(&self) -> Result<Option<String>, RepoError> {
         Ok(self
             .kill_switch
             .current()
