@@ -88,6 +88,9 @@ FIXTURES = {
         "GET", "/v1/orders", context=principal(DEMO_TRADER, "trader"), query={"status": "OPEN", "limit": "20"}),
     "portfolio-holdings.json": http_event(
         "GET", "/v1/portfolio/holdings", context=principal(DEMO_TRADER, "trader")),
+    "portfolio-mode.json": http_event(
+        "PUT", "/v1/portfolio/mode", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json"}, body=json.dumps({"mode": "paper"})),
     "authorizer.json": {
         "version": "2.0",
         "type": "REQUEST",

@@ -753,6 +753,7 @@ async fn the_checked_in_order_events_are_requests_the_api_accepts() {
             include_str!("../../events/portfolio-holdings.json"),
             StatusCode::OK,
         ),
+        (include_str!("../../events/portfolio-mode.json"), StatusCode::OK),
     ] {
         let event = lambda_http::request::from_str(file).expect("a valid API Gateway event");
         let context: Value = serde_json::from_str(file).unwrap();
