@@ -58,14 +58,7 @@ impl BrokerLinkRepository for DynamoBrokerLinks {
             ttl: (link.expires_at + KEEP_AFTER_EXPIRY).timestamp(),
         })
         .context("encode broker link")?;
-        self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(item))
-            .send()
-            .await
-            .context("put broker link")?;
+        self.table.put(item, "broker link").await?;
         Ok(())
     }
 

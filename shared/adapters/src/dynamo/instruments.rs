@@ -76,14 +76,7 @@ impl InstrumentStore for DynamoInstrumentStore {
         pointer.insert("snapshot_id".into(), AttributeValue::S(snapshot.id.clone()));
         pointer.insert("version".into(), AttributeValue::N(snapshot.version.to_string()));
         pointer.insert("parts".into(), AttributeValue::N(count.to_string()));
-        self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(pointer))
-            .send()
-            .await
-            .context("write instrument pointer")?;
+        self.table.put(pointer, "instrument pointer").await?;
         Ok(())
     }
 

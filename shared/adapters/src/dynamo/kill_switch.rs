@@ -60,14 +60,7 @@ impl KillSwitchStore for DynamoKillSwitch {
             "changed_at".into(),
             AttributeValue::S(keys::sortable_time(switch.changed_at)),
         );
-        self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(item))
-            .send()
-            .await
-            .context("store kill switch")?;
+        self.table.put(item, "kill switch").await?;
         Ok(())
     }
 }

@@ -122,6 +122,21 @@ impl Table {
         &self.client
     }
 
+    /// Puts `item`, replacing any item with its primary key; `what` names it in errors.
+    ///
+    /// # Errors
+    /// Any request failure.
+    pub async fn put(&self, item: Item, what: &str) -> anyhow::Result<()> {
+        self.client
+            .put_item()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .send()
+            .await
+            .with_context(|| format!("put {what}"))?;
+        Ok(())
+    }
+
     /// Puts `item` only if no item with its primary key exists.
     ///
     /// # Errors

@@ -52,14 +52,7 @@ impl TradingModes for DynamoTradingModes {
             mode,
         })
         .context("encode trading mode")?;
-        self.table
-            .client()
-            .put_item()
-            .table_name(self.table.name())
-            .set_item(Some(item))
-            .send()
-            .await
-            .context("store trading mode")?;
+        self.table.put(item, "trading mode").await?;
         Ok(())
     }
 }

@@ -61,10 +61,7 @@ impl UpstoxAuthClient {
     /// # Errors
     /// If the HTTP client cannot be built.
     pub fn new(base_url: &str, app: UpstoxApp) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .context("build Upstox HTTP client")?;
+        let http = super::http_client(TIMEOUT)?;
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),

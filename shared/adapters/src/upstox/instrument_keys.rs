@@ -15,7 +15,6 @@ use std::io::Read as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 use tradesense_domain::trading::live::{BrokerInstruments, BrokerKeyMap, LiveBrokerError};
@@ -81,10 +80,7 @@ impl UpstoxInstrumentKeys {
     /// # Errors
     /// If the HTTP client cannot be built.
     pub fn with_ttl(url: &str, ttl: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .context("build Upstox instruments HTTP client")?;
+        let http = super::http_client(TIMEOUT)?;
         Ok(Self {
             http,
             url: url.to_owned(),

@@ -285,10 +285,7 @@ impl UpstoxMarketData {
         instrument_keys: HashMap<InstrumentKey, String>,
         settings: UpstoxMarketSettings,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .context("build Upstox HTTP client")?;
+        let http = super::http_client(settings.timeout)?;
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),

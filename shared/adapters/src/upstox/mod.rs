@@ -13,6 +13,18 @@ pub mod status;
 
 pub use auth::{DEFAULT_BASE_URL, SecretBackedUpstox, UpstoxApp, UpstoxAuthClient};
 
+/// The HTTP client every Upstox call goes through: each call, body included, bounded by `timeout`.
+///
+/// # Errors
+/// If the client cannot be built (no TLS roots).
+fn http_client(timeout: std::time::Duration) -> anyhow::Result<reqwest::Client> {
+    use anyhow::Context as _;
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .context("build Upstox HTTP client")
+}
+
 /// `{"status":"success","data":…}`: the envelope of every Upstox answer.
 #[derive(serde::Deserialize)]
 #[serde(bound = "T: serde::de::DeserializeOwned")]

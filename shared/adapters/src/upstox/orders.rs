@@ -95,10 +95,7 @@ impl UpstoxOrderClient {
         api_base_url: &str,
         settings: UpstoxOrderSettings,
     ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .build()
-            .context("build Upstox HTTP client")?;
+        let http = super::http_client(settings.timeout)?;
         Ok(Self {
             http,
             order_base_url: order_base_url.trim_end_matches('/').to_owned(),
