@@ -179,7 +179,7 @@ async fn upstox_refusing_is_a_rejected_order_and_silence_leaves_it_unconfirmed()
             .unwrap()
             .contains("awaiting its confirmation")
     );
-    // Not in the order book yet, and within the grace: still waiting, not rejected, never placed twice.
+    // Not in the order book yet, and within the grace: a read leaves it waiting, not rejected.
     let path = format!("/v1/orders/{}", unanswered["id"].as_str().unwrap());
     let (_, read) = call(Method::GET, &path, &token, None).await;
     assert_eq!(

@@ -7,7 +7,7 @@ use tradesense_domain::auth::Permission;
 use tradesense_domain::ids::UserId;
 use tradesense_domain::paper::PaperAccount;
 use tradesense_domain::ports::MarketDataError;
-use tradesense_domain::trading::live_desk::SwitchError;
+use tradesense_domain::trading::live_desk::{LiveAccount, SwitchError};
 use tradesense_domain::trading::portfolio::{Funds, Valuation, funds as account_funds, summarize};
 use tradesense_domain::trading::service::{PlaceError, ResetError};
 use tradesense_http::error::ErrorBody as Body;
@@ -40,20 +40,22 @@ fn valuation_error(e: PlaceError) -> ApiError {
     }
 }
 
-/// The caller's book: from their broker in live mode, else the paper book at the last prices.
-async fn valued(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
-    if let Some(live) = state.paper.live_valuation(&user).await.map_err(valuation_error)? {
-        return Ok(live);
-    }
+/// The caller's account at their broker in live mode; `None` on paper.
+async fn live_account<'a>(
+    state: &'a PortfolioState,
+    user: &UserId,
+) -> Result<Option<LiveAccount<'a>>, ApiError> {
+    state.paper.live_account(user).await.map_err(valuation_error)
+}
+
+/// The paper book at the last prices.
+async fn paper_book(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
     state.paper.valuation(user).await.map_err(valuation_error)
 }
 
-/// The caller's funds: their broker's in live mode, else the paper account's.
-async fn funds_of(state: &PortfolioState, user: &UserId) -> Result<Funds, ApiError> {
-    match state.paper.live_funds(user).await.map_err(valuation_error)? {
-        Some(live) => Ok(live),
-        None => Ok(account_funds(&account(state, user).await?)),
-    }
+/// The paper account's funds.
+async fn paper_funds(state: &PortfolioState, user: &UserId) -> Result<Funds, ApiError> {
+    Ok(account_funds(&account(state, user).await?))
 }
 
 /// The caller's account at a glance: funds, positions and holdings valued at the last price.
@@ -64,8 +66,13 @@ pub async fn summary(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<SummaryDto>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let funds = funds_of(&state, &user).await?;
-    let book = valued(&state, user).await?;
+    let (funds, book) = match live_account(&state, &user).await? {
+        Some(live) => (
+            live.funds().await.map_err(valuation_error)?,
+            live.valuation().await.map_err(valuation_error)?,
+        ),
+        None => (paper_funds(&state, &user).await?, paper_book(&state, user).await?),
+    };
     Ok(AppJson(SummaryDto::new(
         &summarize(funds, &book),
         state.paper.clock.now(),
@@ -80,12 +87,11 @@ pub async fn positions(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<PositionsResponse>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let items = valued(&state, user)
-        .await?
-        .positions
-        .iter()
-        .map(PositionDto::from)
-        .collect();
+    let positions = match live_account(&state, &user).await? {
+        Some(live) => live.positions().await.map_err(valuation_error)?,
+        None => paper_book(&state, user).await?.positions,
+    };
+    let items = positions.iter().map(PositionDto::from).collect();
     Ok(AppJson(PositionsResponse { items }))
 }
 
@@ -97,12 +103,11 @@ pub async fn holdings(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<HoldingsResponse>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let items = valued(&state, user)
-        .await?
-        .holdings
-        .iter()
-        .map(HoldingDto::from)
-        .collect();
+    let holdings = match live_account(&state, &user).await? {
+        Some(live) => live.holdings().await.map_err(valuation_error)?,
+        None => paper_book(&state, user).await?.holdings,
+    };
+    let items = holdings.iter().map(HoldingDto::from).collect();
     Ok(AppJson(HoldingsResponse { items }))
 }
 
@@ -114,7 +119,11 @@ pub async fn funds(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<FundsDto>, ApiError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    Ok(AppJson(funds_of(&state, &user).await?.into()))
+    let funds = match live_account(&state, &user).await? {
+        Some(live) => live.funds().await.map_err(valuation_error)?,
+        None => paper_funds(&state, &user).await?,
+    };
+    Ok(AppJson(funds.into()))
 }
 
 /// The caller's trading mode: where their new orders go.

@@ -30,7 +30,9 @@ use super::order::{OrderEvent, OrderRequest, OrderStatus, Violation, validate};
 use super::paper::{
     ModifyRefusal, NotCancellable, Order, OrderChange, Placement, StatusChange, modified_request, new_order,
 };
-use super::portfolio::{Funds, Valuation, live_funds, value_live_holding, value_live_position};
+use super::portfolio::{
+    Funds, HoldingValue, PositionValue, Valuation, live_funds, value_live_holding, value_live_position,
+};
 use super::service::{
     CancelError, Commit, ModifyError, Opening, OrderService, PlaceCommand, PlaceError, PlaceOutcome,
 };
@@ -233,6 +235,92 @@ fn our_instrument(
         );
     }
     key
+}
+
+/// A live user's account at their broker, for one request: each read is one broker call, valued like the
+/// paper book and shown under our keys.
+pub struct LiveAccount<'a> {
+    desk: &'a LiveDesk,
+    token: BrokerAccessToken,
+}
+
+impl LiveAccount<'_> {
+    /// The broker's positions.
+    ///
+    /// # Errors
+    /// [`PlaceError::Broker`] when the broker refuses or cannot be reached.
+    pub async fn positions(&self) -> Result<Vec<PositionValue>, PlaceError> {
+        let map = self
+            .desk
+            .instruments
+            .key_map()
+            .await
+            .map_err(PlaceError::Broker)?;
+        let positions = self
+            .desk
+            .broker
+            .positions(&self.token)
+            .await
+            .map_err(PlaceError::Broker)?;
+        Ok(positions
+            .iter()
+            .filter_map(|p| {
+                our_instrument(&map, &p.instrument_key, &p.exchange, &p.trading_symbol)
+                    .map(|key| value_live_position(p, key))
+            })
+            .collect())
+    }
+
+    /// The broker's holdings.
+    ///
+    /// # Errors
+    /// As [`positions`](Self::positions).
+    pub async fn holdings(&self) -> Result<Vec<HoldingValue>, PlaceError> {
+        let map = self
+            .desk
+            .instruments
+            .key_map()
+            .await
+            .map_err(PlaceError::Broker)?;
+        let holdings = self
+            .desk
+            .broker
+            .holdings(&self.token)
+            .await
+            .map_err(PlaceError::Broker)?;
+        Ok(holdings
+            .iter()
+            .filter_map(|h| {
+                our_instrument(&map, &h.instrument_key, &h.exchange, &h.trading_symbol)
+                    .map(|key| value_live_holding(h, key))
+            })
+            .collect())
+    }
+
+    /// Positions and holdings together.
+    ///
+    /// # Errors
+    /// As [`positions`](Self::positions).
+    pub async fn valuation(&self) -> Result<Valuation, PlaceError> {
+        Ok(Valuation {
+            positions: self.positions().await?,
+            holdings: self.holdings().await?,
+        })
+    }
+
+    /// The broker's funds.
+    ///
+    /// # Errors
+    /// As [`positions`](Self::positions).
+    pub async fn funds(&self) -> Result<Funds, PlaceError> {
+        let funds = self
+            .desk
+            .broker
+            .funds(&self.token)
+            .await
+            .map_err(PlaceError::Broker)?;
+        Ok(live_funds(&funds))
+    }
 }
 
 fn not_tradable() -> PlaceError {
@@ -472,57 +560,19 @@ impl OrderService {
         Ok(modified)
     }
 
-    /// `user`'s desk and broker token when they trade live; `None` in paper mode.
-    async fn live_session(
-        &self,
-        user: &UserId,
-    ) -> Result<Option<(&LiveDesk, BrokerAccessToken)>, PlaceError> {
+    /// `user`'s account at their broker when they trade live (the mode and token read once, for one
+    /// request); `None` in paper mode.
+    ///
+    /// # Errors
+    /// [`PlaceError::Broker`] when the link is missing or expired; storage failures.
+    pub async fn live_account(&self, user: &UserId) -> Result<Option<LiveAccount<'_>>, PlaceError> {
         let Some(desk) = self.live_desk_for(user).await? else {
             return Ok(None);
         };
-        Ok(Some((desk, self.live_token(desk, user).await?)))
-    }
-
-    /// `user`'s positions and holdings as their broker reports them, valued like the paper book; `None` in
-    /// paper mode.
-    ///
-    /// # Errors
-    /// [`PlaceError::Broker`] when the broker refuses or cannot be reached; storage failures.
-    pub async fn live_valuation(&self, user: &UserId) -> Result<Option<Valuation>, PlaceError> {
-        let Some((desk, token)) = self.live_session(user).await? else {
-            return Ok(None);
-        };
-        let map = desk.instruments.key_map().await.map_err(PlaceError::Broker)?;
-        let positions = desk.broker.positions(&token).await.map_err(PlaceError::Broker)?;
-        let holdings = desk.broker.holdings(&token).await.map_err(PlaceError::Broker)?;
-        Ok(Some(Valuation {
-            positions: positions
-                .iter()
-                .filter_map(|p| {
-                    our_instrument(&map, &p.instrument_key, &p.exchange, &p.trading_symbol)
-                        .map(|key| value_live_position(p, key))
-                })
-                .collect(),
-            holdings: holdings
-                .iter()
-                .filter_map(|h| {
-                    our_instrument(&map, &h.instrument_key, &h.exchange, &h.trading_symbol)
-                        .map(|key| value_live_holding(h, key))
-                })
-                .collect(),
+        Ok(Some(LiveAccount {
+            desk,
+            token: self.live_token(desk, user).await?,
         }))
-    }
-
-    /// `user`'s funds as their broker reports them; `None` in paper mode.
-    ///
-    /// # Errors
-    /// As [`live_valuation`](Self::live_valuation).
-    pub async fn live_funds(&self, user: &UserId) -> Result<Option<Funds>, PlaceError> {
-        let Some((desk, token)) = self.live_session(user).await? else {
-            return Ok(None);
-        };
-        let funds = desk.broker.funds(&token).await.map_err(PlaceError::Broker)?;
-        Ok(Some(live_funds(&funds)))
     }
 
     /// Cancels a working live `order` at its broker, answering with the order as the broker then reports it.

@@ -544,15 +544,18 @@ impl OrderService {
         if let Some(reason) = self.halted().await? {
             return Err(PlaceError::KillSwitch(reason).into());
         }
-        if let Some((desk, order)) = self.live_order(&user, &id).await? {
-            return self.modify_live(desk, order, &change).await;
-        }
+        let mut order = match self.held(&user, &id).await?.ok_or(ModifyError::NotFound)? {
+            Held::Live(desk, order) => return self.modify_live(desk, order, &change).await,
+            Held::Paper(order) => order,
+        };
         for attempt in 1..=ATTEMPTS {
-            let order = self
-                .ledger
-                .order(&user, &id)
-                .await?
-                .ok_or(ModifyError::NotFound)?;
+            if attempt > 1 {
+                order = self
+                    .ledger
+                    .order(&user, &id)
+                    .await?
+                    .ok_or(ModifyError::NotFound)?;
+            }
             let now = self.clock.now();
             let priced = self.priced(order.instrument.as_str(), order.product, now).await?;
             let instrument = priced.instrument()?;
@@ -780,15 +783,18 @@ impl OrderService {
     /// # Errors
     /// [`CancelError`]; nothing is written.
     pub async fn cancel(&self, user: UserId, id: OrderId) -> Result<Order, CancelError> {
-        if let Some((desk, order)) = self.live_order(&user, &id).await? {
-            return self.cancel_live(desk, order).await;
-        }
-        for _ in 0..ATTEMPTS {
-            let order = self
-                .ledger
-                .order(&user, &id)
-                .await?
-                .ok_or(CancelError::NotFound)?;
+        let mut order = match self.held(&user, &id).await?.ok_or(CancelError::NotFound)? {
+            Held::Live(desk, order) => return self.cancel_live(desk, order).await,
+            Held::Paper(order) => order,
+        };
+        for attempt in 1..=ATTEMPTS {
+            if attempt > 1 {
+                order = self
+                    .ledger
+                    .order(&user, &id)
+                    .await?
+                    .ok_or(CancelError::NotFound)?;
+            }
             let (cancelled, released) = paper::cancel(&order, self.clock.now())?;
             match self.ledger.cancel(&cancelled, released).await {
                 Ok(()) => return Ok(cancelled),
@@ -800,19 +806,25 @@ impl OrderService {
     }
 }
 
+/// One of a user's orders, by where it works.
+enum Held<'a> {
+    /// A live order, with the desk of its broker (whatever the account's mode is now).
+    Live(&'a LiveDesk, Order),
+    /// A paper order.
+    Paper(Order),
+}
+
 impl OrderService {
-    /// `user`'s order `id` with the live desk, when it is a live order (placed in live mode, whatever the
-    /// mode is now).
-    async fn live_order(&self, user: &UserId, id: &OrderId) -> Result<Option<(&LiveDesk, Order)>, RepoError> {
-        let Some(desk) = self.live.as_deref() else {
+    /// `user`'s order `id`, told apart by where it works; `None` when they have no such order.
+    async fn held(&self, user: &UserId, id: &OrderId) -> Result<Option<Held<'_>>, RepoError> {
+        let Some(order) = self.ledger.order(user, id).await? else {
             return Ok(None);
         };
-        Ok(self
-            .ledger
-            .order(user, id)
-            .await?
-            .filter(|order| order.live.is_some())
-            .map(|order| (desk, order)))
+        match (&order.live, self.live.as_deref()) {
+            (None, _) => Ok(Some(Held::Paper(order))),
+            (Some(_), Some(desk)) => Ok(Some(Held::Live(desk, order))),
+            (Some(_), None) => Err(anyhow::anyhow!("live order {id} where no live broker is wired").into()),
+        }
     }
 }
 
