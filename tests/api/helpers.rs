@@ -22,6 +22,17 @@ pub const PASSWORD: &str = "monsoon-Nifty-2026!";
 /// The browser origin the stack is configured to allow.
 pub const ALLOWED_ORIGIN: &str = "https://app.tradesense.test";
 
+/// Where the stack's market clock starts: a Wednesday at 11:00 IST, so the market is open whatever the real
+/// time. Every market function (market data, orders, portfolio, the scheduler) runs on this clock.
+pub const SIMULATED_START: &str = "2026-11-25T11:00:00+05:30";
+
+/// The IST date of the stack's market clock ([`SIMULATED_START`]'s; a test binary runs well under a day).
+pub fn simulated_today() -> chrono::NaiveDate {
+    chrono::DateTime::parse_from_rfc3339(SIMULATED_START)
+        .expect("an RFC 3339 start")
+        .date_naive()
+}
+
 /// What tests need to know about the running stack.
 pub struct Stack {
     pub base_url: String,
@@ -56,11 +67,8 @@ pub fn stack_with(parameters: &'static [(&'static str, &'static str)]) -> &'stat
                             "UpstoxInstrumentsUrl".to_owned(),
                             format!("{}/instruments.json", upstox.uri()),
                         ),
-                        // A Wednesday at 11:00 IST: the orders function trades in market hours.
-                        (
-                            "SimulatedClockStart".to_owned(),
-                            "2026-11-25T11:00:00+05:30".to_owned(),
-                        ),
+                        // A Wednesday at 11:00 IST: every market function trades in market hours.
+                        ("SimulatedClockStart".to_owned(), SIMULATED_START.to_owned()),
                     ]
                     .into_iter()
                     .chain(parameters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))

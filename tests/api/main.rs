@@ -7,6 +7,7 @@ mod administration;
 mod async_paths;
 mod auth;
 mod broker;
+mod clock;
 mod cookies;
 mod demo;
 mod health;

@@ -21,7 +21,7 @@ async fn the_option_calculator_is_public_and_hand_checked() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
-use chrono::{Days, TimeZone, Utc};
+use chrono::{Days, TimeZone};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use tradesense_domain::auth::Role;
@@ -115,9 +115,7 @@ async fn quotes_are_on_tick_with_a_spread_and_unknown_keys_are_named() {
 #[tokio::test]
 async fn candles_follow_the_ist_session() {
     let calendar = MarketCalendar::nse().unwrap();
-    let today = Utc::now()
-        .with_timezone(&tradesense_domain::broker_link::ist())
-        .date_naive();
+    let today = crate::helpers::simulated_today();
     let day = calendar.trading_day_at_or_before(Exchange::Nse, today.checked_sub_days(Days::new(1)).unwrap());
     let ist = tradesense_domain::broker_link::ist();
     let from = ist

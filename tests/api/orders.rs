@@ -1,7 +1,8 @@
 //! Orders over HTTP through the local stack: placement filled at the touch with charges, resting limits
 //! and cancellation, field-level validation that writes nothing, idempotency (including a race), the
-//! overspend race, the per-account rate limit, the position limit, and isolation between accounts. The orders function's clock
-//! starts on a Wednesday at 11:00 IST (`SimulatedClockStart`), so the market is open whatever the real time.
+//! overspend race, the per-account rate limit, the position limit, and isolation between accounts. The stack's
+//! market clock starts on a Wednesday at 11:00 IST ([`crate::helpers::SIMULATED_START`]), so the market is open
+//! whatever the real time.
 
 use std::str::FromStr;
 

@@ -43,8 +43,7 @@ impl From<LoginError> for AuthError {
 }
 
 fn too_many_attempts(decision: tradesense_domain::rate_limit::RateDecision) -> ApiError {
-    let now = chrono::Utc::now();
-    ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision)
+    ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
 }
 
 impl From<MfaError> for AuthError {

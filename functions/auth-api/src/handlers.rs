@@ -84,7 +84,6 @@ pub(crate) async fn limit_per_ip(state: &AuthState, ip: Option<&str>) -> Result<
     let key = format!("login-ip:{}", ip.unwrap_or("unknown"));
     Ok(rate_limit::enforce(
         state.limiter.hit(&key, LOGIN_PER_IP, now).await?,
-        now,
     )?)
 }
 

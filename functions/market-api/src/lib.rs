@@ -14,15 +14,16 @@ use axum::routing::{get, post};
 use std::sync::Arc;
 
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::clock::market_clock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, required};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
+use tradesense_domain::ports::Clock;
 use tradesense_http::HttpConfig;
 
 /// Configuration of the market-data function.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MarketConfig {
     /// Where the AWS SDK sends requests.
     pub aws: AwsSettings,
@@ -32,6 +33,8 @@ pub struct MarketConfig {
     pub table_name: String,
     /// Seed of the simulated market (`MARKET_SEED`, default 7).
     pub market_seed: u64,
+    /// The deployment's market clock, the one orders and the scheduler trade on ([`market_clock`]).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl MarketConfig {
@@ -45,6 +48,7 @@ impl MarketConfig {
             http: HttpConfig::from_vars(vars)?,
             table_name: required(vars, "TABLE_NAME")?,
             market_seed: market_seed(vars)?,
+            clock: market_clock(vars)?,
         })
     }
 }
@@ -58,7 +62,7 @@ impl MarketState {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let cache = Arc::new(DynamoQuoteCache::new(table.clone()));
         let instruments = Arc::new(DynamoInstrumentStore::new(table));
-        Self::simulated(cfg.market_seed, cache, instruments, Arc::new(SystemClock))
+        Self::simulated(cfg.market_seed, cache, instruments, cfg.clock.clone())
     }
 }
 

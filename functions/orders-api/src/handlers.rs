@@ -45,10 +45,9 @@ fn place_error(e: PlaceError) -> ApiError {
             ErrorCode::Conflict,
             format!("{field} was already used for a different order"),
         ),
-        PlaceError::RateLimited {
-            decision,
-            retry_after_secs,
-        } => ApiError::rate_limited(retry_after_secs).with_rate_limit(decision),
+        PlaceError::RateLimited(decision) => {
+            ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
+        }
         PlaceError::KillSwitch(reason) => ApiError::new(
             StatusCode::LOCKED,
             ErrorCode::KillSwitchActive,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, anyhow};
 use axum::Router;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tradesense_adapters::AwsClients;
@@ -56,6 +57,20 @@ impl Default for LocalOptions {
     }
 }
 
+/// `parameters` with `SimulatedClockAnchor` set to `now` when a `SimulatedClockStart` is given without one:
+/// every function's market clock then reads the start at the same instant, the stack's start.
+fn with_clock_anchor(mut parameters: HashMap<String, String>, now: DateTime<Utc>) -> HashMap<String, String> {
+    let simulated = parameters
+        .get("SimulatedClockStart")
+        .is_some_and(|start| !start.trim().is_empty());
+    if simulated {
+        parameters
+            .entry("SimulatedClockAnchor".to_owned())
+            .or_insert_with(|| now.to_rfc3339());
+    }
+    parameters
+}
+
 /// A running local stack. Dropping it without [`stop`](Self::stop) still stops the emulator.
 pub struct LocalStack {
     /// `http://127.0.0.1:<port>`.
@@ -89,7 +104,7 @@ impl LocalStack {
         let template = Template::load(&opts.template)?;
         let ctx = StackContext {
             stack_name: opts.stack_name.clone(),
-            parameters: opts.parameters.clone(),
+            parameters: with_clock_anchor(opts.parameters.clone(), chrono::Utc::now()),
         };
         let resources = provision(&template, &aws, &ctx)
             .await
@@ -101,7 +116,7 @@ impl LocalStack {
             .reference
             .clone();
         let users = DynamoUserRepository::new(Table::new(aws.dynamodb.clone(), table));
-        let demo_users = seed_demo_users(&users, &opts.demo_password, chrono::Utc::now())
+        let demo_users = seed_demo_users(&users, &opts.demo_password, Utc::now())
             .await
             .context("seed demo users")?;
 
@@ -214,5 +229,29 @@ impl LocalStack {
             let _ = task.await;
         }
         drop(self.emulator);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_start_gets_the_stacks_start_as_its_anchor_unless_one_is_given() {
+        let now: DateTime<Utc> = "2026-12-02T07:00:00Z".parse().unwrap();
+        let start = |value: &str| HashMap::from([("SimulatedClockStart".to_owned(), value.to_owned())]);
+        let anchored = with_clock_anchor(start("2026-11-25T11:00:00+05:30"), now);
+        assert_eq!(
+            anchored.get("SimulatedClockAnchor").map(String::as_str),
+            Some("2026-12-02T07:00:00+00:00")
+        );
+        let mut given = start("2026-11-25T11:00:00+05:30");
+        given.insert("SimulatedClockAnchor".into(), "2026-12-01T00:00:00Z".into());
+        assert_eq!(
+            with_clock_anchor(given, now)["SimulatedClockAnchor"],
+            "2026-12-01T00:00:00Z"
+        );
+        assert!(!with_clock_anchor(start(""), now).contains_key("SimulatedClockAnchor"));
+        assert!(!with_clock_anchor(HashMap::new(), now).contains_key("SimulatedClockAnchor"));
     }
 }

@@ -19,7 +19,7 @@ use tradesense_domain::trading::risk::RiskLimits;
 use tradesense_domain::trading::service::OrderService;
 
 use crate::AwsClients;
-use crate::clock::clock_from_vars;
+use crate::clock::market_clock;
 use crate::config::{ConfigError, Vars, market_seed, optional, required};
 use crate::dynamo::Table;
 use crate::dynamo::instruments::DynamoInstrumentStore;
@@ -35,7 +35,7 @@ pub struct PaperConfig {
     pub table_name: String,
     /// The simulated market's seed (`MARKET_SEED`).
     pub market_seed: u64,
-    /// The clock (`SIMULATED_CLOCK_START`: empty in deployments, set by tests to trade in market hours).
+    /// The market clock ([`market_clock`]: the wall clock in deployments; tests move it into market hours).
     pub clock: Arc<dyn Clock>,
     /// The per-account risk limits ([`risk_limits`]).
     pub limits: RiskLimits,
@@ -50,7 +50,7 @@ impl PaperConfig {
         Ok(Self {
             table_name: required(vars, "TABLE_NAME")?,
             market_seed: market_seed(vars)?,
-            clock: clock_from_vars(vars)?,
+            clock: market_clock(vars)?,
             limits: risk_limits(vars)?,
         })
     }

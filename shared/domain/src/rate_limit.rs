@@ -42,8 +42,10 @@ pub struct RateDecision {
     pub limit: u32,
     /// Hits left in this window (`X-RateLimit-Remaining`).
     pub remaining: u32,
-    /// When the window ends (`X-RateLimit-Reset`, and `Retry-After` when refused).
+    /// When the window ends (`X-RateLimit-Reset`).
     pub reset_at: DateTime<Utc>,
+    /// Whole seconds from the decision to the window's end, at least 1 (`Retry-After` when refused).
+    pub retry_after_secs: u64,
 }
 
 impl RateRule {
@@ -57,21 +59,14 @@ impl RateRule {
     /// The decision for the `count`th hit (1-based) of the window containing `now`.
     pub fn decide(&self, count: u64, now: DateTime<Utc>) -> RateDecision {
         let limit = u64::from(self.limit);
+        let reset_at = self.window_start(now) + self.window;
         RateDecision {
             allowed: count <= limit,
             limit: self.limit,
             remaining: u32::try_from(limit.saturating_sub(count)).unwrap_or(0),
-            reset_at: self.window_start(now) + self.window,
+            reset_at,
+            retry_after_secs: u64::try_from((reset_at - now).num_seconds()).unwrap_or(0).max(1),
         }
-    }
-}
-
-impl RateDecision {
-    /// Whole seconds until the window resets (at least 1), for `Retry-After`.
-    pub fn retry_after_secs(&self, now: DateTime<Utc>) -> u64 {
-        u64::try_from((self.reset_at - now).num_seconds())
-            .unwrap_or(0)
-            .max(1)
     }
 }
 
@@ -99,13 +94,14 @@ mod tests {
         assert!(!refused.allowed);
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.reset_at, at(4, 6, 0));
-        assert_eq!(refused.retry_after_secs(now), 18);
+        assert_eq!(refused.retry_after_secs, 18);
         assert_eq!(LOGIN_PER_IP.decide(1, now).remaining, 19);
     }
 
     #[test]
     fn retry_after_is_at_least_one_second() {
-        let d = LOGIN_PER_IP.decide(99, at(4, 5, 0));
-        assert_eq!(d.retry_after_secs(at(4, 6, 0)), 1);
+        let half_a_second_left = at(4, 5, 59) + Duration::milliseconds(500);
+        assert_eq!(LOGIN_PER_IP.decide(99, half_a_second_left).retry_after_secs, 1);
+        assert_eq!(LOGIN_PER_IP.decide(99, at(4, 5, 0)).retry_after_secs, 60);
     }
 }

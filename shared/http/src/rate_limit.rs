@@ -1,7 +1,6 @@
 //! `X-RateLimit-*` headers, on allowed responses and on the `429` that refuses.
 
 use axum::response::{IntoResponseParts, ResponseParts};
-use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 use tradesense_domain::rate_limit::RateDecision;
 
@@ -37,10 +36,10 @@ impl IntoResponseParts for RateLimitHeaders {
 ///
 /// # Errors
 /// `429 RATE_LIMITED` when the limit is exceeded.
-pub fn enforce(decision: RateDecision, now: DateTime<Utc>) -> Result<RateLimitHeaders, ApiError> {
+pub fn enforce(decision: RateDecision) -> Result<RateLimitHeaders, ApiError> {
     if decision.allowed {
         Ok(RateLimitHeaders(decision))
     } else {
-        Err(ApiError::rate_limited(decision.retry_after_secs(now)).with_rate_limit(decision))
+        Err(ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision))
     }
 }

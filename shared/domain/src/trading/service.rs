@@ -77,12 +77,7 @@ pub enum PlaceError {
     KeyReused(&'static str),
     /// Ten placements a minute already.
     #[error("placement limit reached")]
-    RateLimited {
-        /// The refusal (`X-RateLimit-*`).
-        decision: RateDecision,
-        /// Seconds until the window resets, on the service's clock.
-        retry_after_secs: u64,
-    },
+    RateLimited(RateDecision),
     /// The platform kill switch is on: no new orders.
     #[error("trading is halted: {0}")]
     KillSwitch(String),
@@ -431,11 +426,7 @@ impl OrderService {
                 None => Err(anyhow::anyhow!("claim taken but not readable").into()),
             },
             Err(CommitError::RateLimited) => {
-                let decision = full_window(ORDERS_PER_ACCOUNT, now);
-                Err(PlaceError::RateLimited {
-                    decision,
-                    retry_after_secs: decision.retry_after_secs(self.clock.now()),
-                })
+                Err(PlaceError::RateLimited(full_window(ORDERS_PER_ACCOUNT, now)))
             }
             Err(CommitError::Unexpected(e)) => Err(e.into()),
             Err(other) => Ok(Commit::Retry(other)),
