@@ -20,8 +20,8 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tradesense_adapters::dynamo::Table;
-use tradesense_domain::jobs::JobRequest;
-use tradesense_domain::ports::Clock;
+use tradesense_domain::kernel::time::Clock;
+use tradesense_domain::ops::jobs::JobRequest;
 
 use helpers::{get_with_token, new_trader, post_json_with_token, stack};
 
@@ -98,7 +98,7 @@ async fn a_trading_day_of_the_paper_exchange() {
 fn infy_at(at: DateTime<Utc>) -> tradesense_domain::market::quote::Quote {
     use tradesense_domain::market::calendar::MarketCalendar;
     use tradesense_domain::market::master::InstrumentMaster;
-    use tradesense_domain::market::simulated::SimulatedMarket;
+    use tradesense_domain::market::service::simulated::SimulatedMarket;
     let calendar = MarketCalendar::nse().unwrap();
     let master = InstrumentMaster::shipped(&calendar, "2026-11-25".parse().unwrap()).unwrap();
     let seed = tradesense_adapters::config::market_seed(&|_| None).unwrap();

@@ -9,7 +9,7 @@ mod helpers;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tradesense_domain::auth::Role;
+use tradesense_domain::identity::rbac::Role;
 
 use helpers::{post_json_with_token, stack};
 

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tradesense_domain::auth::Role;
+use tradesense_domain::identity::rbac::Role;
 
 use crate::helpers::{
     PASSWORD, client, eventually, get_with_token, post_json, register, stack, unique_email,

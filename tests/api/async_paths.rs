@@ -2,10 +2,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
-use tradesense_domain::auth::Role;
-use tradesense_domain::events::Envelope;
-use tradesense_domain::ids::EventId;
-use tradesense_domain::ports::EventPublisher;
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::kernel::events::{Envelope, EventPublisher};
+use tradesense_domain::kernel::ids::EventId;
 
 use crate::helpers::{client, eventually, principal, stack};
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tradesense_domain::auth::Role;
-use tradesense_domain::broker_link::ist;
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::kernel::time::ist;
 
 use crate::helpers::{SIMULATED_START, get_with_token, new_trader, send, simulated_today, stack};
 

@@ -1,8 +1,8 @@
 use reqwest::StatusCode;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_domain::auth::Role;
-use tradesense_domain::ports::UserRepository;
+use tradesense_domain::identity::ports::UserRepository;
+use tradesense_domain::identity::rbac::Role;
 
 use crate::helpers::{get_with_token, stack};
 

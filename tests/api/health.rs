@@ -1,5 +1,5 @@
 use reqwest::StatusCode;
-use tradesense_domain::auth::Role;
+use tradesense_domain::identity::rbac::Role;
 
 use crate::helpers::{client, get_with_token, stack};
 

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
-use tradesense_domain::auth::{Principal, Role};
-use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_domain::identity::rbac::{Principal, Role};
+use tradesense_domain::identity::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 use tradesense_local::{LocalOptions, LocalStack};
 
 /// The demo users' password.

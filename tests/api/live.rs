@@ -280,7 +280,7 @@ async fn a_repeated_live_order_reaches_upstox_once() {
 #[tokio::test]
 async fn a_viewer_cannot_switch_to_live() {
     let viewer = crate::helpers::stack()
-        .login_as(tradesense_domain::auth::Role::Viewer)
+        .login_as(tradesense_domain::identity::rbac::Role::Viewer)
         .await;
     let (status, body) = switch(&viewer, "live").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::post_json;
+use crate::helpers::{get_with_token, post_json, stack};
 
 #[tokio::test]
 async fn the_option_calculator_is_public_and_hand_checked() {
@@ -24,11 +24,9 @@ async fn the_option_calculator_is_public_and_hand_checked() {
 use chrono::{Days, TimeZone};
 use rust_decimal::Decimal;
 use serde_json::Value;
-use tradesense_domain::auth::Role;
+use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::instrument::Exchange;
-
-use crate::helpers::{get_with_token, stack};
 
 async fn get(path: &str) -> (StatusCode, Value) {
     let token = stack().login_as(Role::Viewer).await;
@@ -117,7 +115,7 @@ async fn candles_follow_the_ist_session() {
     let calendar = MarketCalendar::nse().unwrap();
     let today = crate::helpers::simulated_today();
     let day = calendar.trading_day_at_or_before(Exchange::Nse, today.checked_sub_days(Days::new(1)).unwrap());
-    let ist = tradesense_domain::broker_link::ist();
+    let ist = tradesense_domain::kernel::time::ist();
     let from = ist
         .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
         .unwrap()
@@ -216,7 +214,7 @@ async fn market_status_names_the_session_and_the_next_open_and_close() {
     assert!(next_close > next_open || body["open"] == true);
     assert_eq!(
         next_open
-            .with_timezone(&tradesense_domain::broker_link::ist())
+            .with_timezone(&tradesense_domain::kernel::time::ist())
             .format("%H:%M")
             .to_string(),
         "09:15"

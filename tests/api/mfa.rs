@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use data_encoding::BASE32_NOPAD;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tradesense_domain::mfa::{TotpSecret, step_of};
+use tradesense_domain::identity::mfa::{TotpSecret, step_of};
 
 use crate::helpers::{
     PASSWORD, get_with_token, login, post_json, post_json_with_token, register, unique_email,

@@ -12,9 +12,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
-use tradesense_domain::ids::UserId;
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::TradingLedger;
+use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::trading::account::PaperAccount;
+use tradesense_domain::trading::ports::TradingLedger;
 
 use crate::helpers::{client, get_with_token, new_trader, send, stack};
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tradesense_domain::auth::Role;
+use tradesense_domain::identity::rbac::Role;
 
 use crate::helpers::{get_with_token, new_trader, post_json_with_token, stack};
 

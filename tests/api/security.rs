@@ -1,8 +1,8 @@
 use base64::Engine;
 use chrono::Utc;
 use reqwest::StatusCode;
-use tradesense_domain::auth::Role;
-use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 
 use crate::helpers::{ALLOWED_ORIGIN, client, get_with_token, principal, stack};
 

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tradesense_domain::auth::Role;
-use tradesense_domain::health::{DependencyStatus, HealthReport};
-use tradesense_domain::user::User;
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::user::User;
+use tradesense_domain::ops::health::{DependencyStatus, HealthReport};
 use utoipa::ToSchema;
 
 /// `GET /v1/health`.

@@ -2,12 +2,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use tradesense_domain::administration::{AccessChange, AccessChangeError};
-use tradesense_domain::auth::Permission;
-use tradesense_domain::health::check_dependencies;
-use tradesense_domain::ids::UserId;
-use tradesense_domain::jobs::ScheduledJob;
-use tradesense_domain::trading::kill_switch::KillSwitchError;
+use tradesense_domain::identity::rbac::Permission;
+use tradesense_domain::identity::service::administration::{AccessChange, AccessChangeError};
+use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::ops::service::health::check_dependencies;
+use tradesense_domain::ops::service::kill_switch::KillSwitchError;
 use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
 
 use crate::AdminState;

@@ -18,9 +18,9 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::sqs::SqsPublisher;
-use tradesense_domain::administration::Administration;
-use tradesense_domain::ports::{DependencyCheck, JobRunLog};
-use tradesense_domain::trading::kill_switch::KillSwitchControl;
+use tradesense_domain::identity::service::administration::Administration;
+use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 
 pub use config::AdminConfig;
 pub use openapi::api_document;

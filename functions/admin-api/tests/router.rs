@@ -13,13 +13,13 @@ use axum::http::{Request, StatusCode};
 use chrono::TimeZone;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use tradesense_domain::administration::Administration;
-use tradesense_domain::jobs::ScheduledJob;
-use tradesense_domain::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::identity::service::administration::Administration;
+use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::testing::{
     FixedClock, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryUsers, RecordingPublisher, StaticCheck,
 };
-use tradesense_domain::trading::kill_switch::KillSwitchControl;
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
 fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {

@@ -3,8 +3,8 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use tradesense_adapters::lambda::process_sqs_batch;
-use tradesense_domain::audit::{RecordAuditError, record_audit_message};
-use tradesense_domain::ports::AuditLog;
+use tradesense_domain::audit::ports::AuditLog;
+use tradesense_domain::audit::service::{RecordAuditError, record_audit_message};
 
 /// Handles one SQS batch.
 pub async fn handle(log: &dyn AuditLog, event: SqsEvent) -> SqsBatchResponse {

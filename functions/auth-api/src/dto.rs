@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tradesense_domain::account::Tokens;
-use tradesense_domain::auth::Role;
-use tradesense_domain::broker_link::BrokerLink;
-use tradesense_domain::user::User;
+use tradesense_domain::broker::link::BrokerLink;
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::service::account::Tokens;
+use tradesense_domain::identity::user::User;
 use utoipa::ToSchema;
 
 /// `POST /v1/auth/register`.

@@ -1,9 +1,9 @@
 //! Which status and code each account error gets: API policy, kept out of the domain.
 
 use axum::http::StatusCode;
-use tradesense_domain::account::{LoginError, MfaError, RegisterError};
-use tradesense_domain::broker_link::LinkError;
-use tradesense_domain::ports::RepoError;
+use tradesense_domain::broker::service::LinkError;
+use tradesense_domain::identity::service::account::{LoginError, MfaError, RegisterError};
+use tradesense_domain::kernel::error::RepoError;
 use tradesense_http::{ApiError, ErrorCode};
 
 /// Wraps domain errors so this crate can convert them (the orphan rule forbids `From` between two foreign
@@ -42,7 +42,7 @@ impl From<LoginError> for AuthError {
     }
 }
 
-fn too_many_attempts(decision: tradesense_domain::rate_limit::RateDecision) -> ApiError {
+fn too_many_attempts(decision: tradesense_domain::kernel::rate_limit::RateDecision) -> ApiError {
     ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
 }
 

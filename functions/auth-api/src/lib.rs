@@ -27,11 +27,13 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_adapters::sqs::SqsPublisher;
 use tradesense_adapters::upstox::{self, SecretBackedUpstox};
-use tradesense_domain::account::AccountService;
-use tradesense_domain::broker_link::{Broker, BrokerLinkService};
-use tradesense_domain::ports::{Clock, RateLimiter};
-use tradesense_domain::sealed::Sealer;
-use tradesense_domain::token::{TokenSigner, TokenVerifier};
+use tradesense_domain::broker::link::Broker;
+use tradesense_domain::broker::service::BrokerLinkService;
+use tradesense_domain::identity::ports::RateLimiter;
+use tradesense_domain::identity::sealed::Sealer;
+use tradesense_domain::identity::service::account::AccountService;
+use tradesense_domain::identity::token::{TokenSigner, TokenVerifier};
+use tradesense_domain::kernel::time::Clock;
 use tradesense_http::{ApiError, HttpConfig};
 
 /// Configuration of the auth function.

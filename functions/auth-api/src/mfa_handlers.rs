@@ -9,15 +9,14 @@ use base64::engine::general_purpose::STANDARD;
 use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
-use crate::AuthState;
 use crate::dto::{
     BackupCodesResponse, MfaChallengeRequest, MfaCodeRequest, MfaDisableRequest, MfaSetupResponse,
     TokenResponse,
 };
 use crate::errors::AuthError;
 use crate::handlers::limit_per_ip;
-use crate::qr;
 use crate::session_response::{Delivery, deliver};
+use crate::{AuthState, qr};
 
 type Body = tradesense_http::error::ErrorBody;
 

@@ -4,12 +4,12 @@
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use tradesense_domain::account::Tokens;
-use tradesense_domain::cookies::{
+use tradesense_domain::identity::cookies::{
     ACCESS_COOKIE, AUTH_MODE_HEADER, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE, cookie_value, csrf_matches,
     new_csrf_token,
 };
-use tradesense_domain::session::SESSION_TTL;
+use tradesense_domain::identity::service::account::Tokens;
+use tradesense_domain::identity::session::SESSION_TTL;
 use tradesense_http::{ApiError, AppJson};
 
 use crate::dto::{CookieSessionResponse, TokenResponse, UserDto};

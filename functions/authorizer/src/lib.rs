@@ -21,13 +21,14 @@ use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
-use tradesense_domain::account::live_principal;
-use tradesense_domain::auth::Principal;
-use tradesense_domain::cookies::{
+use tradesense_domain::identity::cookies::{
     ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, cookie_value, csrf_matches, needs_csrf,
 };
-use tradesense_domain::ports::{Clock, SessionRepository, UserRepository};
-use tradesense_domain::token::TokenVerifier;
+use tradesense_domain::identity::ports::{SessionRepository, UserRepository};
+use tradesense_domain::identity::rbac::Principal;
+use tradesense_domain::identity::service::account::live_principal;
+use tradesense_domain::identity::token::TokenVerifier;
+use tradesense_domain::kernel::time::Clock;
 
 /// How long signing keys are cached: a rotated key reaches every warm authorizer within this time even if no
 /// token under it arrives.

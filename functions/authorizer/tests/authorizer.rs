@@ -14,13 +14,13 @@ use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
-use tradesense_domain::auth::{Principal, Role};
-use tradesense_domain::ids::{SessionId, UserId};
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::{SessionRepository, UserRepository};
-use tradesense_domain::session::Session;
-use tradesense_domain::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
-use tradesense_domain::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::identity::ports::{SessionRepository, UserRepository};
+use tradesense_domain::identity::rbac::{Principal, Role};
+use tradesense_domain::identity::session::Session;
+use tradesense_domain::identity::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
+use tradesense_domain::identity::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::kernel::ids::{SessionId, UserId};
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_local::provision::rotate_signing_key;
 use tradesense_local::testing::TestStack;
 
@@ -56,7 +56,7 @@ async fn signed_in(stack: &TestStack) -> Principal {
         password_hash: PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
         disabled: false,
         login_guard: LoginGuard::default(),
-        mfa: tradesense_domain::mfa::MfaState::default(),
+        mfa: tradesense_domain::identity::mfa::MfaState::default(),
         created_at: Utc::now(),
     };
     users(stack)

@@ -18,11 +18,12 @@ use lambda_http::aws_lambda_events::apigw::{ApiGatewayRequestAuthorizer, ApiGate
 use lambda_http::request::RequestContext;
 use market_api::{MarketState, router};
 use tower::ServiceExt;
-use tradesense_domain::auth::{Principal, Role};
-use tradesense_domain::ids::{SessionId, UserId};
+use tradesense_domain::identity::rbac::{Principal, Role};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::market::ports::QuoteCache;
 use tradesense_domain::market::quote::Quote;
-use tradesense_domain::ports::{QuoteCache, RepoError};
 use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
 use tradesense_http::{HttpConfig, with_conventions};
 

@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 use serde::{Deserialize, Serialize};
-use tradesense_domain::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType};
+use tradesense_domain::market::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType};
 use tradesense_http::{ApiError, AppJson};
 use utoipa::ToSchema;
 

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use tradesense_domain::market::calendar::{MarketStatus, Session};
 use tradesense_domain::market::candles::Interval;
 use tradesense_domain::market::instrument::{Exchange, Instrument, Segment};
+use tradesense_domain::market::options::OptionType;
 use tradesense_domain::market::quote::Quote;
-use tradesense_domain::options::OptionType;
 use utoipa::ToSchema;
 
 /// `GET /v1/market/instruments` query.

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use rust_decimal::Decimal;
-use tradesense_domain::auth::Permission;
+use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::market::chain::{forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
-use tradesense_domain::ports::{MarketData, MarketDataError};
+use tradesense_domain::market::ports::{MarketData, MarketDataError};
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::dto::{

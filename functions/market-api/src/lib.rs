@@ -19,7 +19,7 @@ use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, r
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
-use tradesense_domain::ports::Clock;
+use tradesense_domain::kernel::time::Clock;
 use tradesense_http::HttpConfig;
 
 /// Configuration of the market-data function.

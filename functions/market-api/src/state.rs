@@ -7,12 +7,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tradesense_domain::market::cached::CachedMarketData;
+use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::current::CurrentMaster;
 use tradesense_domain::market::master::InstrumentMaster;
-use tradesense_domain::market::simulated::SimulatedMarket;
-use tradesense_domain::ports::{Clock, InstrumentStore, QuoteCache};
+use tradesense_domain::market::ports::{InstrumentStore, QuoteCache};
+use tradesense_domain::market::service::cached::CachedMarketData;
+use tradesense_domain::market::service::current::CurrentMaster;
+use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_http::ApiError;
 
 /// The market handlers' state.

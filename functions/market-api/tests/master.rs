@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use market_api::MarketState;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::master::InstrumentMaster;
-use tradesense_domain::ports::InstrumentStore;
+use tradesense_domain::market::ports::InstrumentStore;
 use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
 
 #[tokio::test]

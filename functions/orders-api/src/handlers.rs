@@ -4,11 +4,12 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use tradesense_adapters::dynamo::cursor::CursorError;
-use tradesense_domain::auth::Permission;
-use tradesense_domain::ids::OrderId;
+use tradesense_domain::identity::rbac::Permission;
+use tradesense_domain::kernel::ids::OrderId;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::ports::{MarketDataError, OrderListQuery};
+use tradesense_domain::market::ports::MarketDataError;
 use tradesense_domain::trading::paper::{ModifyRefusal, RiskRejection};
+use tradesense_domain::trading::ports::OrderListQuery;
 use tradesense_domain::trading::service::{CancelError, ModifyError, PlaceCommand, PlaceError, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::rate_limit::RateLimitHeaders;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::trading::live::TradingMode;
+use tradesense_domain::broker::live::TradingMode;
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_domain::trading::order::Product;
 use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use utoipa::ToSchema;

@@ -3,10 +3,10 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use tradesense_domain::auth::Permission;
-use tradesense_domain::ids::UserId;
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::MarketDataError;
+use tradesense_domain::identity::rbac::Permission;
+use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::market::ports::MarketDataError;
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_domain::trading::live_desk::{LiveAccount, SwitchError};
 use tradesense_domain::trading::portfolio::{Funds, Valuation, funds as account_funds, summarize};
 use tradesense_domain::trading::service::{PlaceError, ResetError};

@@ -9,10 +9,13 @@ use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
 use tradesense_adapters::paper::{PaperConfig, paper_broker};
-use tradesense_domain::jobs::{JobDeps, JobRequest, run_job};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::ports::{Clock, InstrumentStore, JobRunLog, RepoError};
-use tradesense_domain::trading::service::OrderService;
+use tradesense_domain::market::ports::InstrumentStore;
+use tradesense_domain::ops::jobs::JobRequest;
+use tradesense_domain::ops::ports::{JobRunLog, PaperExchange};
+use tradesense_domain::ops::service::jobs::{JobDeps, run_job};
 
 /// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
 /// order use cases the paper exchange's tick drives.
@@ -20,7 +23,7 @@ pub struct Scheduler {
     runs: Arc<dyn JobRunLog>,
     instruments: Arc<dyn InstrumentStore>,
     calendar: MarketCalendar,
-    orders: Option<Arc<OrderService>>,
+    exchange: Option<Arc<dyn PaperExchange>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -36,15 +39,15 @@ impl Scheduler {
             runs,
             instruments,
             calendar,
-            orders: None,
+            exchange: None,
             clock,
         }
     }
 
-    /// The same scheduler, driving the paper exchange's tick through `orders`.
-    pub fn with_orders(self, orders: Arc<OrderService>) -> Self {
+    /// The same scheduler, ticking the paper `exchange` on `paper-match`.
+    pub fn with_exchange(self, exchange: Arc<dyn PaperExchange>) -> Self {
         Self {
-            orders: Some(orders),
+            exchange: Some(exchange),
             ..self
         }
     }
@@ -65,7 +68,7 @@ impl Scheduler {
             calendar,
             clock,
         )
-        .with_orders(Arc::new(orders)))
+        .with_exchange(Arc::new(orders)))
     }
 
     /// The deployed wiring of a function configured by `cfg` ([`from_table`](Self::from_table) on its table,
@@ -91,7 +94,7 @@ impl Scheduler {
             runs: self.runs.as_ref(),
             instruments: self.instruments.as_ref(),
             calendar: &self.calendar,
-            orders: self.orders.as_deref(),
+            exchange: self.exchange.as_deref(),
         };
         run_job(job, self.clock.now(), &deps).await?;
         tracing::info!(%job, "scheduled job done");
@@ -103,7 +106,7 @@ impl Scheduler {
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use tradesense_domain::jobs::ScheduledJob;
+    use tradesense_domain::ops::jobs::ScheduledJob;
     use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryJobRunLog};
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use scheduler::Scheduler;
 use tradesense_adapters::config::{AwsSettings, process_env};
 use tradesense_adapters::paper::PaperConfig;
 use tradesense_adapters::{AwsClients, telemetry};
-use tradesense_domain::jobs::JobRequest;
+use tradesense_domain::ops::jobs::JobRequest;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

@@ -14,7 +14,7 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
-use tradesense_domain::jobs::JobRequest;
+use tradesense_domain::ops::jobs::JobRequest;
 
 /// Runs one SQS batch.
 pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, SqsBatchResponse> + Send + Sync>;

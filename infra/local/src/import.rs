@@ -5,7 +5,7 @@
 use anyhow::{Context as _, bail};
 use tradesense_domain::market::history::parse_daily_csv;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::ports::DailyHistory;
+use tradesense_domain::market::ports::DailyHistory;
 
 /// Exchanges an imported instrument key may name.
 const EXCHANGES: [&str; 4] = ["NSE", "NFO", "BSE", "MCX"];

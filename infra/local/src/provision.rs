@@ -13,7 +13,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 use serde_json::Value as Json;
 use tradesense_adapters::AwsClients;
-use tradesense_domain::token::{SigningKeyMaterial, VerifyKeySet};
+use tradesense_domain::identity::token::{SigningKeyMaterial, VerifyKeySet};
 
 use crate::template::{Physical, Resolver, Template};
 

@@ -2,11 +2,11 @@
 //! (`DEMO_PASSWORD`, default [`DEFAULT_DEMO_PASSWORD`]).
 
 use chrono::{DateTime, Utc};
-use tradesense_domain::auth::Role;
-use tradesense_domain::ids::UserId;
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::UserRepository;
-use tradesense_domain::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::identity::ports::UserRepository;
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::trading::account::PaperAccount;
 
 /// The demo users' password unless `DEMO_PASSWORD` overrides it.
 pub const DEFAULT_DEMO_PASSWORD: &str = "TradeSense-demo-2026";
@@ -37,7 +37,7 @@ pub async fn seed_demo_users(
             password_hash: PasswordHash::new(password)?,
             disabled: false,
             login_guard: LoginGuard::default(),
-            mfa: tradesense_domain::mfa::MfaState::default(),
+            mfa: tradesense_domain::identity::mfa::MfaState::default(),
             created_at: now,
         };
         users.create(&user, &PaperAccount::open(user.id, now)).await?;

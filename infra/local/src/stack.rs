@@ -14,9 +14,9 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_domain::auth::{Principal, Role};
-use tradesense_domain::ids::{SessionId, UserId};
-use tradesense_domain::user::User;
+use tradesense_domain::identity::rbac::{Principal, Role};
+use tradesense_domain::identity::user::User;
+use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_http::HttpConfig;
 
 use crate::emulator::{Emulator, workspace_root};

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tradesense_adapters::dynamo::daily_history::DynamoDailyHistory;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::ports::DailyHistory;
+use tradesense_domain::market::ports::DailyHistory;
 use tradesense_local::import::import_daily_csv;
 use tradesense_local::testing::TestStack;
 

@@ -7,15 +7,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use tradesense_domain::broker_link::{Broker, BrokerAccessToken, token_context};
-use tradesense_domain::ids::UserId;
-use tradesense_domain::ports::BrokerLinkRepository;
-use tradesense_domain::trading::live::BrokerTokens;
+use tradesense_domain::broker::link::{Broker, BrokerAccessToken, token_context};
+use tradesense_domain::broker::ports::{BrokerLinkRepository, BrokerTokens};
+use tradesense_domain::kernel::ids::UserId;
 
 use crate::secrets::SecretsProvider;
 
 /// [`BrokerTokens`] that open the sealed token of the user's stored [`BrokerLinkRepository`] link with the
-/// data-key [`Sealer`](tradesense_domain::sealed::Sealer) (AWSCURRENT, or AWSPREVIOUS across a rotation).
+/// data-key [`Sealer`](tradesense_domain::identity::sealed::Sealer) (AWSCURRENT, or AWSPREVIOUS across a rotation).
 pub struct SealedBrokerTokens {
     links: Arc<dyn BrokerLinkRepository>,
     secrets: SecretsProvider,

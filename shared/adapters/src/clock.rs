@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use tradesense_domain::ports::Clock;
+use tradesense_domain::kernel::time::Clock;
 
 use crate::config::{ConfigError, Vars, optional};
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
-use tradesense_domain::ports::DependencyCheck;
+use tradesense_domain::ops::ports::DependencyCheck;
 
 use crate::dynamo::Table;
 

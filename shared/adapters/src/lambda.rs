@@ -2,7 +2,7 @@
 //! reported back (`ReportBatchItemFailures`), so one poison message never fails or blocks the batch.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use tradesense_domain::ports::Retryable;
+use tradesense_domain::kernel::error::Retryable;
 
 /// Runs `handle` on every record's body, in order. A retryable failure reports the record in
 /// `batch_item_failures` (SQS redelivers it, then moves it to the DLQ); a permanent failure is logged and

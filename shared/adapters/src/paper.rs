@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use tradesense_domain::market::cached::CachedMarketData;
+use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
-use tradesense_domain::market::current::CurrentMaster;
-use tradesense_domain::market::simulated::SimulatedMarket;
-use tradesense_domain::ports::Clock;
+use tradesense_domain::market::service::cached::CachedMarketData;
+use tradesense_domain::market::service::current::CurrentMaster;
+use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
 use tradesense_domain::trading::risk::RiskLimits;
 use tradesense_domain::trading::service::OrderService;

@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
-use tradesense_domain::sealed::{DataKey, Sealer};
-use tradesense_domain::token::{SigningKeyMaterial, VerifyKey, VerifyKeySet};
+use tradesense_domain::identity::sealed::{DataKey, Sealer};
+use tradesense_domain::identity::token::{SigningKeyMaterial, VerifyKey, VerifyKeySet};
 
 /// A secret version stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

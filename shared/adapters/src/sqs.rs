@@ -3,8 +3,7 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
-use tradesense_domain::events::Envelope;
-use tradesense_domain::ports::EventPublisher;
+use tradesense_domain::kernel::events::{Envelope, EventPublisher};
 
 /// [`EventPublisher`] writing each envelope as one SQS message (JSON body), with the event type as a message
 /// attribute. On a FIFO queue the envelope id is the deduplication id and the event type the group.

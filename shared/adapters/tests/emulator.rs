@@ -20,20 +20,20 @@ use tradesense_adapters::dynamo::{Item, PageFilter, PageQuery, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_domain::audit::ports::AuditLog;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
-use tradesense_domain::auth::Role;
-use tradesense_domain::events::Envelope;
-use tradesense_domain::ids::{EventId, SessionId, UserId};
-use tradesense_domain::jobs::ScheduledJob;
-use tradesense_domain::mfa::MfaState;
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::{
-    AuditLog, DependencyCheck, EventPublisher, JobRunLog, RateLimiter, RepoError, SessionRepository,
-    UserRepository,
-};
-use tradesense_domain::rate_limit::RateRule;
-use tradesense_domain::session::Session;
-use tradesense_domain::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::identity::mfa::MfaState;
+use tradesense_domain::identity::ports::{RateLimiter, SessionRepository, UserRepository};
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::session::Session;
+use tradesense_domain::identity::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::events::{Envelope, EventPublisher};
+use tradesense_domain::kernel::ids::{EventId, SessionId, UserId};
+use tradesense_domain::kernel::rate_limit::RateRule;
+use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_local::provision::rotate_signing_key;
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
@@ -773,8 +773,8 @@ async fn a_refunded_hit_frees_its_place_and_never_goes_below_zero() {
 #[tokio::test]
 async fn broker_links_are_stored_replaced_read_and_deleted_per_user() {
     use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
-    use tradesense_domain::broker_link::{Broker, BrokerLink};
-    use tradesense_domain::ports::BrokerLinkRepository;
+    use tradesense_domain::broker::link::{Broker, BrokerLink};
+    use tradesense_domain::broker::ports::BrokerLinkRepository;
 
     let stack = TestStack::provision().await;
     let links = DynamoBrokerLinks::new(stack.table());
@@ -809,7 +809,8 @@ async fn broker_links_are_stored_replaced_read_and_deleted_per_user() {
 #[tokio::test]
 async fn trading_modes_default_to_paper_switch_both_ways_and_stay_per_user() {
     use tradesense_adapters::dynamo::trading_modes::DynamoTradingModes;
-    use tradesense_domain::trading::live::{TradingMode, TradingModes};
+    use tradesense_domain::broker::live::TradingMode;
+    use tradesense_domain::broker::ports::TradingModes;
 
     let stack = TestStack::provision().await;
     let modes = DynamoTradingModes::new(stack.table());
@@ -832,7 +833,7 @@ async fn trading_modes_default_to_paper_switch_both_ways_and_stay_per_user() {
 #[tokio::test]
 async fn an_unreadable_stored_trading_mode_is_an_error_not_paper() {
     use tradesense_adapters::dynamo::trading_modes::DynamoTradingModes;
-    use tradesense_domain::trading::live::TradingModes;
+    use tradesense_domain::broker::ports::TradingModes;
 
     let stack = TestStack::provision().await;
     let asha = UserId::from_ulid(Ulid::new());
@@ -857,11 +858,12 @@ async fn broker_tokens_open_links_sealed_by_the_domain_and_nothing_else() {
     use std::sync::Arc;
     use tradesense_adapters::broker_tokens::SealedBrokerTokens;
     use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
-    use tradesense_domain::broker_link::{Broker, BrokerLink, BrokerLinkService, token_context};
-    use tradesense_domain::ports::BrokerLinkRepository;
+    use tradesense_domain::broker::link::{Broker, BrokerLink, token_context};
+    use tradesense_domain::broker::ports::BrokerLinkRepository;
+    use tradesense_domain::broker::ports::BrokerTokens;
+    use tradesense_domain::broker::service::BrokerLinkService;
+    use tradesense_domain::identity::token::{SigningKeyMaterial, TokenSigner, TokenVerifier};
     use tradesense_domain::testing::{FixedClock, RecordingPublisher, ScriptedBroker};
-    use tradesense_domain::token::{SigningKeyMaterial, TokenSigner, TokenVerifier};
-    use tradesense_domain::trading::live::BrokerTokens;
 
     let stack = TestStack::provision().await;
     let data_key = stack.reference("DataKeySecret");
@@ -886,7 +888,7 @@ async fn broker_tokens_open_links_sealed_by_the_domain_and_nothing_else() {
         Arc::new(FixedClock(now)),
     );
     let key = SigningKeyMaterial::generate("k1");
-    let principal = tradesense_domain::auth::Principal {
+    let principal = tradesense_domain::identity::rbac::Principal {
         user_id: UserId::from_ulid(Ulid::new()),
         roles: vec![Role::Trader],
         session_id: SessionId::from_ulid(Ulid::new()),
@@ -978,8 +980,8 @@ async fn the_quote_cache_round_trips_batches_larger_than_one_call() {
     use rust_decimal::Decimal;
     use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
     use tradesense_domain::market::instrument::{Exchange, InstrumentKey};
+    use tradesense_domain::market::ports::QuoteCache;
     use tradesense_domain::market::quote::{Bar, Quote};
-    use tradesense_domain::ports::QuoteCache;
 
     let stack = TestStack::provision().await;
     let cache = DynamoQuoteCache::new(stack.table());
@@ -1023,7 +1025,7 @@ async fn instrument_snapshots_are_stored_in_parts_and_switched_by_the_pointer() 
     use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
     use tradesense_domain::market::calendar::MarketCalendar;
     use tradesense_domain::market::master::InstrumentMaster;
-    use tradesense_domain::ports::InstrumentStore;
+    use tradesense_domain::market::ports::InstrumentStore;
 
     let stack = TestStack::provision().await;
     let store = DynamoInstrumentStore::new(stack.table());

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 use tradesense_adapters::upstox::{UpstoxApp, UpstoxAuthClient};
-use tradesense_domain::broker_link::BrokerAuthError;
-use tradesense_domain::ports::BrokerAuthorization;
+use tradesense_domain::broker::link::BrokerAuthError;
+use tradesense_domain::broker::ports::BrokerAuthorization;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tradesense_adapters::upstox::instrument_keys::UpstoxInstrumentKeys;
+use tradesense_domain::broker::live::{BrokerKeyMap, LiveBrokerError};
+use tradesense_domain::broker::ports::BrokerInstruments;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::trading::live::{BrokerInstruments, BrokerKeyMap, LiveBrokerError};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

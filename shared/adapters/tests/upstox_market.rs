@@ -21,9 +21,9 @@ use tradesense_domain::market::candles::Interval;
 use tradesense_domain::market::chain::option_chain;
 use tradesense_domain::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
 use tradesense_domain::market::master::InstrumentMaster;
-use tradesense_domain::market::simulated::SimulatedMarket;
-use tradesense_domain::options::OptionType;
-use tradesense_domain::ports::{MarketData, MarketDataError};
+use tradesense_domain::market::options::OptionType;
+use tradesense_domain::market::ports::{MarketData, MarketDataError};
+use tradesense_domain::market::service::simulated::SimulatedMarket;
 use wiremock::matchers::{header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

@@ -12,12 +12,12 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tradesense_adapters::upstox::market::RetryPolicy;
 use tradesense_adapters::upstox::orders::{UpstoxOrderClient, UpstoxOrderSettings};
-use tradesense_domain::broker_link::BrokerAccessToken;
-use tradesense_domain::trading::charges::Side;
-use tradesense_domain::trading::live::{
-    LiveBroker, LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder,
-    PlaceLiveOrder,
+use tradesense_domain::broker::link::BrokerAccessToken;
+use tradesense_domain::broker::live::{
+    LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder, PlaceLiveOrder,
 };
+use tradesense_domain::broker::ports::LiveBroker;
+use tradesense_domain::trading::charges::Side;
 use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

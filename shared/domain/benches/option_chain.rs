@@ -6,7 +6,7 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use tradesense_domain::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
+use tradesense_domain::market::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
 
 const FORWARD: f64 = 22_000.0;
 

@@ -1,30 +1,19 @@
-//! TradeSense's domain: pure types and rules, and the ports (traits) they need from the world.
+//! TradeSense's domain: pure types and rules, the ports (traits) they need from the world, and the use cases
+//! over them.
 //!
 //! Nothing here performs I/O or names an AWS, Lambda or HTTP type; Cargo enforces that, because this crate
 //! does not depend on any of them. Adapters in `tradesense-adapters` implement the ports.
+//!
+//! Layout: a small [`kernel`] under one folder per area. Inside an area, model files ← `ports.rs` ← `service`;
+//! an area may use another area's model and ports, never its service (docs/architecture.md).
 
-pub mod account;
-pub mod administration;
 pub mod audit;
-pub mod auth;
-pub mod broker_link;
-pub mod cookies;
-pub mod events;
-pub mod health;
-pub mod ids;
-pub mod jobs;
+pub mod broker;
+pub mod identity;
+pub mod kernel;
 pub mod market;
-pub mod mfa;
-pub mod options;
-pub mod paper;
-pub mod password;
-pub mod ports;
-pub mod rate_limit;
-pub mod sealed;
-pub mod session;
-pub mod token;
+pub mod ops;
 pub mod trading;
-pub mod user;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;

@@ -8,25 +8,27 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
-use crate::auth::Role;
-use crate::broker_link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant, BrokerLink};
-use crate::events::Envelope;
-use crate::ids::{SessionId, UserId};
-use crate::jobs::ScheduledJob;
+use crate::audit::ports::AuditLog;
+use crate::broker::link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant, BrokerLink};
+use crate::broker::ports::{BrokerAuthorization, BrokerLinkRepository};
+use crate::identity::mfa::MfaState;
+use crate::identity::ports::{RateLimiter, SessionRepository, UserRepository};
+use crate::identity::rbac::Role;
+use crate::identity::session::Session;
+use crate::identity::user::{Email, LoginGuard, User};
+use crate::kernel::error::RepoError;
+use crate::kernel::events::{Envelope, EventPublisher};
+use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::rate_limit::{RateDecision, RateRule};
+use crate::kernel::time::Clock;
 use crate::market::instrument::InstrumentKey;
 use crate::market::master::InstrumentSnapshot;
+use crate::market::ports::{InstrumentStore, QuoteCache};
 use crate::market::quote::Quote;
-use crate::mfa::MfaState;
-use crate::paper::PaperAccount;
-use crate::ports::{
-    AuditLog, BrokerAuthorization, BrokerLinkRepository, Clock, DependencyCheck, EventPublisher,
-    InstrumentStore, JobRunLog, KillSwitchStore, QuoteCache, RateLimiter, RepoError, SessionRepository,
-    UserRepository,
-};
-use crate::rate_limit::{RateDecision, RateRule};
-use crate::session::Session;
-use crate::trading::kill_switch::KillSwitch;
-use crate::user::{Email, LoginGuard, User};
+use crate::ops::jobs::ScheduledJob;
+use crate::ops::kill_switch::KillSwitch;
+use crate::ops::ports::{DependencyCheck, JobRunLog, KillSwitchStore};
+use crate::trading::account::PaperAccount;
 
 /// A clock stuck at one instant.
 #[derive(Debug, Clone, Copy)]

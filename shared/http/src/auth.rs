@@ -5,7 +5,7 @@
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use lambda_http::request::RequestContext;
-use tradesense_domain::auth::{Permission, Principal};
+use tradesense_domain::identity::rbac::{Permission, Principal};
 
 use crate::error::ApiError;
 

@@ -67,7 +67,7 @@ pub struct ApiError {
     message: String,
     details: Vec<FieldError>,
     retry_after_secs: Option<u64>,
-    rate_limit: Option<tradesense_domain::rate_limit::RateDecision>,
+    rate_limit: Option<tradesense_domain::kernel::rate_limit::RateDecision>,
     /// The cause of a 5xx, logged once and never sent.
     cause: Option<anyhow::Error>,
 }
@@ -195,7 +195,7 @@ impl ApiError {
     }
 
     /// Adds the `X-RateLimit-*` headers of `decision`.
-    pub fn with_rate_limit(mut self, decision: tradesense_domain::rate_limit::RateDecision) -> Self {
+    pub fn with_rate_limit(mut self, decision: tradesense_domain::kernel::rate_limit::RateDecision) -> Self {
         self.rate_limit = Some(decision);
         self
     }
@@ -240,9 +240,9 @@ impl ApiError {
 
 /// A live broker's refusal or silence, never a 500: a refusal is a 409 in the broker's words, a missing or
 /// expired link a 409 asking to link again, an unreachable broker a 503.
-impl From<tradesense_domain::trading::live::LiveBrokerError> for ApiError {
-    fn from(e: tradesense_domain::trading::live::LiveBrokerError) -> Self {
-        use tradesense_domain::trading::live::LiveBrokerError as E;
+impl From<tradesense_domain::broker::live::LiveBrokerError> for ApiError {
+    fn from(e: tradesense_domain::broker::live::LiveBrokerError) -> Self {
+        use tradesense_domain::broker::live::LiveBrokerError as E;
         match e {
             E::Rejected(message) => Self::new(
                 StatusCode::CONFLICT,

@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponseParts, ResponseParts};
 use http::{HeaderName, HeaderValue};
-use tradesense_domain::rate_limit::RateDecision;
+use tradesense_domain::kernel::rate_limit::RateDecision;
 
 use crate::error::ApiError;
 

@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tradesense_domain::audit::ports::AuditLog;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
-use tradesense_domain::ids::{EventId, UserId};
-use tradesense_domain::ports::{AuditLog, RepoError};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::{EventId, UserId};
 
 use super::keys;
 use super::table::Table;

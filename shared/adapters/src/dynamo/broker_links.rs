@@ -4,9 +4,10 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tradesense_domain::broker_link::{Broker, BrokerLink};
-use tradesense_domain::ids::UserId;
-use tradesense_domain::ports::{BrokerLinkRepository, RepoError};
+use tradesense_domain::broker::link::{Broker, BrokerLink};
+use tradesense_domain::broker::ports::BrokerLinkRepository;
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::UserId;
 
 use super::keys;
 use super::table::Table;

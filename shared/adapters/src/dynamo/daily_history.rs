@@ -9,10 +9,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::market::history::DailyBar;
 use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::market::ports::DailyHistory;
 use tradesense_domain::market::quote::Bar;
-use tradesense_domain::ports::{DailyHistory, RepoError};
 
 use super::keys;
 use super::table::Table;

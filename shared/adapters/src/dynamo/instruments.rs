@@ -6,9 +6,10 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
+use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::market::instrument::Instrument;
 use tradesense_domain::market::master::InstrumentSnapshot;
-use tradesense_domain::ports::{InstrumentStore, RepoError};
+use tradesense_domain::market::ports::InstrumentStore;
 
 use super::keys;
 use super::table::Table;

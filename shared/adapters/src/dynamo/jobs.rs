@@ -6,8 +6,9 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use tradesense_domain::jobs::ScheduledJob;
-use tradesense_domain::ports::{JobRunLog, RepoError};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::ops::ports::JobRunLog;
 
 use super::keys;
 use super::table::Table;

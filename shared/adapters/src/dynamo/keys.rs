@@ -25,12 +25,12 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
-use tradesense_domain::broker_link::Broker;
-use tradesense_domain::ids::{OrderId, SessionId, TradeId, UserId};
-use tradesense_domain::jobs::ScheduledJob;
+use tradesense_domain::broker::link::Broker;
+use tradesense_domain::identity::user::Email;
+use tradesense_domain::kernel::ids::{OrderId, SessionId, TradeId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::trading::order::Product;
-use tradesense_domain::user::Email;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";

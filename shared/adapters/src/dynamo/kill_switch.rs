@@ -4,8 +4,9 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
-use tradesense_domain::ports::{KillSwitchStore, RepoError};
-use tradesense_domain::trading::kill_switch::KillSwitch;
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::ops::kill_switch::KillSwitch;
+use tradesense_domain::ops::ports::KillSwitchStore;
 
 use super::keys;
 use super::table::Table;

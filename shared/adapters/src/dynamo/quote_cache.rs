@@ -9,9 +9,10 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use chrono::{DateTime, Utc};
+use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::market::instrument::InstrumentKey;
+use tradesense_domain::market::ports::QuoteCache;
 use tradesense_domain::market::quote::Quote;
-use tradesense_domain::ports::{QuoteCache, RepoError};
 
 use super::keys;
 use super::table::Table;

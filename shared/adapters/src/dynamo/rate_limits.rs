@@ -9,8 +9,9 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
-use tradesense_domain::ports::{RateLimiter, RepoError};
-use tradesense_domain::rate_limit::{RateDecision, RateRule};
+use tradesense_domain::identity::ports::RateLimiter;
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::rate_limit::{RateDecision, RateRule};
 
 use super::keys;
 use super::table::Table;

@@ -8,9 +8,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use tradesense_domain::ids::{SessionId, UserId};
-use tradesense_domain::ports::{RepoError, SessionRepository};
-use tradesense_domain::session::{RefreshHash, Session};
+use tradesense_domain::identity::ports::SessionRepository;
+use tradesense_domain::identity::session::{RefreshHash, Session};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::{SessionId, UserId};
 
 use super::keys;
 use super::table::Table;

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, WriteRequest};
-use tradesense_domain::ports::RepoError;
+use tradesense_domain::kernel::error::RepoError;
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, Key, PK, SK};
 

@@ -19,14 +19,16 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tradesense_domain::ids::{OrderId, TradeId, UserId};
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::{OrderId, TradeId, UserId};
+use tradesense_domain::kernel::page::Page;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::paper::PaperAccount;
-use tradesense_domain::ports::{
-    CommitError, OrderClaim, OrderListQuery, Page, PlacementLimit, RepoError, TradingLedger,
-};
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_domain::trading::order::{OrderStatus, Product};
 use tradesense_domain::trading::paper::{Order, Placement, PositionRecord, Trade};
+use tradesense_domain::trading::ports::{
+    CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
+};
 
 use super::keys::{self, Key};
 use super::table::{Item, PageFilter, PageQuery, Table, TransactError};

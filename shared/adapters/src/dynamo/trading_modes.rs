@@ -5,9 +5,10 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tradesense_domain::ids::UserId;
-use tradesense_domain::ports::RepoError;
-use tradesense_domain::trading::live::{TradingMode, TradingModes};
+use tradesense_domain::broker::live::TradingMode;
+use tradesense_domain::broker::ports::TradingModes;
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::ids::UserId;
 
 use super::keys;
 use super::table::Table;

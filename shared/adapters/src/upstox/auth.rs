@@ -9,8 +9,8 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
-use tradesense_domain::broker_link::{BrokerAccessToken, BrokerAuthError, BrokerGrant};
-use tradesense_domain::ports::BrokerAuthorization;
+use tradesense_domain::broker::link::{BrokerAccessToken, BrokerAuthError, BrokerGrant};
+use tradesense_domain::broker::ports::BrokerAuthorization;
 
 use crate::secrets::{SecretsProvider, Stage};
 

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio::sync::Mutex;
-use tradesense_domain::trading::live::{BrokerInstruments, BrokerKeyMap, LiveBrokerError};
+use tradesense_domain::broker::live::{BrokerKeyMap, LiveBrokerError};
+use tradesense_domain::broker::ports::BrokerInstruments;
 
 use super::instruments::parse_instruments;
 

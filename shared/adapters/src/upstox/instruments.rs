@@ -32,10 +32,10 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde::Deserialize;
 use serde_json::{Number, Value};
-use tradesense_domain::broker_link::ist;
+use tradesense_domain::kernel::time::ist;
 use tradesense_domain::market::expiry::future_symbol;
 use tradesense_domain::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
-use tradesense_domain::options::OptionType;
+use tradesense_domain::market::options::OptionType;
 
 use super::market::json_decimal;
 

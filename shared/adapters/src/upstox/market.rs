@@ -36,13 +36,13 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Number, Value};
-use tradesense_domain::broker_link::ist;
+use tradesense_domain::kernel::time::ist;
 use tradesense_domain::market::candles::{Candle, Interval};
 use tradesense_domain::market::chain::{ChainSnapshot, ContractSnapshot};
 use tradesense_domain::market::instrument::{Instrument, InstrumentKey, round_to_tick};
 use tradesense_domain::market::master::InstrumentMaster;
+use tradesense_domain::market::ports::{MarketData, MarketDataError};
 use tradesense_domain::market::quote::{Bar, Quote};
-use tradesense_domain::ports::{MarketData, MarketDataError};
 
 use super::{Answer, Envelope, Jitter, error_message, send};
 

@@ -32,12 +32,13 @@ use rust_decimal::prelude::ToPrimitive as _;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Number, Value};
-use tradesense_domain::broker_link::{BrokerAccessToken, ist};
-use tradesense_domain::trading::charges::Side;
-use tradesense_domain::trading::live::{
-    LiveBroker, LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder,
-    PlaceLiveOrder,
+use tradesense_domain::broker::link::BrokerAccessToken;
+use tradesense_domain::broker::live::{
+    LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder, PlaceLiveOrder,
 };
+use tradesense_domain::broker::ports::LiveBroker;
+use tradesense_domain::kernel::time::ist;
+use tradesense_domain::trading::charges::Side;
 use tradesense_domain::trading::order::{OrderType, Product, Validity};
 
 use super::market::{RetryPolicy, json_decimal};

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::Serialize;
 
-use super::instrument::Exchange;
-use crate::broker_link::{ist, ist_instant};
+use crate::kernel::time::{ist, ist_instant};
+use crate::market::instrument::Exchange;
 
 /// Which part of the trading day it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

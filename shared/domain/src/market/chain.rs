@@ -9,11 +9,11 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 
-use super::instrument::{Instrument, InstrumentKey};
-use super::master::{InstrumentMaster, REFERENCE_RATE};
-use super::quote::Quote;
-use crate::broker_link::ist_instant;
-use crate::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
+use crate::kernel::time::ist_instant;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::master::{InstrumentMaster, REFERENCE_RATE};
+use crate::market::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType, Valuation};
+use crate::market::quote::Quote;
 
 /// One side (call or put) of a strike.
 #[derive(Debug, Clone, PartialEq)]
@@ -199,7 +199,7 @@ pub fn forward_price(chain: &OptionChain, tick: Decimal) -> Decimal {
 mod tests {
     use super::*;
     use crate::market::calendar::MarketCalendar;
-    use crate::market::simulated::SimulatedMarket;
+    use crate::market::service::simulated::SimulatedMarket;
 
     fn chain_at(time: &str) -> OptionChain {
         let calendar = MarketCalendar::default();

@@ -5,8 +5,8 @@
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-use super::calendar::MarketCalendar;
-use super::instrument::Exchange;
+use crate::market::calendar::MarketCalendar;
+use crate::market::instrument::Exchange;
 
 /// The expiry weekday.
 pub const EXPIRY_WEEKDAY: Weekday = Weekday::Tue;
@@ -81,11 +81,11 @@ pub fn option_symbol(
     underlying: &str,
     expiry: NaiveDate,
     strike: rust_decimal::Decimal,
-    option_type: crate::options::OptionType,
+    option_type: crate::market::options::OptionType,
 ) -> String {
     let kind = match option_type {
-        crate::options::OptionType::Call => "CE",
-        crate::options::OptionType::Put => "PE",
+        crate::market::options::OptionType::Call => "CE",
+        crate::market::options::OptionType::Put => "PE",
     };
     let yy = expiry.year() % 100;
     if is_monthly(calendar, expiry) {
@@ -118,7 +118,7 @@ pub fn future_symbol(underlying: &str, expiry: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::OptionType;
+    use crate::market::options::OptionType;
     use rust_decimal_macros::dec;
 
     fn day(s: &str) -> NaiveDate {

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::quote::Bar;
+use crate::market::quote::Bar;
 
 /// One session's bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

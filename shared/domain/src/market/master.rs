@@ -10,13 +10,13 @@ use rust_decimal::prelude::{FromPrimitive as _, ToPrimitive as _};
 use rust_decimal_macros::dec;
 use serde::Deserialize;
 
-use super::calendar::MarketCalendar;
-use super::expiry::{future_symbol, monthly_expiries, option_symbol, weekly_expiries};
-use super::instrument::{
+use crate::market::calendar::MarketCalendar;
+use crate::market::expiry::{future_symbol, monthly_expiries, option_symbol, weekly_expiries};
+use crate::market::instrument::{
     Exchange, Instrument, InstrumentKey, OPTION_TICK_SIZE, Segment, equity_tick_size, index_future_tick_size,
     round_to_tick,
 };
-use crate::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType};
+use crate::market::options::{DAYS_PER_YEAR, Model, OptionSpec, OptionType};
 
 /// The shipped master file.
 const MASTER_V1: &str = include_str!("../../../../data/instruments/master-v1.json");

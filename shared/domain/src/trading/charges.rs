@@ -8,9 +8,11 @@
 use std::ops::Add;
 
 use chrono::NaiveDate;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
+
+use crate::kernel::money::paise;
 
 /// A buy or a sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -176,11 +178,6 @@ impl Default for BrokeragePlan {
             free_delivery: true,
         }
     }
-}
-
-/// `x` rounded to whole paise, half away from zero (as contract notes round).
-pub fn paise(x: Decimal) -> Decimal {
-    x.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
 impl BrokeragePlan {

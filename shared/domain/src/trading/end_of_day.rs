@@ -8,10 +8,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::order::{Product, Validity};
-use super::paper::{Order, PositionRecord};
 use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::Exchange;
+use crate::trading::order::{Product, Validity};
+use crate::trading::paper::{Order, PositionRecord};
 
 /// How long before the normal close intraday positions are squared off.
 pub fn square_off_lead() -> Duration {
@@ -66,7 +66,7 @@ pub fn roll_over_due(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{OrderId, UserId};
+    use crate::kernel::ids::{OrderId, UserId};
     use crate::market::instrument::InstrumentKey;
     use crate::trading::charges::Side;
     use crate::trading::order::{OrderStatus, OrderType};

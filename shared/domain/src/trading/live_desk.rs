@@ -22,24 +22,26 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use ulid::Ulid;
 
-use super::live::{
-    BrokerInstruments, BrokerKeyMap, BrokerOrderRef, BrokerTokens, LiveBroker, LiveBrokerError, LiveOrder,
-    ModifyLiveOrder, PlaceLiveOrder, TradingMode, TradingModes,
+use crate::broker::link::{Broker, BrokerAccessToken, BrokerOrderRef};
+use crate::broker::live::{
+    BrokerKeyMap, LiveBrokerError, LiveOrder, ModifyLiveOrder, PlaceLiveOrder, TradingMode,
 };
-use super::order::{OrderEvent, OrderRequest, OrderStatus, Violation, validate};
-use super::paper::{
+use crate::broker::ports::{BrokerInstruments, BrokerTokens, LiveBroker, TradingModes};
+use crate::kernel::error::RepoError;
+use crate::kernel::ids::{OrderId, UserId};
+use crate::kernel::time::Clock;
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::trading::order::{OrderEvent, OrderRequest, OrderStatus, Violation, validate};
+use crate::trading::paper::{
     ModifyRefusal, NotCancellable, Order, OrderChange, Placement, StatusChange, modified_request, new_order,
 };
-use super::portfolio::{
+use crate::trading::portfolio::{
     Funds, HoldingValue, PositionValue, Valuation, live_funds, value_live_holding, value_live_position,
 };
-use super::service::{
+use crate::trading::ports::CommitError;
+use crate::trading::service::{
     CancelError, Commit, ModifyError, Opening, OrderService, PlaceCommand, PlaceError, PlaceOutcome,
 };
-use crate::broker_link::{Broker, BrokerAccessToken};
-use crate::ids::{OrderId, UserId};
-use crate::market::instrument::{Instrument, InstrumentKey};
-use crate::ports::{Clock, CommitError, RepoError};
 
 /// The broker live mode trades at.
 pub const LIVE_BROKER: Broker = Broker::Upstox;

@@ -12,10 +12,10 @@
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-use super::charges::Side;
-use super::order::Product;
 use crate::market::instrument::{Instrument, Segment};
-use crate::options::OptionType;
+use crate::market::options::OptionType;
+use crate::trading::charges::Side;
+use crate::trading::order::Product;
 
 /// Equity intraday margin: 20% (5× leverage).
 pub const INTRADAY_MARGIN: Decimal = dec!(0.20);

@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::charges::Side;
 use crate::market::instrument::{Instrument, Segment, is_tick_multiple};
+use crate::trading::charges::Side;
 
 /// Largest quantity of one order, in units.
 pub const MAX_QUANTITY: i64 = 100_000;

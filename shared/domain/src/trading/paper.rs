@@ -23,17 +23,18 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 
-use super::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges, paise};
-use super::live::BrokerOrderRef;
-use super::margin::required_margin;
-use super::order::{
-    OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
-};
-use super::position::Position;
-use crate::broker_link::ist;
-use crate::ids::{OrderId, TradeId, UserId};
+use crate::broker::link::BrokerOrderRef;
+use crate::kernel::ids::{OrderId, TradeId, UserId};
+use crate::kernel::money::paise;
+use crate::kernel::time::ist;
 use crate::market::instrument::{Instrument, InstrumentKey, Segment};
 use crate::market::quote::Quote;
+use crate::trading::charges::{BrokeragePlan, ChargeRates, ChargeSegment, Charges, Side, fill_charges};
+use crate::trading::margin::required_margin;
+use crate::trading::order::{
+    OrderEvent, OrderRequest, OrderStatus, OrderType, Product, Validity, Violation, validate,
+};
+use crate::trading::position::Position;
 
 /// The largest order value the platform accepts: ₹1 crore.
 pub const MAX_ORDER_VALUE: Decimal = dec!(10000000);

@@ -4,13 +4,13 @@
 
 use rust_decimal::Decimal;
 
-use super::charges::paise;
-use super::live::{LiveFunds, LiveHolding, LivePosition};
-use super::order::Product;
-use super::paper::PositionRecord;
-use super::position::Position;
+use crate::broker::live::{LiveFunds, LiveHolding, LivePosition};
+use crate::kernel::money::paise;
 use crate::market::instrument::InstrumentKey;
-use crate::paper::PaperAccount;
+use crate::trading::account::PaperAccount;
+use crate::trading::order::Product;
+use crate::trading::paper::PositionRecord;
+use crate::trading::position::Position;
 
 /// The least a paper account can be reset to: ₹10,000.00.
 pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
@@ -264,7 +264,7 @@ pub fn live_funds(f: &LiveFunds) -> Funds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
+    use crate::kernel::ids::UserId;
     use crate::market::instrument::Exchange;
     use crate::trading::charges::Side;
     use crate::trading::position::Position;
@@ -351,8 +351,8 @@ mod tests {
         );
         // Day 2: sell 4 from the holdings at 1,520.00; 6 stay held and the sale shows among the positions.
         let fill = crate::trading::paper::Trade {
-            id: crate::ids::TradeId::from_ulid(ulid::Ulid::new()),
-            order_id: crate::ids::OrderId::from_ulid(ulid::Ulid::new()),
+            id: crate::kernel::ids::TradeId::from_ulid(ulid::Ulid::new()),
+            order_id: crate::kernel::ids::OrderId::from_ulid(ulid::Ulid::new()),
             instrument: infy,
             side: Side::Sell,
             product: Product::Delivery,
@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn a_live_account_values_like_the_paper_book_to_the_hand_checked_paisa() {
-        use crate::trading::live::{LiveFunds, LiveHolding, LivePosition};
+        use crate::broker::live::{LiveFunds, LiveHolding, LivePosition};
         let yes_bank = InstrumentKey::new(Exchange::Nse, "YESBANK");
         let holding = LiveHolding {
             isin: "INE528G01035".into(),

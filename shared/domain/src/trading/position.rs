@@ -13,7 +13,7 @@
 
 use rust_decimal::Decimal;
 
-use super::charges::Side;
+use crate::trading::charges::Side;
 
 /// One position, quantities in units (lots × lot size), long positive and short negative.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -5,12 +5,21 @@
 //! An order that only reduces a position is never refused by the position or loss limits: a trader must
 //! always be able to get out.
 
+use chrono::Duration;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-use super::charges::Side;
-use super::paper::RiskRejection;
-use super::position::Position;
+use crate::kernel::rate_limit::RateRule;
+use crate::trading::charges::Side;
+use crate::trading::paper::RiskRejection;
+use crate::trading::position::Position;
+
+/// Order placements per account: 10 a minute. Counted in the placement's own transaction, so a refused or
+/// replayed placement costs nothing.
+pub const ORDERS_PER_ACCOUNT: RateRule = RateRule {
+    limit: 10,
+    window: Duration::minutes(1),
+};
 
 /// The limits, the same for every account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,30 +10,30 @@ use ulid::Ulid;
 
 use rust_decimal::Decimal;
 
-use super::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
-use super::end_of_day;
-use super::live::LiveBrokerError;
-use super::live_desk::LiveDesk;
-use super::order::{OrderRequest, OrderStatus, Product, Violation};
-use super::paper::{
+use crate::broker::live::LiveBrokerError;
+use crate::kernel::error::RepoError;
+use crate::kernel::ids::{OrderId, TradeId, UserId};
+use crate::kernel::rate_limit::{RateDecision, RateRule};
+use crate::kernel::time::{Clock, ist};
+use crate::market::calendar::MarketCalendar;
+use crate::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
+use crate::market::master::InstrumentMaster;
+use crate::market::ports::{MarketData, MarketDataError};
+use crate::market::quote::Quote;
+use crate::market::service::current::CurrentMaster;
+use crate::ops::ports::{KillSwitchStore, PaperExchange};
+use crate::trading::account::PaperAccount;
+use crate::trading::charges::{BrokeragePlan, ChargeRates, ChargeSchedule};
+use crate::trading::end_of_day;
+use crate::trading::live_desk::LiveDesk;
+use crate::trading::order::{OrderRequest, OrderStatus, Product, Violation};
+use crate::trading::paper::{
     self, Market, ModifyRefusal, NotCancellable, Order, OrderChange, PlaceRefusal, Placement, PositionRecord,
     RiskRejection,
 };
-use super::portfolio::{Valuation, valid_paper_cash, valuation};
-use super::risk::{self, Exposure, RiskLimits};
-use crate::broker_link::ist;
-use crate::ids::{OrderId, TradeId, UserId};
-use crate::market::calendar::MarketCalendar;
-use crate::market::current::CurrentMaster;
-use crate::market::instrument::{Exchange, Instrument, InstrumentKey, Segment};
-use crate::market::master::InstrumentMaster;
-use crate::market::quote::Quote;
-use crate::paper::PaperAccount;
-use crate::ports::{
-    Clock, CommitError, KillSwitchStore, MarketData, MarketDataError, OrderClaim, PlacementLimit, RepoError,
-    TradingLedger,
-};
-use crate::rate_limit::{ORDERS_PER_ACCOUNT, RateDecision, RateRule};
+use crate::trading::portfolio::{Valuation, valid_paper_cash, valuation};
+use crate::trading::ports::{CommitError, OrderClaim, PlacementLimit, TradingLedger};
+use crate::trading::risk::{self, Exposure, ORDERS_PER_ACCOUNT, RiskLimits};
 
 /// Attempts at a placement or cancellation that raced another write to the same position or order.
 const ATTEMPTS: u32 = 8;
@@ -794,6 +794,18 @@ impl OrderService {
             }
         }
         Err(anyhow::anyhow!("cancellation kept conflicting").into())
+    }
+}
+
+#[async_trait::async_trait]
+impl PaperExchange for OrderService {
+    /// Matches the working orders ([`OrderService::match_working`]), then runs what is due of the end of the
+    /// day ([`OrderService::end_of_day`]).
+    async fn tick(&self) -> anyhow::Result<()> {
+        let matched = self.match_working().await?;
+        let closed = self.end_of_day().await?;
+        tracing::info!(?matched, ?closed, "paper exchange tick");
+        Ok(())
     }
 }
 

@@ -1,0 +1,145 @@
+//! Publishing audit events (producers) and recording them exactly once (the audit worker).
+
+use chrono::{DateTime, Utc};
+
+use crate::audit::ports::AuditLog;
+use crate::audit::{AuditEvent, AuditKind};
+use crate::kernel::error::{RepoError, Retryable};
+use crate::kernel::events::{Envelope, EnvelopeError, EventPublisher};
+use crate::kernel::ids::{EventId, UserId};
+
+/// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
+/// the use case (a login, a broker link) down with it.
+pub async fn publish_audit(
+    publisher: &dyn EventPublisher,
+    kind: AuditKind,
+    user_id: Option<UserId>,
+    at: DateTime<Utc>,
+    detail: serde_json::Value,
+) {
+    let event = AuditEvent {
+        id: EventId::from_ulid(ulid::Ulid::new()),
+        kind,
+        user_id,
+        occurred_at: at,
+        detail,
+    };
+    let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
+        Ok(envelope) => publisher.publish(&envelope).await,
+        Err(e) => Err(e.into()),
+    };
+    if let Err(e) = published {
+        tracing::error!(error = ?e, ?kind, "audit event not published");
+    }
+}
+
+/// What recording an audit message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// Stored now.
+    Recorded,
+    /// Already stored by an earlier delivery; nothing written.
+    AlreadyRecorded,
+}
+
+/// Recording an audit message failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordAuditError {
+    /// The message can never be recorded (malformed, wrong type); retrying will not help.
+    #[error(transparent)]
+    Rejected(#[from] EnvelopeError),
+    /// Storage failed; a retry may succeed.
+    #[error(transparent)]
+    Storage(anyhow::Error),
+}
+
+impl Retryable for RecordAuditError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, RecordAuditError::Storage(_))
+    }
+}
+
+/// Stores the audit event carried by one queue message, exactly once however often it is delivered.
+///
+/// # Errors
+/// [`RecordAuditError::Rejected`] for a message that is not an audit event; [`RecordAuditError::Storage`] when
+/// the log cannot be written.
+pub async fn record_audit_message(log: &dyn AuditLog, body: &str) -> Result<RecordOutcome, RecordAuditError> {
+    let envelope = Envelope::parse(body)?;
+    let event: AuditEvent = envelope.open()?;
+    if event.id != envelope.id {
+        return Err(EnvelopeError::Malformed("event id differs from envelope id".into()).into());
+    }
+    match log.record(&event).await {
+        Ok(()) => Ok(RecordOutcome::Recorded),
+        Err(RepoError::Conflict) => Ok(RecordOutcome::AlreadyRecorded),
+        Err(RepoError::Unexpected(e)) => Err(RecordAuditError::Storage(e)),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::InMemoryAuditLog;
+    use chrono::Utc;
+    use ulid::Ulid;
+
+    fn message(kind: AuditKind) -> (EventId, String) {
+        let id = EventId::from_ulid(Ulid::new());
+        let event = AuditEvent {
+            id,
+            kind,
+            user_id: None,
+            occurred_at: Utc::now(),
+            detail: serde_json::json!({"ip": "203.0.113.7"}),
+        };
+        (
+            id,
+            serde_json::to_string(&Envelope::wrap(id, event.occurred_at, &event).unwrap()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn records_a_redelivered_message_once() {
+        let log = InMemoryAuditLog::default();
+        let (id, body) = message(AuditKind::LoginFailed);
+        assert_eq!(
+            record_audit_message(&log, &body).await.unwrap(),
+            RecordOutcome::Recorded
+        );
+        assert_eq!(
+            record_audit_message(&log, &body).await.unwrap(),
+            RecordOutcome::AlreadyRecorded
+        );
+        assert_eq!(log.events().iter().filter(|e| e.id == id).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn rejects_poison_messages_permanently() {
+        let log = InMemoryAuditLog::default();
+        for body in ["", "{", "null", r#"{"id":"x"}"#] {
+            let err = record_audit_message(&log, body).await.unwrap_err();
+            assert!(!err.is_retryable(), "{body}: {err}");
+        }
+        let (_, body) = message(AuditKind::MfaEnabled);
+        let wrong_type = body.replace("audit.recorded", "order.placed");
+        assert!(
+            !record_audit_message(&log, &wrong_type)
+                .await
+                .unwrap_err()
+                .is_retryable()
+        );
+        assert!(log.events().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_is_retryable() {
+        let log = InMemoryAuditLog::failing();
+        let (_, body) = message(AuditKind::RoleChanged);
+        assert!(
+            record_audit_message(&log, &body)
+                .await
+                .unwrap_err()
+                .is_retryable()
+        );
+    }
+}

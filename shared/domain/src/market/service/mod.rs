@@ -1,0 +1,6 @@
+//! Market data's implementations over its ports: the deterministic simulated market, the quote cache in front
+//! of any source, and the current instrument master.
+
+pub mod cached;
+pub mod current;
+pub mod simulated;

@@ -1,0 +1,7 @@
+//! Operations: the platform kill switch, scheduled jobs and the deep health check.
+
+pub mod health;
+pub mod jobs;
+pub mod kill_switch;
+pub mod ports;
+pub mod service;

@@ -1,0 +1,73 @@
+//! What operations need from the world: the jobs' run log, the dependencies the deep health check probes, the
+//! kill switch's store, and the paper exchange the scheduler ticks. Each trait says what an implementation
+//! MUST do.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::kernel::error::RepoError;
+use crate::ops::jobs::ScheduledJob;
+use crate::ops::kill_switch::KillSwitch;
+
+/// Remembers when each scheduled job last ran.
+///
+/// Implementations MUST keep only the latest run per job and MUST NOT move a job's time backwards.
+#[async_trait]
+pub trait JobRunLog: Send + Sync {
+    /// Records that `job` ran at `at`.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn record_run(&self, job: ScheduledJob, at: DateTime<Utc>) -> Result<(), RepoError>;
+
+    /// When `job` last ran, if ever.
+    ///
+    /// # Errors
+    /// Any storage failure.
+    async fn last_run(&self, job: ScheduledJob) -> Result<Option<DateTime<Utc>>, RepoError>;
+}
+
+/// One dependency the deep health check probes.
+///
+/// Implementations MUST make one real round trip to the dependency, MUST bound it in time, and MUST NOT change
+/// any state.
+#[async_trait]
+pub trait DependencyCheck: Send + Sync {
+    /// A stable name for the report (`dynamodb`, `sqs`, `secretsmanager`).
+    fn name(&self) -> &'static str;
+
+    /// Probes the dependency once.
+    ///
+    /// # Errors
+    /// Whatever made the dependency unusable, with context.
+    async fn check(&self) -> anyhow::Result<()>;
+}
+
+/// Where the platform kill switch is kept.
+#[async_trait]
+pub trait KillSwitchStore: Send + Sync {
+    /// The switch, if it was ever flipped (never flipped: off).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn current(&self) -> Result<Option<KillSwitch>, RepoError>;
+
+    /// Stores a flip.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn set(&self, switch: &KillSwitch) -> Result<(), RepoError>;
+}
+
+/// The paper exchange's minute: what the scheduler's `paper-match` job runs.
+///
+/// Implementations MUST match every working paper order against the market at the clock's now, then run
+/// whatever of the end of the day is due, each change committed at the version read.
+#[async_trait]
+pub trait PaperExchange: Send + Sync {
+    /// One tick.
+    ///
+    /// # Errors
+    /// Storage or market-data failures that stop the tick.
+    async fn tick(&self) -> anyhow::Result<()>;
+}

@@ -1,0 +1,5 @@
+//! Operations' use cases: the kill switch, scheduled jobs and the deep health check.
+
+pub mod health;
+pub mod jobs;
+pub mod kill_switch;
