@@ -285,8 +285,10 @@ pub fn principal(roles: &[Role]) -> Principal {
 pub fn client() -> reqwest::Client {
     let n = ulid::Ulid::new().random();
     let source = std::net::Ipv4Addr::new(127, (n >> 16) as u8 | 1, (n >> 8) as u8, (n as u8).max(2));
+    // Generous: it only stops a hung request. Tests never assert speed, and 50 racing placements against one
+    // emulator on a loaded 2-core machine can take a while.
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
+        .timeout(Duration::from_secs(90))
         .local_address(std::net::IpAddr::V4(source))
         .build()
         .expect("client")

@@ -13,6 +13,8 @@ use axum::Router;
 use axum::routing::{get, patch, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::ids::UlidIds;
+use tradesense_domain::audit::service::AuditTrail;
 use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
@@ -53,7 +55,10 @@ impl AdminState {
                 secret_id: cfg.signing_key_secret_id.clone(),
             }),
         ];
-        let audit = Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url));
+        let audit = AuditTrail::new(
+            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            Arc::new(UlidIds::default()),
+        );
         let administration = Administration::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
             audit.clone(),

@@ -19,6 +19,7 @@ use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::testing::{
     FixedClock, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryUsers, RecordingPublisher, StaticCheck,
+    audit_trail,
 };
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
@@ -29,12 +30,12 @@ fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>
         job_runs: runs.clone(),
         administration: Arc::new(Administration::new(
             Arc::new(InMemoryUsers::default()),
-            Arc::new(RecordingPublisher::default()),
+            audit_trail(Arc::new(RecordingPublisher::default())),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),
         kill_switch: Arc::new(KillSwitchControl::new(
             Arc::new(InMemoryKillSwitch::default()),
-            Arc::new(RecordingPublisher::default()),
+            audit_trail(Arc::new(RecordingPublisher::default())),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),
     };

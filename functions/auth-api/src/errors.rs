@@ -3,12 +3,13 @@
 use axum::http::StatusCode;
 use tradesense_domain::broker::service::LinkError;
 use tradesense_domain::identity::service::account::{LoginError, MfaError, RegisterError};
-use tradesense_domain::kernel::error::RepoError;
 use tradesense_http::{ApiError, ErrorCode};
 
-/// Wraps domain errors so this crate can convert them (the orphan rule forbids `From` between two foreign
-/// types).
-pub struct AuthError(pub ApiError);
+tradesense_http::api_error_newtype!(
+    /// What the auth handlers return: any [`ApiError`], and the account, MFA and broker-link errors mapped
+    /// below.
+    AuthError
+);
 
 impl From<RegisterError> for AuthError {
     fn from(e: RegisterError) -> Self {
@@ -74,23 +75,5 @@ impl From<LinkError> for AuthError {
             }
             LinkError::Unexpected(cause) => ApiError::internal(cause),
         })
-    }
-}
-
-impl From<RepoError> for AuthError {
-    fn from(e: RepoError) -> Self {
-        AuthError(ApiError::internal(e))
-    }
-}
-
-impl From<ApiError> for AuthError {
-    fn from(e: ApiError) -> Self {
-        AuthError(e)
-    }
-}
-
-impl axum::response::IntoResponse for AuthError {
-    fn into_response(self) -> axum::response::Response {
-        self.0.into_response()
     }
 }

@@ -7,7 +7,8 @@ use axum::response::{IntoResponse as _, Response};
 use tradesense_domain::identity::limits::LOGIN_PER_IP;
 use tradesense_domain::identity::service::account::{LoginAttempt, LoginOutcome, Register};
 use tradesense_http::json::parse_strict;
-use tradesense_http::rate_limit::{self, RateLimitHeaders};
+use tradesense_http::error::enforce;
+use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
 use crate::AuthState;
@@ -82,7 +83,7 @@ pub async fn login(
 pub(crate) async fn limit_per_ip(state: &AuthState, ip: Option<&str>) -> Result<RateLimitHeaders, AuthError> {
     let now = state.clock.now();
     let key = format!("login-ip:{}", ip.unwrap_or("unknown"));
-    Ok(rate_limit::enforce(
+    Ok(enforce(
         state.limiter.hit(&key, LOGIN_PER_IP, now).await?,
     )?)
 }

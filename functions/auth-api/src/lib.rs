@@ -18,6 +18,9 @@ use axum::Router;
 use axum::routing::{delete, get, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::ids::UlidIds;
+use tradesense_domain::audit::service::AuditTrail;
+use tradesense_domain::kernel::ids::IdGen;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, optional, required};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
@@ -151,7 +154,11 @@ impl AuthState {
     pub fn from_aws(aws: &AwsClients, cfg: &AuthConfig) -> anyhow::Result<Self> {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let limiter: Arc<dyn RateLimiter> = Arc::new(DynamoRateLimiter::new(table.clone()));
-        let audit = Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url));
+        let ids: Arc<dyn IdGen> = Arc::new(UlidIds::default());
+        let audit = AuditTrail::new(
+            Arc::new(SqsPublisher::new(aws.sqs.clone(), &cfg.audit_queue_url)),
+            ids.clone(),
+        );
         let secrets = || SecretsProvider::new(aws.secrets.clone(), KeyRing::TTL);
         let upstox = BrokerLinkService::new(
             Broker::Upstox,
@@ -170,6 +177,7 @@ impl AuthState {
             audit,
             limiter.clone(),
             Arc::new(SystemClock),
+            ids,
         )?;
         let keys = KeyRing::new(secrets(), &cfg.signing_key_secret_id, &cfg.data_key_secret_id);
         Ok(Self {

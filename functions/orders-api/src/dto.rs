@@ -5,9 +5,11 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use tradesense_domain::trading::charges::{Charges, Side};
-use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
-use tradesense_domain::trading::paper::{Order, OrderChange, StatusChange, Trade};
+use tradesense_domain::trading::charges::Charges;
+use tradesense_domain::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
+use tradesense_domain::trading::status::OrderStatus;
+use tradesense_domain::trading::order::{Order, StatusChange};
+use tradesense_domain::trading::trade::Trade;
 use utoipa::{IntoParams, ToSchema};
 
 fn day() -> Validity {
@@ -165,21 +167,21 @@ impl OrderDto {
         };
         Self {
             id: order.id.to_string(),
-            client_order_id: order.client_order_id.clone(),
+            client_order_id: order.request.client_order_id.clone(),
             instrument: order.instrument.to_string(),
-            side: order.side,
-            quantity: order.quantity,
+            side: order.request.side,
+            quantity: order.request.quantity,
             filled_quantity: order.filled_quantity,
             average_price: order.average_price,
-            order_type: order.order_type,
-            product: order.product,
-            price: order.price,
-            trigger_price: order.trigger_price,
-            validity: order.validity,
-            disclosed_quantity: order.disclosed_quantity,
+            order_type: order.request.order_type,
+            product: order.request.product,
+            price: order.request.price,
+            trigger_price: order.request.trigger_price,
+            validity: order.request.validity,
+            disclosed_quantity: order.request.disclosed_quantity,
             status: order.status,
             status_message: order.status_message.clone(),
-            tag: order.tag.clone(),
+            tag: order.request.tag.clone(),
             is_amo: order.is_amo,
             blocked: order.blocked,
             placed_at: order.placed_at,

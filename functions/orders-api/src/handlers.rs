@@ -1,21 +1,19 @@
-//! Orders handlers: parse, check the permission, call the order use cases or read the book, shape the
-//! answer. Every read and write is keyed by the authorizer's user: another account's order id answers 404.
+//! Orders handlers: parse, check the permission, call the order use cases, shape the answer. Every read and
+//! write is keyed by the authorizer's user: another account's order id answers 404.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use tradesense_adapters::dynamo::cursor::CursorError;
 use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::kernel::ids::OrderId;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::market::ports::MarketDataError;
-use tradesense_domain::trading::paper::{ModifyRefusal, RiskRejection};
 use tradesense_domain::trading::ports::OrderListQuery;
-use tradesense_domain::trading::service::{CancelError, ModifyError, PlaceCommand, PlaceError, PlaceOutcome};
+use tradesense_domain::trading::service::{PlaceCommand, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::rate_limit::RateLimitHeaders;
-use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext, ErrorCode};
+use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::OrdersState;
+use crate::errors::OrdersError;
 use crate::dto::{
     ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PageParams, PlaceOrderRequest, TradeDto,
     TradesResponse,
@@ -23,49 +21,6 @@ use crate::dto::{
 
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
-
-fn place_error(e: PlaceError) -> ApiError {
-    match e {
-        PlaceError::UnknownInstrument => ApiError::invalid_field("instrument", "unknown instrument"),
-        PlaceError::Invalid(violations) => violations.into_iter().fold(
-            ApiError::validation("the order breaks order rules"),
-            |error, v| error.with_detail(v.field, v.message),
-        ),
-        PlaceError::Risk(risk @ RiskRejection::InsufficientFunds { .. }) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InsufficientFunds,
-            risk.to_string(),
-        ),
-        PlaceError::Risk(risk) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::RiskRejected,
-            risk.to_string(),
-        ),
-        PlaceError::KeyReused(field) => ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::Conflict,
-            format!("{field} was already used for a different order"),
-        ),
-        PlaceError::RateLimited(decision) => {
-            ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
-        }
-        PlaceError::KillSwitch(reason) => ApiError::new(
-            StatusCode::LOCKED,
-            ErrorCode::KillSwitchActive,
-            format!("trading is halted: {reason}"),
-        ),
-        busy @ PlaceError::Busy => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, busy.to_string()),
-        PlaceError::MarketData(MarketDataError::Unsupported(message)) => {
-            ApiError::invalid_field("instrument", message)
-        }
-        PlaceError::MarketData(MarketDataError::Unavailable(e)) => {
-            tracing::warn!(error = ?e, "no price to trade at");
-            ApiError::unavailable("market data is unavailable; try again shortly")
-        }
-        PlaceError::Broker(e) => e.into(),
-        PlaceError::Unexpected(e) => ApiError::internal(e),
-    }
-}
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
@@ -97,7 +52,7 @@ pub async fn place(
     State(state): State<OrdersState>,
     headers: HeaderMap,
     AppJson(body): AppJson<PlaceOrderRequest>,
-) -> Result<(StatusCode, Option<RateLimitHeaders>, AppJson<OrderDto>), ApiError> {
+) -> Result<(StatusCode, Option<RateLimitHeaders>, AppJson<OrderDto>), OrdersError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
     let command = PlaceCommand {
         instrument: body.instrument.clone(),
@@ -105,7 +60,7 @@ pub async fn place(
         idempotency_key: idempotency_key(&headers)?,
         request_hash: body.canonical_hash(),
     };
-    match state.orders.place(user, command).await.map_err(place_error)? {
+    match state.orders.place(user, command).await? {
         PlaceOutcome::Created(order, decision) => {
             tracing::info!(order_id = %order.id, status = ?order.status, "order placed");
             Ok((
@@ -136,27 +91,20 @@ fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
     }
 }
 
-fn cursor_error(e: CursorError) -> ApiError {
-    match e {
-        CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
-        CursorError::Unavailable(cause) => ApiError::internal(cause),
-    }
-}
-
 /// The position a `cursor` of the caller's list `scope` continues after.
 async fn resume_after<T: std::str::FromStr>(
     state: &OrdersState,
     scope: &str,
     cursor: Option<&str>,
-) -> Result<Option<T>, ApiError> {
+) -> Result<Option<T>, OrdersError> {
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let position = state.cursors.open(scope, cursor).await.map_err(cursor_error)?;
-    position
+    let position = state.cursors.open(scope, cursor).await?;
+    let parsed = position
         .parse()
-        .map(Some)
-        .map_err(|_| ApiError::invalid_field("cursor", "not a cursor from this list"))
+        .map_err(|_| ApiError::invalid_field("cursor", "not a cursor from this list"))?;
+    Ok(Some(parsed))
 }
 
 /// The cursor continuing the caller's list `scope` after `position`.
@@ -164,15 +112,9 @@ async fn next_cursor(
     state: &OrdersState,
     scope: &str,
     position: Option<impl std::fmt::Display>,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, OrdersError> {
     match position {
-        Some(p) => Ok(Some(
-            state
-                .cursors
-                .seal(scope, &p.to_string())
-                .await
-                .map_err(cursor_error)?,
-        )),
+        Some(p) => Ok(Some(state.cursors.seal(scope, &p.to_string()).await?)),
         None => Ok(None),
     }
 }
@@ -184,7 +126,7 @@ pub async fn list(
     auth: AuthContext,
     State(state): State<OrdersState>,
     AppQuery(query): AppQuery<OrdersQuery>,
-) -> Result<AppJson<OrdersResponse>, ApiError> {
+) -> Result<AppJson<OrdersResponse>, OrdersError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let scope = format!("orders|{user}");
     let list = OrderListQuery {
@@ -202,15 +144,9 @@ pub async fn list(
         limit: page_size(query.limit)?,
         after: resume_after(&state, &scope, query.cursor.as_deref()).await?,
     };
-    let page = state
-        .orders
-        .ledger
-        .orders_page(&user, &list)
-        .await
-        .map_err(ApiError::internal)?;
-    let items = state.orders.refreshed(&user, page.items).await;
+    let page = state.orders.orders(&user, &list).await?;
     Ok(AppJson(OrdersResponse {
-        items: items.iter().map(|o| OrderDto::from_order(o, false)).collect(),
+        items: page.items.iter().map(|o| OrderDto::from_order(o, false)).collect(),
         next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
     }))
 }
@@ -227,20 +163,12 @@ pub async fn get(
     auth: AuthContext,
     State(state): State<OrdersState>,
     Path(id): Path<String>,
-) -> Result<AppJson<OrderDto>, ApiError> {
+) -> Result<AppJson<OrderDto>, OrdersError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let order = state
         .orders
-        .ledger
         .order(&user, &order_id(&id)?)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(ApiError::not_found)?;
-    let order = state
-        .orders
-        .refreshed(&user, vec![order])
-        .await
-        .pop()
+        .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(AppJson(OrderDto::from_order(&order, true)))
 }
@@ -253,20 +181,9 @@ pub async fn cancel(
     auth: AuthContext,
     State(state): State<OrdersState>,
     Path(id): Path<String>,
-) -> Result<AppJson<OrderDto>, ApiError> {
+) -> Result<AppJson<OrderDto>, OrdersError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
-    let cancelled = state
-        .orders
-        .cancel(user, order_id(&id)?)
-        .await
-        .map_err(|e| match e {
-            CancelError::NotFound => ApiError::not_found(),
-            CancelError::Closed(closed) => {
-                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, closed.to_string())
-            }
-            CancelError::Broker(e) => e.into(),
-            CancelError::Unexpected(e) => ApiError::internal(e),
-        })?;
+    let cancelled = state.orders.cancel(user, order_id(&id)?).await?;
     Ok(AppJson(OrderDto::from_order(&cancelled, true)))
 }
 
@@ -281,35 +198,9 @@ pub async fn modify(
     State(state): State<OrdersState>,
     Path(id): Path<String>,
     AppJson(body): AppJson<ModifyOrderRequest>,
-) -> Result<AppJson<OrderDto>, ApiError> {
+) -> Result<AppJson<OrderDto>, OrdersError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
-    let order = state
-        .orders
-        .modify(user, order_id(&id)?, body.to_domain())
-        .await
-        .map_err(|e| match e {
-            ModifyError::NotFound => ApiError::not_found(),
-            ModifyError::Refused(ModifyRefusal::Empty) => {
-                ApiError::validation("nothing to change: give quantity, price, trigger_price or order_type")
-            }
-            ModifyError::Refused(ModifyRefusal::Closed(status)) => ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                format!("order is {status:?}: it cannot be modified"),
-            ),
-            ModifyError::Refused(ModifyRefusal::PartlyFilled { filled, quantity }) => ApiError::new(
-                StatusCode::CONFLICT,
-                ErrorCode::Conflict,
-                format!(
-                    "{filled} of {quantity} have filled: cancel the rest and place a new order to change it"
-                ),
-            ),
-            ModifyError::Refused(ModifyRefusal::Invalid(violations)) => {
-                place_error(PlaceError::Invalid(violations))
-            }
-            ModifyError::Refused(ModifyRefusal::Risk(risk)) => place_error(PlaceError::Risk(risk)),
-            ModifyError::Place(e) => place_error(e),
-        })?;
+    let order = state.orders.modify(user, order_id(&id)?, body.to_domain()).await?;
     tracing::info!(order_id = %order.id, status = ?order.status, "order modified");
     Ok(AppJson(OrderDto::from_order(&order, true)))
 }
@@ -321,16 +212,11 @@ pub async fn trades(
     auth: AuthContext,
     State(state): State<OrdersState>,
     AppQuery(query): AppQuery<PageParams>,
-) -> Result<AppJson<TradesResponse>, ApiError> {
+) -> Result<AppJson<TradesResponse>, OrdersError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let scope = format!("trades|{user}");
     let after = resume_after(&state, &scope, query.cursor.as_deref()).await?;
-    let page = state
-        .orders
-        .ledger
-        .trades_page(&user, page_size(query.limit)?, after)
-        .await
-        .map_err(ApiError::internal)?;
+    let page = state.orders.trades(&user, page_size(query.limit)?, after).await?;
     Ok(AppJson(TradesResponse {
         items: page.items.iter().map(TradeDto::from).collect(),
         next_cursor: next_cursor(&state, &scope, page.resume_after).await?,

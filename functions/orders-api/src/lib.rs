@@ -4,6 +4,7 @@
 //! account switched to live mode places at its linked Upstox account instead, through the same routes.
 
 mod dto;
+mod errors;
 mod handlers;
 pub mod openapi;
 

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::broker::live::TradingMode;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::order::Product;
+use tradesense_domain::trading::request::Product;
 use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use utoipa::ToSchema;
 
@@ -176,9 +176,8 @@ pub struct SummaryDto {
     pub as_of: DateTime<Utc>,
 }
 
-impl SummaryDto {
-    /// `summary` valued at `as_of`.
-    pub fn new(summary: &Summary, as_of: DateTime<Utc>) -> Self {
+impl From<&Summary> for SummaryDto {
+    fn from(summary: &Summary) -> Self {
         Self {
             cash: summary.funds.cash,
             margin_used: summary.funds.margin_used,
@@ -188,7 +187,7 @@ impl SummaryDto {
             day_pnl: summary.day_pnl,
             realized_pnl: summary.realized_pnl,
             unrealized_pnl: summary.unrealized_pnl,
-            as_of,
+            as_of: summary.as_of,
         }
     }
 }

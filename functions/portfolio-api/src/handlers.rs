@@ -2,61 +2,16 @@
 //! reads come from the user's broker; the paper account is untouched.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use tradesense_domain::identity::rbac::Permission;
-use tradesense_domain::kernel::ids::UserId;
-use tradesense_domain::market::ports::MarketDataError;
-use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::live_desk::{LiveAccount, SwitchError};
-use tradesense_domain::trading::portfolio::{Funds, Valuation, funds as account_funds, summarize};
-use tradesense_domain::trading::service::{PlaceError, ResetError};
 use tradesense_http::error::ErrorBody as Body;
-use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
+use tradesense_http::{AppJson, AuthContext};
 
 use crate::PortfolioState;
+use crate::errors::PortfolioError;
 use crate::dto::{
     FundsDto, HoldingDto, HoldingsResponse, ModeDto, PositionDto, PositionsResponse, ResetRequest,
     ResetResponse, SummaryDto,
 };
-
-async fn account(state: &PortfolioState, user: &UserId) -> Result<PaperAccount, ApiError> {
-    state
-        .paper
-        .ledger
-        .account(user)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(ApiError::not_found)
-}
-
-fn valuation_error(e: PlaceError) -> ApiError {
-    match e {
-        PlaceError::MarketData(MarketDataError::Unavailable(cause)) => {
-            tracing::warn!(error = ?cause, "no prices to value positions");
-            ApiError::unavailable("market data is unavailable; try again shortly")
-        }
-        PlaceError::Broker(e) => e.into(),
-        other => ApiError::internal(anyhow::Error::from(other)),
-    }
-}
-
-/// The caller's account at their broker in live mode; `None` on paper.
-async fn live_account<'a>(
-    state: &'a PortfolioState,
-    user: &UserId,
-) -> Result<Option<LiveAccount<'a>>, ApiError> {
-    state.paper.live_account(user).await.map_err(valuation_error)
-}
-
-/// The paper book at the last prices.
-async fn paper_book(state: &PortfolioState, user: UserId) -> Result<Valuation, ApiError> {
-    state.paper.valuation(user).await.map_err(valuation_error)
-}
-
-/// The paper account's funds.
-async fn paper_funds(state: &PortfolioState, user: &UserId) -> Result<Funds, ApiError> {
-    Ok(account_funds(&account(state, user).await?))
-}
 
 /// The caller's account at a glance: funds, positions and holdings valued at the last price.
 #[utoipa::path(get, path = "/v1/portfolio", tag = "portfolio", security(("bearer" = [])),
@@ -64,19 +19,9 @@ async fn paper_funds(state: &PortfolioState, user: &UserId) -> Result<Funds, Api
 pub async fn summary(
     auth: AuthContext,
     State(state): State<PortfolioState>,
-) -> Result<AppJson<SummaryDto>, ApiError> {
+) -> Result<AppJson<SummaryDto>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let (funds, book) = match live_account(&state, &user).await? {
-        Some(live) => (
-            live.funds().await.map_err(valuation_error)?,
-            live.valuation().await.map_err(valuation_error)?,
-        ),
-        None => (paper_funds(&state, &user).await?, paper_book(&state, user).await?),
-    };
-    Ok(AppJson(SummaryDto::new(
-        &summarize(funds, &book),
-        state.paper.clock.now(),
-    )))
+    Ok(AppJson(SummaryDto::from(&state.paper.summary(user).await?)))
 }
 
 /// The caller's positions valued at the last price.
@@ -85,13 +30,9 @@ pub async fn summary(
 pub async fn positions(
     auth: AuthContext,
     State(state): State<PortfolioState>,
-) -> Result<AppJson<PositionsResponse>, ApiError> {
+) -> Result<AppJson<PositionsResponse>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let positions = match live_account(&state, &user).await? {
-        Some(live) => live.positions().await.map_err(valuation_error)?,
-        None => paper_book(&state, user).await?.positions,
-    };
-    let items = positions.iter().map(PositionDto::from).collect();
+    let items = state.paper.positions(user).await?.iter().map(PositionDto::from).collect();
     Ok(AppJson(PositionsResponse { items }))
 }
 
@@ -101,13 +42,9 @@ pub async fn positions(
 pub async fn holdings(
     auth: AuthContext,
     State(state): State<PortfolioState>,
-) -> Result<AppJson<HoldingsResponse>, ApiError> {
+) -> Result<AppJson<HoldingsResponse>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let holdings = match live_account(&state, &user).await? {
-        Some(live) => live.holdings().await.map_err(valuation_error)?,
-        None => paper_book(&state, user).await?.holdings,
-    };
-    let items = holdings.iter().map(HoldingDto::from).collect();
+    let items = state.paper.holdings(user).await?.iter().map(HoldingDto::from).collect();
     Ok(AppJson(HoldingsResponse { items }))
 }
 
@@ -117,13 +54,9 @@ pub async fn holdings(
 pub async fn funds(
     auth: AuthContext,
     State(state): State<PortfolioState>,
-) -> Result<AppJson<FundsDto>, ApiError> {
+) -> Result<AppJson<FundsDto>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let funds = match live_account(&state, &user).await? {
-        Some(live) => live.funds().await.map_err(valuation_error)?,
-        None => paper_funds(&state, &user).await?,
-    };
-    Ok(AppJson(funds.into()))
+    Ok(AppJson(state.paper.funds(user).await?.into()))
 }
 
 /// The caller's trading mode: where their new orders go.
@@ -132,9 +65,9 @@ pub async fn funds(
 pub async fn mode(
     auth: AuthContext,
     State(state): State<PortfolioState>,
-) -> Result<AppJson<ModeDto>, ApiError> {
+) -> Result<AppJson<ModeDto>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let mode = state.paper.mode(&user).await.map_err(ApiError::internal)?;
+    let mode = state.paper.mode(&user).await?;
     Ok(AppJson(ModeDto { mode }))
 }
 
@@ -148,18 +81,9 @@ pub async fn switch_mode(
     auth: AuthContext,
     State(state): State<PortfolioState>,
     AppJson(body): AppJson<ModeDto>,
-) -> Result<AppJson<ModeDto>, ApiError> {
+) -> Result<AppJson<ModeDto>, PortfolioError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
-    let mode = state
-        .paper
-        .switch_mode(&user, body.mode)
-        .await
-        .map_err(|e| match e {
-            SwitchError::NotLinked | SwitchError::NoLiveBroker => {
-                ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string())
-            }
-            SwitchError::Unexpected(cause) => ApiError::internal(cause),
-        })?;
+    let mode = state.paper.switch_mode(&user, body.mode).await?;
     tracing::info!(user_id = %user, ?mode, "trading mode switched");
     Ok(AppJson(ModeDto { mode }))
 }
@@ -173,17 +97,9 @@ pub async fn reset(
     auth: AuthContext,
     State(state): State<PortfolioState>,
     AppJson(body): AppJson<ResetRequest>,
-) -> Result<AppJson<ResetResponse>, ApiError> {
+) -> Result<AppJson<ResetResponse>, PortfolioError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
-    let account = state
-        .paper
-        .reset_paper(user, body.initial_cash)
-        .await
-        .map_err(|e| match e {
-            ResetError::InvalidCash => ApiError::invalid_field("initial_cash", e.to_string()),
-            ResetError::Holding => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string()),
-            ResetError::Unexpected(cause) => ApiError::internal(cause),
-        })?;
+    let account = state.paper.reset_paper(user, body.initial_cash).await?;
     tracing::info!(user_id = %user, cash = %account.cash, "paper account reset");
     Ok(AppJson(ResetResponse::from(&account)))
 }

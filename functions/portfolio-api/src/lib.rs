@@ -4,6 +4,7 @@
 //! own account.
 
 mod dto;
+mod errors;
 mod handlers;
 pub mod openapi;
 

@@ -8,13 +8,14 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
-use tradesense_adapters::paper::{PaperConfig, paper_broker};
+use tradesense_adapters::paper::{PaperConfig, paper_trading};
 use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::ports::InstrumentStore;
 use tradesense_domain::ops::jobs::JobRequest;
 use tradesense_domain::ops::ports::{JobRunLog, PaperExchange};
+use tradesense_domain::trading::service::OrderService;
 use tradesense_domain::ops::service::jobs::{JobDeps, run_job};
 
 /// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
@@ -53,22 +54,22 @@ impl Scheduler {
     }
 
     /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
-    /// ([`paper_broker`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
+    /// ([`paper_trading`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
     /// deployments; tests may shift it into market hours, as every paper-trading function's).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_table(table: Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let orders = paper_broker(&table, market_seed, clock.clone())?;
-        // The broker's calendar, not a second parse of the holiday file.
-        let calendar = (*orders.calendar).clone();
+        let trading = paper_trading(&table, market_seed, clock.clone())?;
+        // The exchange's calendar, not a second parse of the holiday file.
+        let calendar = (*trading.calendar).clone();
         Ok(Self::new(
             Arc::new(DynamoJobRunLog::new(table.clone())),
             Arc::new(DynamoInstrumentStore::new(table)),
             calendar,
             clock,
         )
-        .with_exchange(Arc::new(orders)))
+        .with_exchange(Arc::new(OrderService::new(trading))))
     }
 
     /// The deployed wiring of a function configured by `cfg` ([`from_table`](Self::from_table) on its table,

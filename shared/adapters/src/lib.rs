@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod dynamo;
 pub mod health;
+pub mod ids;
 pub mod lambda;
 pub mod live;
 pub mod paper;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tradesense_domain::trading::live_desk::LiveDesk;
+use tradesense_domain::trading::service::LiveDesk;
 
 use crate::AwsClients;
 use crate::broker_tokens::SealedBrokerTokens;

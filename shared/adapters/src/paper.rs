@@ -16,7 +16,7 @@ use tradesense_domain::market::service::current::CurrentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
 use tradesense_domain::trading::risk::RiskLimits;
-use tradesense_domain::trading::service::OrderService;
+use tradesense_domain::trading::service::{OrderService, TradingContext};
 
 use crate::AwsClients;
 use crate::clock::market_clock;
@@ -26,6 +26,7 @@ use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::kill_switch::DynamoKillSwitch;
 use crate::dynamo::quote_cache::DynamoQuoteCache;
 use crate::dynamo::trading::DynamoTradingLedger;
+use crate::ids::UlidIds;
 use crate::live::LiveConfig;
 
 /// What a paper-trading function reads from its environment.
@@ -55,14 +56,22 @@ impl PaperConfig {
         })
     }
 
-    /// The order use cases this configuration describes ([`paper_broker`]).
+    /// The order use cases this configuration describes ([`paper_trading`] with its risk limits).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn broker(&self, aws: &AwsClients) -> anyhow::Result<OrderService> {
-        Ok(OrderService {
+        Ok(OrderService::new(self.context(aws)?))
+    }
+
+    /// What the order use cases run on, as this configuration describes it.
+    ///
+    /// # Errors
+    /// If the shipped holiday list or charges table does not parse.
+    pub fn context(&self, aws: &AwsClients) -> anyhow::Result<TradingContext> {
+        Ok(TradingContext {
             limits: self.limits,
-            ..paper_broker(&self.table(aws), self.market_seed, self.clock.clone())?
+            ..paper_trading(&self.table(aws), self.market_seed, self.clock.clone())?
         })
     }
 
@@ -71,10 +80,10 @@ impl PaperConfig {
     /// # Errors
     /// As [`broker`](Self::broker), or if an HTTP client cannot be built.
     pub fn broker_with_live(&self, aws: &AwsClients, live: &LiveConfig) -> anyhow::Result<OrderService> {
-        Ok(OrderService {
+        Ok(OrderService::new(TradingContext {
             live: Some(Arc::new(live.desk(aws, &self.table(aws))?)),
-            ..self.broker(aws)?
-        })
+            ..self.context(aws)?
+        }))
     }
 
     /// The table this configuration names.
@@ -132,14 +141,15 @@ pub fn risk_limits(vars: Vars<'_>) -> Result<RiskLimits, ConfigError> {
     })
 }
 
-/// The order use cases over `table`, pricing with the simulated market of `market_seed`, on `clock`.
+/// What paper trading runs on over `table`: pricing with the simulated market of `market_seed`, on `clock`,
+/// with ULID ids, the default risk limits and no live broker.
 ///
 /// # Errors
 /// If the shipped holiday list or charges table does not parse.
-pub fn paper_broker(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<OrderService> {
+pub fn paper_trading(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<TradingContext> {
     let calendar = Arc::new(MarketCalendar::nse()?);
     let source = Arc::new(SimulatedMarket::new((*calendar).clone(), market_seed));
-    Ok(OrderService {
+    Ok(TradingContext {
         ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
         market: Arc::new(CachedMarketData::new(
             source,
@@ -155,6 +165,7 @@ pub fn paper_broker(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> a
         limits: RiskLimits::default(),
         kill_switch: Arc::new(DynamoKillSwitch::new(table.clone())),
         clock,
+        ids: Arc::new(UlidIds::default()),
         live: None,
     })
 }

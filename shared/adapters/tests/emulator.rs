@@ -884,7 +884,7 @@ async fn broker_tokens_open_links_sealed_by_the_domain_and_nothing_else() {
         Broker::Upstox,
         Arc::new(ScriptedBroker),
         links.clone(),
-        Arc::new(RecordingPublisher::default()),
+        tradesense_domain::testing::audit_trail(Arc::new(RecordingPublisher::default())),
         Arc::new(FixedClock(now)),
     );
     let key = SigningKeyMaterial::generate("k1");

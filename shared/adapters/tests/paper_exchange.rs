@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
-use tradesense_adapters::paper::paper_broker;
+use tradesense_adapters::paper::paper_trading;
 use tradesense_domain::identity::mfa::MfaState;
 use tradesense_domain::identity::ports::UserRepository;
 use tradesense_domain::identity::rbac::Role;
@@ -23,12 +23,11 @@ use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_domain::testing::FixedClock;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::charges::Side;
-use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
-use tradesense_domain::trading::paper::RiskRejection;
+use tradesense_domain::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
+use tradesense_domain::trading::status::OrderStatus;
+use tradesense_domain::trading::risk::{RiskLimits, RiskRejection};
 use tradesense_domain::trading::ports::TradingLedger;
-use tradesense_domain::trading::risk::RiskLimits;
-use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceError, PlaceOutcome};
+use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceError, PlaceOutcome, TradingContext};
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
 
@@ -40,8 +39,12 @@ fn ist(s: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+fn context(table: &Table, at: DateTime<Utc>) -> TradingContext {
+    paper_trading(table, SEED, Arc::new(FixedClock(at))).unwrap()
+}
+
 fn service(table: &Table, at: DateTime<Utc>) -> OrderService {
-    paper_broker(table, SEED, Arc::new(FixedClock(at))).unwrap()
+    OrderService::new(context(table, at))
 }
 
 async fn funded_trader(table: &Table) -> UserId {
@@ -165,10 +168,10 @@ async fn a_market_order_waiting_for_the_open_is_held_to_the_position_limit_at_th
         max_position_value: Decimal::new(10_000, 0),
         ..RiskLimits::default()
     };
-    let broker = OrderService {
+    let broker = OrderService::new(TradingContext {
         limits,
-        ..service(&table, evening)
-    };
+        ..context(&table, evening)
+    });
     let command = |quantity: i64| PlaceCommand {
         instrument: "NSE:INFY".into(),
         request: OrderRequest {

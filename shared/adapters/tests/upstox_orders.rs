@@ -17,8 +17,8 @@ use tradesense_domain::broker::live::{
     LiveBrokerError, LiveFunds, LiveHolding, LiveOrder, LivePosition, ModifyLiveOrder, PlaceLiveOrder,
 };
 use tradesense_domain::broker::ports::LiveBroker;
-use tradesense_domain::trading::charges::Side;
-use tradesense_domain::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
+use tradesense_domain::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
+use tradesense_domain::trading::status::OrderStatus;
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

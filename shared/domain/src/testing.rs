@@ -2,12 +2,16 @@
 //! against the emulator; these never replace that.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ulid::Ulid;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::AuditEvent;
+use crate::audit::service::AuditTrail;
 use crate::audit::ports::AuditLog;
 use crate::broker::link::{Broker, BrokerAccessToken, BrokerAuthError, BrokerGrant, BrokerLink};
 use crate::broker::ports::{BrokerAuthorization, BrokerLinkRepository};
@@ -18,7 +22,7 @@ use crate::identity::session::Session;
 use crate::identity::user::{Email, LoginGuard, User};
 use crate::kernel::error::RepoError;
 use crate::kernel::events::{Envelope, EventPublisher};
-use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::ids::{IdGen, SessionId, UserId};
 use crate::kernel::rate_limit::{RateDecision, RateRule};
 use crate::kernel::time::Clock;
 use crate::market::instrument::InstrumentKey;
@@ -29,6 +33,22 @@ use crate::ops::jobs::ScheduledJob;
 use crate::ops::kill_switch::KillSwitch;
 use crate::ops::ports::{DependencyCheck, JobRunLog, KillSwitchStore};
 use crate::trading::account::PaperAccount;
+
+/// An [`IdGen`] counting up from 1: the same ids every run, in the order they were minted.
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdGen for SequentialIds {
+    fn next_ulid(&self) -> Ulid {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        Ulid::from_parts(n, u128::from(n))
+    }
+}
+
+/// An [`AuditTrail`] into `publisher`, its events numbered by [`SequentialIds`].
+pub fn audit_trail(publisher: Arc<RecordingPublisher>) -> AuditTrail {
+    AuditTrail::new(publisher, Arc::new(SequentialIds::default()))
+}
 
 /// A clock stuck at one instant.
 #[derive(Debug, Clone, Copy)]

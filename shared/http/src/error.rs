@@ -10,6 +10,10 @@ use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use tradesense_domain::kernel::error::RepoError;
+use tradesense_domain::kernel::rate_limit::RateDecision;
+
+use crate::rate_limit::RateLimitHeaders;
 use crate::request_id;
 
 /// Stable, machine-readable error codes.
@@ -67,7 +71,7 @@ pub struct ApiError {
     message: String,
     details: Vec<FieldError>,
     retry_after_secs: Option<u64>,
-    rate_limit: Option<tradesense_domain::kernel::rate_limit::RateDecision>,
+    rate_limit: Option<RateDecision>,
     /// The cause of a 5xx, logged once and never sent.
     cause: Option<anyhow::Error>,
 }
@@ -195,7 +199,7 @@ impl ApiError {
     }
 
     /// Adds the `X-RateLimit-*` headers of `decision`.
-    pub fn with_rate_limit(mut self, decision: tradesense_domain::kernel::rate_limit::RateDecision) -> Self {
+    pub fn with_rate_limit(mut self, decision: RateDecision) -> Self {
         self.rate_limit = Some(decision);
         self
     }
@@ -263,6 +267,55 @@ impl From<tradesense_domain::broker::live::LiveBrokerError> for ApiError {
     }
 }
 
+/// `Ok(headers)` when the decision allows the request, else the `429` (with `Retry-After` and the headers).
+///
+/// # Errors
+/// `429 RATE_LIMITED` when the limit is exceeded.
+pub fn enforce(decision: RateDecision) -> Result<RateLimitHeaders, ApiError> {
+    if decision.allowed {
+        Ok(RateLimitHeaders(decision))
+    } else {
+        Err(ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision))
+    }
+}
+
+/// A storage failure a handler does not handle itself is a 500; its cause goes to the log, never the body.
+impl From<RepoError> for ApiError {
+    fn from(e: RepoError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+/// Declares a function crate's error type: `pub struct $name(pub ApiError)`, what its handlers return. Any
+/// [`ApiError`] and any storage failure (`RepoError`, a 500) convert into it, and it renders as the
+/// [`ApiError`]. The crate's `errors.rs` then writes `From<DomainError> for $name` for each of its domain
+/// errors: which status and code each gets is that API's policy (the orphan rule is why a newtype is needed).
+#[macro_export]
+macro_rules! api_error_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name(pub $crate::ApiError);
+
+        impl From<$crate::ApiError> for $name {
+            fn from(e: $crate::ApiError) -> Self {
+                Self(e)
+            }
+        }
+
+        impl From<$crate::__private::RepoError> for $name {
+            fn from(e: $crate::__private::RepoError) -> Self {
+                Self(e.into())
+            }
+        }
+
+        impl $crate::__private::IntoResponse for $name {
+            fn into_response(self) -> $crate::__private::Response {
+                $crate::__private::IntoResponse::into_response(self.0)
+            }
+        }
+    };
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
@@ -284,7 +337,7 @@ impl IntoResponse for ApiError {
             request_id: request_id::current().unwrap_or_default(),
         };
         let mut response = match self.rate_limit {
-            Some(d) => (self.status, crate::rate_limit::RateLimitHeaders(d), Json(body)).into_response(),
+            Some(d) => (self.status, RateLimitHeaders(d), Json(body)).into_response(),
             None => (self.status, Json(body)).into_response(),
         };
         if let Some(secs) = self.retry_after_secs {

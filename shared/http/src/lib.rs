@@ -20,3 +20,10 @@ pub use json::AppJson;
 pub use layers::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 pub use query::AppQuery;
 pub use serve::serve;
+
+/// What [`api_error_newtype!`] expands to needs, whatever the calling crate depends on.
+#[doc(hidden)]
+pub mod __private {
+    pub use axum::response::{IntoResponse, Response};
+    pub use tradesense_domain::kernel::error::RepoError;
+}

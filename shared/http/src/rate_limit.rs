@@ -1,10 +1,9 @@
-//! `X-RateLimit-*` headers, on allowed responses and on the `429` that refuses.
+//! `X-RateLimit-*` headers, on allowed responses and on the `429` that refuses ([`crate::error::enforce`]).
 
 use axum::response::{IntoResponseParts, ResponseParts};
 use http::{HeaderName, HeaderValue};
 use tradesense_domain::kernel::rate_limit::RateDecision;
 
-use crate::error::ApiError;
 
 /// The three rate-limit headers for one decision.
 #[derive(Debug, Clone, Copy)]
@@ -29,17 +28,5 @@ impl IntoResponseParts for RateLimitHeaders {
             HeaderValue::from(d.reset_at.timestamp()),
         );
         Ok(res)
-    }
-}
-
-/// `Ok(headers)` when the decision allows the request, else the `429` (with `Retry-After` and the headers).
-///
-/// # Errors
-/// `429 RATE_LIMITED` when the limit is exceeded.
-pub fn enforce(decision: RateDecision) -> Result<RateLimitHeaders, ApiError> {
-    if decision.allowed {
-        Ok(RateLimitHeaders(decision))
-    } else {
-        Err(ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision))
     }
 }

@@ -30,7 +30,7 @@ use tradesense_domain::identity::user::Email;
 use tradesense_domain::kernel::ids::{OrderId, SessionId, TradeId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
-use tradesense_domain::trading::order::Product;
+use tradesense_domain::trading::request::Product;
 
 /// Partition key attribute.
 pub const PK: &str = "pk";

@@ -38,8 +38,7 @@ use tradesense_domain::broker::live::{
 };
 use tradesense_domain::broker::ports::LiveBroker;
 use tradesense_domain::kernel::time::ist;
-use tradesense_domain::trading::charges::Side;
-use tradesense_domain::trading::order::{OrderType, Product, Validity};
+use tradesense_domain::trading::request::{OrderType, Product, Side, Validity};
 
 use super::market::{RetryPolicy, json_decimal};
 use super::status::read_upstox_status;
@@ -674,7 +673,7 @@ impl LiveBroker for UpstoxOrderClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tradesense_domain::trading::order::OrderRequest;
+    use tradesense_domain::trading::request::OrderRequest;
 
     #[test]
     fn bodies_are_json_with_the_decimals_own_digits() {

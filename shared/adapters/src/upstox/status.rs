@@ -1,7 +1,7 @@
 //! Upstox's order statuses (its appendix of order statuses) read into ours, by one table that cannot fail:
 //! a status it does not know leaves the order working, with Upstox's word kept in the message.
 
-use tradesense_domain::trading::order::OrderStatus;
+use tradesense_domain::trading::status::OrderStatus;
 
 /// An Upstox order status read into ours.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,35 +1,51 @@
 //! Publishing audit events (producers) and recording them exactly once (the audit worker).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::audit::ports::AuditLog;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::kernel::error::{RepoError, Retryable};
 use crate::kernel::events::{Envelope, EnvelopeError, EventPublisher};
-use crate::kernel::ids::{EventId, UserId};
+use crate::kernel::ids::{IdGen, UserId};
 
-/// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
-/// the use case (a login, a broker link) down with it.
-pub async fn publish_audit(
-    publisher: &dyn EventPublisher,
-    kind: AuditKind,
-    user_id: Option<UserId>,
-    at: DateTime<Utc>,
-    detail: serde_json::Value,
-) {
-    let event = AuditEvent {
-        id: EventId::from_ulid(ulid::Ulid::new()),
-        kind,
-        user_id,
-        occurred_at: at,
-        detail,
-    };
-    let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
-        Ok(envelope) => publisher.publish(&envelope).await,
-        Err(e) => Err(e.into()),
-    };
-    if let Err(e) = published {
-        tracing::error!(error = ?e, ?kind, "audit event not published");
+/// Where producers send audit events: the queue's publisher, and the ids the events are minted with.
+#[derive(Clone)]
+pub struct AuditTrail {
+    publisher: Arc<dyn EventPublisher>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl AuditTrail {
+    /// Events published through `publisher`, with ids from `ids`.
+    pub fn new(publisher: Arc<dyn EventPublisher>, ids: Arc<dyn IdGen>) -> Self {
+        Self { publisher, ids }
+    }
+
+    /// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
+    /// the use case (a login, a broker link) down with it.
+    pub async fn record(
+        &self,
+        kind: AuditKind,
+        user_id: Option<UserId>,
+        at: DateTime<Utc>,
+        detail: serde_json::Value,
+    ) {
+        let event = AuditEvent {
+            id: self.ids.next(),
+            kind,
+            user_id,
+            occurred_at: at,
+            detail,
+        };
+        let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
+            Ok(envelope) => self.publisher.publish(&envelope).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = published {
+            tracing::error!(error = ?e, ?kind, "audit event not published");
+        }
     }
 }
 
@@ -81,6 +97,7 @@ mod tests {
     use super::*;
     use crate::testing::InMemoryAuditLog;
     use chrono::Utc;
+    use crate::kernel::ids::EventId;
     use ulid::Ulid;
 
     fn message(kind: AuditKind) -> (EventId, String) {

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::market::instrument::InstrumentKey;
-use crate::trading::charges::Side;
-use crate::trading::order::{OrderRequest, OrderStatus, OrderType, Product, Validity};
+use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
+use crate::trading::status::OrderStatus;
 
 /// A new order for the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,14 +6,13 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::audit::AuditKind;
-use crate::audit::service::publish_audit;
+use crate::audit::service::AuditTrail;
 use crate::broker::link::{Broker, BrokerAuthError, BrokerLink, token_context, upstox_token_expiry};
 use crate::broker::ports::{BrokerAuthorization, BrokerLinkRepository};
 use crate::identity::rbac::Principal;
 use crate::identity::sealed::Sealer;
 use crate::identity::token::{LinkStateClaims, TokenError, TokenSigner, TokenVerifier};
 use crate::kernel::error::RepoError;
-use crate::kernel::events::EventPublisher;
 use crate::kernel::ids::UserId;
 use crate::kernel::time::Clock;
 
@@ -34,11 +33,7 @@ pub enum LinkError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<RepoError> for LinkError {
-    fn from(e: RepoError) -> Self {
-        LinkError::Unexpected(e.into())
-    }
-}
+crate::storage_failures_are_unexpected!(LinkError);
 
 impl From<BrokerAuthError> for LinkError {
     fn from(e: BrokerAuthError) -> Self {
@@ -60,7 +55,7 @@ pub struct BrokerLinkService {
     broker: Broker,
     authorization: Arc<dyn BrokerAuthorization>,
     links: Arc<dyn BrokerLinkRepository>,
-    audit: Arc<dyn EventPublisher>,
+    audit: AuditTrail,
     clock: Arc<dyn Clock>,
 }
 
@@ -70,7 +65,7 @@ impl BrokerLinkService {
         broker: Broker,
         authorization: Arc<dyn BrokerAuthorization>,
         links: Arc<dyn BrokerLinkRepository>,
-        audit: Arc<dyn EventPublisher>,
+        audit: AuditTrail,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -128,9 +123,7 @@ impl BrokerLinkService {
         self.links.put(&link).await?;
         let detail =
             json!({"broker": self.broker, "action": "linked", "broker_user_id": link.broker_user_id});
-        publish_audit(
-            self.audit.as_ref(),
-            AuditKind::BrokerLinkChanged,
+        self.audit.record(AuditKind::BrokerLinkChanged,
             Some(user_id),
             now,
             detail,
@@ -155,9 +148,7 @@ impl BrokerLinkService {
         if self.links.delete(&principal.user_id, self.broker).await? {
             let detail = json!({"broker": self.broker, "action": "unlinked"});
             let now = self.clock.now();
-            publish_audit(
-                self.audit.as_ref(),
-                AuditKind::BrokerLinkChanged,
+            self.audit.record(AuditKind::BrokerLinkChanged,
                 Some(principal.user_id),
                 now,
                 detail,
@@ -176,7 +167,7 @@ mod tests {
     use crate::identity::sealed::DataKey;
     use crate::identity::token::SigningKeyMaterial;
     use crate::kernel::ids::SessionId;
-    use crate::testing::{FixedClock, InMemoryBrokerLinks, RecordingPublisher, ScriptedBroker};
+    use crate::testing::{FixedClock, audit_trail, InMemoryBrokerLinks, RecordingPublisher, ScriptedBroker};
     use chrono::{Duration, Utc};
 
     struct World {
@@ -194,7 +185,7 @@ mod tests {
             Broker::Upstox,
             Arc::new(ScriptedBroker),
             links.clone(),
-            audit.clone(),
+            audit_trail(audit.clone()),
             Arc::new(FixedClock(Utc::now())),
         );
         World {

@@ -17,3 +17,19 @@ pub trait Retryable: std::fmt::Display + std::fmt::Debug {
     /// `true` for transient failures (throttling, network); `false` for work that can never succeed.
     fn is_retryable(&self) -> bool;
 }
+
+/// Lets `?` turn a [`RepoError`] into each use-case error listed, through its `From<anyhow::Error>` (its
+/// `Unexpected` case): a storage failure, or a conflict the use case does not handle itself, is unexpected.
+/// The one way storage failures enter use-case errors.
+#[macro_export]
+macro_rules! storage_failures_are_unexpected {
+    ($($error:ty),+ $(,)?) => {
+        $(
+            impl From<$crate::kernel::error::RepoError> for $error {
+                fn from(e: $crate::kernel::error::RepoError) -> Self {
+                    anyhow::Error::from(e).into()
+                }
+            }
+        )+
+    };
+}

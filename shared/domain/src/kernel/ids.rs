@@ -29,6 +29,12 @@ macro_rules! ulid_id {
             }
         }
 
+        impl From<Ulid> for $name {
+            fn from(ulid: Ulid) -> Self {
+                Self(ulid)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
@@ -82,6 +88,23 @@ ulid_id!(
     EventId,
     "event id"
 );
+
+/// Mints new ids: a port, so that a backtest or a replayed scenario mints the same ids every run (a sequence in
+/// tests, ULIDs from the time and randomness in production).
+///
+/// Implementations MUST never return the same ULID twice, and SHOULD return increasing ones (ids sort by
+/// creation in keys and lists).
+pub trait IdGen: Send + Sync {
+    /// A new ULID.
+    fn next_ulid(&self) -> Ulid;
+}
+
+impl dyn IdGen {
+    /// A new id of type `T` (`ids.next::<OrderId>()`).
+    pub fn next<T: From<Ulid>>(&self) -> T {
+        T::from(self.next_ulid())
+    }
+}
 
 #[cfg(test)]
 mod tests {

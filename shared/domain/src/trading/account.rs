@@ -36,9 +36,20 @@ impl PaperAccount {
     }
 }
 
+/// The least a paper account can be reset to: ₹10,000.00.
+pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
+/// The most a paper account can be reset to: ₹1,00,00,000.00 (₹1 crore).
+pub const MAX_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 2);
+
+/// Whether `cash` can fund a paper account: within the bounds, in whole paise.
+pub fn valid_paper_cash(cash: Decimal) -> bool {
+    (MIN_PAPER_CASH..=MAX_PAPER_CASH).contains(&cash) && cash.round_dp(2) == cash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal_macros::dec;
 
     #[test]
     fn a_new_account_holds_ten_lakh_rupees_exactly() {
@@ -47,5 +58,20 @@ mod tests {
         assert_eq!(account.cash, "1000000.00".parse::<Decimal>().unwrap());
         assert_eq!(account.cash, account.initial_cash);
         assert_eq!(account.available, account.cash, "nothing held yet");
+    }
+
+    #[test]
+    fn paper_cash_is_bounded_and_in_whole_paise() {
+        assert!(valid_paper_cash(dec!(10000)) && valid_paper_cash(dec!(10000000.00)));
+        assert!(valid_paper_cash(dec!(500000.25)));
+        for bad in [
+            dec!(9999.99),
+            dec!(10000000.01),
+            dec!(500000.255),
+            dec!(-1),
+            Decimal::ZERO,
+        ] {
+            assert!(!valid_paper_cash(bad), "{bad}");
+        }
     }
 }

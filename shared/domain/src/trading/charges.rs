@@ -13,16 +13,7 @@ use rust_decimal_macros::dec;
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::money::paise;
-
-/// A buy or a sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Side {
-    /// Buy.
-    Buy,
-    /// Sell.
-    Sell,
-}
+use crate::trading::request::Side;
 
 /// What the charge rates depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,8 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::Exchange;
-use crate::trading::order::{Product, Validity};
-use crate::trading::paper::{Order, PositionRecord};
+use crate::trading::request::{Product, Validity};
+use crate::trading::order::Order;
+use crate::trading::position::PositionRecord;
 
 /// How long before the normal close intraday positions are squared off.
 pub fn square_off_lead() -> Duration {
@@ -34,7 +35,7 @@ pub fn day_order_expired(
     now: DateTime<Utc>,
 ) -> bool {
     !order.status.is_final()
-        && order.validity == Validity::Day
+        && order.request.validity == Validity::Day
         && order.placed_at < calendar.last_close(exchange, now)
 }
 
@@ -68,8 +69,9 @@ mod tests {
     use super::*;
     use crate::kernel::ids::{OrderId, UserId};
     use crate::market::instrument::InstrumentKey;
-    use crate::trading::charges::Side;
-    use crate::trading::order::{OrderStatus, OrderType};
+    use crate::trading::request::{OrderRequest, Side};
+    use crate::trading::status::OrderStatus;
+    use crate::trading::request::OrderType;
     use crate::trading::position::Position;
     use rust_decimal::Decimal;
     use ulid::Ulid;
@@ -82,31 +84,28 @@ mod tests {
 
     fn order(placed_at: &str, validity: Validity, status: OrderStatus) -> Order {
         let at = ist(placed_at);
-        Order {
-            id: OrderId::from_ulid(Ulid::new()),
-            user_id: UserId::from_ulid(Ulid::new()),
-            client_order_id: None,
-            instrument: InstrumentKey::new(Exchange::Nse, "INFY"),
+        let request = OrderRequest {
             side: Side::Buy,
             quantity: 1,
-            filled_quantity: 0,
-            average_price: None,
             order_type: OrderType::Limit,
             product: Product::Delivery,
             price: Some(Decimal::ONE),
             trigger_price: None,
             validity,
             disclosed_quantity: None,
-            status,
-            status_message: None,
             tag: None,
-            is_amo: false,
-            blocked: Decimal::ZERO,
-            placed_at: at,
-            updated_at: at,
-            history: Vec::new(),
-            live: None,
-            version: 1,
+            client_order_id: None,
+        };
+        Order {
+            status,
+            ..Order::accepted(
+                (UserId::from_ulid(Ulid::new()), OrderId::from_ulid(Ulid::new())),
+                InstrumentKey::new(Exchange::Nse, "INFY"),
+                request,
+                false,
+                (OrderStatus::Open, None),
+                at,
+            )
         }
     }
 

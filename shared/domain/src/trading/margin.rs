@@ -14,8 +14,7 @@ use rust_decimal_macros::dec;
 
 use crate::market::instrument::{Instrument, Segment};
 use crate::market::options::OptionType;
-use crate::trading::charges::Side;
-use crate::trading::order::Product;
+use crate::trading::request::{Product, Side};
 
 /// Equity intraday margin: 20% (5× leverage).
 pub const INTRADAY_MARGIN: Decimal = dec!(0.20);

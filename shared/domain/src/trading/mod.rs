@@ -1,15 +1,20 @@
-//! Trading rules: order validation and the order state machine, charges on fills, margins, positions with
-//! their P&L, the paper account and the paper broker, risk limits, and the order use cases.
+//! Trading: what an order asks for ([`request`]), where it stands ([`status`]), the order, its fills and the
+//! positions they make ([`order`], [`trade`], [`position`]), the paper account, charges, margins, risk limits
+//! and the end of the day's rules, the paper broker's rules ([`paper`]) and a live order's ([`live`]), the
+//! portfolio's valuation, the book's port ([`ports`]) and the order use cases ([`service`]).
 
 pub mod account;
 pub mod charges;
 pub mod end_of_day;
-pub mod live_desk;
+pub mod live;
 pub mod margin;
 pub mod order;
 pub mod paper;
 pub mod portfolio;
 pub mod ports;
 pub mod position;
+pub mod request;
 pub mod risk;
 pub mod service;
+pub mod status;
+pub mod trade;

@@ -1,596 +1,197 @@
-//! Orders: the request's rules (checked all at once, each violation naming its field) and the order state
-//! machine as an exhaustive transition table.
+//! An order in the book: the request it works on, where it stands, what has filled, the funds it blocks, and
+//! its history. Its status changes only through [`Order::apply`], which follows the transition table
+//! ([`OrderStatus::after`]).
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::market::instrument::{Instrument, Segment, is_tick_multiple};
-use crate::trading::charges::Side;
+use crate::broker::link::BrokerOrderRef;
+use crate::kernel::ids::{OrderId, UserId};
+use crate::market::instrument::InstrumentKey;
+use crate::trading::request::OrderRequest;
+use crate::trading::status::{InvalidTransition, OrderEvent, OrderStatus};
 
-/// Largest quantity of one order, in units.
-pub const MAX_QUANTITY: i64 = 100_000;
-/// Longest `tag`.
-pub const MAX_TAG_LEN: usize = 20;
-/// Longest `client_order_id`.
-pub const MAX_CLIENT_ORDER_ID_LEN: usize = 36;
-
-/// How the order is priced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrderType {
-    /// At the market; no price.
-    #[serde(rename = "MARKET")]
-    Market,
-    /// At `price` or better.
-    #[serde(rename = "LIMIT")]
-    Limit,
-    /// Stop-loss limit: at `trigger_price` becomes a limit order at `price`.
-    #[serde(rename = "SL")]
-    StopLoss,
-    /// Stop-loss market: at `trigger_price` becomes a market order.
-    #[serde(rename = "SL-M")]
-    StopLossMarket,
+/// One step of an order's life.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The status entered.
+    pub status: OrderStatus,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Why, when there is more to say than the status.
+    pub message: Option<String>,
 }
 
-/// Intraday (squared off the same day) or delivery / carry-forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Product {
-    /// Squared off at 15:20 IST.
-    Intraday,
-    /// Delivery (equity) or carried forward (F&O).
-    Delivery,
-}
-
-/// How long the order lives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Validity {
-    /// Until the close.
-    Day,
-    /// Immediate or cancel: what does not fill at once is cancelled.
-    Ioc,
-}
-
-/// What a client asks for (`POST /v1/orders`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderRequest {
-    /// Side.
-    pub side: Side,
-    /// Units.
-    pub quantity: i64,
-    /// Type.
-    pub order_type: OrderType,
-    /// Product.
-    pub product: Product,
-    /// Limit price (LIMIT, SL).
-    pub price: Option<Decimal>,
-    /// Trigger price (SL, SL-M).
-    pub trigger_price: Option<Decimal>,
-    /// Validity.
-    pub validity: Validity,
-    /// Quantity shown to the market.
-    pub disclosed_quantity: Option<i64>,
-    /// Free-form label.
-    pub tag: Option<String>,
-    /// The client's idempotency id.
-    pub client_order_id: Option<String>,
-}
-
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The request field at fault.
-    pub field: &'static str,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// Whether the order goes to the market now or waits for the open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Accepted {
-    /// After-market order: placed outside market hours, sent at the next open.
+/// An order in the book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// Id.
+    pub id: OrderId,
+    /// Owner.
+    pub user_id: UserId,
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// What the order asks for now (a modification changes it). Stored inline, field by field.
+    #[serde(flatten)]
+    pub request: OrderRequest,
+    /// Units filled.
+    pub filled_quantity: i64,
+    /// Average fill price (exact), once anything filled.
+    pub average_price: Option<Decimal>,
+    /// Status.
+    pub status: OrderStatus,
+    /// Why it stands where it does (a rejection's or cancellation's reason).
+    pub status_message: Option<String>,
+    /// Placed outside market hours, to go at the next open.
     pub is_amo: bool,
+    /// Funds blocked while it works.
+    pub blocked: Decimal,
+    /// Placed at.
+    pub placed_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Every status it went through, oldest first.
+    pub history: Vec<StatusChange>,
+    /// Optimistic-concurrency version, bumped on every write.
+    pub version: u64,
+    /// The broker holding it, for a live order; `None` for a paper order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<BrokerOrderRef>,
 }
 
-fn violation(field: &'static str, message: impl Into<String>) -> Violation {
-    Violation {
-        field,
-        message: message.into(),
-    }
-}
-
-/// Checks `request` against `instrument` at `last_price` with the market `open` or not; every violation is
-/// reported, each naming its field.
-///
-/// # Errors
-/// The violations, in field order.
-pub fn validate(
-    request: &OrderRequest,
-    instrument: &Instrument,
-    last_price: Decimal,
-    market_open: bool,
-) -> Result<Accepted, Vec<Violation>> {
-    let mut v = Vec::new();
-    let derivative = matches!(instrument.segment, Segment::Future | Segment::Option);
-    if instrument.segment == Segment::Index {
-        v.push(violation(
-            "instrument",
-            "an index cannot be traded; trade its futures or options",
-        ));
-    }
-    let q = request.quantity;
-    if !(1..=MAX_QUANTITY).contains(&q) {
-        v.push(violation("quantity", format!("must be 1 to {MAX_QUANTITY}")));
-    } else {
-        if derivative && q % i64::from(instrument.lot_size) != 0 {
-            v.push(violation(
-                "quantity",
-                format!("must be a multiple of the lot size {}", instrument.lot_size),
-            ));
+impl Order {
+    /// `request` accepted at `now` as order `id` of `user` on `instrument`, entering `status` (OPEN, or
+    /// TRIGGER_PENDING for a stop) with `message`: the first step of its history, nothing filled or blocked,
+    /// version 1, a paper order.
+    pub fn accepted(
+        (user, id): (UserId, OrderId),
+        instrument: InstrumentKey,
+        request: OrderRequest,
+        is_amo: bool,
+        (status, message): (OrderStatus, Option<String>),
+        now: DateTime<Utc>,
+    ) -> Order {
+        Order {
+            id,
+            user_id: user,
+            instrument,
+            request,
+            filled_quantity: 0,
+            average_price: None,
+            status,
+            status_message: message.clone(),
+            is_amo,
+            blocked: Decimal::ZERO,
+            placed_at: now,
+            updated_at: now,
+            history: vec![StatusChange {
+                status,
+                at: now,
+                message,
+            }],
+            version: 1,
+            live: None,
         }
-        if let Some(freeze) = instrument.freeze_quantity
-            && q > i64::from(freeze)
-        {
-            v.push(violation(
-                "quantity",
-                format!("above the freeze quantity {freeze}"),
-            ));
-        }
-    }
-    let (needs_price, needs_trigger) = match request.order_type {
-        OrderType::Market => (false, false),
-        OrderType::Limit => (true, false),
-        OrderType::StopLoss => (true, true),
-        OrderType::StopLossMarket => (false, true),
-    };
-    let tick = instrument.tick_size;
-    let mut check_price = |field: &'static str, value: Option<Decimal>, needed: bool| match (value, needed) {
-        (None, true) => v.push(violation(
-            field,
-            format!("required for {:?} orders", request.order_type),
-        )),
-        (Some(_), false) => v.push(violation(
-            field,
-            format!("not allowed for {:?} orders", request.order_type),
-        )),
-        (Some(p), true) if p <= Decimal::ZERO => v.push(violation(field, "must be positive")),
-        (Some(p), true) if !is_tick_multiple(p, tick) => {
-            v.push(violation(
-                field,
-                format!("must be a multiple of the tick size {tick}"),
-            ));
-        }
-        _ => {}
-    };
-    check_price("price", request.price, needs_price);
-    check_price("trigger_price", request.trigger_price, needs_trigger);
-    if let Some(trigger) = request.trigger_price.filter(|_| needs_trigger) {
-        match request.side {
-            Side::Buy if trigger < last_price => {
-                v.push(violation(
-                    "trigger_price",
-                    format!("a buy stop triggers at or above the last price {last_price}"),
-                ));
-            }
-            Side::Sell if trigger > last_price => {
-                v.push(violation(
-                    "trigger_price",
-                    format!("a sell stop triggers at or below the last price {last_price}"),
-                ));
-            }
-            _ => {}
-        }
-        if let Some(price) = request.price.filter(|_| needs_price) {
-            let ok = match request.side {
-                Side::Buy => price >= trigger,
-                Side::Sell => price <= trigger,
-            };
-            if !ok {
-                v.push(violation(
-                    "price",
-                    "a stop-loss buy's limit is at or above its trigger; a sell's at or below",
-                ));
-            }
-        }
-    }
-    if let Some(disclosed) = request.disclosed_quantity {
-        if derivative {
-            v.push(violation(
-                "disclosed_quantity",
-                "not allowed for futures and options",
-            ));
-        } else if q >= 1 && (disclosed * 10 < q || disclosed > q) {
-            v.push(violation(
-                "disclosed_quantity",
-                "must be at least 10% of the quantity and at most all of it",
-            ));
-        }
-        if request.validity == Validity::Ioc {
-            v.push(violation("disclosed_quantity", "not allowed with IOC"));
-        }
-    }
-    let is_amo = !market_open;
-    if is_amo {
-        if matches!(
-            request.order_type,
-            OrderType::StopLoss | OrderType::StopLossMarket
-        ) {
-            v.push(violation(
-                "order_type",
-                "stop-loss orders cannot be placed after market hours",
-            ));
-        }
-        if request.disclosed_quantity.is_some() {
-            v.push(violation("disclosed_quantity", "not allowed after market hours"));
-        }
-        if request.validity == Validity::Ioc {
-            v.push(violation(
-                "validity",
-                "IOC orders cannot be placed after market hours",
-            ));
-        }
-    }
-    if let Some(tag) = &request.tag
-        && (tag.is_empty()
-            || tag.len() > MAX_TAG_LEN
-            || !tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    {
-        v.push(violation(
-            "tag",
-            format!("1 to {MAX_TAG_LEN} letters, digits, '_' or '-'"),
-        ));
-    }
-    if let Some(id) = &request.client_order_id
-        && (id.is_empty()
-            || id.len() > MAX_CLIENT_ORDER_ID_LEN
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    {
-        v.push(violation(
-            "client_order_id",
-            format!("1 to {MAX_CLIENT_ORDER_ID_LEN} letters, digits, '_' or '-'"),
-        ));
-    }
-    if v.is_empty() {
-        Ok(Accepted { is_amo })
-    } else {
-        Err(v)
-    }
-}
-
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    /// Working at the exchange (or waiting for the open, if AMO).
-    Open,
-    /// A stop order waiting for its trigger.
-    TriggerPending,
-    /// Some filled, the rest working.
-    PartiallyFilled,
-    /// Fully filled.
-    Complete,
-    /// Cancelled (by the user, IOC remainder, or expiry at the close).
-    Cancelled,
-    /// Refused (risk checks, the broker, the exchange).
-    Rejected,
-}
-
-/// What can happen to an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderEvent {
-    /// A stop order's trigger was reached.
-    Triggered,
-    /// Part of the remaining quantity filled.
-    PartFilled,
-    /// The remaining quantity filled.
-    Filled,
-    /// The user cancelled, an IOC remainder lapsed, or a DAY order expired at the close.
-    Cancelled,
-    /// The order was refused.
-    Rejected,
-    /// The user changed price, trigger or quantity.
-    Modified,
-}
-
-impl OrderStatus {
-    /// Every status.
-    pub const ALL: [OrderStatus; 6] = [
-        OrderStatus::Open,
-        OrderStatus::TriggerPending,
-        OrderStatus::PartiallyFilled,
-        OrderStatus::Complete,
-        OrderStatus::Cancelled,
-        OrderStatus::Rejected,
-    ];
-
-    /// Whether nothing more can happen to the order.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            OrderStatus::Complete | OrderStatus::Cancelled | OrderStatus::Rejected
-        )
     }
 
-    /// The status after `event`, or `None` if `event` cannot happen now. The whole table is this match.
-    pub fn after(self, event: OrderEvent) -> Option<OrderStatus> {
-        use OrderEvent as E;
-        use OrderStatus as S;
-        match (self, event) {
-            (S::TriggerPending, E::Triggered) => Some(S::Open),
-            (S::TriggerPending, E::Modified) => Some(S::TriggerPending),
-            (S::TriggerPending, E::Cancelled) => Some(S::Cancelled),
-            (S::TriggerPending, E::Rejected) => Some(S::Rejected),
-            (S::Open | S::PartiallyFilled, E::PartFilled) => Some(S::PartiallyFilled),
-            (S::Open | S::PartiallyFilled, E::Filled) => Some(S::Complete),
-            (S::Open | S::PartiallyFilled, E::Cancelled) => Some(S::Cancelled),
-            (S::Open, E::Rejected) => Some(S::Rejected),
-            (S::Open, E::Modified) => Some(S::Open),
-            (S::PartiallyFilled, E::Modified) => Some(S::PartiallyFilled),
-            (S::TriggerPending, E::PartFilled | E::Filled)
-            | (S::Open | S::PartiallyFilled, E::Triggered)
-            | (S::PartiallyFilled, E::Rejected)
-            | (S::Complete | S::Cancelled | S::Rejected, _) => None,
-        }
+    /// Units still to fill.
+    pub fn remaining(&self) -> i64 {
+        self.request.quantity - self.filled_quantity
+    }
+
+    /// `event` happens to the order at `at`, for `message`: the status the table gives, a step in the
+    /// history.
+    ///
+    /// # Errors
+    /// [`InvalidTransition`] when the table allows no such event now; the order is unchanged.
+    pub fn apply(
+        &mut self,
+        event: OrderEvent,
+        at: DateTime<Utc>,
+        message: Option<String>,
+    ) -> Result<(), InvalidTransition> {
+        let status = self.status.after(event)?;
+        self.enter(status, at, message);
+        Ok(())
+    }
+
+    /// A step in the history at `at` that keeps the status, for `message` (a broker's confirmation or word).
+    pub fn note(&mut self, at: DateTime<Utc>, message: Option<String>) {
+        self.enter(self.status, at, message);
+    }
+
+    fn enter(&mut self, status: OrderStatus, at: DateTime<Utc>, message: Option<String>) {
+        self.status = status;
+        self.status_message.clone_from(&message);
+        self.updated_at = at;
+        self.history.push(StatusChange { status, at, message });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::calendar::MarketCalendar;
-    use crate::market::master::InstrumentMaster;
+    use crate::market::instrument::Exchange;
+    use crate::trading::request::{OrderType, Product, Side, Validity};
     use rust_decimal_macros::dec;
+    use ulid::Ulid;
 
-    fn master() -> InstrumentMaster {
-        InstrumentMaster::shipped(&MarketCalendar::default(), "2026-11-23".parse().unwrap()).unwrap()
-    }
-
-    fn limit_buy(quantity: i64, price: Decimal) -> OrderRequest {
-        OrderRequest {
+    fn limit_buy() -> Order {
+        let request = OrderRequest {
             side: Side::Buy,
-            quantity,
+            quantity: 10,
             order_type: OrderType::Limit,
             product: Product::Delivery,
-            price: Some(price),
+            price: Some(dec!(1400.00)),
             trigger_price: None,
             validity: Validity::Day,
             disclosed_quantity: None,
-            tag: None,
-            client_order_id: None,
-        }
-    }
-
-    fn fields(result: Result<Accepted, Vec<Violation>>) -> Vec<&'static str> {
-        result.err().unwrap_or_default().iter().map(|v| v.field).collect()
+            tag: Some("swing".into()),
+            client_order_id: Some("mine-1".into()),
+        };
+        Order::accepted(
+            (UserId::from_ulid(Ulid::nil()), OrderId::from_ulid(Ulid::nil())),
+            InstrumentKey::new(Exchange::Nse, "INFY"),
+            request,
+            false,
+            (OrderStatus::Open, None),
+            "2026-11-25T05:30:00Z".parse().unwrap(),
+        )
     }
 
     #[test]
-    fn a_good_limit_order_is_accepted_and_amo_outside_hours() {
-        let m = master();
-        let reliance = m.get("NSE:RELIANCE").unwrap();
-        let order = limit_buy(10, dec!(1550.10));
+    fn a_status_changes_only_as_the_table_allows_and_each_change_is_a_step_of_the_history() {
+        let mut order = limit_buy();
+        let at = "2026-11-25T05:31:00Z".parse().unwrap();
+        order.apply(OrderEvent::PartFilled, at, None).unwrap();
+        order.apply(OrderEvent::Cancelled, at, Some("cancelled by the user".into())).unwrap();
+        let statuses: Vec<_> = order.history.iter().map(|h| h.status).collect();
         assert_eq!(
-            validate(&order, reliance, dec!(1550), true),
-            Ok(Accepted { is_amo: false })
+            statuses,
+            [OrderStatus::Open, OrderStatus::PartiallyFilled, OrderStatus::Cancelled]
         );
+        assert_eq!(order.status_message.as_deref(), Some("cancelled by the user"));
+        let before = order.clone();
         assert_eq!(
-            validate(&order, reliance, dec!(1550), false),
-            Ok(Accepted { is_amo: true })
+            order.apply(OrderEvent::Filled, at, None),
+            Err(InvalidTransition {
+                from: OrderStatus::Cancelled,
+                event: OrderEvent::Filled
+            })
         );
+        assert_eq!(order, before, "a refused event changes nothing");
     }
 
     #[test]
-    fn order_types_need_exactly_their_prices() {
-        let m = master();
-        let infy = m.get("NSE:INFY").unwrap();
-        let with = |order_type, price, trigger_price| OrderRequest {
-            order_type,
-            price,
-            trigger_price,
-            ..limit_buy(1, dec!(1))
-        };
-        let p = Some(dec!(1560));
-        let t = Some(dec!(1555));
-        assert_eq!(
-            fields(validate(
-                &with(OrderType::Limit, None, None),
-                infy,
-                dec!(1550),
-                true
-            )),
-            ["price"]
-        );
-        assert_eq!(
-            fields(validate(&with(OrderType::Limit, p, t), infy, dec!(1550), true)),
-            ["trigger_price"]
-        );
-        assert_eq!(
-            fields(validate(
-                &with(OrderType::Market, p, None),
-                infy,
-                dec!(1550),
-                true
-            )),
-            ["price"]
-        );
-        assert_eq!(
-            fields(validate(
-                &with(OrderType::StopLoss, p, None),
-                infy,
-                dec!(1550),
-                true
-            )),
-            ["trigger_price"]
-        );
-        assert_eq!(
-            fields(validate(
-                &with(OrderType::StopLossMarket, p, t),
-                infy,
-                dec!(1550),
-                true
-            )),
-            ["price"]
-        );
-        assert!(validate(&with(OrderType::StopLoss, p, t), infy, dec!(1550), true).is_ok());
-        assert!(validate(&with(OrderType::StopLossMarket, None, t), infy, dec!(1550), true).is_ok());
-    }
-
-    #[test]
-    fn stop_triggers_sit_on_the_right_side_of_the_market() {
-        let m = master();
-        let infy = m.get("NSE:INFY").unwrap();
-        let stop = |side, trigger| OrderRequest {
-            side,
-            order_type: OrderType::StopLossMarket,
-            price: None,
-            trigger_price: Some(trigger),
-            ..limit_buy(1, dec!(1))
-        };
-        assert_eq!(
-            fields(validate(&stop(Side::Buy, dec!(1549.90)), infy, dec!(1550), true)),
-            ["trigger_price"]
-        );
-        assert!(validate(&stop(Side::Buy, dec!(1550)), infy, dec!(1550), true).is_ok());
-        assert_eq!(
-            fields(validate(&stop(Side::Sell, dec!(1550.10)), infy, dec!(1550), true)),
-            ["trigger_price"]
-        );
-        assert!(validate(&stop(Side::Sell, dec!(1540)), infy, dec!(1550), true).is_ok());
-    }
-
-    #[test]
-    fn prices_on_ticks_lots_freeze_and_quantity_bounds() {
-        let m = master();
-        let infy = m.get("NSE:INFY").unwrap(); // tick 0.10
-        assert_eq!(
-            fields(validate(&limit_buy(1, dec!(1550.05)), infy, dec!(1550), true)),
-            ["price"]
-        );
-        assert_eq!(
-            fields(validate(&limit_buy(0, dec!(1550)), infy, dec!(1550), true)),
-            ["quantity"]
-        );
-        assert_eq!(
-            fields(validate(&limit_buy(100_001, dec!(1550)), infy, dec!(1550), true)),
-            ["quantity"]
-        );
-        let option = m.get("NFO:NIFTY26D0126000CE").unwrap(); // lot 65, freeze 1800, tick 0.05
-        let o = |q| OrderRequest {
-            product: Product::Intraday,
-            ..limit_buy(q, dec!(120.05))
-        };
-        assert!(validate(&o(130), option, dec!(120), true).is_ok());
-        assert_eq!(
-            fields(validate(&o(100), option, dec!(120), true)),
-            ["quantity"],
-            "not a lot multiple"
-        );
-        assert_eq!(
-            fields(validate(&o(65 * 28), option, dec!(120), true)),
-            ["quantity"],
-            "1,820 > freeze 1,800"
-        );
-        let index = m.get("NSE:NIFTY").unwrap();
-        assert_eq!(
-            fields(validate(&limit_buy(1, dec!(26000)), index, dec!(26000), true)),
-            ["instrument"]
-        );
-    }
-
-    #[test]
-    fn disclosed_quantity_and_after_market_rules() {
-        let m = master();
-        let infy = m.get("NSE:INFY").unwrap();
-        let disclosed = |d| OrderRequest {
-            disclosed_quantity: Some(d),
-            ..limit_buy(100, dec!(1550))
-        };
-        assert!(validate(&disclosed(10), infy, dec!(1550), true).is_ok());
-        assert_eq!(
-            fields(validate(&disclosed(9), infy, dec!(1550), true)),
-            ["disclosed_quantity"]
-        );
-        assert_eq!(
-            fields(validate(&disclosed(101), infy, dec!(1550), true)),
-            ["disclosed_quantity"]
-        );
-        assert_eq!(
-            fields(validate(&disclosed(10), infy, dec!(1550), false)),
-            ["disclosed_quantity"],
-            "AMO"
-        );
-        let sl_amo = OrderRequest {
-            order_type: OrderType::StopLoss,
-            trigger_price: Some(dec!(1549)),
-            ..limit_buy(1, dec!(1550))
-        };
-        assert_eq!(fields(validate(&sl_amo, infy, dec!(1500), false)), ["order_type"]);
-        let ioc_amo = OrderRequest {
-            validity: Validity::Ioc,
-            ..limit_buy(1, dec!(1550))
-        };
-        assert_eq!(fields(validate(&ioc_amo, infy, dec!(1550), false)), ["validity"]);
-    }
-
-    #[test]
-    fn every_violation_is_reported_at_once() {
-        let m = master();
-        let infy = m.get("NSE:INFY").unwrap();
-        let bad = OrderRequest {
-            quantity: 0,
-            price: Some(dec!(-1)),
-            tag: Some("no spaces please".into()),
-            client_order_id: Some("x".repeat(37)),
-            ..limit_buy(1, dec!(1))
-        };
-        assert_eq!(
-            fields(validate(&bad, infy, dec!(1550), true)),
-            ["quantity", "price", "tag", "client_order_id"]
-        );
-    }
-
-    #[test]
-    fn the_transition_table_is_exhaustive_and_final_states_are_final() {
-        use OrderEvent as E;
-        use OrderStatus as S;
-        let events = [
-            E::Triggered,
-            E::PartFilled,
-            E::Filled,
-            E::Cancelled,
-            E::Rejected,
-            E::Modified,
-        ];
-        let allowed = [
-            (S::TriggerPending, E::Triggered, S::Open),
-            (S::TriggerPending, E::Modified, S::TriggerPending),
-            (S::TriggerPending, E::Cancelled, S::Cancelled),
-            (S::TriggerPending, E::Rejected, S::Rejected),
-            (S::Open, E::PartFilled, S::PartiallyFilled),
-            (S::Open, E::Filled, S::Complete),
-            (S::Open, E::Cancelled, S::Cancelled),
-            (S::Open, E::Rejected, S::Rejected),
-            (S::Open, E::Modified, S::Open),
-            (S::PartiallyFilled, E::PartFilled, S::PartiallyFilled),
-            (S::PartiallyFilled, E::Filled, S::Complete),
-            (S::PartiallyFilled, E::Cancelled, S::Cancelled),
-            (S::PartiallyFilled, E::Modified, S::PartiallyFilled),
-        ];
-        for status in S::ALL {
-            for event in events {
-                let expected = allowed
-                    .iter()
-                    .find(|(s, e, _)| *s == status && *e == event)
-                    .map(|(_, _, to)| *to);
-                assert_eq!(status.after(event), expected, "{status:?} + {event:?}");
-            }
-            if status.is_final() {
-                assert!(events.iter().all(|e| status.after(*e).is_none()));
-            }
-        }
+    fn the_request_is_stored_inline_as_the_orders_own_fields() {
+        let order = limit_buy();
+        let doc = serde_json::to_value(&order).unwrap();
+        assert_eq!(doc["side"], "BUY");
+        assert_eq!(doc["price"], "1400.00");
+        assert_eq!(doc["client_order_id"], "mine-1");
+        assert!(doc.get("request").is_none() && doc.get("live").is_none());
+        let back: Order = serde_json::from_value(doc).unwrap();
+        assert_eq!(back, order);
     }
 }

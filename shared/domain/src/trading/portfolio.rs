@@ -2,25 +2,17 @@
 //! of both. Pure: the caller fetches the records and prices. Money stays exact; only P&L that divides a cost
 //! (the average price) is rounded, to the paisa, at this boundary.
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::broker::live::{LiveFunds, LiveHolding, LivePosition};
 use crate::kernel::money::paise;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
-use crate::trading::order::Product;
-use crate::trading::paper::PositionRecord;
-use crate::trading::position::Position;
+use crate::trading::request::Product;
+use crate::trading::position::{Position, PositionRecord};
 
-/// The least a paper account can be reset to: ₹10,000.00.
-pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
-/// The most a paper account can be reset to: ₹1,00,00,000.00 (₹1 crore).
-pub const MAX_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 2);
 
-/// Whether `cash` can fund a paper account: within the bounds, in whole paise.
-pub fn valid_paper_cash(cash: Decimal) -> bool {
-    (MIN_PAPER_CASH..=MAX_PAPER_CASH).contains(&cash) && cash.round_dp(2) == cash
-}
 
 /// One position valued at `last_price`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +172,8 @@ pub fn funds(account: &PaperAccount) -> Funds {
 /// The whole account at a glance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
+    /// When it was valued.
+    pub as_of: DateTime<Utc>,
     /// The account's funds.
     pub funds: Funds,
     /// Σ value of the holdings.
@@ -196,11 +190,12 @@ pub struct Summary {
     pub day_pnl: Decimal,
 }
 
-/// The summary of an account's `funds` with its valued book.
-pub fn summarize(funds: Funds, book: &Valuation) -> Summary {
+/// The summary of an account's `funds` with its book valued at `as_of`.
+pub fn summarize(funds: Funds, book: &Valuation, as_of: DateTime<Utc>) -> Summary {
     let positions = &book.positions;
     let sum = |f: fn(&PositionValue) -> Decimal| positions.iter().map(f).sum();
     Summary {
+        as_of,
         funds,
         holdings_value: book.holdings.iter().map(|h| h.value).sum(),
         positions_mtm: sum(|p| p.mtm),
@@ -266,24 +261,9 @@ mod tests {
     use super::*;
     use crate::kernel::ids::UserId;
     use crate::market::instrument::Exchange;
-    use crate::trading::charges::Side;
+    use crate::trading::request::Side;
     use crate::trading::position::Position;
     use rust_decimal_macros::dec;
-
-    #[test]
-    fn paper_cash_is_bounded_and_in_whole_paise() {
-        assert!(valid_paper_cash(dec!(10000)) && valid_paper_cash(dec!(10000000.00)));
-        assert!(valid_paper_cash(dec!(500000.25)));
-        for bad in [
-            dec!(9999.99),
-            dec!(10000000.01),
-            dec!(500000.255),
-            dec!(-1),
-            Decimal::ZERO,
-        ] {
-            assert!(!valid_paper_cash(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn a_partly_closed_position_values_to_the_hand_checked_paisa() {
@@ -321,6 +301,7 @@ mod tests {
                 positions: vec![v],
                 holdings: Vec::new(),
             },
+            account.funded_at,
         );
         assert_eq!(summary.funds.margin_used, dec!(180.60));
         assert_eq!(summary.funds.payin, dec!(1000000.00));
@@ -350,7 +331,7 @@ mod tests {
             (dec!(15123.50), dec!(122.50), dec!(0.82))
         );
         // Day 2: sell 4 from the holdings at 1,520.00; 6 stay held and the sale shows among the positions.
-        let fill = crate::trading::paper::Trade {
+        let fill = crate::trading::trade::Trade {
             id: crate::kernel::ids::TradeId::from_ulid(ulid::Ulid::new()),
             order_id: crate::kernel::ids::OrderId::from_ulid(ulid::Ulid::new()),
             instrument: infy,

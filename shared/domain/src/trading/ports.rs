@@ -10,8 +10,12 @@ use crate::kernel::page::Page;
 use crate::kernel::rate_limit::RateRule;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
-use crate::trading::order::{OrderStatus, Product};
-use crate::trading::paper::{Order, Placement, PositionRecord, Trade};
+use crate::trading::status::OrderStatus;
+use crate::trading::request::Product;
+use crate::trading::order::Order;
+use crate::trading::paper::Placement;
+use crate::trading::position::PositionRecord;
+use crate::trading::trade::Trade;
 
 /// Why a trading write changed nothing.
 #[derive(Debug, thiserror::Error)]

@@ -11,9 +11,13 @@
 //! settled into the account's cash) start again from zero. The carried position counts at its cost, so
 //! realized + unrealized = mark-to-market still holds on every day.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
-use crate::trading::charges::Side;
+use crate::market::instrument::InstrumentKey;
+
+use crate::trading::request::{Product, Side};
 
 /// One position, quantities in units (lots × lot size), long positive and short negative.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -124,6 +128,53 @@ impl Position {
     /// Realized + unrealized − charges.
     pub fn net_pnl(&self, mark: Decimal) -> Decimal {
         self.realized_pnl + self.unrealized_pnl(mark) - self.charges
+    }
+}
+
+/// A position as the book keeps it: per instrument and product, with the margin it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionRecord {
+    /// Instrument.
+    pub instrument: InstrumentKey,
+    /// Product.
+    pub product: Product,
+    /// Quantities, cost and P&L.
+    pub position: Position,
+    /// Margin the open quantity holds.
+    pub margin: Decimal,
+    /// Units of a delivery equity position settled into holdings (bought before the last roll-over, T+1).
+    #[serde(default)]
+    pub settled_quantity: i64,
+    /// The IST date of the latest fill, while the position has fills not yet rolled over.
+    #[serde(default)]
+    pub trading_day: Option<NaiveDate>,
+    /// Optimistic-concurrency version (0: never stored).
+    pub version: u64,
+}
+
+impl PositionRecord {
+    /// A flat position never stored.
+    pub fn flat(instrument: InstrumentKey, product: Product) -> Self {
+        Self {
+            instrument,
+            product,
+            position: Position::default(),
+            margin: Decimal::ZERO,
+            settled_quantity: 0,
+            trading_day: None,
+            version: 0,
+        }
+    }
+
+    /// Units held in holdings: settled units still open.
+    pub fn holding_quantity(&self) -> i64 {
+        self.settled_quantity.min(self.position.quantity).max(0)
+    }
+
+    /// Whether the position shows among the day's positions: it traded since the last roll-over, or it has
+    /// open units that are not holdings (an intraday or a carried F&O position).
+    pub fn shows_as_position(&self) -> bool {
+        self.position.traded_today() || self.position.quantity != self.holding_quantity()
     }
 }
 

@@ -10,8 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use crate::kernel::rate_limit::RateRule;
-use crate::trading::charges::Side;
-use crate::trading::paper::RiskRejection;
+use crate::trading::request::Side;
 use crate::trading::position::Position;
 
 /// Order placements per account: 10 a minute. Counted in the placement's own transaction, so a refused or
@@ -20,6 +19,59 @@ pub const ORDERS_PER_ACCOUNT: RateRule = RateRule {
     limit: 10,
     window: Duration::minutes(1),
 };
+
+/// Why a valid order was refused before acceptance.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RiskRejection {
+    /// Not enough available funds.
+    #[error("insufficient funds: ₹{required} needed, ₹{available} available")]
+    InsufficientFunds {
+        /// Funds the order needs.
+        required: Decimal,
+        /// Funds available.
+        available: Decimal,
+    },
+    /// Above [`MAX_ORDER_VALUE`].
+    #[error("order value ₹{value} is above the ₹{limit} limit")]
+    OrderValueTooLarge {
+        /// The order's value.
+        value: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
+    /// Selling more delivery shares than held.
+    #[error("cannot sell {wanted} for delivery: {held} held")]
+    ShortDelivery {
+        /// Units in the order.
+        wanted: i64,
+        /// Units held.
+        held: i64,
+    },
+    /// The account already has the most working orders it may ([`super::risk::RiskLimits`]).
+    #[error("{open} orders are working; at most {limit} may work at once")]
+    TooManyOpenOrders {
+        /// Orders working now.
+        open: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The position in the instrument would grow past its limit.
+    #[error("the position would be worth ₹{value}, above the ₹{limit} limit per instrument")]
+    PositionLimit {
+        /// The position's value after the order.
+        value: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
+    /// The day's loss reached the daily limit: only orders that reduce a position are accepted.
+    #[error("today's loss of ₹{loss} reached the ₹{limit} daily limit; only reducing orders are accepted")]
+    DailyLossLimit {
+        /// The day's loss so far.
+        loss: Decimal,
+        /// The limit.
+        limit: Decimal,
+    },
+}
 
 /// The limits, the same for every account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,12 +7,11 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::audit::AuditKind;
-use crate::audit::service::publish_audit;
+use crate::audit::service::AuditTrail;
 use crate::identity::ports::UserRepository;
 use crate::identity::rbac::{Principal, Role};
 use crate::identity::user::User;
 use crate::kernel::error::RepoError;
-use crate::kernel::events::EventPublisher;
 use crate::kernel::ids::UserId;
 use crate::kernel::time::Clock;
 
@@ -45,16 +44,12 @@ pub enum AccessChangeError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<RepoError> for AccessChangeError {
-    fn from(e: RepoError) -> Self {
-        AccessChangeError::Unexpected(e.into())
-    }
-}
+crate::storage_failures_are_unexpected!(AccessChangeError);
 
 /// The account-administration use cases.
 pub struct Administration {
     users: Arc<dyn UserRepository>,
-    audit: Arc<dyn EventPublisher>,
+    audit: AuditTrail,
     clock: Arc<dyn Clock>,
 }
 
@@ -62,7 +57,7 @@ impl Administration {
     /// The use cases over their ports.
     pub fn new(
         users: Arc<dyn UserRepository>,
-        audit: Arc<dyn EventPublisher>,
+        audit: AuditTrail,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self { users, audit, clock }
@@ -110,9 +105,7 @@ impl Administration {
             "before": {"roles": before.roles, "disabled": before.disabled},
             "after": {"roles": after.roles, "disabled": after.disabled},
         });
-        publish_audit(
-            self.audit.as_ref(),
-            AuditKind::RoleChanged,
+        self.audit.record(AuditKind::RoleChanged,
             Some(*target),
             self.clock.now(),
             detail,
@@ -129,7 +122,7 @@ mod tests {
     use crate::identity::mfa::MfaState;
     use crate::identity::user::{LoginGuard, PasswordHash};
     use crate::kernel::ids::SessionId;
-    use crate::testing::{FixedClock, InMemoryUsers, RecordingPublisher};
+    use crate::testing::{FixedClock, audit_trail, InMemoryUsers, RecordingPublisher};
     use crate::trading::account::PaperAccount;
     use chrono::Utc;
 
@@ -176,7 +169,7 @@ mod tests {
             trader,
             users: users.clone(),
             audit: audit.clone(),
-            service: Administration::new(users, audit, Arc::new(FixedClock(Utc::now()))),
+            service: Administration::new(users, audit_trail(audit), Arc::new(FixedClock(Utc::now()))),
         }
     }
 

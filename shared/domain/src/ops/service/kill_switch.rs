@@ -5,10 +5,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::audit::AuditKind;
-use crate::audit::service::publish_audit;
+use crate::audit::service::AuditTrail;
 use crate::identity::rbac::Principal;
-use crate::kernel::error::RepoError;
-use crate::kernel::events::EventPublisher;
 use crate::kernel::time::Clock;
 use crate::ops::kill_switch::{KillSwitch, MAX_REASON_CHARS};
 use crate::ops::ports::KillSwitchStore;
@@ -24,16 +22,12 @@ pub enum KillSwitchError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<RepoError> for KillSwitchError {
-    fn from(e: RepoError) -> Self {
-        KillSwitchError::Unexpected(e.into())
-    }
-}
+crate::storage_failures_are_unexpected!(KillSwitchError);
 
 /// Flipping the switch.
 pub struct KillSwitchControl {
     store: Arc<dyn KillSwitchStore>,
-    audit: Arc<dyn EventPublisher>,
+    audit: AuditTrail,
     clock: Arc<dyn Clock>,
 }
 
@@ -41,7 +35,7 @@ impl KillSwitchControl {
     /// The use case over its ports.
     pub fn new(
         store: Arc<dyn KillSwitchStore>,
-        audit: Arc<dyn EventPublisher>,
+        audit: AuditTrail,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self { store, audit, clock }
@@ -69,9 +63,7 @@ impl KillSwitchControl {
             changed_at: self.clock.now(),
         };
         self.store.set(&switch).await?;
-        publish_audit(
-            self.audit.as_ref(),
-            AuditKind::KillSwitchChanged,
+        self.audit.record(AuditKind::KillSwitchChanged,
             Some(admin.user_id),
             switch.changed_at,
             json!({"enabled": enabled, "reason": switch.reason}),
@@ -87,7 +79,7 @@ mod tests {
     use crate::identity::rbac::Role;
     use crate::kernel::ids::SessionId;
     use crate::kernel::ids::UserId;
-    use crate::testing::{FixedClock, InMemoryKillSwitch, RecordingPublisher};
+    use crate::testing::{FixedClock, audit_trail, InMemoryKillSwitch, RecordingPublisher};
 
     fn admin() -> Principal {
         Principal {
@@ -102,7 +94,7 @@ mod tests {
         let store = Arc::new(InMemoryKillSwitch::default());
         let audit = Arc::new(RecordingPublisher::default());
         let at = "2026-11-25T05:30:00Z".parse().unwrap();
-        let control = KillSwitchControl::new(store.clone(), audit.clone(), Arc::new(FixedClock(at)));
+        let control = KillSwitchControl::new(store.clone(), audit_trail(audit.clone()), Arc::new(FixedClock(at)));
         let admin = admin();
         let on = control.set(&admin, true, "  exchange outage  ").await.unwrap();
         assert!(on.enabled);

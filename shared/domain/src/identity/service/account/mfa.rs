@@ -52,11 +52,7 @@ pub enum MfaError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<RepoError> for MfaError {
-    fn from(e: RepoError) -> Self {
-        MfaError::Unexpected(e.into())
-    }
-}
+crate::storage_failures_are_unexpected!(MfaError);
 
 /// What the sealed TOTP secret of `user` is bound to.
 fn totp_context(user: &UserId) -> String {

@@ -9,12 +9,11 @@ pub use mfa::{MfaEnrolment, MfaError};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ulid::Ulid;
 
 use serde_json::json;
 
 use crate::audit::AuditKind;
-use crate::audit::service::publish_audit;
+use crate::audit::service::AuditTrail;
 use crate::identity::mfa::MfaState;
 use crate::identity::password::{self, WeakPassword};
 use crate::identity::ports::{RateLimiter, SessionRepository, UserRepository};
@@ -23,8 +22,7 @@ use crate::identity::session::{RefreshOutcome, RefreshToken, Session};
 use crate::identity::token::{ACCESS_TOKEN_TTL, AccessClaims, MfaChallengeClaims, TokenError, TokenSigner};
 use crate::identity::user::{Email, LOCK_DURATION, LoginGuard, PasswordHash, User};
 use crate::kernel::error::RepoError;
-use crate::kernel::events::EventPublisher;
-use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::ids::{IdGen, SessionId, UserId};
 use crate::kernel::rate_limit::RateDecision;
 use crate::kernel::time::Clock;
 use crate::trading::account::PaperAccount;
@@ -88,11 +86,7 @@ pub enum LoginError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl From<RepoError> for LoginError {
-    fn from(e: RepoError) -> Self {
-        LoginError::Unexpected(e.into())
-    }
-}
+crate::storage_failures_are_unexpected!(LoginError);
 
 impl From<TokenError> for LoginError {
     fn from(e: TokenError) -> Self {
@@ -129,10 +123,11 @@ pub enum LoginOutcome {
 pub struct AccountService {
     users: Arc<dyn UserRepository>,
     sessions: Arc<dyn SessionRepository>,
-    audit: Arc<dyn EventPublisher>,
+    audit: AuditTrail,
     /// Counts second-factor attempts per user.
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGen>,
     /// Hashed once; verified against when the email is unknown, so timing does not reveal it.
     decoy_hash: PasswordHash,
 }
@@ -159,9 +154,10 @@ impl AccountService {
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
-        audit: Arc<dyn EventPublisher>,
+        audit: AuditTrail,
         limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGen>,
     ) -> anyhow::Result<Self> {
         let decoy_hash = PasswordHash::new("decoy password that matches nothing")?;
         Ok(Self {
@@ -170,6 +166,7 @@ impl AccountService {
             audit,
             limiter,
             clock,
+            ids,
             decoy_hash,
         })
     }
@@ -183,7 +180,7 @@ impl AccountService {
         password::check(&cmd.password, &email)?;
         let display_name = display_name_for(cmd.display_name, &email)?;
         let user = User {
-            id: UserId::from_ulid(Ulid::new()),
+            id: self.ids.next(),
             email,
             display_name,
             roles: vec![Role::Trader],
@@ -271,7 +268,7 @@ impl AccountService {
         factors: &str,
     ) -> Result<Tokens, LoginError> {
         let now = self.clock.now();
-        let (session, refresh_token) = Session::start(SessionId::from_ulid(Ulid::new()), user.id, now);
+        let (session, refresh_token) = Session::start(self.ids.next(), user.id, now);
         self.sessions.create(&session).await?;
         let detail = json!({"ip": source_ip, "session_id": session.id, "factors": factors});
         self.record(AuditKind::LoginSucceeded, Some(user.id), detail)
@@ -282,7 +279,7 @@ impl AccountService {
     /// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
     /// logins down with it.
     async fn record(&self, kind: AuditKind, user_id: Option<UserId>, detail: serde_json::Value) {
-        publish_audit(self.audit.as_ref(), kind, user_id, self.clock.now(), detail).await;
+        self.audit.record(kind, user_id, self.clock.now(), detail).await;
     }
 
     /// Counts one failed login; `true` when it locked the account.
@@ -435,7 +432,7 @@ mod tests {
     use crate::identity::rbac::Role;
     use crate::identity::token::{SigningKeyMaterial, TokenVerifier};
     use crate::testing::{
-        FixedClock, InMemoryRateLimiter, InMemorySessions, InMemoryUsers, RecordingPublisher,
+        FixedClock, InMemoryRateLimiter, InMemorySessions, InMemoryUsers, RecordingPublisher, SequentialIds,
     };
 
     pub(super) const PASSWORD: &str = "correct-horse-battery-42";
@@ -458,8 +455,10 @@ mod tests {
         let sessions = Arc::new(InMemorySessions::default());
         let audit = Arc::new(RecordingPublisher::default());
         let limiter = Arc::new(InMemoryRateLimiter::default());
+        let ids = Arc::new(SequentialIds::default());
+        let trail = AuditTrail::new(audit.clone(), ids.clone());
         let service =
-            AccountService::new(users.clone(), sessions.clone(), audit.clone(), limiter, clock).unwrap();
+            AccountService::new(users.clone(), sessions.clone(), trail, limiter, clock, ids).unwrap();
         World {
             service,
             users,
@@ -603,7 +602,7 @@ mod tests {
                 .me(&Principal {
                     user_id: user.id,
                     roles: vec![],
-                    session_id: SessionId::from_ulid(Ulid::new())
+                    session_id: SessionId::from_ulid(ulid::Ulid::new())
                 })
                 .await
                 .unwrap()

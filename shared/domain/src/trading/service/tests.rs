@@ -1,0 +1,1 @@
+//! Use-case tests of the order service over in-memory fakes.
