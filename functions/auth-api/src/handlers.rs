@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse as _, Response};
 use tradesense_domain::identity::limits::LOGIN_PER_IP;
 use tradesense_domain::identity::service::account::{LoginAttempt, LoginOutcome, Register};
-use tradesense_http::json::parse_strict;
 use tradesense_http::error::enforce;
+use tradesense_http::json::parse_strict;
 use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AuthContext, SourceIp};
 
@@ -83,9 +83,7 @@ pub async fn login(
 pub(crate) async fn limit_per_ip(state: &AuthState, ip: Option<&str>) -> Result<RateLimitHeaders, AuthError> {
     let now = state.clock.now();
     let key = format!("login-ip:{}", ip.unwrap_or("unknown"));
-    Ok(enforce(
-        state.limiter.hit(&key, LOGIN_PER_IP, now).await?,
-    )?)
+    Ok(enforce(state.limiter.hit(&key, LOGIN_PER_IP, now).await?)?)
 }
 
 /// Exchanges a refresh token for a new pair; a spent one ends its session.

@@ -6,9 +6,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tradesense_domain::trading::charges::Charges;
+use tradesense_domain::trading::order::{Order, StatusChange};
 use tradesense_domain::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use tradesense_domain::trading::status::OrderStatus;
-use tradesense_domain::trading::order::{Order, StatusChange};
 use tradesense_domain::trading::trade::Trade;
 use utoipa::{IntoParams, ToSchema};
 

@@ -38,7 +38,9 @@ impl From<PlaceError> for OrdersError {
             PlaceError::UnknownInstrument => ApiError::invalid_field("instrument", "unknown instrument"),
             PlaceError::Invalid(violations) => invalid(violations),
             PlaceError::Risk(rejection) => risk(rejection),
-            PlaceError::KeyReused(field) => conflict(format!("{field} was already used for a different order")),
+            PlaceError::KeyReused(field) => {
+                conflict(format!("{field} was already used for a different order"))
+            }
             PlaceError::RateLimited(decision) => {
                 ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
             }
@@ -71,9 +73,11 @@ impl From<ModifyError> for OrdersError {
             ModifyError::Refused(ModifyRefusal::Closed(status)) => {
                 OrdersError(conflict(format!("order is {status:?}: it cannot be modified")))
             }
-            ModifyError::Refused(ModifyRefusal::PartlyFilled { filled, quantity }) => OrdersError(conflict(
-                format!("{filled} of {quantity} have filled: cancel the rest and place a new order to change it"),
-            )),
+            ModifyError::Refused(ModifyRefusal::PartlyFilled { filled, quantity }) => {
+                OrdersError(conflict(format!(
+                    "{filled} of {quantity} have filled: cancel the rest and place a new order to change it"
+                )))
+            }
             ModifyError::Refused(ModifyRefusal::Invalid(violations)) => OrdersError(invalid(violations)),
             ModifyError::Refused(ModifyRefusal::Risk(rejection)) => OrdersError(risk(rejection)),
             ModifyError::Refused(ModifyRefusal::Transition(e)) => OrdersError(ApiError::internal(e)),

@@ -13,11 +13,11 @@ use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::OrdersState;
-use crate::errors::OrdersError;
 use crate::dto::{
     ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PageParams, PlaceOrderRequest, TradeDto,
     TradesResponse,
 };
+use crate::errors::OrdersError;
 
 /// Longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
@@ -146,7 +146,11 @@ pub async fn list(
     };
     let page = state.orders.orders(&user, &list).await?;
     Ok(AppJson(OrdersResponse {
-        items: page.items.iter().map(|o| OrderDto::from_order(o, false)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|o| OrderDto::from_order(o, false))
+            .collect(),
         next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
     }))
 }
@@ -200,7 +204,10 @@ pub async fn modify(
     AppJson(body): AppJson<ModifyOrderRequest>,
 ) -> Result<AppJson<OrderDto>, OrdersError> {
     let user = auth.require(Permission::OrdersWrite)?.user_id;
-    let order = state.orders.modify(user, order_id(&id)?, body.to_domain()).await?;
+    let order = state
+        .orders
+        .modify(user, order_id(&id)?, body.to_domain())
+        .await?;
     tracing::info!(order_id = %order.id, status = ?order.status, "order modified");
     Ok(AppJson(OrderDto::from_order(&order, true)))
 }

@@ -5,8 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::broker::live::TradingMode;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::request::Product;
 use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
+use tradesense_domain::trading::request::Product;
 use utoipa::ToSchema;
 
 /// `GET /v1/portfolio/funds`.

@@ -7,11 +7,11 @@ use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::{AppJson, AuthContext};
 
 use crate::PortfolioState;
-use crate::errors::PortfolioError;
 use crate::dto::{
     FundsDto, HoldingDto, HoldingsResponse, ModeDto, PositionDto, PositionsResponse, ResetRequest,
     ResetResponse, SummaryDto,
 };
+use crate::errors::PortfolioError;
 
 /// The caller's account at a glance: funds, positions and holdings valued at the last price.
 #[utoipa::path(get, path = "/v1/portfolio", tag = "portfolio", security(("bearer" = [])),
@@ -32,7 +32,13 @@ pub async fn positions(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<PositionsResponse>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let items = state.paper.positions(user).await?.iter().map(PositionDto::from).collect();
+    let items = state
+        .paper
+        .positions(user)
+        .await?
+        .iter()
+        .map(PositionDto::from)
+        .collect();
     Ok(AppJson(PositionsResponse { items }))
 }
 
@@ -44,7 +50,13 @@ pub async fn holdings(
     State(state): State<PortfolioState>,
 ) -> Result<AppJson<HoldingsResponse>, PortfolioError> {
     let user = auth.require(Permission::PortfolioRead)?.user_id;
-    let items = state.paper.holdings(user).await?.iter().map(HoldingDto::from).collect();
+    let items = state
+        .paper
+        .holdings(user)
+        .await?
+        .iter()
+        .map(HoldingDto::from)
+        .collect();
     Ok(AppJson(HoldingsResponse { items }))
 }
 

@@ -15,8 +15,8 @@ use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::ports::InstrumentStore;
 use tradesense_domain::ops::jobs::JobRequest;
 use tradesense_domain::ops::ports::{JobRunLog, PaperExchange};
-use tradesense_domain::trading::service::OrderService;
 use tradesense_domain::ops::service::jobs::{JobDeps, run_job};
+use tradesense_domain::trading::service::OrderService;
 
 /// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
 /// order use cases the paper exchange's tick drives.

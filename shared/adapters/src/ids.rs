@@ -14,9 +14,12 @@ pub struct UlidIds {
 
 impl IdGen for UlidIds {
     fn next_ulid(&self) -> Ulid {
-        let generated = self.generator.lock().ok().and_then(|mut g| g.generate().ok());
-        // A poisoned lock or an exhausted millisecond (2^80 ids) falls back to a fresh random ULID.
-        generated.unwrap_or_else(Ulid::new)
+        match self.generator.lock().ok().and_then(|mut g| g.generate().ok()) {
+            Some(ulid) => ulid,
+            // A poisoned lock or an exhausted millisecond (2^80 ids): a fresh random ULID (not the default,
+            // which is the nil ULID).
+            None => Ulid::new(),
+        }
     }
 }
 

@@ -146,7 +146,11 @@ pub fn risk_limits(vars: Vars<'_>) -> Result<RiskLimits, ConfigError> {
 ///
 /// # Errors
 /// If the shipped holiday list or charges table does not parse.
-pub fn paper_trading(table: &Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<TradingContext> {
+pub fn paper_trading(
+    table: &Table,
+    market_seed: u64,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<TradingContext> {
     let calendar = Arc::new(MarketCalendar::nse()?);
     let source = Arc::new(SimulatedMarket::new((*calendar).clone(), market_seed));
     Ok(TradingContext {

@@ -23,11 +23,13 @@ use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_domain::testing::FixedClock;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
-use tradesense_domain::trading::status::OrderStatus;
-use tradesense_domain::trading::risk::{RiskLimits, RiskRejection};
 use tradesense_domain::trading::ports::TradingLedger;
-use tradesense_domain::trading::service::{OrderService, PlaceCommand, PlaceError, PlaceOutcome, TradingContext};
+use tradesense_domain::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
+use tradesense_domain::trading::risk::{RiskLimits, RiskRejection};
+use tradesense_domain::trading::service::{
+    OrderService, PlaceCommand, PlaceError, PlaceOutcome, TradingContext,
+};
+use tradesense_domain::trading::status::OrderStatus;
 use tradesense_local::testing::TestStack;
 use ulid::Ulid;
 

@@ -4,7 +4,6 @@ use axum::response::{IntoResponseParts, ResponseParts};
 use http::{HeaderName, HeaderValue};
 use tradesense_domain::kernel::rate_limit::RateDecision;
 
-
 /// The three rate-limit headers for one decision.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimitHeaders(pub RateDecision);

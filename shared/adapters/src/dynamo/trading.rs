@@ -24,15 +24,15 @@ use tradesense_domain::kernel::ids::{OrderId, TradeId, UserId};
 use tradesense_domain::kernel::page::Page;
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::status::OrderStatus;
-use tradesense_domain::trading::request::Product;
 use tradesense_domain::trading::order::Order;
 use tradesense_domain::trading::paper::Placement;
-use tradesense_domain::trading::position::PositionRecord;
-use tradesense_domain::trading::trade::Trade;
 use tradesense_domain::trading::ports::{
     CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
 };
+use tradesense_domain::trading::position::PositionRecord;
+use tradesense_domain::trading::request::Product;
+use tradesense_domain::trading::status::OrderStatus;
+use tradesense_domain::trading::trade::Trade;
 
 use super::keys::{self, Key};
 use super::table::{Item, PageFilter, PageQuery, Table, TransactError};

@@ -95,9 +95,9 @@ pub async fn record_audit_message(log: &dyn AuditLog, body: &str) -> Result<Reco
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::ids::EventId;
     use crate::testing::InMemoryAuditLog;
     use chrono::Utc;
-    use crate::kernel::ids::EventId;
     use ulid::Ulid;
 
     fn message(kind: AuditKind) -> (EventId, String) {

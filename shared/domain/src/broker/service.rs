@@ -123,12 +123,9 @@ impl BrokerLinkService {
         self.links.put(&link).await?;
         let detail =
             json!({"broker": self.broker, "action": "linked", "broker_user_id": link.broker_user_id});
-        self.audit.record(AuditKind::BrokerLinkChanged,
-            Some(user_id),
-            now,
-            detail,
-        )
-        .await;
+        self.audit
+            .record(AuditKind::BrokerLinkChanged, Some(user_id), now, detail)
+            .await;
         Ok(link)
     }
 
@@ -148,12 +145,9 @@ impl BrokerLinkService {
         if self.links.delete(&principal.user_id, self.broker).await? {
             let detail = json!({"broker": self.broker, "action": "unlinked"});
             let now = self.clock.now();
-            self.audit.record(AuditKind::BrokerLinkChanged,
-                Some(principal.user_id),
-                now,
-                detail,
-            )
-            .await;
+            self.audit
+                .record(AuditKind::BrokerLinkChanged, Some(principal.user_id), now, detail)
+                .await;
         }
         Ok(())
     }
@@ -167,7 +161,7 @@ mod tests {
     use crate::identity::sealed::DataKey;
     use crate::identity::token::SigningKeyMaterial;
     use crate::kernel::ids::SessionId;
-    use crate::testing::{FixedClock, audit_trail, InMemoryBrokerLinks, RecordingPublisher, ScriptedBroker};
+    use crate::testing::{FixedClock, InMemoryBrokerLinks, RecordingPublisher, ScriptedBroker, audit_trail};
     use chrono::{Duration, Utc};
 
     struct World {

@@ -10,9 +10,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::Exchange;
-use crate::trading::request::{Product, Validity};
 use crate::trading::order::Order;
 use crate::trading::position::PositionRecord;
+use crate::trading::request::{Product, Validity};
 
 /// How long before the normal close intraday positions are squared off.
 pub fn square_off_lead() -> Duration {
@@ -69,10 +69,10 @@ mod tests {
     use super::*;
     use crate::kernel::ids::{OrderId, UserId};
     use crate::market::instrument::InstrumentKey;
+    use crate::trading::position::Position;
+    use crate::trading::request::OrderType;
     use crate::trading::request::{OrderRequest, Side};
     use crate::trading::status::OrderStatus;
-    use crate::trading::request::OrderType;
-    use crate::trading::position::Position;
     use rust_decimal::Decimal;
     use ulid::Ulid;
 

@@ -17,7 +17,6 @@
 //! before confirmation, by tag), they take the broker's status and fills; an order the broker still has no
 //! record of [`CONFIRMATION_GRACE`] after it was placed was never received, and is rejected.
 
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::broker::link::{Broker, BrokerOrderRef};
@@ -93,7 +92,11 @@ pub fn confirmed(order: &Order, broker_order_id: String, now: DateTime<Utc>) -> 
 ///
 /// # Errors
 /// [`InvalidTransition`] when the order can no longer be rejected (it filled or was cancelled meanwhile).
-pub fn rejected_at_broker(order: &Order, reason: &str, now: DateTime<Utc>) -> Result<Order, InvalidTransition> {
+pub fn rejected_at_broker(
+    order: &Order,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Order, InvalidTransition> {
     let mut next = order.clone();
     next.apply(OrderEvent::Rejected, now, Some(reason.to_owned()))?;
     next.version += 1;
@@ -116,7 +119,11 @@ pub fn find_in_book<'a>(order: &Order, book: &'a [LiveOrder]) -> Option<&'a Live
 ///
 /// # Errors
 /// [`InvalidTransition`] when the broker reports a status no event leads to (the order is left as stored).
-pub fn synced(order: &Order, at_broker: &LiveOrder, now: DateTime<Utc>) -> Result<Option<Order>, InvalidTransition> {
+pub fn synced(
+    order: &Order,
+    at_broker: &LiveOrder,
+    now: DateTime<Utc>,
+) -> Result<Option<Order>, InvalidTransition> {
     let mut next = order.clone();
     if let Some(live) = &mut next.live {
         live.broker_order_id = Some(at_broker.broker_order_id.clone());
@@ -148,7 +155,11 @@ pub fn synced(order: &Order, at_broker: &LiveOrder, now: DateTime<Utc>) -> Resul
 ///
 /// # Errors
 /// [`InvalidTransition`] when the broker reports a status the order cannot reach from its own.
-pub fn reconcile(order: &Order, book: &[LiveOrder], now: DateTime<Utc>) -> Result<Option<Order>, InvalidTransition> {
+pub fn reconcile(
+    order: &Order,
+    book: &[LiveOrder],
+    now: DateTime<Utc>,
+) -> Result<Option<Order>, InvalidTransition> {
     let Some(live) = order.live.as_ref().filter(|_| !order.status.is_final()) else {
         return Ok(None);
     };
@@ -363,7 +374,14 @@ mod tests {
         let calendar = crate::market::calendar::MarketCalendar::nse().unwrap();
         let master = crate::market::master::InstrumentMaster::shipped(&calendar, at(0).date_naive()).unwrap();
         let ids = (UserId::from_ulid(Ulid::nil()), OrderId::from_ulid(Ulid::nil()));
-        let order = new_live_order(ids, master.get("NSE:RELIANCE").unwrap(), &stop, false, Broker::Upstox, at(0));
+        let order = new_live_order(
+            ids,
+            master.get("NSE:RELIANCE").unwrap(),
+            &stop,
+            false,
+            Broker::Upstox,
+            at(0),
+        );
         assert_eq!(order.status, OrderStatus::TriggerPending);
         let triggered = reconcile(&order, &[at_broker(&order, OrderStatus::Open, 0)], at(5))
             .unwrap()
@@ -372,9 +390,13 @@ mod tests {
             triggered.history.iter().map(|h| h.status).collect::<Vec<_>>(),
             [OrderStatus::TriggerPending, OrderStatus::Open]
         );
-        let part = reconcile(&triggered, &[at_broker(&order, OrderStatus::PartiallyFilled, 4)], at(6))
-            .unwrap()
-            .unwrap();
+        let part = reconcile(
+            &triggered,
+            &[at_broker(&order, OrderStatus::PartiallyFilled, 4)],
+            at(6),
+        )
+        .unwrap()
+        .unwrap();
         assert!(
             reconcile(&part, &[at_broker(&order, OrderStatus::Rejected, 4)], at(7)).is_err(),
             "a partly filled order cannot be rejected"

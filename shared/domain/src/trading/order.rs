@@ -165,11 +165,17 @@ mod tests {
         let mut order = limit_buy();
         let at = "2026-11-25T05:31:00Z".parse().unwrap();
         order.apply(OrderEvent::PartFilled, at, None).unwrap();
-        order.apply(OrderEvent::Cancelled, at, Some("cancelled by the user".into())).unwrap();
+        order
+            .apply(OrderEvent::Cancelled, at, Some("cancelled by the user".into()))
+            .unwrap();
         let statuses: Vec<_> = order.history.iter().map(|h| h.status).collect();
         assert_eq!(
             statuses,
-            [OrderStatus::Open, OrderStatus::PartiallyFilled, OrderStatus::Cancelled]
+            [
+                OrderStatus::Open,
+                OrderStatus::PartiallyFilled,
+                OrderStatus::Cancelled
+            ]
         );
         assert_eq!(order.status_message.as_deref(), Some("cancelled by the user"));
         let before = order.clone();

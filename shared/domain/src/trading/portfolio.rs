@@ -9,10 +9,8 @@ use crate::broker::live::{LiveFunds, LiveHolding, LivePosition};
 use crate::kernel::money::paise;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
-use crate::trading::request::Product;
 use crate::trading::position::{Position, PositionRecord};
-
-
+use crate::trading::request::Product;
 
 /// One position valued at `last_price`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,8 +259,8 @@ mod tests {
     use super::*;
     use crate::kernel::ids::UserId;
     use crate::market::instrument::Exchange;
-    use crate::trading::request::Side;
     use crate::trading::position::Position;
+    use crate::trading::request::Side;
     use rust_decimal_macros::dec;
 
     #[test]

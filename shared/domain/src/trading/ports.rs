@@ -10,11 +10,11 @@ use crate::kernel::page::Page;
 use crate::kernel::rate_limit::RateRule;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
-use crate::trading::status::OrderStatus;
-use crate::trading::request::Product;
 use crate::trading::order::Order;
 use crate::trading::paper::Placement;
 use crate::trading::position::PositionRecord;
+use crate::trading::request::Product;
+use crate::trading::status::OrderStatus;
 use crate::trading::trade::Trade;
 
 /// Why a trading write changed nothing.

@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 use crate::kernel::rate_limit::RateRule;
-use crate::trading::request::Side;
 use crate::trading::position::Position;
+use crate::trading::request::Side;
 
 /// Order placements per account: 10 a minute. Counted in the placement's own transaction, so a refused or
 /// replayed placement costs nothing.

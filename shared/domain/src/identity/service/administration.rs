@@ -55,11 +55,7 @@ pub struct Administration {
 
 impl Administration {
     /// The use cases over their ports.
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        audit: AuditTrail,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(users: Arc<dyn UserRepository>, audit: AuditTrail, clock: Arc<dyn Clock>) -> Self {
         Self { users, audit, clock }
     }
 
@@ -105,12 +101,9 @@ impl Administration {
             "before": {"roles": before.roles, "disabled": before.disabled},
             "after": {"roles": after.roles, "disabled": after.disabled},
         });
-        self.audit.record(AuditKind::RoleChanged,
-            Some(*target),
-            self.clock.now(),
-            detail,
-        )
-        .await;
+        self.audit
+            .record(AuditKind::RoleChanged, Some(*target), self.clock.now(), detail)
+            .await;
         Ok(after)
     }
 }
@@ -122,7 +115,7 @@ mod tests {
     use crate::identity::mfa::MfaState;
     use crate::identity::user::{LoginGuard, PasswordHash};
     use crate::kernel::ids::SessionId;
-    use crate::testing::{FixedClock, audit_trail, InMemoryUsers, RecordingPublisher};
+    use crate::testing::{FixedClock, InMemoryUsers, RecordingPublisher, audit_trail};
     use crate::trading::account::PaperAccount;
     use chrono::Utc;
 

@@ -33,11 +33,7 @@ pub struct KillSwitchControl {
 
 impl KillSwitchControl {
     /// The use case over its ports.
-    pub fn new(
-        store: Arc<dyn KillSwitchStore>,
-        audit: AuditTrail,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
+    pub fn new(store: Arc<dyn KillSwitchStore>, audit: AuditTrail, clock: Arc<dyn Clock>) -> Self {
         Self { store, audit, clock }
     }
 
@@ -63,12 +59,14 @@ impl KillSwitchControl {
             changed_at: self.clock.now(),
         };
         self.store.set(&switch).await?;
-        self.audit.record(AuditKind::KillSwitchChanged,
-            Some(admin.user_id),
-            switch.changed_at,
-            json!({"enabled": enabled, "reason": switch.reason}),
-        )
-        .await;
+        self.audit
+            .record(
+                AuditKind::KillSwitchChanged,
+                Some(admin.user_id),
+                switch.changed_at,
+                json!({"enabled": enabled, "reason": switch.reason}),
+            )
+            .await;
         Ok(switch)
     }
 }
@@ -79,7 +77,7 @@ mod tests {
     use crate::identity::rbac::Role;
     use crate::kernel::ids::SessionId;
     use crate::kernel::ids::UserId;
-    use crate::testing::{FixedClock, audit_trail, InMemoryKillSwitch, RecordingPublisher};
+    use crate::testing::{FixedClock, InMemoryKillSwitch, RecordingPublisher, audit_trail};
 
     fn admin() -> Principal {
         Principal {
@@ -94,7 +92,11 @@ mod tests {
         let store = Arc::new(InMemoryKillSwitch::default());
         let audit = Arc::new(RecordingPublisher::default());
         let at = "2026-11-25T05:30:00Z".parse().unwrap();
-        let control = KillSwitchControl::new(store.clone(), audit_trail(audit.clone()), Arc::new(FixedClock(at)));
+        let control = KillSwitchControl::new(
+            store.clone(),
+            audit_trail(audit.clone()),
+            Arc::new(FixedClock(at)),
+        );
         let admin = admin();
         let on = control.set(&admin, true, "  exchange outage  ").await.unwrap();
         assert!(on.enabled);

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::trading::paper::{Market, Placement, fill, fill_effect};
 use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::market::instrument::Segment;
 use crate::trading::order::Order;
+use crate::trading::paper::{Market, Placement, fill, fill_effect};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
 use crate::trading::status::{OrderEvent, OrderStatus};
@@ -89,7 +89,9 @@ pub fn square_off(
     order.filled_quantity = quantity;
     order.average_price = Some(touch);
     let message = "intraday position squared off before the close";
-    order.apply(OrderEvent::Filled, now, Some(message.to_owned())).ok()?;
+    order
+        .apply(OrderEvent::Filled, now, Some(message.to_owned()))
+        .ok()?;
     let trade = fill(&order, trade_id, quantity, touch, market, now);
     let effect = fill_effect(record, market.instrument, &trade, market.underlying_price);
     Some(Placement {

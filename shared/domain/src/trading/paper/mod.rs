@@ -18,13 +18,12 @@
 //! offers at the touch ([`tradable`]); its rest works on, or for IOC is cancelled. Every rejection names its
 //! reason and changes nothing.
 
-
 mod close;
 mod modify;
 mod place;
-mod tick;
 #[cfg(test)]
 mod tests;
+mod tick;
 
 pub use close::{NotCancellable, SQUARE_OFF_TAG, cancel, expire, roll_over, square_off};
 pub use modify::{ModifyRefusal, modify};

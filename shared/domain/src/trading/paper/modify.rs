@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::trading::paper::place::{PlaceRefusal, place};
-use crate::trading::paper::{Market, Placement};
 use crate::kernel::ids::TradeId;
 use crate::trading::order::Order;
+use crate::trading::paper::place::{PlaceRefusal, place};
+use crate::trading::paper::{Market, Placement};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderChange, Violation};
 use crate::trading::risk::RiskRejection;

@@ -8,15 +8,15 @@ use ulid::Ulid;
 
 use super::*;
 use crate::kernel::ids::{OrderId, TradeId, UserId};
+use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::InstrumentKey;
+use crate::market::master::InstrumentMaster;
+use crate::market::quote::Bar;
+use crate::trading::charges::ChargeSchedule;
 use crate::trading::position::Position;
 use crate::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use crate::trading::risk::RiskRejection;
 use crate::trading::status::OrderStatus;
-use crate::market::calendar::MarketCalendar;
-use crate::market::master::InstrumentMaster;
-use crate::market::quote::Bar;
-use crate::trading::charges::ChargeSchedule;
 
 struct World {
     master: InstrumentMaster,

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::trading::paper::{Market, Placement, average_after, fill, fill_effect, rest_block, tradable};
 use crate::kernel::ids::TradeId;
 use crate::trading::order::Order;
+use crate::trading::paper::{Market, Placement, average_after, fill, fill_effect, rest_block, tradable};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderType, Side};
 use crate::trading::status::{OrderEvent, OrderStatus};
@@ -39,7 +39,12 @@ pub fn on_tick(
         if !reached {
             return None;
         }
-        next.apply(OrderEvent::Triggered, now, Some(format!("triggered at {}", quote.last_price))).ok()?;
+        next.apply(
+            OrderEvent::Triggered,
+            now,
+            Some(format!("triggered at {}", quote.last_price)),
+        )
+        .ok()?;
         triggered = true;
     }
     let touch = match order.request.side {
@@ -48,10 +53,12 @@ pub fn on_tick(
     };
     let trades = match order.request.order_type {
         OrderType::Market | OrderType::StopLossMarket => true,
-        OrderType::Limit | OrderType::StopLoss => order.request.price.is_some_and(|limit| match order.request.side {
-            Side::Buy => touch <= limit,
-            Side::Sell => touch >= limit,
-        }),
+        OrderType::Limit | OrderType::StopLoss => {
+            order.request.price.is_some_and(|limit| match order.request.side {
+                Side::Buy => touch <= limit,
+                Side::Sell => touch >= limit,
+            })
+        }
     };
     next.updated_at = now;
     next.version += 1;
@@ -96,7 +103,8 @@ pub fn on_tick(
             OrderEvent::Rejected
         };
         next.blocked = Decimal::ZERO;
-        next.apply(event, now, Some("insufficient funds at the fill price".into())).ok()?;
+        next.apply(event, now, Some("insufficient funds at the fill price".into()))
+            .ok()?;
         return Some(Placement {
             available_change: order.blocked,
             ..unchanged(next)

@@ -7,15 +7,15 @@ use std::collections::hash_map::Entry;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
-use crate::trading::service::pricing::Priced;
-use crate::trading::service::{OrderService, PlaceError};
 use crate::market::instrument::{Exchange, InstrumentKey, Segment};
 use crate::ops::ports::PaperExchange;
-use crate::trading::{end_of_day, paper};
 use crate::trading::ports::CommitError;
 use crate::trading::position::PositionRecord;
 use crate::trading::request::Product;
+use crate::trading::service::pricing::Priced;
+use crate::trading::service::{OrderService, PlaceError};
 use crate::trading::status::OrderStatus;
+use crate::trading::{end_of_day, paper};
 
 /// What one tick of the paper exchange did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

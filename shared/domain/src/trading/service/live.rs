@@ -7,9 +7,6 @@ use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
-use crate::trading::service::place::{Commit, Opening, PlaceCommand, PlaceOutcome};
-use crate::trading::service::venue::Venue;
-use crate::trading::service::{CancelError, ModifyError, OrderService, PlaceError, SwitchError};
 use crate::broker::link::BrokerAccessToken;
 use crate::broker::live::{LiveBrokerError, ModifyLiveOrder, PlaceLiveOrder, TradingMode};
 use crate::broker::ports::{BrokerInstruments, BrokerTokens, LiveBroker, TradingModes};
@@ -28,6 +25,9 @@ use crate::trading::portfolio::{
 };
 use crate::trading::ports::CommitError;
 use crate::trading::request::{OrderChange, Violation, validate};
+use crate::trading::service::place::{Commit, Opening, PlaceCommand, PlaceOutcome};
+use crate::trading::service::venue::Venue;
+use crate::trading::service::{CancelError, ModifyError, OrderService, PlaceError, SwitchError};
 use crate::trading::status::OrderEvent;
 
 /// The ports live mode needs besides the book.
@@ -74,8 +74,18 @@ impl<'a> LiveVenue<'a> {
 
     /// The broker's positions, under our keys (the token read by the caller, once per request).
     async fn positions_with(&self, token: &BrokerAccessToken) -> Result<Vec<PositionValue>, PlaceError> {
-        let map = self.desk.instruments.key_map().await.map_err(PlaceError::Broker)?;
-        let positions = self.desk.broker.positions(token).await.map_err(PlaceError::Broker)?;
+        let map = self
+            .desk
+            .instruments
+            .key_map()
+            .await
+            .map_err(PlaceError::Broker)?;
+        let positions = self
+            .desk
+            .broker
+            .positions(token)
+            .await
+            .map_err(PlaceError::Broker)?;
         Ok(positions
             .iter()
             .filter_map(|p| {
@@ -87,8 +97,18 @@ impl<'a> LiveVenue<'a> {
 
     /// The broker's holdings, under our keys.
     async fn holdings_with(&self, token: &BrokerAccessToken) -> Result<Vec<HoldingValue>, PlaceError> {
-        let map = self.desk.instruments.key_map().await.map_err(PlaceError::Broker)?;
-        let holdings = self.desk.broker.holdings(token).await.map_err(PlaceError::Broker)?;
+        let map = self
+            .desk
+            .instruments
+            .key_map()
+            .await
+            .map_err(PlaceError::Broker)?;
+        let holdings = self
+            .desk
+            .broker
+            .holdings(token)
+            .await
+            .map_err(PlaceError::Broker)?;
         Ok(holdings
             .iter()
             .filter_map(|h| {
@@ -112,7 +132,9 @@ fn broker_order_id(order: &Order) -> Result<String, LiveBrokerError> {
         .as_ref()
         .and_then(|live| live.broker_order_id.clone())
         .ok_or_else(|| {
-            LiveBrokerError::Unavailable("the broker has not confirmed the order yet; try again shortly".into())
+            LiveBrokerError::Unavailable(
+                "the broker has not confirmed the order yet; try again shortly".into(),
+            )
         })
 }
 
@@ -200,7 +222,9 @@ impl Venue for LiveVenue<'_> {
                     }
                 }
             }
-            Err(refused) => rejected_at_broker(&order, &refused.to_string(), now).map_err(anyhow::Error::from)?,
+            Err(refused) => {
+                rejected_at_broker(&order, &refused.to_string(), now).map_err(anyhow::Error::from)?
+            }
         };
         if answered != order
             && let Err(e) = self.service.ctx.ledger.update_order(&answered).await

@@ -1,13 +1,13 @@
 //! A user's orders after placement: modifying and cancelling them at the venue they work at, and reading
 //! them (one, a page of them, a page of fills), live ones brought up to date from their broker first.
 
-use crate::trading::service::{CancelError, ModifyError, OrderService};
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::trading::order::Order;
 use crate::trading::ports::OrderListQuery;
 use crate::trading::request::OrderChange;
+use crate::trading::service::{CancelError, ModifyError, OrderService};
 use crate::trading::trade::Trade;
 
 impl OrderService {
@@ -18,7 +18,12 @@ impl OrderService {
     /// [`ModifyError`]; nothing is written.
     pub async fn modify(&self, user: UserId, id: OrderId, change: OrderChange) -> Result<Order, ModifyError> {
         self.check_not_halted().await?;
-        let order = self.ctx.ledger.order(&user, &id).await?.ok_or(ModifyError::NotFound)?;
+        let order = self
+            .ctx
+            .ledger
+            .order(&user, &id)
+            .await?
+            .ok_or(ModifyError::NotFound)?;
         self.order_venue(&order)?.modify(order, &change).await
     }
 
@@ -27,8 +32,15 @@ impl OrderService {
     /// # Errors
     /// [`CancelError`]; nothing is written.
     pub async fn cancel(&self, user: UserId, id: OrderId) -> Result<Order, CancelError> {
-        let order = self.ctx.ledger.order(&user, &id).await?.ok_or(CancelError::NotFound)?;
-        let venue = self.order_venue(&order).map_err(|e| CancelError::Unexpected(e.into()))?;
+        let order = self
+            .ctx
+            .ledger
+            .order(&user, &id)
+            .await?
+            .ok_or(CancelError::NotFound)?;
+        let venue = self
+            .order_venue(&order)
+            .map_err(|e| CancelError::Unexpected(e.into()))?;
         venue.cancel(order).await
     }
 
@@ -47,7 +59,11 @@ impl OrderService {
     ///
     /// # Errors
     /// Storage failures.
-    pub async fn orders(&self, user: &UserId, query: &OrderListQuery) -> Result<Page<Order, OrderId>, RepoError> {
+    pub async fn orders(
+        &self,
+        user: &UserId,
+        query: &OrderListQuery,
+    ) -> Result<Page<Order, OrderId>, RepoError> {
         let page = self.ctx.ledger.orders_page(user, query).await?;
         Ok(Page {
             items: self.refreshed(user, page.items).await,

@@ -6,19 +6,21 @@
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 
-use crate::trading::service::place::{Commit, Opening, PlaceCommand, PlaceOutcome};
-use crate::trading::service::venue::Venue;
-use crate::trading::service::{ATTEMPTS, CancelError, ModifyError, OrderService, PlaceError};
 use crate::kernel::ids::{OrderId, UserId};
+use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
 use crate::trading::paper::{self, ModifyRefusal, PlaceRefusal, Placement};
-use crate::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary, Valuation, funds, summarize, valuation};
+use crate::trading::portfolio::{
+    Funds, HoldingValue, PositionValue, Summary, Valuation, funds, summarize, valuation,
+};
 use crate::trading::ports::CommitError;
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderChange, Product};
 use crate::trading::risk::{self, Exposure, RiskRejection};
-use crate::market::instrument::InstrumentKey;
+use crate::trading::service::place::{Commit, Opening, PlaceCommand, PlaceOutcome};
+use crate::trading::service::venue::Venue;
+use crate::trading::service::{ATTEMPTS, CancelError, ModifyError, OrderService, PlaceError};
 
 /// One user's paper account, for one request.
 pub(super) struct PaperVenue<'a> {
@@ -43,7 +45,11 @@ impl<'a> PaperVenue<'a> {
     }
 
     /// The position in `instrument` with `product` (flat if never opened).
-    async fn position(&self, instrument: &InstrumentKey, product: Product) -> Result<PositionRecord, PlaceError> {
+    async fn position(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<PositionRecord, PlaceError> {
         Ok(self
             .service
             .ctx

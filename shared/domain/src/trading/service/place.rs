@@ -4,8 +4,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::trading::service::pricing::Priced;
-use crate::trading::service::{OrderService, PlaceError};
 use crate::kernel::ids::UserId;
 use crate::kernel::rate_limit::{RateDecision, RateRule};
 use crate::trading::order::Order;
@@ -13,6 +11,8 @@ use crate::trading::paper::Placement;
 use crate::trading::ports::{CommitError, OrderClaim, PlacementLimit};
 use crate::trading::request::OrderRequest;
 use crate::trading::risk::ORDERS_PER_ACCOUNT;
+use crate::trading::service::pricing::Priced;
+use crate::trading::service::{OrderService, PlaceError};
 
 /// A placement as the handler parsed it.
 #[derive(Debug, Clone)]

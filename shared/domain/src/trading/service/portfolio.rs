@@ -3,11 +3,11 @@
 
 use rust_decimal::Decimal;
 
-use crate::trading::service::{OrderService, PlaceError, ResetError};
 use crate::kernel::ids::UserId;
 use crate::trading::account::{PaperAccount, valid_paper_cash};
 use crate::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use crate::trading::ports::CommitError;
+use crate::trading::service::{OrderService, PlaceError, ResetError};
 
 impl OrderService {
     /// `user`'s account at a glance: funds, positions and holdings valued at the last price.

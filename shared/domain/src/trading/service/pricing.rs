@@ -6,7 +6,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::trading::service::{OrderService, PlaceError};
 use crate::kernel::time::ist;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::InstrumentMaster;
@@ -14,6 +13,7 @@ use crate::market::quote::Quote;
 use crate::trading::charges::{BrokeragePlan, ChargeRates};
 use crate::trading::paper::{Market, charge_segment};
 use crate::trading::request::Product;
+use crate::trading::service::{OrderService, PlaceError};
 
 /// The market for one instrument at one instant, owned so placements can borrow it.
 pub(super) struct Priced {

@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 
-use crate::trading::service::place::{Opening, PlaceCommand, PlaceOutcome};
-use crate::trading::service::{CancelError, ModifyError, PlaceError};
 use crate::trading::order::Order;
 use crate::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
 use crate::trading::request::OrderChange;
+use crate::trading::service::place::{Opening, PlaceCommand, PlaceOutcome};
+use crate::trading::service::{CancelError, ModifyError, PlaceError};
 
 /// One user's venue for one request.
 #[async_trait]

@@ -1,0 +1,156 @@
+//! Fakes of market data's ports.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use rust_decimal::Decimal;
+
+use crate::kernel::error::RepoError;
+use crate::market::candles::{Candle, Interval};
+use crate::market::instrument::{Instrument, InstrumentKey};
+use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
+use crate::market::ports::{InstrumentStore, MarketData, MarketDataError, QuoteCache};
+use crate::market::quote::{Bar, Quote};
+
+/// A [`QuoteCache`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryQuoteCache {
+    quotes: Mutex<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>>,
+}
+
+#[async_trait]
+impl QuoteCache for InMemoryQuoteCache {
+    async fn get(
+        &self,
+        keys: &[InstrumentKey],
+    ) -> Result<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>, RepoError> {
+        let quotes = self.quotes.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| quotes.get(k).map(|v| (k.clone(), v.clone())))
+            .collect())
+    }
+
+    async fn put(
+        &self,
+        fresh: &HashMap<InstrumentKey, Quote>,
+        fetched_at: DateTime<Utc>,
+    ) -> Result<(), RepoError> {
+        let mut quotes = self.quotes.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        for (k, q) in fresh {
+            quotes.insert(k.clone(), (q.clone(), fetched_at));
+        }
+        Ok(())
+    }
+}
+
+/// An [`InstrumentStore`] in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryInstrumentStore {
+    current: Mutex<Option<InstrumentSnapshot>>,
+}
+
+#[async_trait]
+impl InstrumentStore for InMemoryInstrumentStore {
+    async fn publish(&self, snapshot: &InstrumentSnapshot) -> Result<(), RepoError> {
+        *self.current.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = Some(snapshot.clone());
+        Ok(())
+    }
+
+    async fn current_id(&self) -> Result<Option<String>, RepoError> {
+        let current = self.current.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(current.as_ref().map(|s| s.id.clone()))
+    }
+
+    async fn current(&self) -> Result<Option<InstrumentSnapshot>, RepoError> {
+        Ok(self
+            .current
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .clone())
+    }
+}
+
+/// A [`MarketData`] source with quotes set by hand (touch at `bid`/`ask`, last price between them), which a
+/// test moves between ticks. An instrument without a quote makes the whole call fail, as the contract asks.
+#[derive(Debug, Default)]
+pub struct FixedQuotes {
+    quotes: Mutex<HashMap<InstrumentKey, Quote>>,
+}
+
+impl FixedQuotes {
+    /// Quotes `instrument` at `bid`/`ask` from now on, offering `size` units at each (`None`: no depth).
+    pub fn set(&self, instrument: &str, bid: Decimal, ask: Decimal, size: Option<u64>) {
+        let last = (bid + ask) / Decimal::TWO;
+        let bar = Bar {
+            open: last,
+            high: last,
+            low: last,
+            close: last,
+            volume: 1,
+        };
+        let quote = Quote {
+            last_price: last,
+            bid,
+            ask,
+            day: bar,
+            previous_close: last,
+            timestamp: DateTime::<Utc>::UNIX_EPOCH,
+            open_interest: None,
+            bid_quantity: size,
+            ask_quantity: size,
+        };
+        if let (Some(key), Ok(mut quotes)) = (InstrumentKey::parse(instrument), self.quotes.lock()) {
+            quotes.insert(key, quote);
+        }
+    }
+}
+
+#[async_trait]
+impl MarketData for FixedQuotes {
+    async fn quotes(
+        &self,
+        _master: &InstrumentMaster,
+        instruments: &[&Instrument],
+        now: DateTime<Utc>,
+    ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError> {
+        let quotes = self
+            .quotes
+            .lock()
+            .map_err(|_| MarketDataError::Unavailable(anyhow::anyhow!("poisoned")))?;
+        instruments
+            .iter()
+            .map(|i| match quotes.get(&i.key) {
+                Some(q) => Ok((
+                    i.key.clone(),
+                    Quote {
+                        timestamp: now,
+                        ..q.clone()
+                    },
+                )),
+                None => Err(MarketDataError::Unavailable(anyhow::anyhow!(
+                    "no quote set for {}",
+                    i.key
+                ))),
+            })
+            .collect()
+    }
+
+    async fn candles(
+        &self,
+        _master: &InstrumentMaster,
+        instrument: &Instrument,
+        _interval: Interval,
+        _from: DateTime<Utc>,
+        _to: DateTime<Utc>,
+        _now: DateTime<Utc>,
+    ) -> Result<Vec<Candle>, MarketDataError> {
+        Err(MarketDataError::Unsupported(format!(
+            "no candles of {} here",
+            instrument.key
+        )))
+    }
+}

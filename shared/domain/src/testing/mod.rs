@@ -1,0 +1,74 @@
+//! In-memory fakes of the ports, a fixed clock and a sequence of ids, for fast use-case tests, one file per
+//! area. Every adapter is also tested
+//! against the emulator; these never replace that.
+
+mod audit;
+mod broker;
+mod identity;
+mod market;
+mod ops;
+mod trading;
+
+pub use audit::{InMemoryAuditLog, RecordingPublisher, audit_trail};
+pub use broker::{
+    FakeLiveBroker, FixedInstrumentKeys, FixedTokens, InMemoryBrokerLinks, InMemoryTradingModes,
+    ScriptedBroker,
+};
+pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
+pub use market::{FixedQuotes, InMemoryInstrumentStore, InMemoryQuoteCache};
+pub use ops::{InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
+pub use trading::InMemoryLedger;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use ulid::Ulid;
+
+use crate::kernel::ids::IdGen;
+use crate::kernel::time::Clock;
+
+/// An [`IdGen`] counting up from 1: the same ids every run, in the order they were minted.
+#[derive(Debug, Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdGen for SequentialIds {
+    fn next_ulid(&self) -> Ulid {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        Ulid::from_parts(n, u128::from(n))
+    }
+}
+
+/// A clock stuck at one instant.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A clock a test moves by hand.
+#[derive(Debug)]
+pub struct ManualClock(Mutex<DateTime<Utc>>);
+
+impl ManualClock {
+    /// A clock reading `at`.
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    /// From now on the clock reads `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = at;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.lock().map(|now| *now).unwrap_or_default()
+    }
+}
