@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test bench bench-orders import-candles venv lint fmt clippy cfn-lint events deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test bench bench-orders import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -43,6 +43,10 @@ clippy:
 
 cfn-lint: venv
 	$(VENV)/bin/cfn-lint template.yaml
+
+## Regenerate docs/openapi.json (the committed API document admin-api serves) after changing any area's routes.
+openapi:
+	cargo run -p tradesense-local --bin tradesense-local -- openapi
 
 ## Regenerate events/ (Lambda event fixtures) after editing infra/events/generate.py.
 events:

@@ -1,19 +1,20 @@
 //! Admin handlers: extract, call, render.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::IntoResponse;
 use tradesense_domain::identity::rbac::Permission;
-use tradesense_domain::identity::service::administration::{AccessChange, AccessChangeError};
+use tradesense_domain::identity::service::administration::AccessChange;
 use tradesense_domain::kernel::ids::UserId;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::ops::service::health::check_dependencies;
-use tradesense_domain::ops::service::kill_switch::KillSwitchError;
-use tradesense_http::{ApiError, AppJson, AuthContext, ErrorCode};
+use tradesense_http::{ApiError, AppJson, AuthContext};
 
 use crate::AdminState;
 use crate::dto::{
     AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest, UpdateUserRequest,
 };
+use crate::errors::{AdminError, unhealthy};
 
 /// Shallow health: the function is up. Touches no dependency.
 #[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
@@ -36,7 +37,7 @@ pub async fn health() -> AppJson<HealthResponse> {
 pub async fn deep_health(
     auth: AuthContext,
     State(state): State<AdminState>,
-) -> Result<AppJson<DeepHealthResponse>, ApiError> {
+) -> Result<AppJson<DeepHealthResponse>, AdminError> {
     auth.require(Permission::Admin)?;
     let report = check_dependencies(&state.checks, |name, e| {
         tracing::error!(dependency = name, error = ?e, "dependency check failed");
@@ -56,18 +57,6 @@ pub async fn deep_health(
     Ok(AppJson(DeepHealthResponse::new(&report, heartbeat)))
 }
 
-fn unhealthy(failing: &[&'static str]) -> ApiError {
-    let mut e = ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Unavailable,
-        format!("dependencies down: {}", failing.join(", ")),
-    );
-    for name in failing {
-        e = e.with_detail(*name, "down");
-    }
-    e
-}
-
 /// Changes a user's roles and/or disabled flag; effective on their next request, and audited.
 #[utoipa::path(patch, path = "/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
@@ -82,7 +71,7 @@ pub async fn update_user(
     State(state): State<AdminState>,
     Path(id): Path<String>,
     AppJson(req): AppJson<UpdateUserRequest>,
-) -> Result<AppJson<AdminUserDto>, ApiError> {
+) -> Result<AppJson<AdminUserDto>, AdminError> {
     let admin = auth.require(Permission::Admin)?;
     // A malformed id names no user.
     let target: UserId = id.parse().map_err(|_| ApiError::not_found())?;
@@ -90,19 +79,7 @@ pub async fn update_user(
         roles: req.roles,
         disabled: req.disabled,
     };
-    let user = state
-        .administration
-        .change_access(admin, &target, change)
-        .await
-        .map_err(|e| match e {
-            AccessChangeError::Empty => ApiError::validation(e.to_string()),
-            AccessChangeError::InvalidRoles => ApiError::invalid_field("roles", e.to_string()),
-            AccessChangeError::OwnAccount => {
-                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
-            }
-            AccessChangeError::NotFound => ApiError::not_found(),
-            AccessChangeError::Unexpected(cause) => ApiError::internal(cause),
-        })?;
+    let user = state.administration.change_access(admin, &target, change).await?;
     tracing::info!(admin = %admin.user_id, user_id = %user.id, "user access changed");
     Ok(AppJson(AdminUserDto::from(&user)))
 }
@@ -119,16 +96,9 @@ pub async fn kill_switch(
     auth: AuthContext,
     State(state): State<AdminState>,
     AppJson(req): AppJson<KillSwitchRequest>,
-) -> Result<AppJson<KillSwitchDto>, ApiError> {
+) -> Result<AppJson<KillSwitchDto>, AdminError> {
     let admin = auth.require(Permission::Admin)?;
-    let switch = state
-        .kill_switch
-        .set(admin, req.enabled, &req.reason)
-        .await
-        .map_err(|e| match e {
-            KillSwitchError::InvalidReason => ApiError::invalid_field("reason", e.to_string()),
-            KillSwitchError::Unexpected(cause) => ApiError::internal(cause),
-        })?;
+    let switch = state.kill_switch.set(admin, req.enabled, &req.reason).await?;
     tracing::warn!(admin = %admin.user_id, enabled = switch.enabled, reason = %switch.reason, "kill switch flipped");
     Ok(AppJson(KillSwitchDto {
         enabled: switch.enabled,
@@ -141,6 +111,9 @@ pub async fn kill_switch(
 /// The OpenAPI document of the whole API.
 #[utoipa::path(get, path = "/openapi.json", tag = "admin", security(()),
     responses((status = 200, description = "OpenAPI 3.1 document")))]
-pub async fn openapi_document() -> AppJson<utoipa::openapi::OpenApi> {
-    AppJson(crate::openapi::api_document())
+pub async fn openapi_document() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::API_DOCUMENT,
+    )
 }

@@ -4,8 +4,9 @@
 
 mod config;
 mod dto;
+mod errors;
 mod handlers;
-mod openapi;
+pub mod openapi;
 
 use std::sync::Arc;
 
@@ -25,7 +26,6 @@ use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 
 pub use config::AdminConfig;
-pub use openapi::api_document;
 
 /// What the admin handlers need.
 #[derive(Clone)]

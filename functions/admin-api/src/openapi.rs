@@ -1,6 +1,6 @@
-//! The API's OpenAPI document. Each area contributes its paths here as it is built.
+//! The admin area's OpenAPI fragment, and the whole API's document as committed (`docs/openapi.json`,
+//! composed from every area's fragment by `make openapi`), which `GET /openapi.json` serves as it is.
 
-use tradesense_http::openapi::base_document;
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -15,15 +15,8 @@ use utoipa::OpenApi;
     components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse)),
     tags((name = "admin", description = "Health, operations and the API document"))
 )]
-struct AdminDoc;
+/// The admin area's paths and schemas.
+pub struct AdminDoc;
 
-/// The whole document: shared basics merged with every area's paths.
-pub fn api_document() -> utoipa::openapi::OpenApi {
-    let mut doc = base_document(env!("CARGO_PKG_VERSION"));
-    doc.merge(AdminDoc::openapi());
-    doc.merge(auth_api::openapi::AuthDoc::openapi());
-    doc.merge(orders_api::openapi::OrdersDoc::openapi());
-    doc.merge(portfolio_api::openapi::PortfolioDoc::openapi());
-    doc.merge(market_api::openapi::MarketDoc::openapi());
-    doc
-}
+/// The whole API's document, as committed.
+pub const API_DOCUMENT: &str = include_str!("../../../docs/openapi.json");

@@ -9,13 +9,14 @@ use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::market::chain::{forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
-use tradesense_domain::market::ports::{MarketData, MarketDataError};
+use tradesense_domain::market::ports::MarketData;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::dto::{
     CandlesQuery, CandlesResponse, ChainQuery, ChainResponse, ChainRowDto, ChainSideDto, InstrumentDto,
     InstrumentList, InstrumentSearch, QuoteDto, QuotesQuery, QuotesResponse, StatusQuery, StatusResponse,
 };
+use crate::errors::MarketError;
 use crate::state::MarketState;
 
 type Body = tradesense_http::error::ErrorBody;
@@ -24,17 +25,6 @@ type Body = tradesense_http::error::ErrorBody;
 pub const MAX_QUOTE_INSTRUMENTS: usize = 500;
 /// Most search results per request.
 pub const MAX_SEARCH_RESULTS: usize = 100;
-
-/// A source failure as the API tells it: unsupported requests are the caller's 400, outages a 503.
-fn market_error(e: MarketDataError) -> ApiError {
-    match e {
-        MarketDataError::Unsupported(message) => ApiError::invalid_field("instrument", message),
-        MarketDataError::Unavailable(cause) => {
-            tracing::warn!(error = ?cause, "market data unavailable");
-            ApiError::unavailable("market data is unavailable; try again shortly")
-        }
-    }
-}
 
 fn round(x: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
@@ -50,18 +40,15 @@ pub async fn instruments(
     auth: AuthContext,
     State(state): State<MarketState>,
     AppQuery(query): AppQuery<InstrumentSearch>,
-) -> Result<AppJson<InstrumentList>, ApiError> {
+) -> Result<AppJson<InstrumentList>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let text = query.q.trim();
     if text.is_empty() || text.len() > 40 {
-        return Err(ApiError::invalid_field("q", "give 1 to 40 characters"));
+        return Err(ApiError::invalid_field("q", "give 1 to 40 characters").into());
     }
     let limit = query.limit.unwrap_or(20);
     if !(1..=MAX_SEARCH_RESULTS).contains(&limit) {
-        return Err(ApiError::invalid_field(
-            "limit",
-            format!("must be 1 to {MAX_SEARCH_RESULTS}"),
-        ));
+        return Err(ApiError::invalid_field("limit", format!("must be 1 to {MAX_SEARCH_RESULTS}")).into());
     }
     let master = state.master(state.clock.now()).await?;
     let found = master.search(&InstrumentQuery {
@@ -83,7 +70,7 @@ pub async fn quotes(
     auth: AuthContext,
     State(state): State<MarketState>,
     AppQuery(query): AppQuery<QuotesQuery>,
-) -> Result<AppJson<QuotesResponse>, ApiError> {
+) -> Result<AppJson<QuotesResponse>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let mut keys: Vec<&str> = query
         .instruments
@@ -97,7 +84,8 @@ pub async fn quotes(
         return Err(ApiError::invalid_field(
             "instruments",
             format!("give 1 to {MAX_QUOTE_INSTRUMENTS} comma-separated instrument keys"),
-        ));
+        )
+        .into());
     }
     let now = state.clock.now();
     let master = state.master(now).await?;
@@ -111,14 +99,11 @@ pub async fn quotes(
         return Err(ApiError::invalid_field(
             "instruments",
             format!("unknown instruments: {}", shown.join(", ")),
-        ));
+        )
+        .into());
     }
     let instruments: Vec<&Instrument> = keys.iter().filter_map(|k| master.get(k)).collect();
-    let quotes = state
-        .data
-        .quotes(&master, &instruments, now)
-        .await
-        .map_err(market_error)?;
+    let quotes = state.data.quotes(&master, &instruments, now).await?;
     let out: BTreeMap<String, QuoteDto> = quotes
         .into_iter()
         .map(|(key, q)| (key.to_string(), QuoteDto::from(&q)))
@@ -135,26 +120,26 @@ pub async fn candles(
     State(state): State<MarketState>,
     Path(key): Path<String>,
     AppQuery(query): AppQuery<CandlesQuery>,
-) -> Result<AppJson<CandlesResponse>, ApiError> {
+) -> Result<AppJson<CandlesResponse>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let now = state.clock.now();
     let master = state.master(now).await?;
     let instrument = master.get(&key).ok_or_else(ApiError::not_found)?;
     if query.to <= query.from {
-        return Err(ApiError::invalid_field("to", "must be after from"));
+        return Err(ApiError::invalid_field("to", "must be after from").into());
     }
     if query.to - query.from > query.interval.max_range() {
         let days = query.interval.max_range().num_days();
         return Err(ApiError::invalid_field(
             "to",
             format!("at most {days} days per request at this interval"),
-        ));
+        )
+        .into());
     }
     let rows = state
         .data
         .candles(&master, instrument, query.interval, query.from, query.to, now)
-        .await
-        .map_err(market_error)?
+        .await?
         .into_iter()
         .map(|c| (c.start, c.open, c.high, c.low, c.close, c.volume))
         .collect();
@@ -170,7 +155,7 @@ pub async fn chain(
     State(state): State<MarketState>,
     Path(underlying): Path<String>,
     AppQuery(query): AppQuery<ChainQuery>,
-) -> Result<AppJson<ChainResponse>, ApiError> {
+) -> Result<AppJson<ChainResponse>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let now = state.clock.now();
     let master = state.master(now).await?;
@@ -179,16 +164,14 @@ pub async fn chain(
     let expiry = query.expiry.unwrap_or(first);
     if !expiries.contains(&expiry) {
         let listed: Vec<String> = expiries.iter().map(ToString::to_string).collect();
-        return Err(ApiError::invalid_field(
-            "expiry",
-            format!("not listed; listed: {}", listed.join(", ")),
-        ));
+        return Err(
+            ApiError::invalid_field("expiry", format!("not listed; listed: {}", listed.join(", "))).into(),
+        );
     }
     let snapshot = state
         .data
         .chain_snapshot(&master, &underlying, expiry, now)
-        .await
-        .map_err(market_error)?;
+        .await?;
     let chain = option_chain(&master, &snapshot, &underlying, expiry)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no chain for {underlying} {expiry}")))?;
     let side = |s: &tradesense_domain::market::chain::ChainSide| ChainSideDto {
@@ -226,7 +209,7 @@ pub async fn status(
     auth: AuthContext,
     State(state): State<MarketState>,
     AppQuery(query): AppQuery<StatusQuery>,
-) -> Result<AppJson<StatusResponse>, ApiError> {
+) -> Result<AppJson<StatusResponse>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let exchange = query.exchange.unwrap_or(Exchange::Nse);
     Ok(AppJson(state.calendar.status(exchange, state.clock.now()).into()))

@@ -3,6 +3,7 @@
 
 mod calculator;
 mod dto;
+mod errors;
 mod handlers;
 pub mod openapi;
 mod state;

@@ -5,6 +5,7 @@
 //! tradesense-local rotate-signing-key STACK      # <STACK>/signing-key and <STACK>/verify-keys, against
 //!                                                # AWS_ENDPOINT_URL, or real AWS when unset
 //! tradesense-local import-candles INSTRUMENT CSV # daily OHLCV into TABLE_NAME (same endpoint rules)
+//! tradesense-local openapi                       # writes docs/openapi.json from every area's fragment
 //! ```
 
 use std::net::SocketAddr;
@@ -42,8 +43,15 @@ async fn main() -> anyhow::Result<()> {
             say(&format!("imported {count} daily bars of {instrument}"));
             Ok(())
         }
+        ["openapi"] => {
+            let path = tradesense_local::openapi::committed_path();
+            std::fs::write(&path, tradesense_local::openapi::render()?)
+                .with_context(|| format!("write {}", path.display()))?;
+            say(&format!("wrote {}", path.display()));
+            Ok(())
+        }
         _ => anyhow::bail!(
-            "usage: tradesense-local [run | rotate-signing-key STACK | import-candles INSTRUMENT CSV]"
+            "usage: tradesense-local [run | rotate-signing-key STACK | import-candles INSTRUMENT CSV | openapi]"
         ),
     }
 }

@@ -1,0 +1,45 @@
+//! Which status and code each admin error gets: API policy, kept out of the domain.
+
+use axum::http::StatusCode;
+use tradesense_domain::identity::service::administration::AccessChangeError;
+use tradesense_domain::ops::service::kill_switch::KillSwitchError;
+use tradesense_http::{ApiError, ErrorCode};
+
+tradesense_http::api_error_newtype!(
+    /// What the admin handlers return: any [`ApiError`], and the access-change and kill-switch errors mapped
+    /// below.
+    AdminError
+);
+
+impl From<AccessChangeError> for AdminError {
+    fn from(e: AccessChangeError) -> Self {
+        AdminError(match e {
+            AccessChangeError::Empty => ApiError::validation(e.to_string()),
+            AccessChangeError::InvalidRoles => ApiError::invalid_field("roles", e.to_string()),
+            AccessChangeError::OwnAccount => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
+            }
+            AccessChangeError::NotFound => ApiError::not_found(),
+            AccessChangeError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+impl From<KillSwitchError> for AdminError {
+    fn from(e: KillSwitchError) -> Self {
+        AdminError(match e {
+            KillSwitchError::InvalidReason => ApiError::invalid_field("reason", e.to_string()),
+            KillSwitchError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+/// The deep health check's refusal: 503 naming each dependency that is down.
+pub fn unhealthy(failing: &[&'static str]) -> AdminError {
+    let e = ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Unavailable,
+        format!("dependencies down: {}", failing.join(", ")),
+    );
+    AdminError(failing.iter().fold(e, |e, name| e.with_detail(*name, "down")))
+}

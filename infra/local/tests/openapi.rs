@@ -1,0 +1,30 @@
+//! The committed OpenAPI document (`docs/openapi.json`, what admin-api serves and frontend clients are
+//! generated from) is exactly what the areas' fragments compose today.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
+
+use tradesense_local::openapi::{api_document, committed_path, render};
+
+#[test]
+fn the_committed_openapi_document_is_the_generated_one() {
+    let committed = std::fs::read_to_string(committed_path()).unwrap();
+    assert!(
+        committed == render().unwrap(),
+        "docs/openapi.json is stale: run `make openapi` and commit it"
+    );
+}
+
+#[test]
+fn every_area_contributes_its_paths() {
+    let doc = api_document();
+    for path in [
+        "/v1/health",
+        "/v1/auth/login",
+        "/v1/orders",
+        "/v1/portfolio",
+        "/v1/market/quotes",
+        "/openapi.json",
+    ] {
+        assert!(doc.paths.paths.contains_key(path), "{path} missing");
+    }
+}
