@@ -1,5 +1,5 @@
-//! The admin area's OpenAPI fragment, and the whole API's document as committed (`docs/openapi.json`,
-//! composed from every area's fragment by `make openapi`), which `GET /openapi.json` serves as it is.
+//! The admin area's OpenAPI fragment. The whole API's document is composed from every area's fragment by
+//! `make openapi` into `docs/openapi.json`, which `GET /openapi.json` serves as committed.
 
 use utoipa::OpenApi;
 
@@ -17,6 +17,3 @@ use utoipa::OpenApi;
 )]
 /// The admin area's paths and schemas.
 pub struct AdminDoc;
-
-/// The whole API's document, as committed.
-pub const API_DOCUMENT: &str = include_str!("../../../docs/openapi.json");

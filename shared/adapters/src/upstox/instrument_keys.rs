@@ -1,7 +1,7 @@
 //! The map between our instrument keys and Upstox's, behind the [`BrokerInstruments`] port: Upstox's
 //! instruments file (<https://upstox.com/developer/api-documentation/instruments>) fetched from a URL, plain
 //! JSON or gzip (told apart by the gzip magic bytes, not by headers), read by
-//! [`parse_instruments`](super::instruments::parse_instruments), and cached.
+//! [`super::instruments::parse_instruments`], and cached.
 //!
 //! Caching: the map is served for a TTL (six hours by default; Upstox publishes the file once a day). One
 //! `tokio::sync::Mutex` guards the cache, so callers arriving together while it is stale fetch once. When a

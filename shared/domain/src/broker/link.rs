@@ -99,7 +99,7 @@ pub enum BrokerAuthError {
 }
 
 /// Where a live order went: the broker, and the broker's id for it once the broker confirmed it. Stored on
-/// the [`super::paper::Order`]; a paper order has none.
+/// the [`crate::trading::order::Order`]; a paper order has none.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BrokerOrderRef {
     /// The broker.

@@ -2,8 +2,8 @@
 //! it (today's order book, positions, holdings, funds); each account's trading mode; users' broker tokens;
 //! and the map between our instrument keys and the broker's.
 //!
-//! Every call carries the user's broker access token, unsealed for that call only ([`BrokerAccessToken`]
-//! never prints). Prices and money are [`Decimal`]. Each implementation reads its broker's order statuses
+//! Every call carries the user's broker access token, unsealed for that call only
+//! ([`crate::broker::link::BrokerAccessToken`] never prints). Prices and money are [`Decimal`]. Each implementation reads its broker's order statuses
 //! into our [`OrderStatus`] by one table that cannot fail: a status it does not know leaves the order
 //! working, with the broker's word kept in the message.
 
@@ -24,7 +24,7 @@ pub struct PlaceLiveOrder {
     /// Our id for the order, sent as the broker's tag so the order can be found in the order book whatever
     /// happens to the call (Upstox takes at most 40 characters).
     pub client_order_id: String,
-    /// What to trade, already checked with [`super::order::validate`]. Its own `tag` and `client_order_id`
+    /// What to trade, already checked with [`crate::trading::request::validate`]. Its own `tag` and `client_order_id`
     /// are not sent: the broker has one tag, and it carries `client_order_id` above.
     pub request: OrderRequest,
     /// An after-market order, queued for the next open.

@@ -1,5 +1,5 @@
 //! What identity needs from the world: user and session storage, and fixed-window counters. Each trait says
-//! what an implementation MUST do; in-memory fakes live in [`crate::testing`].
+//! what an implementation MUST do; in-memory fakes live in `crate::testing`.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

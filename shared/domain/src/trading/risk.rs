@@ -31,7 +31,7 @@ pub enum RiskRejection {
         /// Funds available.
         available: Decimal,
     },
-    /// Above [`MAX_ORDER_VALUE`].
+    /// Above [`crate::trading::paper::MAX_ORDER_VALUE`].
     #[error("order value ₹{value} is above the ₹{limit} limit")]
     OrderValueTooLarge {
         /// The order's value.
@@ -47,7 +47,7 @@ pub enum RiskRejection {
         /// Units held.
         held: i64,
     },
-    /// The account already has the most working orders it may ([`super::risk::RiskLimits`]).
+    /// The account already has the most working orders it may ([`RiskLimits`]).
     #[error("{open} orders are working; at most {limit} may work at once")]
     TooManyOpenOrders {
         /// Orders working now.

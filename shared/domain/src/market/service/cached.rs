@@ -2,7 +2,7 @@
 //! from the cache, anything else comes from the source and is stored. Hits and misses are counted. A cache
 //! that fails is logged and bypassed: it is an optimisation, never a reason to fail a quote.
 //!
-//! [`QUOTE_CACHE_TTL`]: super::quote::QUOTE_CACHE_TTL
+//! [`QUOTE_CACHE_TTL`]: crate::market::quote::QUOTE_CACHE_TTL
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -103,7 +103,7 @@ pub fn square_off(
     })
 }
 
-/// `record` at the start of the next trading day: the position rolled over ([`Position::roll_over`]), and a
+/// `record` at the start of the next trading day: the position rolled over ([`crate::trading::position::Position::roll_over`]), and a
 /// delivery equity position's open units settled into holdings (T+1).
 pub fn roll_over(record: &PositionRecord, segment: Segment) -> PositionRecord {
     let position = record.position.roll_over();

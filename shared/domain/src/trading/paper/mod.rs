@@ -6,7 +6,7 @@
 //! - `cash` is the ledger: money paid in, plus realized P&L (in whole paise), minus charges;
 //! - `available` is cash minus every margin in use: what open orders block and what open positions hold
 //!   (delivery holds the full cost, equity intraday 20%, option buys the premium, futures and option sells
-//!   the SPAN-like estimate of [`super::margin`]);
+//!   the SPAN-like estimate of [`crate::trading::margin`]);
 //! - a fill that adds to a position holds the margin of the added units; one that reduces it releases the
 //!   reduced share pro rata; a flip releases everything and holds the new side's margin;
 //! - an order that rests (a limit away from the market, a stop waiting for its trigger, an AMO) blocks the
@@ -15,7 +15,7 @@
 //!
 //! Placement fills at once where an exchange would: a MARKET order at the ask (buy) or bid (sell), a LIMIT
 //! order that crosses the market at the ask or bid. A limit-type order fills at most the size the quote
-//! offers at the touch ([`tradable`]); its rest works on, or for IOC is cancelled. Every rejection names its
+//! offers at the touch (`tradable`); its rest works on, or for IOC is cancelled. Every rejection names its
 //! reason and changes nothing.
 
 mod close;

@@ -12,7 +12,7 @@ use crate::trading::status::{OrderEvent, OrderStatus};
 
 /// What the market does to a working order at one tick while the exchange is open: a stop whose trigger is
 /// reached triggers (SL-M then trades as a market order, SL as a limit); an order that can trade fills at the
-/// touch, whole or (a limit-type order larger than the size offered, [`tradable`]) in part, keeping a block
+/// touch, whole or (a limit-type order larger than the size offered) in part, keeping a block
 /// for the rest; one whose fill the account can no longer carry (a stop filling through its trigger) is
 /// rejected, or with part already filled has its rest cancelled, and its block released. `None`: nothing
 /// happens.

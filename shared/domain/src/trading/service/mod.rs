@@ -1,7 +1,7 @@
 //! The order use cases: placing, modifying and cancelling orders, reading the book and the portfolio, the
 //! paper exchange's tick and end of day, and switching an account between paper and live trading.
 //!
-//! Each request picks its [`Venue`](venue::Venue) once: the account's (paper, or live at its linked broker)
+//! Each request picks its venue once (`venue::Venue`): the account's (paper, or live at its linked broker)
 //! for a new order and for portfolio reads, the order's own for a modification or a cancellation. The use
 //! cases then ask the venue and never branch on the mode themselves. Reads of orders go through the service
 //! too, so a working live order is always brought up to date from its broker before it is shown.

@@ -1,5 +1,5 @@
 //! Account use cases: register, login, refresh, logout, me, and the liveness check the authorizer runs on
-//! every request; the second factor's use cases are in [`mfa`]. Login never tells an unknown email from a wrong password, a locked or a disabled account:
+//! every request; the second factor's use cases are in `mfa`. Login never tells an unknown email from a wrong password, a locked or a disabled account:
 //! all are [`LoginError::InvalidCredentials`], and an unknown email still pays for one password hash.
 
 mod mfa;
