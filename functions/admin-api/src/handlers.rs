@@ -115,8 +115,5 @@ const API_DOCUMENT: &str = include_str!("../../../docs/openapi.json");
 #[utoipa::path(get, path = "/openapi.json", tag = "admin", security(()),
     responses((status = 200, description = "OpenAPI 3.1 document")))]
 pub async fn openapi_document() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        API_DOCUMENT,
-    )
+    ([(header::CONTENT_TYPE, "application/json")], API_DOCUMENT)
 }

@@ -62,13 +62,13 @@ pub struct OrdersState {
 }
 
 impl OrdersState {
-    /// The deployed wiring ([`PaperConfig::broker_with_live`]).
+    /// The deployed wiring ([`PaperConfig::order_service`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &OrdersConfig) -> anyhow::Result<Self> {
         Ok(Self {
-            orders: Arc::new(cfg.paper.broker_with_live(aws, &cfg.live)?),
+            orders: Arc::new(cfg.paper.order_service(aws, &cfg.live)?),
             cursors: Arc::new(SignedCursors::new(
                 SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
                 &cfg.cursor_key_secret_id,

@@ -55,13 +55,13 @@ pub struct PortfolioState {
 }
 
 impl PortfolioState {
-    /// The deployed wiring ([`PaperConfig::broker_with_live`]).
+    /// The deployed wiring ([`PaperConfig::order_service`]).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &PortfolioConfig) -> anyhow::Result<Self> {
         Ok(Self {
-            paper: Arc::new(cfg.paper.broker_with_live(aws, &cfg.live)?),
+            paper: Arc::new(cfg.paper.order_service(aws, &cfg.live)?),
         })
     }
 }

@@ -56,15 +56,8 @@ impl PaperConfig {
         })
     }
 
-    /// The order use cases this configuration describes ([`paper_trading`] with its risk limits).
-    ///
-    /// # Errors
-    /// If the shipped holiday list or charges table does not parse.
-    pub fn broker(&self, aws: &AwsClients) -> anyhow::Result<OrderService> {
-        Ok(OrderService::new(self.context(aws)?))
-    }
-
-    /// What the order use cases run on, as this configuration describes it.
+    /// What the order use cases run on, as this configuration describes it: [`paper_trading`] with its risk
+    /// limits.
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
@@ -75,11 +68,12 @@ impl PaperConfig {
         })
     }
 
-    /// [`broker`](Self::broker) with live mode: accounts switched to live trade at Upstox through `live`.
+    /// The order use cases over [`context`](Self::context), with live mode: accounts switched to live trade at
+    /// Upstox through `live`.
     ///
     /// # Errors
-    /// As [`broker`](Self::broker), or if an HTTP client cannot be built.
-    pub fn broker_with_live(&self, aws: &AwsClients, live: &LiveConfig) -> anyhow::Result<OrderService> {
+    /// As [`context`](Self::context), or if an HTTP client cannot be built.
+    pub fn order_service(&self, aws: &AwsClients, live: &LiveConfig) -> anyhow::Result<OrderService> {
         Ok(OrderService::new(TradingContext {
             live: Some(Arc::new(live.desk(aws, &self.table(aws))?)),
             ..self.context(aws)?
