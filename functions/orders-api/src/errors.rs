@@ -25,7 +25,7 @@ fn risk(risk: RiskRejection) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, risk.to_string())
 }
 
-fn invalid(violations: Vec<tradesense_domain::trading::request::Violation>) -> ApiError {
+fn invalid(violations: Vec<tradesense_domain::kernel::validation::Violation>) -> ApiError {
     violations.into_iter().fold(
         ApiError::validation("the order breaks order rules"),
         |error, v| error.with_detail(v.field, v.message),

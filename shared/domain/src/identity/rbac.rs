@@ -41,6 +41,9 @@ pub enum Permission {
     /// Save and execute strategies.
     #[serde(rename = "strategies:write")]
     StrategiesWrite,
+    /// Read backtests.
+    #[serde(rename = "backtests:read")]
+    BacktestsRead,
     /// Submit and delete backtests.
     #[serde(rename = "backtests:write")]
     BacktestsWrite,
@@ -54,13 +57,14 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::OrdersRead,
         Permission::OrdersWrite,
         Permission::PortfolioRead,
         Permission::MarketRead,
         Permission::AlertsWrite,
         Permission::StrategiesWrite,
+        Permission::BacktestsRead,
         Permission::BacktestsWrite,
         Permission::AnalyticsRead,
         Permission::Admin,
@@ -76,7 +80,7 @@ impl Role {
             Role::Trader => !matches!(permission, Admin),
             Role::Viewer => matches!(
                 permission,
-                OrdersRead | PortfolioRead | MarketRead | AnalyticsRead
+                OrdersRead | PortfolioRead | MarketRead | BacktestsRead | AnalyticsRead
             ),
         }
     }
@@ -201,6 +205,8 @@ mod tests {
     #[case(Role::Viewer, Permission::Admin, false)]
     #[case(Role::Trader, Permission::OrdersWrite, true)]
     #[case(Role::Trader, Permission::BacktestsWrite, true)]
+    #[case(Role::Viewer, Permission::BacktestsRead, true)]
+    #[case(Role::Viewer, Permission::BacktestsWrite, false)]
     #[case(Role::Trader, Permission::Admin, false)]
     #[case(Role::Admin, Permission::Admin, true)]
     fn role_grants_exactly_its_permissions(#[case] role: Role, #[case] p: Permission, #[case] granted: bool) {

@@ -84,6 +84,11 @@ ulid_id!(
     "trade id"
 );
 ulid_id!(
+    /// One backtest run.
+    BacktestId,
+    "backtest id"
+);
+ulid_id!(
     /// One domain event (also the idempotency key of its delivery).
     EventId,
     "event id"

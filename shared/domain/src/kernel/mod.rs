@@ -1,5 +1,5 @@
 //! The kernel every area builds on: identifiers, time (the [`time::Clock`] port and India Standard Time),
-//! repository errors, money helpers, fixed-window rate limits, list pages and the event envelope. It imports
+//! repository errors, money helpers, fixed-window rate limits, list pages, field-level violations and the event envelope. It imports
 //! nothing from any area.
 
 pub mod error;
@@ -9,3 +9,4 @@ pub mod money;
 pub mod page;
 pub mod rate_limit;
 pub mod time;
+pub mod validation;

@@ -4,12 +4,11 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use super::SequentialIds;
+use super::{RecordingPublisher, SequentialIds};
 use crate::audit::AuditEvent;
 use crate::audit::ports::AuditLog;
 use crate::audit::service::AuditTrail;
 use crate::kernel::error::RepoError;
-use crate::kernel::events::{Envelope, EventPublisher};
 
 /// An [`AuditTrail`] into `publisher`, its events numbered by [`SequentialIds`].
 pub fn audit_trail(publisher: Arc<RecordingPublisher>) -> AuditTrail {
@@ -49,30 +48,6 @@ impl AuditLog for InMemoryAuditLog {
             return Err(RepoError::Conflict);
         }
         events.push(event.clone());
-        Ok(())
-    }
-}
-
-/// An [`EventPublisher`] that keeps what it is given.
-#[derive(Debug, Default)]
-pub struct RecordingPublisher {
-    published: Mutex<Vec<Envelope>>,
-}
-
-impl RecordingPublisher {
-    /// Everything published so far.
-    pub fn published(&self) -> Vec<Envelope> {
-        self.published.lock().map(|p| p.clone()).unwrap_or_default()
-    }
-}
-
-#[async_trait]
-impl EventPublisher for RecordingPublisher {
-    async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()> {
-        self.published
-            .lock()
-            .map_err(|_| anyhow::anyhow!("poisoned"))?
-            .push(envelope.clone());
         Ok(())
     }
 }

@@ -74,14 +74,39 @@ impl InstrumentStore for InMemoryInstrumentStore {
     }
 }
 
-/// A [`MarketData`] source with quotes set by hand (touch at `bid`/`ask`, last price between them), which a
-/// test moves between ticks. An instrument without a quote makes the whole call fail, as the contract asks.
+/// A [`MarketData`] source with quotes and candles set by hand (touch at `bid`/`ask`, last price between
+/// them), which a test moves between ticks. An instrument without a quote makes the whole call fail, as the
+/// contract asks; one without candles has none; [`unavailable`](Self::unavailable) makes every call fail as
+/// an outage.
 #[derive(Debug, Default)]
-pub struct FixedQuotes {
+pub struct FixedMarket {
     quotes: Mutex<HashMap<InstrumentKey, Quote>>,
+    candles: Mutex<HashMap<InstrumentKey, Vec<Candle>>>,
+    down: std::sync::atomic::AtomicBool,
 }
 
-impl FixedQuotes {
+impl FixedMarket {
+    /// `instrument`'s candles from now on (any interval asked for gets them, within its range).
+    pub fn set_candles(&self, instrument: &str, candles: Vec<Candle>) {
+        if let (Some(key), Ok(mut all)) = (InstrumentKey::parse(instrument), self.candles.lock()) {
+            all.insert(key, candles);
+        }
+    }
+
+    /// From now on every call fails as an outage (`down`) or answers again.
+    pub fn unavailable(&self, down: bool) {
+        self.down.store(down, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn check(&self) -> Result<(), MarketDataError> {
+        if self.down.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(MarketDataError::Unavailable(anyhow::anyhow!(
+                "market source down"
+            )));
+        }
+        Ok(())
+    }
+
     /// Quotes `instrument` at `bid`/`ask` from now on, offering `size` units at each (`None`: no depth).
     pub fn set(&self, instrument: &str, bid: Decimal, ask: Decimal, size: Option<u64>) {
         let last = (bid + ask) / Decimal::TWO;
@@ -110,13 +135,14 @@ impl FixedQuotes {
 }
 
 #[async_trait]
-impl MarketData for FixedQuotes {
+impl MarketData for FixedMarket {
     async fn quotes(
         &self,
         _master: &InstrumentMaster,
         instruments: &[&Instrument],
         now: DateTime<Utc>,
     ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError> {
+        self.check()?;
         let quotes = self
             .quotes
             .lock()
@@ -144,13 +170,23 @@ impl MarketData for FixedQuotes {
         _master: &InstrumentMaster,
         instrument: &Instrument,
         _interval: Interval,
-        _from: DateTime<Utc>,
-        _to: DateTime<Utc>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
         _now: DateTime<Utc>,
     ) -> Result<Vec<Candle>, MarketDataError> {
-        Err(MarketDataError::Unsupported(format!(
-            "no candles of {} here",
-            instrument.key
-        )))
+        self.check()?;
+        let all = self
+            .candles
+            .lock()
+            .map_err(|_| MarketDataError::Unavailable(anyhow::anyhow!("poisoned")))?;
+        Ok(all
+            .get(&instrument.key)
+            .map(|c| {
+                c.iter()
+                    .filter(|c| c.start >= from && c.start < to)
+                    .copied()
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }

@@ -3,28 +3,32 @@
 //! against the emulator; these never replace that.
 
 mod audit;
+mod backtest;
 mod broker;
 mod identity;
 mod market;
 mod ops;
 mod trading;
 
-pub use audit::{InMemoryAuditLog, RecordingPublisher, audit_trail};
+pub use audit::{InMemoryAuditLog, audit_trail};
+pub use backtest::InMemoryBacktestStore;
 pub use broker::{
     FakeLiveBroker, FixedInstrumentKeys, FixedTokens, InMemoryBrokerLinks, InMemoryTradingModes,
     ScriptedBroker,
 };
 pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
-pub use market::{FixedQuotes, InMemoryInstrumentStore, InMemoryQuoteCache};
+pub use market::{FixedMarket, InMemoryInstrumentStore, InMemoryQuoteCache};
 pub use ops::{InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
 pub use trading::InMemoryLedger;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ulid::Ulid;
 
+use crate::kernel::events::{Envelope, EventPublisher};
 use crate::kernel::ids::IdGen;
 use crate::kernel::time::Clock;
 
@@ -70,5 +74,41 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> DateTime<Utc> {
         self.0.lock().map(|now| *now).unwrap_or_default()
+    }
+}
+
+/// An [`EventPublisher`] that keeps what it is given; `failing()` refuses everything.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    published: Mutex<Vec<Envelope>>,
+    fail: bool,
+}
+
+impl RecordingPublisher {
+    /// A publisher whose every publish fails, as an unreachable queue.
+    pub fn failing() -> Self {
+        Self {
+            published: Mutex::default(),
+            fail: true,
+        }
+    }
+
+    /// Everything published so far.
+    pub fn published(&self) -> Vec<Envelope> {
+        self.published.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RecordingPublisher {
+    async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()> {
+        if self.fail {
+            anyhow::bail!("queue unavailable");
+        }
+        self.published
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push(envelope.clone());
+        Ok(())
     }
 }

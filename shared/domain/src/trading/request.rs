@@ -4,6 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::kernel::validation::Violation;
 use crate::market::instrument::{Instrument, Segment, is_tick_multiple};
 
 /// Largest quantity of one order, in units.
@@ -88,27 +89,11 @@ pub struct OrderRequest {
     pub client_order_id: Option<String>,
 }
 
-/// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// The request field at fault.
-    pub field: &'static str,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// Whether the order goes to the market now or waits for the open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Accepted {
     /// After-market order: placed outside market hours, sent at the next open.
     pub is_amo: bool,
-}
-
-fn violation(field: &'static str, message: impl Into<String>) -> Violation {
-    Violation {
-        field,
-        message: message.into(),
-    }
 }
 
 /// Checks `request` against `instrument` at `last_price` with the market `open` or not; every violation is
@@ -125,17 +110,17 @@ pub fn validate(
     let mut v = Vec::new();
     let derivative = matches!(instrument.segment, Segment::Future | Segment::Option);
     if instrument.segment == Segment::Index {
-        v.push(violation(
+        v.push(Violation::new(
             "instrument",
             "an index cannot be traded; trade its futures or options",
         ));
     }
     let q = request.quantity;
     if !(1..=MAX_QUANTITY).contains(&q) {
-        v.push(violation("quantity", format!("must be 1 to {MAX_QUANTITY}")));
+        v.push(Violation::new("quantity", format!("must be 1 to {MAX_QUANTITY}")));
     } else {
         if derivative && q % i64::from(instrument.lot_size) != 0 {
-            v.push(violation(
+            v.push(Violation::new(
                 "quantity",
                 format!("must be a multiple of the lot size {}", instrument.lot_size),
             ));
@@ -143,7 +128,7 @@ pub fn validate(
         if let Some(freeze) = instrument.freeze_quantity
             && q > i64::from(freeze)
         {
-            v.push(violation(
+            v.push(Violation::new(
                 "quantity",
                 format!("above the freeze quantity {freeze}"),
             ));
@@ -157,17 +142,17 @@ pub fn validate(
     };
     let tick = instrument.tick_size;
     let mut check_price = |field: &'static str, value: Option<Decimal>, needed: bool| match (value, needed) {
-        (None, true) => v.push(violation(
+        (None, true) => v.push(Violation::new(
             field,
             format!("required for {:?} orders", request.order_type),
         )),
-        (Some(_), false) => v.push(violation(
+        (Some(_), false) => v.push(Violation::new(
             field,
             format!("not allowed for {:?} orders", request.order_type),
         )),
-        (Some(p), true) if p <= Decimal::ZERO => v.push(violation(field, "must be positive")),
+        (Some(p), true) if p <= Decimal::ZERO => v.push(Violation::new(field, "must be positive")),
         (Some(p), true) if !is_tick_multiple(p, tick) => {
-            v.push(violation(
+            v.push(Violation::new(
                 field,
                 format!("must be a multiple of the tick size {tick}"),
             ));
@@ -179,13 +164,13 @@ pub fn validate(
     if let Some(trigger) = request.trigger_price.filter(|_| needs_trigger) {
         match request.side {
             Side::Buy if trigger < last_price => {
-                v.push(violation(
+                v.push(Violation::new(
                     "trigger_price",
                     format!("a buy stop triggers at or above the last price {last_price}"),
                 ));
             }
             Side::Sell if trigger > last_price => {
-                v.push(violation(
+                v.push(Violation::new(
                     "trigger_price",
                     format!("a sell stop triggers at or below the last price {last_price}"),
                 ));
@@ -198,7 +183,7 @@ pub fn validate(
                 Side::Sell => price <= trigger,
             };
             if !ok {
-                v.push(violation(
+                v.push(Violation::new(
                     "price",
                     "a stop-loss buy's limit is at or above its trigger; a sell's at or below",
                 ));
@@ -207,18 +192,18 @@ pub fn validate(
     }
     if let Some(disclosed) = request.disclosed_quantity {
         if derivative {
-            v.push(violation(
+            v.push(Violation::new(
                 "disclosed_quantity",
                 "not allowed for futures and options",
             ));
         } else if q >= 1 && (disclosed * 10 < q || disclosed > q) {
-            v.push(violation(
+            v.push(Violation::new(
                 "disclosed_quantity",
                 "must be at least 10% of the quantity and at most all of it",
             ));
         }
         if request.validity == Validity::Ioc {
-            v.push(violation("disclosed_quantity", "not allowed with IOC"));
+            v.push(Violation::new("disclosed_quantity", "not allowed with IOC"));
         }
     }
     let is_amo = !market_open;
@@ -227,16 +212,19 @@ pub fn validate(
             request.order_type,
             OrderType::StopLoss | OrderType::StopLossMarket
         ) {
-            v.push(violation(
+            v.push(Violation::new(
                 "order_type",
                 "stop-loss orders cannot be placed after market hours",
             ));
         }
         if request.disclosed_quantity.is_some() {
-            v.push(violation("disclosed_quantity", "not allowed after market hours"));
+            v.push(Violation::new(
+                "disclosed_quantity",
+                "not allowed after market hours",
+            ));
         }
         if request.validity == Validity::Ioc {
-            v.push(violation(
+            v.push(Violation::new(
                 "validity",
                 "IOC orders cannot be placed after market hours",
             ));
@@ -249,7 +237,7 @@ pub fn validate(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     {
-        v.push(violation(
+        v.push(Violation::new(
             "tag",
             format!("1 to {MAX_TAG_LEN} letters, digits, '_' or '-'"),
         ));
@@ -261,7 +249,7 @@ pub fn validate(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
     {
-        v.push(violation(
+        v.push(Violation::new(
             "client_order_id",
             format!("1 to {MAX_CLIENT_ORDER_ID_LEN} letters, digits, '_' or '-'"),
         ));

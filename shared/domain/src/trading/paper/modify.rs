@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::kernel::ids::TradeId;
+use crate::kernel::validation::Violation;
 use crate::trading::order::Order;
 use crate::trading::paper::place::{PlaceRefusal, place};
 use crate::trading::paper::{Market, Placement};
 use crate::trading::position::PositionRecord;
-use crate::trading::request::{OrderChange, Violation};
+use crate::trading::request::OrderChange;
 use crate::trading::risk::RiskRejection;
 use crate::trading::status::{InvalidTransition, OrderEvent, OrderStatus};
 

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::kernel::ids::{OrderId, TradeId, UserId};
+use crate::kernel::validation::Violation;
 use crate::market::instrument::Segment;
 use crate::trading::order::Order;
 use crate::trading::paper::{MAX_ORDER_VALUE, Market, Placement, fill, fill_effect, rest_block, tradable};
 use crate::trading::position::{Position, PositionRecord};
-use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity, Violation, validate};
+use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity, validate};
 use crate::trading::risk::RiskRejection;
 use crate::trading::status::{InvalidTransition, OrderEvent, OrderStatus};
 

@@ -3,9 +3,9 @@
 
 use crate::broker::live::LiveBrokerError;
 use crate::kernel::rate_limit::RateDecision;
+use crate::kernel::validation::Violation;
 use crate::market::ports::MarketDataError;
 use crate::trading::paper::{ModifyRefusal, NotCancellable};
-use crate::trading::request::Violation;
 use crate::trading::risk::RiskRejection;
 
 /// Why placing changed nothing. Reads of the book and the portfolio fail with it too: the price source

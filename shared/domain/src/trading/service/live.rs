@@ -13,6 +13,7 @@ use crate::broker::ports::{BrokerInstruments, BrokerTokens, LiveBroker, TradingM
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{OrderId, UserId};
 use crate::kernel::time::Clock;
+use crate::kernel::validation::Violation;
 use crate::trading::live::{
     LIVE_BROKER, broker_name, confirmed, find_in_book, modified_at_broker, new_live_order, our_instrument,
     reconcile, rejected_at_broker, synced,
@@ -24,7 +25,7 @@ use crate::trading::portfolio::{
     value_live_position,
 };
 use crate::trading::ports::CommitError;
-use crate::trading::request::{OrderChange, Violation, validate};
+use crate::trading::request::{OrderChange, validate};
 use crate::trading::service::place::{Commit, Opening, PlaceCommand, PlaceOutcome};
 use crate::trading::service::venue::Venue;
 use crate::trading::service::{CancelError, ModifyError, OrderService, PlaceError, SwitchError};

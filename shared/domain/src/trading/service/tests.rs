@@ -18,7 +18,7 @@ use crate::market::instrument::InstrumentKey;
 use crate::ops::kill_switch::KillSwitch;
 use crate::ops::ports::KillSwitchStore;
 use crate::testing::{
-    FakeLiveBroker, FixedInstrumentKeys, FixedQuotes, FixedTokens, InMemoryInstrumentStore,
+    FakeLiveBroker, FixedInstrumentKeys, FixedMarket, FixedTokens, InMemoryInstrumentStore,
     InMemoryKillSwitch, InMemoryLedger, InMemoryTradingModes, ManualClock, SequentialIds,
 };
 use crate::trading::account::PaperAccount;
@@ -39,7 +39,7 @@ fn ist(time: &str) -> DateTime<Utc> {
 struct World {
     service: OrderService,
     ledger: Arc<InMemoryLedger>,
-    quotes: Arc<FixedQuotes>,
+    quotes: Arc<FixedMarket>,
     clock: Arc<ManualClock>,
     kill_switch: Arc<InMemoryKillSwitch>,
     broker: Arc<FakeLiveBroker>,
@@ -55,7 +55,7 @@ fn world() -> World {
 fn world_with(limits: RiskLimits) -> World {
     let calendar = Arc::new(MarketCalendar::nse().unwrap());
     let ledger = Arc::new(InMemoryLedger::default());
-    let quotes = Arc::new(FixedQuotes::default());
+    let quotes = Arc::new(FixedMarket::default());
     quotes.set("NSE:INFY", dec!(1499.90), dec!(1500.10), None);
     let clock = Arc::new(ManualClock::at(ist("11:00:00")));
     let kill_switch = Arc::new(InMemoryKillSwitch::default());
