@@ -224,7 +224,10 @@ mod tests {
         assert!(r[2].is_nan());
         assert!((r[3] - 75.0).abs() < 1e-12);
         assert!((r[4] - (100.0 - 100.0 / 5.5)).abs() < 1e-12);
-        assert!((rsi(&[5.0, 5.0, 5.0], 2)[2] - 50.0).abs() < 1e-12, "a flat series' RSI is 50");
+        assert!(
+            (rsi(&[5.0, 5.0, 5.0], 2)[2] - 50.0).abs() < 1e-12,
+            "a flat series' RSI is 50"
+        );
     }
 
     #[test]

@@ -144,6 +144,12 @@ impl MarketCalendar {
         date
     }
 
+    /// The start of `exchange`'s normal market on `date` (whether or not it trades that day): a daily bar's
+    /// start.
+    pub fn open_on(&self, exchange: Exchange, date: NaiveDate) -> DateTime<Utc> {
+        ist_instant(date, sessions(exchange)[1])
+    }
+
     /// The end of `exchange`'s normal market on `date` (whether or not it trades that day).
     pub fn close_on(&self, exchange: Exchange, date: NaiveDate) -> DateTime<Utc> {
         ist_instant(date, sessions(exchange)[2])

@@ -159,14 +159,20 @@ impl SimulatedMarket {
         }
     }
 
+    /// The log-return of `instrument`'s close on trading day `d` over the trading day before.
+    fn close_step(&self, instrument: &Instrument, d: NaiveDate) -> f64 {
+        let (daily_vol, band) = Self::spot_params(instrument);
+        let z = normal(
+            fnv(instrument.key.as_str()),
+            d.num_days_from_ce() as u64,
+            u64::MAX,
+            self.seed,
+        );
+        (daily_vol * z).clamp(libm::log(1.0 - band), libm::log(1.0 + band))
+    }
+
     /// The (unrounded) close of a spot instrument on trading day `date`, walking from the anchor.
     fn close_f(&self, instrument: &Instrument, date: NaiveDate) -> f64 {
-        let (daily_vol, band) = Self::spot_params(instrument);
-        let key = fnv(instrument.key.as_str());
-        let step = |d: NaiveDate| {
-            let z = normal(key, d.num_days_from_ce() as u64, u64::MAX, self.seed);
-            (daily_vol * z).clamp(libm::log(1.0 - band), libm::log(1.0 + band))
-        };
         let mut log_price = libm::log(instrument.reference_price.to_f64().unwrap_or(1.0));
         let anchor = anchor();
         let mut d = anchor;
@@ -174,13 +180,13 @@ impl SimulatedMarket {
             while d < date {
                 d = d.checked_add_days(Days::new(1)).unwrap_or(date);
                 if self.calendar.is_trading_day(instrument.exchange, d) {
-                    log_price += step(d);
+                    log_price += self.close_step(instrument, d);
                 }
             }
         } else {
             while d > date {
                 if self.calendar.is_trading_day(instrument.exchange, d) {
-                    log_price -= step(d);
+                    log_price -= self.close_step(instrument, d);
                 }
                 d = d.pred_opt().unwrap_or(date);
             }
@@ -188,17 +194,72 @@ impl SimulatedMarket {
         libm::exp(log_price)
     }
 
+    /// The closes of `instrument` on the trading day before `first` and on every trading day through `last`,
+    /// from one walk out of the anchor that records each day on the way: the same sums in the same order as
+    /// [`close_f`](Self::close_f) does per day, so the same floats, at the cost of one walk instead of one
+    /// per day.
+    fn closes_through(
+        &self,
+        instrument: &Instrument,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> HashMap<NaiveDate, f64> {
+        let exchange = instrument.exchange;
+        let first = self
+            .calendar
+            .trading_day_at_or_before(exchange, first.pred_opt().unwrap_or(first));
+        let wanted = |d: NaiveDate| d >= first && d <= last && self.calendar.is_trading_day(exchange, d);
+        let mut closes = HashMap::new();
+        let start = libm::log(instrument.reference_price.to_f64().unwrap_or(1.0));
+        let anchor = anchor();
+        if wanted(anchor) {
+            closes.insert(anchor, libm::exp(start));
+        }
+        // Up from the anchor, as close_f walks to a later day.
+        let (mut d, mut log_price) = (anchor, start);
+        while d < last {
+            d = d.checked_add_days(Days::new(1)).unwrap_or(last);
+            if self.calendar.is_trading_day(exchange, d) {
+                log_price += self.close_step(instrument, d);
+            }
+            if wanted(d) {
+                closes.insert(d, libm::exp(log_price));
+            }
+        }
+        // Down from the anchor, as close_f walks to an earlier day.
+        let (mut d, mut log_price) = (anchor, start);
+        while d > first {
+            if self.calendar.is_trading_day(exchange, d) {
+                log_price -= self.close_step(instrument, d);
+            }
+            d = d.pred_opt().unwrap_or(first);
+            if wanted(d) {
+                closes.insert(d, libm::exp(log_price));
+            }
+        }
+        closes
+    }
+
     /// The (unrounded) minute path of a spot instrument's session on trading day `date`: `SESSION_MINUTES +
     /// 1` prices from the open to the close.
     fn path_f(&self, instrument: &Instrument, date: NaiveDate) -> Vec<f64> {
-        let (daily_vol, _) = Self::spot_params(instrument);
-        let key = fnv(instrument.key.as_str());
-        let day = date.num_days_from_ce() as u64;
         let previous = self
             .calendar
             .trading_day_at_or_before(instrument.exchange, date.pred_opt().unwrap_or(date));
-        let prev_close = self.close_f(instrument, previous);
-        let close = self.close_f(instrument, date);
+        let closes = (self.close_f(instrument, previous), self.close_f(instrument, date));
+        self.path_between(instrument, date, closes)
+    }
+
+    /// The minute path of `date`'s session from the day before's close to the day's, `(prev_close, close)`.
+    fn path_between(
+        &self,
+        instrument: &Instrument,
+        date: NaiveDate,
+        (prev_close, close): (f64, f64),
+    ) -> Vec<f64> {
+        let (daily_vol, _) = Self::spot_params(instrument);
+        let key = fnv(instrument.key.as_str());
+        let day = date.num_days_from_ce() as u64;
         let open = prev_close * libm::exp(0.25 * daily_vol * normal(key, day, u64::MAX - 1, self.seed));
         let n = f64::from(SESSION_MINUTES);
         let minute_vol = daily_vol / n.sqrt();
@@ -425,7 +486,17 @@ impl SimulatedMarket {
         if !self.calendar.is_trading_day(instrument.exchange, date) || instrument.exchange == Exchange::Mcx {
             return Vec::new();
         }
-        let path = self.path_f(instrument, date);
+        self.minute_bars_on(instrument, date, &self.path_f(instrument, date), until)
+    }
+
+    /// One-minute bars of `date` along its minute `path`, up to `until`.
+    fn minute_bars_on(
+        &self,
+        instrument: &Instrument,
+        date: NaiveDate,
+        path: &[f64],
+        until: DateTime<Utc>,
+    ) -> Vec<(DateTime<Utc>, Bar)> {
         let start = session_start(date);
         let tick = instrument.tick_size;
         (0..SESSION_MINUTES)
@@ -487,6 +558,19 @@ impl SimulatedMarket {
             .collect()
     }
 
+    /// The close of the trading day before `day`, from `closes`.
+    fn previous_close(
+        &self,
+        instrument: &Instrument,
+        day: NaiveDate,
+        closes: &HashMap<NaiveDate, f64>,
+    ) -> Option<f64> {
+        let previous = self
+            .calendar
+            .trading_day_at_or_before(instrument.exchange, day.pred_opt()?);
+        closes.get(&previous).copied()
+    }
+
     /// The bar of a whole trading day (daily candles).
     pub fn day_bar(&self, instrument: &Instrument, date: NaiveDate) -> Bar {
         self.spot_day(instrument, date, SESSION_MINUTES)
@@ -507,10 +591,24 @@ impl SimulatedMarket {
         let mut out = Vec::new();
         let mut day = from.with_timezone(&ist()).date_naive();
         let last_day = until.with_timezone(&ist()).date_naive();
+        let spot_closes = match underlying {
+            None if day <= last_day => self.closes_through(instrument, day, last_day),
+            _ => HashMap::new(),
+        };
         while day <= last_day {
             let bars = match underlying {
                 Some(underlying) => self.derivative_minute_bars(instrument, underlying, day, until),
-                None => self.minute_bars(instrument, day, until),
+                None if instrument.exchange == Exchange::Mcx => Vec::new(),
+                None => match (
+                    self.previous_close(instrument, day, &spot_closes),
+                    spot_closes.get(&day),
+                ) {
+                    (Some(previous), Some(close)) => {
+                        let path = self.path_between(instrument, day, (previous, *close));
+                        self.minute_bars_on(instrument, day, &path, until)
+                    }
+                    _ => Vec::new(),
+                },
             };
             out.extend(
                 aggregate(&bars, interval)
@@ -598,6 +696,18 @@ mod tests {
         DateTime::parse_from_rfc3339(&format!("{s}+05:30"))
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_long_range_walks_once_to_the_same_closes_as_each_day_alone() {
+        let (master, market) = world();
+        let infy = master.get("NSE:INFY").unwrap();
+        let (first, last) = ("2026-09-01".parse().unwrap(), "2026-12-31".parse().unwrap());
+        let closes = market.closes_through(infy, first, last);
+        assert!(closes.len() > 80);
+        for (day, close) in &closes {
+            assert_eq!(close.to_bits(), market.close_f(infy, *day).to_bits(), "{day}");
+        }
     }
 
     #[test]
