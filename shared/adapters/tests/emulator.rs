@@ -1050,3 +1050,158 @@ async fn instrument_snapshots_are_stored_in_parts_and_switched_by_the_pointer() 
     store.publish(&next).await.unwrap();
     assert_eq!(store.current().await.unwrap().unwrap().id, "v1-2026-11-25");
 }
+
+mod backtests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use tradesense_adapters::dynamo::backtests::{DynamoBacktestStore, PART_BYTES};
+    use tradesense_domain::backtest::engine::Outcome;
+    use tradesense_domain::backtest::metrics::metrics;
+    use tradesense_domain::backtest::ports::BacktestStore;
+    use tradesense_domain::backtest::request::{BacktestRequest, ChargeModel, Crossover, Strategy};
+    use tradesense_domain::backtest::run::{BacktestResult, BacktestRun, CurvePoint, RunStatus, Timings};
+    use tradesense_domain::kernel::ids::BacktestId;
+    use tradesense_domain::market::candles::Interval;
+    use tradesense_domain::market::instrument::InstrumentKey;
+    use tradesense_domain::trading::request::Product;
+
+    fn run(user: UserId, key: Option<&str>) -> BacktestRun {
+        let at = Utc.with_ymd_and_hms(2026, 11, 25, 5, 30, 0).unwrap();
+        let request = BacktestRequest {
+            strategy: Strategy::SmaCrossover(Crossover { fast: 5, slow: 20 }),
+            instrument: InstrumentKey::parse("NSE:INFY").unwrap(),
+            interval: Interval::M1,
+            from: at - chrono::Duration::days(60),
+            to: at,
+            initial_capital: Decimal::new(10_000_000, 2),
+            commission_pct: Decimal::new(3, 2),
+            slippage_bps: Decimal::ZERO,
+            charges: ChargeModel::None,
+            product: Product::Intraday,
+        };
+        BacktestRun::queued(
+            (user, BacktestId::from_ulid(Ulid::new())),
+            request,
+            (key.map(str::to_owned), "hash".into()),
+            at,
+        )
+    }
+
+    /// A result of `bars` bars: its JSON is far larger than one DynamoDB item.
+    fn big_result(bars: usize) -> BacktestResult {
+        let equity: Vec<Decimal> = (0..bars)
+            .map(|i| Decimal::new(10_000_000 + i as i64, 2))
+            .collect();
+        let times: Vec<_> = (0..bars)
+            .map(|i| Utc.timestamp_opt(1_795_400_000 + 60 * i as i64, 0).unwrap())
+            .collect();
+        let outcome = Outcome {
+            trades: Vec::new(),
+            equity: equity.clone(),
+            bars_in_market: 0,
+            total_commission: Decimal::ZERO,
+        };
+        BacktestResult {
+            metrics: metrics(&outcome, &times, Interval::M1),
+            trades: Vec::new(),
+            equity_curve: times
+                .iter()
+                .zip(&equity)
+                .map(|(t, e)| CurvePoint(t.to_rfc3339(), *e))
+                .collect(),
+            drawdown_curve: times.iter().map(|t| CurvePoint(t.to_rfc3339(), 0.0)).collect(),
+            monthly_returns: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_is_created_once_with_its_claim_and_moves_only_from_the_version_read() {
+        let stack = TestStack::provision().await;
+        let store = DynamoBacktestStore::new(stack.table());
+        let user = UserId::from_ulid(Ulid::new());
+        let queued = run(user, Some("k-1"));
+        store.create(&queued).await.unwrap();
+        assert!(matches!(store.create(&queued).await, Err(RepoError::Conflict)));
+        let other = run(user, Some("k-1"));
+        assert!(
+            matches!(store.create(&other).await, Err(RepoError::Conflict)),
+            "claim taken"
+        );
+        assert_eq!(
+            store.get(&user, &other.id).await.unwrap(),
+            None,
+            "nothing of it written"
+        );
+        assert_eq!(store.claimed(&user, "k-1").await.unwrap().unwrap().id, queued.id);
+
+        let at = queued.created_at;
+        let running = queued.start(at, chrono::Duration::minutes(15)).unwrap();
+        store.update(&running).await.unwrap();
+        assert!(
+            matches!(store.update(&running).await, Err(RepoError::Conflict)),
+            "stale version"
+        );
+        assert_eq!(
+            store.get(&user, &queued.id).await.unwrap().unwrap().status,
+            RunStatus::Running
+        );
+        assert!(
+            matches!(
+                store
+                    .update(&run(user, None).start(at, chrono::Duration::minutes(1)).unwrap())
+                    .await,
+                Err(RepoError::Conflict)
+            ),
+            "a run that does not exist is not written"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_result_larger_than_an_item_is_stored_in_parts_and_read_back_whole() {
+        let stack = TestStack::provision().await;
+        let store = DynamoBacktestStore::new(stack.table());
+        let user = UserId::from_ulid(Ulid::new());
+        let queued = run(user, Some("k-2"));
+        store.create(&queued).await.unwrap();
+        let result = big_result(20_000);
+        let size = serde_json::to_string(&result).unwrap().len();
+        assert!(size > 400 * 1024, "{size} bytes: more than one item holds");
+        let parts = store.store_result(&queued, &result).await.unwrap();
+        assert_eq!(parts as usize, size.div_ceil(PART_BYTES));
+        let done = queued.done(parts, Timings::default(), queued.created_at);
+        store.update(&done).await.unwrap();
+        assert_eq!(store.result(&done).await.unwrap().unwrap(), result);
+
+        // Deleting takes the run, its parts and its claim; a stale copy cannot delete.
+        assert!(matches!(store.delete(&queued).await, Err(RepoError::Conflict)));
+        store.delete(&done).await.unwrap();
+        assert_eq!(store.get(&user, &done.id).await.unwrap(), None);
+        assert_eq!(store.claimed(&user, "k-2").await.unwrap(), None);
+        assert!(store.result(&done).await.is_err(), "its parts are gone");
+    }
+
+    #[tokio::test]
+    async fn runs_list_newest_first_and_another_users_are_invisible() {
+        let stack = TestStack::provision().await;
+        let store = DynamoBacktestStore::new(stack.table());
+        let (asha, ravi) = (UserId::from_ulid(Ulid::new()), UserId::from_ulid(Ulid::new()));
+        // Ids sort by their time: the second is minted a millisecond later.
+        let minted = |ms: u64| BacktestId::from_ulid(Ulid::from_parts(1_795_400_000_000 + ms, 1));
+        let first = BacktestRun {
+            id: minted(0),
+            ..run(asha, None)
+        };
+        store.create(&first).await.unwrap();
+        let second = BacktestRun {
+            id: minted(1),
+            ..run(asha, None)
+        };
+        store.create(&second).await.unwrap();
+        store.create(&run(ravi, None)).await.unwrap();
+        let page = store.page(&asha, 1, None).await.unwrap();
+        assert_eq!(page.items[0].id, second.id);
+        let next = store.page(&asha, 1, page.resume_after).await.unwrap();
+        assert_eq!((next.items[0].id, next.resume_after), (first.id, None));
+        assert_eq!(store.get(&ravi, &first.id).await.unwrap(), None);
+    }
+}

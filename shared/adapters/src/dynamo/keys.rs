@@ -27,7 +27,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::identity::user::Email;
-use tradesense_domain::kernel::ids::{OrderId, SessionId, TradeId, UserId};
+use tradesense_domain::kernel::ids::{BacktestId, OrderId, SessionId, TradeId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::trading::request::Product;
@@ -291,6 +291,34 @@ pub fn job_run(job: ScheduledJob) -> Key {
     Key {
         pk: SYSTEM.to_owned(),
         sk: format!("JOB#{}", job.name()),
+    }
+}
+
+/// A backtest run's item.
+pub fn backtest(user: &UserId, id: &BacktestId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{BACKTEST_PREFIX}{id}"),
+    }
+}
+
+/// The sort-key prefix of a user's backtest runs.
+pub const BACKTEST_PREFIX: &str = "BACKTEST#";
+
+/// Part `index` of a backtest's stored result (outside [`BACKTEST_PREFIX`], so run listings never read
+/// results).
+pub fn backtest_result_part(user: &UserId, id: &BacktestId, index: u32) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("BTRESULT#{id}#{index:04}"),
+    }
+}
+
+/// A backtest's idempotency claim.
+pub fn backtest_claim(user: &UserId, key: &str) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("CLAIM#backtest:{key}"),
     }
 }
 

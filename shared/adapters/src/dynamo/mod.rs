@@ -2,9 +2,11 @@
 //! ([`table`]), signed pagination cursors ([`cursor`]) and one repository module per aggregate.
 
 pub mod audit;
+pub mod backtests;
 pub mod broker_links;
 pub mod cursor;
 pub mod daily_history;
+pub mod document;
 pub mod instruments;
 pub mod jobs;
 pub mod keys;

@@ -17,7 +17,6 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::{OrderId, TradeId, UserId};
@@ -34,6 +33,7 @@ use tradesense_domain::trading::request::Product;
 use tradesense_domain::trading::status::OrderStatus;
 use tradesense_domain::trading::trade::Trade;
 
+use super::document::{self, document, from_document, n, s};
 use super::keys::{self, Key};
 use super::table::{Item, PageFilter, PageQuery, Table, TransactError};
 
@@ -41,36 +41,6 @@ use super::table::{Item, PageFilter, PageQuery, Table, TransactError};
 #[derive(Clone, Debug)]
 pub struct DynamoTradingLedger {
     table: Table,
-}
-
-fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
-}
-
-fn n(value: impl ToString) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-/// An item holding `value` as its document.
-fn document<T: Serialize>(key: &Key, entity: &str, value: &T, version: Option<u64>) -> anyhow::Result<Item> {
-    let mut item = key.to_attributes();
-    item.insert("entity".into(), s(entity));
-    item.insert(
-        "doc".into(),
-        s(serde_json::to_string(value).context("serialize")?),
-    );
-    if let Some(version) = version {
-        item.insert("version".into(), n(version));
-    }
-    Ok(item)
-}
-
-fn from_document<T: DeserializeOwned>(item: &Item) -> anyhow::Result<T> {
-    let doc = item
-        .get("doc")
-        .and_then(|v| v.as_s().ok())
-        .context("item without doc")?;
-    serde_json::from_str(doc).context("stored document")
 }
 
 fn decimal(item: &Item, name: &str) -> anyhow::Result<Decimal> {
@@ -303,14 +273,7 @@ impl DynamoTradingLedger {
             limit,
             descending: true,
         };
-        let (items, resume) = self.table.query_from(&query, start).await?;
-        let documents = items.iter().map(from_document).collect::<anyhow::Result<_>>()?;
-        let resume = resume
-            .as_ref()
-            .and_then(|key| key.get(keys::SK))
-            .and_then(|sk| sk.as_s().ok())
-            .cloned();
-        Ok((documents, resume))
+        document::page(&self.table, &query, start).await
     }
 
     /// A query of GSI1's `partition` (the matcher's and end of day's worklists), only sort keys starting with
@@ -334,10 +297,7 @@ impl DynamoTradingLedger {
     }
 
     async fn one<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, RepoError> {
-        match self.table.get(key).await? {
-            Some(item) => Ok(Some(from_document(&item)?)),
-            None => Ok(None),
-        }
+        document::one(&self.table, key).await
     }
 }
 
