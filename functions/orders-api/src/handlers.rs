@@ -9,6 +9,7 @@ use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::trading::ports::OrderListQuery;
 use tradesense_domain::trading::service::{PlaceCommand, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
+use tradesense_http::pagination::{idempotency_key, page_size};
 use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
@@ -18,27 +19,6 @@ use crate::dto::{
     TradesResponse,
 };
 use crate::errors::OrdersError;
-
-/// Longest `Idempotency-Key`.
-pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
-
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&k.len()))
-        .filter(|k| k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "Idempotency-Key",
-                format!("1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
-            )
-        })?;
-    Ok(Some(key.to_owned()))
-}
 
 /// Places an order on the paper broker. A repeat with the same `Idempotency-Key` or `client_order_id` and
 /// the same body returns the original order; a different body under either is a 409.
@@ -77,48 +57,6 @@ pub async fn place(
     }
 }
 
-/// Default and largest page of a list.
-const DEFAULT_PAGE: u16 = 50;
-const MAX_PAGE: u16 = 200;
-
-fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
-    match limit.unwrap_or(DEFAULT_PAGE) {
-        n @ 1..=MAX_PAGE => Ok(n),
-        _ => Err(ApiError::invalid_field(
-            "limit",
-            format!("must be 1 to {MAX_PAGE}"),
-        )),
-    }
-}
-
-/// The position a `cursor` of the caller's list `scope` continues after.
-async fn resume_after<T: std::str::FromStr>(
-    state: &OrdersState,
-    scope: &str,
-    cursor: Option<&str>,
-) -> Result<Option<T>, OrdersError> {
-    let Some(cursor) = cursor else {
-        return Ok(None);
-    };
-    let position = state.cursors.open(scope, cursor).await?;
-    let parsed = position
-        .parse()
-        .map_err(|_| ApiError::invalid_field("cursor", "not a cursor from this list"))?;
-    Ok(Some(parsed))
-}
-
-/// The cursor continuing the caller's list `scope` after `position`.
-async fn next_cursor(
-    state: &OrdersState,
-    scope: &str,
-    position: Option<impl std::fmt::Display>,
-) -> Result<Option<String>, OrdersError> {
-    match position {
-        Some(p) => Ok(Some(state.cursors.seal(scope, &p.to_string()).await?)),
-        None => Ok(None),
-    }
-}
-
 /// The caller's orders, newest first, optionally filtered, a page at a time.
 #[utoipa::path(get, path = "/v1/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
     responses((status = 200, body = OrdersResponse), (status = 400, body = Body)))]
@@ -142,7 +80,10 @@ pub async fn list(
         from: query.from,
         to: query.to,
         limit: page_size(query.limit)?,
-        after: resume_after(&state, &scope, query.cursor.as_deref()).await?,
+        after: state
+            .cursors
+            .resume_after(&scope, query.cursor.as_deref())
+            .await?,
     };
     let page = state.orders.orders(&user, &list).await?;
     Ok(AppJson(OrdersResponse {
@@ -151,7 +92,7 @@ pub async fn list(
             .iter()
             .map(|o| OrderDto::from_order(o, false))
             .collect(),
-        next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
+        next_cursor: state.cursors.next(&scope, page.resume_after).await?,
     }))
 }
 
@@ -222,10 +163,13 @@ pub async fn trades(
 ) -> Result<AppJson<TradesResponse>, OrdersError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let scope = format!("trades|{user}");
-    let after = resume_after(&state, &scope, query.cursor.as_deref()).await?;
+    let after = state
+        .cursors
+        .resume_after(&scope, query.cursor.as_deref())
+        .await?;
     let page = state.orders.trades(&user, page_size(query.limit)?, after).await?;
     Ok(AppJson(TradesResponse {
         items: page.items.iter().map(TradeDto::from).collect(),
-        next_cursor: next_cursor(&state, &scope, page.resume_after).await?,
+        next_cursor: state.cursors.next(&scope, page.resume_after).await?,
     }))
 }

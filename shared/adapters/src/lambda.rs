@@ -13,6 +13,27 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<(), E>>,
 {
+    process_sqs_deliveries(event, |delivery| handle(delivery.body)).await
+}
+
+/// One delivery of a message: its body, and which delivery it is (SQS's `ApproximateReceiveCount`, 1 for
+/// the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The message body.
+    pub body: String,
+    /// How many times SQS has delivered it, this one included.
+    pub receive_count: u32,
+}
+
+/// [`process_sqs_batch`] for handlers that also need to know which delivery a message is on (to give up on
+/// the last one).
+pub async fn process_sqs_deliveries<E, F, Fut>(event: SqsEvent, handle: F) -> SqsBatchResponse
+where
+    E: Retryable,
+    F: Fn(Delivery) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+{
     let mut failures = Vec::new();
     for record in event.records {
         let message_id = record.message_id.unwrap_or_default();
@@ -20,7 +41,12 @@ where
             tracing::error!(message_id, "message without a body dropped");
             continue;
         };
-        match handle(body).await {
+        let receive_count = record
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(1);
+        match handle(Delivery { body, receive_count }).await {
             Ok(()) => {}
             Err(e) if e.is_retryable() => {
                 tracing::warn!(message_id, error = ?e, "message failed; will be retried");

@@ -3,6 +3,7 @@
 //! telemetry and Lambda worker helpers.
 
 pub mod aws;
+pub mod backtest;
 pub mod broker_tokens;
 pub mod clock;
 pub mod config;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod json;
 pub mod layers;
 pub mod openapi;
+pub mod pagination;
 pub mod query;
 pub mod rate_limit;
 pub mod request_id;

@@ -183,6 +183,41 @@ impl SignedCursors {
             .cloned()
             .ok_or(CursorError::Invalid(InvalidCursor))
     }
+
+    /// The position a list's optional `cursor` continues after, parsed (`None` without a cursor: the first
+    /// page).
+    ///
+    /// # Errors
+    /// [`CursorError::Invalid`] as [`open`](Self::open), or for a position that does not parse.
+    pub async fn resume_after<T: std::str::FromStr>(
+        &self,
+        scope: &str,
+        cursor: Option<&str>,
+    ) -> Result<Option<T>, CursorError> {
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
+        let position = self.open(scope, cursor).await?;
+        position
+            .parse()
+            .map(Some)
+            .map_err(|_| CursorError::Invalid(InvalidCursor))
+    }
+
+    /// The cursor of the next page, after `position` (`None` on the last page).
+    ///
+    /// # Errors
+    /// The signing key could not be read.
+    pub async fn next(
+        &self,
+        scope: &str,
+        position: Option<impl std::fmt::Display>,
+    ) -> Result<Option<String>, CursorError> {
+        match position {
+            Some(p) => Ok(Some(self.seal(scope, &p.to_string()).await?)),
+            None => Ok(None),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,52 @@
+//! Which status and code each backtest error gets: API policy, kept out of the domain.
+
+use axum::http::StatusCode;
+use tradesense_adapters::dynamo::cursor::CursorError;
+use tradesense_domain::backtest::service::{DeleteError, SubmitError};
+use tradesense_domain::kernel::validation::Violation;
+use tradesense_http::{ApiError, ErrorCode};
+
+tradesense_http::api_error_newtype!(
+    /// What the backtest handlers return: any [`ApiError`], and the backtest use cases' errors mapped below.
+    BacktestError
+);
+
+/// `400 VALIDATION_FAILED` with one detail per violation.
+pub fn invalid(violations: Vec<Violation>) -> ApiError {
+    violations.into_iter().fold(
+        ApiError::validation("the backtest breaks its rules"),
+        |error, v| error.with_detail(v.field, v.message),
+    )
+}
+
+impl From<SubmitError> for BacktestError {
+    fn from(e: SubmitError) -> Self {
+        BacktestError(match e {
+            SubmitError::Invalid(violations) => invalid(violations),
+            SubmitError::KeyReused => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string()),
+            SubmitError::Unavailable(cause) => {
+                tracing::warn!(error = ?cause, "backtest queue unavailable");
+                ApiError::unavailable("the backtest queue is unavailable; try again shortly")
+            }
+            SubmitError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+impl From<DeleteError> for BacktestError {
+    fn from(e: DeleteError) -> Self {
+        BacktestError(match e {
+            DeleteError::NotFound => ApiError::not_found(),
+            DeleteError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+impl From<CursorError> for BacktestError {
+    fn from(e: CursorError) -> Self {
+        BacktestError(match e {
+            CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
+            CursorError::Unavailable(cause) => ApiError::internal(cause),
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! What every paged list and every idempotent `POST` reads from the request: the page size (`?limit=`, 1–200,
+//! default 50) and the `Idempotency-Key` header (1–64 visible ASCII characters).
+
+use axum::http::HeaderMap;
+
+use crate::ApiError;
+
+/// The page size when `?limit=` is absent.
+pub const DEFAULT_PAGE: u16 = 50;
+/// The largest page.
+pub const MAX_PAGE: u16 = 200;
+/// The longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+
+/// The page size `limit` asks for.
+///
+/// # Errors
+/// `400` on `limit` outside 1–[`MAX_PAGE`].
+pub fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        n @ 1..=MAX_PAGE => Ok(n),
+        _ => Err(ApiError::invalid_field(
+            "limit",
+            format!("must be 1 to {MAX_PAGE}"),
+        )),
+    }
+}
+
+/// The request's `Idempotency-Key`, if it sent one.
+///
+/// # Errors
+/// `400` on `Idempotency-Key` for anything but 1–[`MAX_IDEMPOTENCY_KEY_LEN`] visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| (1..=MAX_IDEMPOTENCY_KEY_LEN).contains(&k.len()))
+        .filter(|k| k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "Idempotency-Key",
+                format!("1 to {MAX_IDEMPOTENCY_KEY_LEN} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn page_sizes_and_keys_within_their_bounds_pass_and_others_name_their_field() {
+        assert_eq!(page_size(None).unwrap(), 50);
+        assert_eq!(page_size(Some(200)).unwrap(), 200);
+        assert_eq!(page_size(Some(0)).unwrap_err().details()[0].field, "limit");
+        let mut headers = HeaderMap::new();
+        assert_eq!(idempotency_key(&headers).unwrap(), None);
+        headers.insert("idempotency-key", HeaderValue::from_static("demo-1"));
+        assert_eq!(idempotency_key(&headers).unwrap().as_deref(), Some("demo-1"));
+        headers.insert("idempotency-key", HeaderValue::from_static("has space"));
+        assert_eq!(
+            idempotency_key(&headers).unwrap_err().details()[0].field,
+            "Idempotency-Key"
+        );
+    }
+}
