@@ -13,6 +13,10 @@ DEMO_ADMIN = "01JDQ8ZK3M4N5P6Q7R8S9T0AD1"
 DEMO_VIEWER = "01JDQ8ZK3M4N5P6Q7R8S9T0VW1"
 DEMO_TRADER = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1"
 SESSION = "01JDQ8ZK3M4N5P6Q7R8S9T0SE1"
+DEMO_BACKTEST = "01JDQ8ZK3M4N5P6Q7R8S9T0BT1"
+BACKTEST = {"strategy": {"kind": "sma_crossover", "params": {"fast": 10, "slow": 30}},
+            "instrument": "NSE:INFY", "interval": "1d", "from": "2025-01-01", "to": "2025-12-31",
+            "initial_capital": "100000", "commission_pct": "0.03", "slippage_bps": "5"}
 
 
 def http_event(method, path, *, context=None, body=None, headers=None, query=None):
@@ -51,14 +55,18 @@ def principal(user_id, roles):
     return {"user_id": user_id, "roles": roles, "session_id": SESSION}
 
 
-def envelope(event_id, kind):
-    data = {"id": event_id, "kind": kind, "user_id": DEMO_ADMIN,
-            "occurred_at": "2026-11-23T04:30:00Z", "detail": {"ip": "203.0.113.7"}}
-    return json.dumps({"id": event_id, "type": "audit.recorded", "version": 1,
+def envelope(event_id, event_type, data):
+    return json.dumps({"id": event_id, "type": event_type, "version": 1,
                        "occurred_at": "2026-11-23T04:30:00Z", "data": data})
 
 
-def sqs_record(message_id, body):
+def audit_envelope(event_id, kind):
+    return envelope(event_id, "audit.recorded", {
+        "id": event_id, "kind": kind, "user_id": DEMO_ADMIN,
+        "occurred_at": "2026-11-23T04:30:00Z", "detail": {"ip": "203.0.113.7"}})
+
+
+def sqs_record(message_id, body, queue):
     return {
         "messageId": message_id,
         "receiptHandle": f"receipt-{message_id}",
@@ -68,7 +76,7 @@ def sqs_record(message_id, body):
         "messageAttributes": {},
         "md5OfBody": "",
         "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:ap-south-1:123456789012:tradesense-audit",
+        "eventSourceARN": f"arn:aws:sqs:ap-south-1:123456789012:tradesense-{queue}",
         "awsRegion": "ap-south-1",
     }
 
@@ -91,6 +99,15 @@ FIXTURES = {
     "portfolio-mode.json": http_event(
         "PUT", "/v1/portfolio/mode", context=principal(DEMO_TRADER, "trader"),
         headers={"content-type": "application/json"}, body=json.dumps({"mode": "paper"})),
+    "backtests-submit.json": http_event(
+        "POST", "/v1/backtests", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json", "idempotency-key": "demo-backtest-1"},
+        body=json.dumps(BACKTEST)),
+    "backtests-submit-viewer.json": http_event(
+        "POST", "/v1/backtests", context=principal(DEMO_VIEWER, "viewer"),
+        headers={"content-type": "application/json"}, body=json.dumps(BACKTEST)),
+    "backtests-list.json": http_event(
+        "GET", "/v1/backtests", context=principal(DEMO_TRADER, "trader"), query={"limit": "20"}),
     "authorizer.json": {
         "version": "2.0",
         "type": "REQUEST",
@@ -103,8 +120,15 @@ FIXTURES = {
         "requestContext": http_event("GET", "/v1/admin/health")["requestContext"],
     },
     "audit-worker-sqs.json": {"Records": [
-        sqs_record("0f1e2d3c-0000-4000-8000-000000000001", envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV1", "LOGIN_SUCCEEDED")),
-        sqs_record("0f1e2d3c-0000-4000-8000-000000000002", "this is not an envelope"),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000001",
+                   audit_envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV1", "LOGIN_SUCCEEDED"), "audit"),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000002", "this is not an envelope", "audit"),
+    ]},
+    "backtest-worker-sqs.json": {"Records": [
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000011",
+                   envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV2", "backtest.requested",
+                            {"run_id": DEMO_BACKTEST, "user_id": DEMO_TRADER}), "backtests"),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000012", "this is not an envelope", "backtests"),
     ]},
     "scheduler-heartbeat.json": {
         "version": "0",

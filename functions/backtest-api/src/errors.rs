@@ -1,7 +1,6 @@
 //! Which status and code each backtest error gets: API policy, kept out of the domain.
 
 use axum::http::StatusCode;
-use tradesense_adapters::dynamo::cursor::CursorError;
 use tradesense_domain::backtest::service::{DeleteError, SubmitError};
 use tradesense_domain::kernel::validation::Violation;
 use tradesense_http::{ApiError, ErrorCode};
@@ -24,10 +23,7 @@ impl From<SubmitError> for BacktestError {
         BacktestError(match e {
             SubmitError::Invalid(violations) => invalid(violations),
             SubmitError::KeyReused => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string()),
-            SubmitError::Unavailable(cause) => {
-                tracing::warn!(error = ?cause, "backtest queue unavailable");
-                ApiError::unavailable("the backtest queue is unavailable; try again shortly")
-            }
+            SubmitError::Unavailable(cause) => ApiError::dependency_unavailable("the backtest queue", cause),
             SubmitError::Unexpected(cause) => ApiError::internal(cause),
         })
     }
@@ -38,15 +34,6 @@ impl From<DeleteError> for BacktestError {
         BacktestError(match e {
             DeleteError::NotFound => ApiError::not_found(),
             DeleteError::Unexpected(cause) => ApiError::internal(cause),
-        })
-    }
-}
-
-impl From<CursorError> for BacktestError {
-    fn from(e: CursorError) -> Self {
-        BacktestError(match e {
-            CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
-            CursorError::Unavailable(cause) => ApiError::internal(cause),
         })
     }
 }

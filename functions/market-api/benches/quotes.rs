@@ -24,7 +24,9 @@ use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::market::ports::QuoteCache;
 use tradesense_domain::market::quote::Quote;
-use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
+use tradesense_domain::testing::{
+    FixedClock, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache,
+};
 use tradesense_http::{HttpConfig, with_conventions};
 
 /// A cache that never remembers: every request computes every quote.
@@ -55,7 +57,14 @@ fn app(cache: Arc<dyn QuoteCache>) -> Router {
         .unwrap()
         .with_timezone(&Utc);
     let instruments = Arc::new(InMemoryInstrumentStore::default());
-    let state = MarketState::simulated(7, cache, instruments, Arc::new(FixedClock(now))).unwrap();
+    let state = MarketState::simulated(
+        7,
+        Arc::new(InMemoryDailyHistory::default()),
+        cache,
+        instruments,
+        Arc::new(FixedClock(now)),
+    )
+    .unwrap();
     with_conventions(router(state), &HttpConfig::default())
 }
 

@@ -1,4 +1,4 @@
-//! The market-data API over the simulated market: instruments search, quotes, candles, option chain with
+//! The market-data API over the simulated market (and imported daily history): instruments search, quotes, candles, option chain with
 //! IV and Greeks, market status (all `market:read`), and the public option calculator.
 
 mod calculator;
@@ -18,6 +18,7 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::market_clock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, market_seed, required};
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::daily_history::DynamoDailyHistory;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::quote_cache::DynamoQuoteCache;
 use tradesense_domain::kernel::time::Clock;
@@ -55,15 +56,17 @@ impl MarketConfig {
 }
 
 impl MarketState {
-    /// The deployed wiring: the simulated market behind the DynamoDB quote cache.
+    /// The deployed wiring: the simulated market with the imported daily history over it, behind the
+    /// DynamoDB quote cache.
     ///
     /// # Errors
     /// If the shipped holiday list does not parse.
     pub fn from_aws(aws: &AwsClients, cfg: &MarketConfig) -> anyhow::Result<Self> {
         let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
         let cache = Arc::new(DynamoQuoteCache::new(table.clone()));
+        let history = Arc::new(DynamoDailyHistory::new(table.clone()));
         let instruments = Arc::new(DynamoInstrumentStore::new(table));
-        Self::simulated(cfg.market_seed, cache, instruments, cfg.clock.clone())
+        Self::simulated(cfg.market_seed, history, cache, instruments, cfg.clock.clone())
     }
 }
 

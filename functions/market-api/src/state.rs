@@ -1,5 +1,5 @@
-//! What the market handlers share: the market-data port (the simulated market behind the DynamoDB quote
-//! cache), the exchange calendar, the instrument master and the clock.
+//! What the market handlers share: the market-data port (the simulated market with imported daily history
+//! over it, behind the DynamoDB quote cache), the exchange calendar, the instrument master and the clock.
 //!
 //! The master is [`CurrentMaster`]: the published snapshot, re-checked at most once a minute, or the shipped
 //! master until one exists.
@@ -10,9 +10,10 @@ use chrono::{DateTime, Utc};
 use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::master::InstrumentMaster;
-use tradesense_domain::market::ports::{InstrumentStore, QuoteCache};
+use tradesense_domain::market::ports::{DailyHistory, InstrumentStore, QuoteCache};
 use tradesense_domain::market::service::cached::CachedMarketData;
 use tradesense_domain::market::service::current::CurrentMaster;
+use tradesense_domain::market::service::imported::WithImportedHistory;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_http::ApiError;
 
@@ -29,19 +30,21 @@ pub struct MarketState {
 }
 
 impl MarketState {
-    /// The simulated market with `seed` on the shipped NSE calendar, behind `cache`, with instruments from
-    /// `instruments`.
+    /// The simulated market with `seed` on the shipped NSE calendar, with `history`'s imported daily bars
+    /// over it (what backtests read too), behind `cache`, with instruments from `instruments`.
     ///
     /// # Errors
     /// If the shipped holiday list does not parse.
     pub fn simulated(
         seed: u64,
+        history: Arc<dyn DailyHistory>,
         cache: Arc<dyn QuoteCache>,
         instruments: Arc<dyn InstrumentStore>,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let calendar = Arc::new(MarketCalendar::nse()?);
-        let source = Arc::new(SimulatedMarket::new((*calendar).clone(), seed));
+        let simulated = Arc::new(SimulatedMarket::new((*calendar).clone(), seed));
+        let source = Arc::new(WithImportedHistory::new(simulated, history, calendar.clone()));
         Ok(Self {
             data: Arc::new(CachedMarketData::new(source, cache)),
             current: Arc::new(CurrentMaster::new(instruments, calendar.clone())),

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use market_api::{MarketState, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
+use tradesense_domain::testing::{
+    FixedClock, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache,
+};
 use tradesense_http::{HttpConfig, with_conventions};
 
 async fn calculate(body: &Value) -> (StatusCode, Value) {
@@ -20,6 +22,7 @@ async fn calculate(body: &Value) -> (StatusCode, Value) {
         router(
             MarketState::simulated(
                 7,
+                Arc::new(InMemoryDailyHistory::default()),
                 Arc::new(InMemoryQuoteCache::default()),
                 Arc::new(InMemoryInstrumentStore::default()),
                 clock,

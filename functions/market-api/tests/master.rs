@@ -10,7 +10,9 @@ use market_api::MarketState;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::ports::InstrumentStore;
-use tradesense_domain::testing::{FixedClock, InMemoryInstrumentStore, InMemoryQuoteCache};
+use tradesense_domain::testing::{
+    FixedClock, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache,
+};
 
 #[tokio::test]
 async fn uses_the_shipped_master_until_a_snapshot_is_published_then_switches_within_a_minute() {
@@ -20,6 +22,7 @@ async fn uses_the_shipped_master_until_a_snapshot_is_published_then_switches_wit
     let store = Arc::new(InMemoryInstrumentStore::default());
     let state = MarketState::simulated(
         7,
+        Arc::new(InMemoryDailyHistory::default()),
         Arc::new(InMemoryQuoteCache::default()),
         store.clone(),
         Arc::new(FixedClock(now)),

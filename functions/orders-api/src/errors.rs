@@ -1,7 +1,6 @@
 //! Which status and code each order error gets: API policy, kept out of the domain.
 
 use axum::http::StatusCode;
-use tradesense_adapters::dynamo::cursor::CursorError;
 use tradesense_domain::market::ports::MarketDataError;
 use tradesense_domain::trading::paper::ModifyRefusal;
 use tradesense_domain::trading::risk::RiskRejection;
@@ -93,15 +92,6 @@ impl From<CancelError> for OrdersError {
             CancelError::Closed(closed) => conflict(closed.to_string()),
             CancelError::Broker(e) => e.into(),
             CancelError::Unexpected(e) => ApiError::internal(e),
-        })
-    }
-}
-
-impl From<CursorError> for OrdersError {
-    fn from(e: CursorError) -> Self {
-        OrdersError(match e {
-            CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
-            CursorError::Unavailable(cause) => ApiError::internal(cause),
         })
     }
 }

@@ -64,6 +64,11 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let state = portfolio_api::PortfolioState::from_aws(aws, &cfg)?;
             LocalFunction::Http(portfolio_api::router(state))
         }
+        "backtest-api" => {
+            let cfg = backtest_api::BacktestApiConfig::from_vars(&vars)?;
+            let state = backtest_api::BacktestState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(backtest_api::router(state))
+        }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
             LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::from_aws(aws, &cfg)))
@@ -77,6 +82,14 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             LocalFunction::Sqs(Arc::new(move |event| {
                 let log = log.clone();
                 Box::pin(async move { audit_worker::handle(log.as_ref(), event).await })
+            }))
+        }
+        "backtest-worker" => {
+            let cfg = tradesense_adapters::backtest::BacktestConfig::from_vars(&vars)?;
+            let backtests = Arc::new(cfg.service(aws)?);
+            LocalFunction::Sqs(Arc::new(move |event| {
+                let backtests = backtests.clone();
+                Box::pin(async move { backtest_worker::handle(&backtests, event).await })
             }))
         }
         "scheduler" => {

@@ -22,6 +22,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(orders_api::openapi::OrdersDoc::openapi());
     doc.merge(portfolio_api::openapi::PortfolioDoc::openapi());
     doc.merge(market_api::openapi::MarketDoc::openapi());
+    doc.merge(backtest_api::openapi::BacktestDoc::openapi());
     doc
 }
 

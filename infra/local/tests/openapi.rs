@@ -23,6 +23,8 @@ fn every_area_contributes_its_paths() {
         "/v1/orders",
         "/v1/portfolio",
         "/v1/market/quotes",
+        "/v1/backtests",
+        "/v1/backtests/{id}",
         "/openapi.json",
     ] {
         assert!(doc.paths.paths.contains_key(path), "{path} missing");

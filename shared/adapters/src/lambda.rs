@@ -114,4 +114,34 @@ mod tests {
             .collect();
         assert_eq!(ids, ["m1"]);
     }
+
+    #[tokio::test]
+    async fn hands_each_body_over_with_its_receive_count_defaulting_to_the_first() {
+        let mut batch = event(&[Some("third"), Some("unknown"), Some("garbled")]);
+        batch.records[0]
+            .attributes
+            .insert("ApproximateReceiveCount".into(), "3".into());
+        batch.records[2]
+            .attributes
+            .insert("ApproximateReceiveCount".into(), "many".into());
+        let seen = std::sync::Mutex::new(Vec::new());
+        let response = process_sqs_deliveries(batch, |delivery| {
+            seen.lock().unwrap().push(delivery);
+            async { Ok::<(), Failure>(()) }
+        })
+        .await;
+        assert!(response.batch_item_failures.is_empty());
+        let delivery = |body: &str, receive_count| Delivery {
+            body: body.into(),
+            receive_count,
+        };
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                delivery("third", 3),
+                delivery("unknown", 1),
+                delivery("garbled", 1)
+            ]
+        );
+    }
 }

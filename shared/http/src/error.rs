@@ -221,6 +221,19 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, message)
     }
 
+    /// How long a client should wait before retrying a request that met an unavailable dependency.
+    pub const DEPENDENCY_RETRY_AFTER_SECS: u64 = 2;
+
+    /// 503 UNAVAILABLE with `Retry-After`: `dependency` (named in the message) failed or timed out; `cause`
+    /// is logged, never shown.
+    pub fn dependency_unavailable(dependency: &str, cause: impl Into<anyhow::Error>) -> Self {
+        Self {
+            retry_after_secs: Some(Self::DEPENDENCY_RETRY_AFTER_SECS),
+            cause: Some(cause.into()),
+            ..Self::unavailable(format!("{dependency} is unavailable; try again shortly"))
+        }
+    }
+
     /// 501 NOT_IMPLEMENTED: a route whose behaviour is not built yet.
     pub fn not_implemented(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_IMPLEMENTED, ErrorCode::NotImplemented, message)
@@ -287,7 +300,7 @@ impl From<RepoError> for ApiError {
 }
 
 /// Declares a function crate's error type: `pub struct $name(pub ApiError)`, what its handlers return. Any
-/// [`ApiError`] and any storage failure (`RepoError`, a 500) convert into it, and it renders as the
+/// [`ApiError`], any storage failure (`RepoError`, a 500) and any list cursor's failure convert into it, and it renders as the
 /// [`ApiError`]. The crate's `errors.rs` then writes `From<DomainError> for $name` for each of its domain
 /// errors: which status and code each gets is that API's policy (the orphan rule is why a newtype is needed).
 #[macro_export]
@@ -304,6 +317,12 @@ macro_rules! api_error_newtype {
 
         impl From<$crate::__private::RepoError> for $name {
             fn from(e: $crate::__private::RepoError) -> Self {
+                Self(e.into())
+            }
+        }
+
+        impl From<$crate::__private::CursorError> for $name {
+            fn from(e: $crate::__private::CursorError) -> Self {
                 Self(e.into())
             }
         }

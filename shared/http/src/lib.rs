@@ -26,5 +26,6 @@ pub use serve::serve;
 #[doc(hidden)]
 pub mod __private {
     pub use axum::response::{IntoResponse, Response};
+    pub use tradesense_adapters::dynamo::cursor::CursorError;
     pub use tradesense_domain::kernel::error::RepoError;
 }

@@ -1,7 +1,9 @@
 //! What every paged list and every idempotent `POST` reads from the request: the page size (`?limit=`, 1–200,
-//! default 50) and the `Idempotency-Key` header (1–64 visible ASCII characters).
+//! default 50), the list's cursor (a bad one is a `400` on `cursor`; an unreadable signing key a `503`) and
+//! the `Idempotency-Key` header (1–64 visible ASCII characters).
 
 use axum::http::HeaderMap;
+use tradesense_adapters::dynamo::cursor::CursorError;
 
 use crate::ApiError;
 
@@ -23,6 +25,15 @@ pub fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
             "limit",
             format!("must be 1 to {MAX_PAGE}"),
         )),
+    }
+}
+
+impl From<CursorError> for ApiError {
+    fn from(e: CursorError) -> Self {
+        match e {
+            CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
+            CursorError::Unavailable(cause) => ApiError::dependency_unavailable("the cursor key", cause),
+        }
     }
 }
 

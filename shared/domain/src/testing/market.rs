@@ -1,18 +1,19 @@
 //! Fakes of market data's ports.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use rust_decimal::Decimal;
 
 use crate::kernel::error::RepoError;
 use crate::market::candles::{Candle, Interval};
+use crate::market::history::DailyBar;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::master::{InstrumentMaster, InstrumentSnapshot};
-use crate::market::ports::{InstrumentStore, MarketData, MarketDataError, QuoteCache};
+use crate::market::ports::{DailyHistory, InstrumentStore, MarketData, MarketDataError, QuoteCache};
 use crate::market::quote::{Bar, Quote};
 
 /// A [`QuoteCache`] in memory.
@@ -71,6 +72,40 @@ impl InstrumentStore for InMemoryInstrumentStore {
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .clone())
+    }
+}
+
+/// A [`DailyHistory`] in memory (a re-imported date replaces its bar).
+#[derive(Debug, Default)]
+pub struct InMemoryDailyHistory {
+    bars: Mutex<HashMap<InstrumentKey, BTreeMap<NaiveDate, DailyBar>>>,
+}
+
+#[async_trait]
+impl DailyHistory for InMemoryDailyHistory {
+    async fn store(&self, instrument: &InstrumentKey, bars: &[DailyBar]) -> Result<(), RepoError> {
+        let mut stored = self.bars.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let days = stored.entry(instrument.clone()).or_default();
+        for bar in bars {
+            days.insert(bar.date, bar.clone());
+        }
+        Ok(())
+    }
+
+    async fn range(
+        &self,
+        instrument: &InstrumentKey,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyBar>, RepoError> {
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let stored = self.bars.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(stored
+            .get(instrument)
+            .map(|days| days.range(from..=to).map(|(_, bar)| bar.clone()).collect())
+            .unwrap_or_default())
     }
 }
 

@@ -17,7 +17,7 @@ pub use broker::{
     ScriptedBroker,
 };
 pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
-pub use market::{FixedMarket, InMemoryInstrumentStore, InMemoryQuoteCache};
+pub use market::{FixedMarket, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache};
 pub use ops::{InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
 pub use trading::InMemoryLedger;
 
