@@ -6,6 +6,7 @@
 mod administration;
 mod async_paths;
 mod auth;
+mod backtests;
 mod broker;
 mod clock;
 mod cookies;
