@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test bench bench-orders import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test bench bench-backtest bench-orders import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -19,7 +19,12 @@ test: venv
 ## Benchmarks (criterion; figures in target/criterion). Not part of `make test`: tests never depend on timing.
 bench:
 	cargo bench -p tradesense-domain --bench option_chain
+	cargo bench -p tradesense-domain --bench backtest
 	cargo bench -p market-api --bench quotes
+
+## Submit → DONE of a 5,000-bar daily backtest over a running `make run`, with the worker's time split.
+bench-backtest:
+	python3 infra/bench/backtest_latency.py --runs $${RUNS:-10}
 
 ## Latency of POST /v1/orders over a running `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`.
 bench-orders:

@@ -1,7 +1,8 @@
 //! The backtest worker against the emulator, wired as deployed, fed the messages the backtest API really
 //! queued (and the checked-in SQS event): a run is done once however often its message comes back, a
 //! poison message or a deleted run's message is acknowledged, a cancelled run is never run, a run over no
-//! bars fails for good with its reason, and a storage outage is reported back for retry.
+//! bars fails for good with its reason, a run another worker holds and a storage outage are reported back
+//! for another delivery; and the template's timings make a dead worker's run restart.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -11,7 +12,9 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use backtest_worker::handle;
 use chrono::{DateTime, Utc};
 use rust_decimal_macros::dec;
-use tradesense_adapters::backtest::BacktestConfig;
+use tradesense_adapters::backtest::{BacktestConfig, LEASE_MINUTES};
+use tradesense_adapters::dynamo::backtests::DynamoBacktestStore;
+use tradesense_domain::backtest::ports::BacktestStore;
 use tradesense_domain::backtest::request::{BacktestRequest, ChargeModel, Crossover, Strategy};
 use tradesense_domain::backtest::run::{BacktestRun, RunStatus};
 use tradesense_domain::backtest::service::{BacktestService, Deleted, SubmitCommand, Submitted};
@@ -20,6 +23,8 @@ use tradesense_domain::market::candles::Interval;
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::testing::FixedClock;
 use tradesense_domain::trading::request::Product;
+use tradesense_local::emulator::workspace_root;
+use tradesense_local::template::Template;
 use tradesense_local::testing::TestStack;
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -222,4 +227,53 @@ async fn a_storage_outage_is_reported_back_for_another_delivery() {
         .map(|f| f.item_identifier.clone())
         .collect();
     assert_eq!(failed, [message_id]);
+}
+
+#[tokio::test]
+async fn a_run_another_worker_holds_keeps_its_message_for_another_delivery() {
+    let worker = Worker::new().await;
+    let queued = worker.submit(year_of_infy()).await;
+    let store = DynamoBacktestStore::new(worker.stack.table());
+    let now = at("2026-11-25T11:00:00+05:30");
+    let held = queued
+        .start(now, chrono::Duration::minutes(LEASE_MINUTES))
+        .unwrap();
+    store.update(&held).await.unwrap();
+
+    let delivery = worker.delivery(1).await;
+    let message_id = delivery.records[0].message_id.clone().unwrap();
+    let response = handle(&worker.backtests, delivery).await;
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(failed, [message_id], "kept, in case the holder dies");
+    assert_eq!(worker.run(&queued.id).await, held, "left to its holder");
+}
+
+/// A seconds value of a resource's property in template.yaml.
+fn seconds(resource_type: &str, logical_id: &str, property: &str) -> i64 {
+    let template = Template::load(&workspace_root().join("template.yaml")).unwrap();
+    let (_, properties) = template
+        .resources_of_type(resource_type)
+        .into_iter()
+        .find(|(id, _)| id == logical_id)
+        .unwrap_or_else(|| panic!("{logical_id} in template.yaml"));
+    properties[property].as_i64().unwrap()
+}
+
+#[test]
+fn a_lease_outlives_its_worker_and_lapses_before_sqs_redelivers() {
+    let timeout = seconds("AWS::Serverless::Function", "BacktestWorkerFunction", "Timeout");
+    let visibility = seconds("AWS::SQS::Queue", "BacktestQueue", "VisibilityTimeout");
+    let lease = LEASE_MINUTES * 60;
+    assert!(
+        timeout < lease,
+        "a live worker's run is never restarted: {timeout} s < {lease} s"
+    );
+    assert!(
+        lease < visibility,
+        "a dead worker's run restarts on redelivery: {lease} s < {visibility} s"
+    );
 }

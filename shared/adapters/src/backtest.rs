@@ -24,9 +24,10 @@ use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::ids::UlidIds;
 use crate::sqs::SqsPublisher;
 
-/// How long a worker holds a run: longer than the worker function's timeout, so a run is only restarted
-/// once its worker is surely gone (and equal to the queue's visibility timeout, after which SQS redelivers).
-pub const LEASE_MINUTES: i64 = 15;
+/// How long a worker holds a run: longer than the worker function's timeout (5 minutes), so a run is only
+/// restarted once its worker is surely gone, and shorter than the queue's visibility timeout (15 minutes),
+/// so the message SQS redelivers after a worker died finds the lease lapsed and restarts the run.
+pub const LEASE_MINUTES: i64 = 10;
 
 /// What a backtest function reads from its environment.
 #[derive(Clone)]
