@@ -10,14 +10,13 @@
 //!
 //! Money is exact (`Decimal`); only the indicators and the metrics use floats.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde::{Deserialize, Serialize};
 
 use crate::backtest::indicators::{
-    Units, ema, highest_before, lowest_before, rolling_stddev, rolling_sums, rsi, sma_spread_signs,
-    spread_signs,
+    Units, ema, highest_before, lowest_before, rolling_moments, rsi, sma_spread_signs, spread_signs,
 };
 use crate::backtest::request::Strategy;
 use crate::kernel::time::ist;
@@ -30,6 +29,9 @@ use crate::trading::request::Side;
 pub struct Series {
     /// The bars.
     pub bars: Vec<Candle>,
+    /// What the trading loop reads of each bar, packed (half a candle's size): a position is marked at
+    /// every close it is held, and the next fill reads the same rows.
+    rows: Vec<Row>,
     closes: Units,
     highs: Units,
     lows: Units,
@@ -39,13 +41,21 @@ pub struct Series {
 impl Series {
     /// `bars`, oldest first.
     pub fn new(bars: Vec<Candle>) -> Series {
-        let closes: Vec<Decimal> = bars.iter().map(|b| b.close).collect();
-        let (highs, lows): (Vec<Decimal>, Vec<Decimal>) = bars.iter().map(|b| (b.high, b.low)).unzip();
+        let units = |price: fn(&Candle) -> Decimal| Units::of(&bars.iter().map(price).collect::<Vec<_>>());
+        let closes = units(|b| b.close);
         Series {
-            closes_f: closes.iter().map(|c| c.to_f64().unwrap_or(f64::NAN)).collect(),
-            closes: Units::of(&closes),
-            highs: Units::of(&highs),
-            lows: Units::of(&lows),
+            rows: bars
+                .iter()
+                .map(|b| Row {
+                    start: b.start,
+                    open: b.open,
+                    close: b.close,
+                })
+                .collect(),
+            closes_f: closes.to_f64(),
+            closes,
+            highs: units(|b| b.high),
+            lows: units(|b| b.low),
             bars,
         }
     }
@@ -61,6 +71,14 @@ impl Series {
     }
 }
 
+/// A bar as the trading loop reads it.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    start: DateTime<Utc>,
+    open: Decimal,
+    close: Decimal,
+}
+
 /// What a strategy wants at one bar's close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -74,12 +92,11 @@ pub enum Signal {
 
 /// Crossings of a spread's sign: up when it turns positive and the last non-zero sign before was negative,
 /// down the other way. A series that starts with the spread already positive has no crossing up.
-fn crossings(signs: &[Option<i8>]) -> Vec<Signal> {
+fn crossings(signs: impl Iterator<Item = Option<i8>>) -> Vec<Signal> {
     let mut last = 0_i8;
     signs
-        .iter()
         .map(|sign| {
-            let Some(sign) = *sign else {
+            let Some(sign) = sign else {
                 return Signal::Hold;
             };
             let signal = match (last, sign) {
@@ -99,10 +116,8 @@ fn crossings(signs: &[Option<i8>]) -> Vec<Signal> {
 pub fn signals(strategy: &Strategy, series: &Series) -> Vec<Signal> {
     let n = |bars: u32| usize::try_from(bars).unwrap_or(usize::MAX);
     match strategy {
-        Strategy::SmaCrossover(c) => {
-            crossings(&sma_spread_signs(&series.closes.values, n(c.fast), n(c.slow)))
-        }
-        Strategy::EmaCrossover(c) => crossings(&spread_signs(
+        Strategy::SmaCrossover(c) => crossings(sma_spread_signs(&series.closes.values, n(c.fast), n(c.slow))),
+        Strategy::EmaCrossover(c) => crossings(spread_signs(
             &ema(&series.closes_f, n(c.fast)),
             &ema(&series.closes_f, n(c.slow)),
         )),
@@ -125,39 +140,40 @@ pub fn signals(strategy: &Strategy, series: &Series) -> Vec<Signal> {
             // Highs, lows and closes may carry different scales: compare at one.
             let (cs, hs, ls) = (series.closes.scale, series.highs.scale, series.lows.scale);
             let scale = cs.max(hs).max(ls);
-            let at = |v: i64, s: u32| i128::from(v) * 10_i128.pow(scale - s);
+            let factor = |s: u32| 10_i128.pow(scale - s);
+            let (cf, hf, lf) = (factor(cs), factor(hs), factor(ls));
             closes
                 .iter()
                 .zip(above.iter().zip(&below))
-                .map(|(close, (high, low))| match (high, low) {
-                    (Some(h), _) if at(*close, cs) > at(*h, hs) => Signal::Enter,
-                    (_, Some(l)) if at(*close, cs) < at(*l, ls) => Signal::Exit,
-                    _ => Signal::Hold,
+                .map(|(close, (high, low))| {
+                    let close = i128::from(*close) * cf;
+                    match (high, low) {
+                        (Some(h), _) if close > i128::from(*h) * hf => Signal::Enter,
+                        (_, Some(l)) if close < i128::from(*l) * lf => Signal::Exit,
+                        _ => Signal::Hold,
+                    }
                 })
                 .collect()
         }
         Strategy::BollingerReversion(b) => {
             let period = n(b.period);
-            let sums = rolling_sums(&series.closes.values, period);
-            let deviations = rolling_stddev(&series.closes_f, period);
+            let closes = &series.closes.values;
             let scale = 10_f64.powi(i32::try_from(series.closes.scale).unwrap_or(0));
-            series
-                .closes
-                .values
+            closes
                 .iter()
-                .zip(sums.iter().zip(&deviations))
-                .map(|(close, (sum, sd))| {
-                    let Some(sum) = sum else {
+                .zip(rolling_moments(closes, period))
+                .map(|(close, moments)| {
+                    let Some(m) = moments else {
                         return Signal::Hold;
                     };
-                    // The mean compared exactly: close × n against the sum.
-                    let above_mean = i128::from(*close) * period as i128 > *sum;
-                    let mean = *sum as f64 / period as f64 / scale;
-                    let lower = mean - b.stddev * sd;
+                    // The mean compared exactly (close × n against the sum); a close above it is above the
+                    // lower band too, so the band is only computed for closes at or below the mean.
+                    if i128::from(*close) * period as i128 > m.sum {
+                        return Signal::Exit;
+                    }
+                    let lower = (m.sum as f64 / period as f64 - b.stddev * m.stddev(period)) / scale;
                     if (*close as f64 / scale) < lower {
                         Signal::Enter
-                    } else if above_mean {
-                        Signal::Exit
                     } else {
                         Signal::Hold
                     }
@@ -187,11 +203,18 @@ pub enum FillCost<'a> {
 }
 
 impl FillCost<'_> {
-    /// The cost of a fill of `quantity` at `price` on `side` on `date` (IST).
+    /// The cost of a fill of `quantity` at `price` on `side` at `at` (statutory rates are those of its IST
+    /// date).
     ///
     /// # Errors
     /// [`NoRates`] when the charge table has no rates for the date.
-    pub fn of(&self, side: Side, quantity: i64, price: Decimal, date: NaiveDate) -> Result<Decimal, NoRates> {
+    pub fn of(
+        &self,
+        side: Side,
+        quantity: i64,
+        price: Decimal,
+        at: DateTime<Utc>,
+    ) -> Result<Decimal, NoRates> {
         let value = Decimal::from(quantity) * price;
         match self {
             FillCost::Commission { rate } => Ok(*rate * value),
@@ -200,37 +223,46 @@ impl FillCost<'_> {
                 plan,
                 segment,
             } => {
-                let rates = schedule.rates_on(*segment, date)?;
+                let rates = schedule.rates_on(*segment, at.with_timezone(&ist()).date_naive())?;
                 Ok(fill_charges(rates, side, value, plan.for_order(*segment, value)).total())
             }
         }
     }
 
-    /// The most whole units of `price` that `cash` buys with their cost on `date`.
+    /// The most whole units of `price` that `cash` buys with their cost at `at`.
     ///
     /// # Errors
     /// As [`of`](Self::of).
-    fn affordable(&self, cash: Decimal, price: Decimal, date: NaiveDate) -> Result<i64, NoRates> {
-        if price <= Decimal::ZERO || cash <= Decimal::ZERO {
+    fn affordable(&self, cash: Decimal, price: Decimal, at: DateTime<Utc>) -> Result<i64, NoRates> {
+        if price <= Decimal::ZERO || cash < price {
             return Ok(0);
         }
-        let first_guess = match self {
-            FillCost::Commission { rate } => cash / (price * (Decimal::ONE + rate)),
-            FillCost::Statutory { .. } => cash / price,
+        // A float estimate, then exact steps: the answer is decided by exact comparisons only.
+        let (cash_f, price_f) = (cash.to_f64().unwrap_or(0.0), price.to_f64().unwrap_or(f64::MAX));
+        let guess = match self {
+            FillCost::Commission { rate } => cash_f / (price_f * (1.0 + rate.to_f64().unwrap_or(0.0))),
+            FillCost::Statutory { .. } => cash_f / price_f,
         };
-        let mut quantity = first_guess.floor().to_i64().unwrap_or(0);
+        let total = |quantity: i64| -> Result<Decimal, NoRates> {
+            Ok(Decimal::from(quantity) * price + self.of(Side::Buy, quantity, price, at)?)
+        };
+        let mut quantity = (guess.floor() as i64).max(0);
         loop {
             if quantity <= 0 {
-                return Ok(0);
+                break;
             }
-            let total = Decimal::from(quantity) * price + self.of(Side::Buy, quantity, price, date)?;
-            if total <= cash {
-                return Ok(quantity);
+            let over = total(quantity)? - cash;
+            if over <= Decimal::ZERO {
+                break;
             }
-            // Over by `total − cash`: drop at least the units that covers.
-            let over = ((total - cash) / price).ceil().to_i64().unwrap_or(1).max(1);
-            quantity -= over;
+            // Over by `over`: drop at least the units that covers.
+            quantity -= (over / price).ceil().to_i64().unwrap_or(1).max(1);
         }
+        let mut quantity = quantity.max(0);
+        while quantity < i64::MAX && total(quantity + 1)? <= cash {
+            quantity += 1;
+        }
+        Ok(quantity)
     }
 }
 
@@ -301,6 +333,36 @@ pub struct Outcome {
     pub total_commission: Decimal,
 }
 
+/// `part` as a percentage of `whole`, to 4 decimal places (half to even), by exact integer division of the
+/// mantissas; 0 of nothing. Falls back to `Decimal` division when a mantissa would overflow.
+fn percent_of(part: Decimal, whole: Decimal) -> Decimal {
+    const PLACES: u32 = 4;
+    if whole.is_zero() {
+        return Decimal::ZERO;
+    }
+    let scale = part.scale().max(whole.scale());
+    let at_scale = |d: Decimal| d.mantissa().checked_mul(10_i128.checked_pow(scale - d.scale())?);
+    let exact = at_scale(part)
+        .and_then(|p| p.checked_mul(100 * 10_i128.pow(PLACES)))
+        .zip(at_scale(whole))
+        .map(|(numerator, denominator)| {
+            let (quotient, remainder) = (numerator / denominator, numerator % denominator);
+            // Round half to even, on magnitudes.
+            let twice = remainder.abs() * 2;
+            let away = twice > denominator.abs() || (twice == denominator.abs() && quotient % 2 != 0);
+            let sign = if (numerator < 0) != (denominator < 0) {
+                -1
+            } else {
+                1
+            };
+            quotient + if away { sign } else { 0 }
+        })
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, PLACES).ok());
+    exact
+        .unwrap_or_else(|| (part / whole * Decimal::ONE_HUNDRED).round_dp(PLACES))
+        .normalize()
+}
+
 /// An entry waiting for its exit.
 struct Holding {
     signal_at: DateTime<Utc>,
@@ -341,11 +403,7 @@ impl Holding {
         let gross = (price - self.price) * quantity;
         let net = gross - self.commission - commission;
         let cost = self.price * quantity;
-        let return_pct = if cost.is_zero() {
-            Decimal::ZERO
-        } else {
-            (net / cost * Decimal::ONE_HUNDRED).round_dp(4)
-        };
+        let return_pct = percent_of(net, cost);
         let opened = Trade {
             entry_signal_at: self.signal_at,
             entry_at: self.at,
@@ -380,6 +438,30 @@ impl Holding {
     }
 }
 
+/// `cash + quantity × close`, exactly as `Decimal` arithmetic gives it (value and scale), in one pass of
+/// integer arithmetic on the mantissas: the engine's per-bar hot spot. Falls back to `Decimal` arithmetic
+/// when a mantissa would overflow.
+fn marked(cash: Decimal, quantity: i64, close: Decimal) -> Decimal {
+    const POW10: [i128; 29] = {
+        let mut table = [1_i128; 29];
+        let mut i = 1;
+        while i < 29 {
+            table[i] = table[i - 1] * 10;
+            i += 1;
+        }
+        table
+    };
+    let scale = cash.scale().max(close.scale());
+    let up = |d: &Decimal| POW10[(scale - d.scale()) as usize];
+    i128::from(quantity)
+        .checked_mul(close.mantissa())
+        .and_then(|held| held.checked_mul(up(&close)))
+        .zip(cash.mantissa().checked_mul(up(&cash)))
+        .and_then(|(held, cash)| held.checked_add(cash))
+        .and_then(|m| Decimal::try_from_i128_with_scale(m, scale).ok())
+        .unwrap_or_else(|| cash + Decimal::from(quantity) * close)
+}
+
 /// Runs `strategy` over `series` from `capital`, filling with `execution`.
 ///
 /// # Errors
@@ -403,19 +485,18 @@ pub fn run(
         Decimal::ONE - execution.slippage,
     );
     let mut pending = Signal::Hold;
-    for (t, bar) in bars.iter().enumerate() {
-        let date = bar.start.with_timezone(&ist()).date_naive();
+    for (t, row) in series.rows.iter().enumerate() {
         match (pending, &holding) {
             (Signal::Enter, None) => {
-                let price = bar.open * up;
-                let quantity = execution.cost.affordable(cash, price, date)?;
+                let price = row.open * up;
+                let quantity = execution.cost.affordable(cash, price, row.start)?;
                 if quantity > 0 {
-                    let commission = execution.cost.of(Side::Buy, quantity, price, date)?;
+                    let commission = execution.cost.of(Side::Buy, quantity, price, row.start)?;
                     cash -= Decimal::from(quantity) * price + commission;
                     total_commission += commission;
                     holding = Some(Holding {
-                        signal_at: bars[t - 1].start,
-                        at: bar.start,
+                        signal_at: series.rows[t - 1].start,
+                        at: row.start,
                         bar: t,
                         price,
                         quantity,
@@ -424,14 +505,14 @@ pub fn run(
                 }
             }
             (Signal::Exit, Some(held)) => {
-                let price = bar.open * down;
-                let commission = execution.cost.of(Side::Sell, held.quantity, price, date)?;
+                let price = row.open * down;
+                let commission = execution.cost.of(Side::Sell, held.quantity, price, row.start)?;
                 cash += Decimal::from(held.quantity) * price - commission;
                 total_commission += commission;
                 trades.push(held.trade(End::Exited {
                     bar: t,
-                    signal_at: bars[t - 1].start,
-                    at: bar.start,
+                    signal_at: series.rows[t - 1].start,
+                    at: row.start,
                     price,
                     commission,
                 }));
@@ -442,7 +523,7 @@ pub fn run(
         equity.push(match &holding {
             Some(held) => {
                 bars_in_market += 1;
-                cash + Decimal::from(held.quantity) * bar.close
+                marked(cash, held.quantity, row.close)
             }
             None => cash,
         });

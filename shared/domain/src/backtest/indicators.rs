@@ -5,7 +5,7 @@
 //! Bollinger mean) are exact: they work on integer price units ([`Units`]), so a tie is a tie. EMA, RSI and
 //! the standard deviation are floats (analytics maths).
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Prices as exact integers: each price × 10^`scale`, with `scale` the most decimal places of any price in
 /// the series.
@@ -31,41 +31,91 @@ impl Units {
             .max()
             .unwrap_or(0)
             .min(MAX_SCALE);
-        let factor = Decimal::from(10_i64.pow(scale));
         let values = prices
             .iter()
             .map(|p| {
-                let scaled = (*p * factor).round();
-                i64::try_from(scaled.mantissa()).unwrap_or(i64::MAX)
+                // The mantissa at `scale`: finer prices rounded first, coarser ones scaled up.
+                let p = p.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+                p.mantissa()
+                    .checked_mul(10_i128.pow(scale - p.scale()))
+                    .and_then(|m| i64::try_from(m).ok())
+                    .unwrap_or(i64::MAX)
             })
             .collect();
         Units { scale, values }
     }
+
+    /// The prices as floats (each integer ÷ 10^scale).
+    pub fn to_f64(&self) -> Vec<f64> {
+        let factor = 10_f64.powi(i32::try_from(self.scale).unwrap_or(0));
+        self.values.iter().map(|v| *v as f64 / factor).collect()
+    }
 }
 
-/// Rolling sums of the last `n` values, exact: `None` until `n` values were seen.
-pub fn rolling_sums(values: &[i64], n: usize) -> Vec<Option<i128>> {
-    let mut out = Vec::with_capacity(values.len());
-    let mut sum: i128 = 0;
-    for (t, v) in values.iter().enumerate() {
+/// Running sums of the last `n` values, exact, at every bar: `None` until `n` values were seen. An
+/// iterator, so a million bars need no buffer.
+pub fn rolling_sums(values: &[i64], n: usize) -> impl Iterator<Item = Option<i128>> + '_ {
+    let mut sum = 0_i128;
+    values.iter().enumerate().map(move |(t, v)| {
         sum += i128::from(*v);
         if t >= n {
             sum -= i128::from(values[t - n]);
         }
-        out.push((t + 1 >= n).then_some(sum));
+        (t + 1 >= n && n > 0).then_some(sum)
+    })
+}
+
+/// Running sums of the last `n` values and of their squares, exact, at every bar: `None` until `n`
+/// values were seen. An iterator, so a million bars need no buffer.
+pub fn rolling_moments(values: &[i64], n: usize) -> impl Iterator<Item = Option<Moments>> + '_ {
+    let mut moments = Moments::default();
+    values.iter().enumerate().map(move |(t, v)| {
+        moments.add(*v);
+        if t >= n {
+            moments.remove(values[t - n]);
+        }
+        (t + 1 >= n && n > 0).then_some(moments)
+    })
+}
+
+/// The sum and the sum of squares of a window of integer prices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Moments {
+    /// Σx.
+    pub sum: i128,
+    /// Σx².
+    pub sum_sq: i128,
+}
+
+impl Moments {
+    fn add(&mut self, v: i64) {
+        let v = i128::from(v);
+        self.sum += v;
+        self.sum_sq += v * v;
     }
-    out
+
+    fn remove(&mut self, v: i64) {
+        let v = i128::from(v);
+        self.sum -= v;
+        self.sum_sq -= v * v;
+    }
+
+    /// The population standard deviation of the `n` values, from the exact n·Σx² − (Σx)² (no float
+    /// cancellation), in the values' units.
+    pub fn stddev(&self, n: usize) -> f64 {
+        let n = n as i128;
+        let spread = (n * self.sum_sq - self.sum * self.sum).max(0);
+        (spread as f64).sqrt() / n as f64
+    }
 }
 
 /// The sign of the simple moving average of length `fast` minus the one of length `slow` at every bar
 /// (both means compared exactly, by cross-multiplying the sums); `None` until both exist.
-pub fn sma_spread_signs(units: &[i64], fast: usize, slow: usize) -> Vec<Option<i8>> {
-    let (f, s) = (rolling_sums(units, fast), rolling_sums(units, slow));
+pub fn sma_spread_signs(units: &[i64], fast: usize, slow: usize) -> impl Iterator<Item = Option<i8>> + '_ {
     let (fast_n, slow_n) = (fast as i128, slow as i128);
-    f.iter()
-        .zip(&s)
-        .map(|(f, s)| Some(((*f)? * slow_n).cmp(&((*s)? * fast_n)) as i8))
-        .collect()
+    rolling_sums(units, fast)
+        .zip(rolling_sums(units, slow))
+        .map(move |(f, s)| Some((f? * slow_n).cmp(&(s? * fast_n)) as i8))
 }
 
 /// The exponential moving average of length `n`: seeded with the simple mean of the first `n` values (the
@@ -86,23 +136,20 @@ pub fn ema(values: &[f64], n: usize) -> Vec<f64> {
 }
 
 /// The sign of `fast` − `slow` where both exist.
-pub fn spread_signs(fast: &[f64], slow: &[f64]) -> Vec<Option<i8>> {
-    fast.iter()
-        .zip(slow)
-        .map(|(f, s)| {
-            if f.is_nan() || s.is_nan() {
-                None
+pub fn spread_signs<'a>(fast: &'a [f64], slow: &'a [f64]) -> impl Iterator<Item = Option<i8>> + 'a {
+    fast.iter().zip(slow).map(|(f, s)| {
+        if f.is_nan() || s.is_nan() {
+            None
+        } else {
+            Some(if f > s {
+                1
+            } else if f < s {
+                -1
             } else {
-                Some(if f > s {
-                    1
-                } else if f < s {
-                    -1
-                } else {
-                    0
-                })
-            }
-        })
-        .collect()
+                0
+            })
+        }
+    })
 }
 
 /// Wilder's relative strength index of length `n` over closes: the first average gain and loss are the
@@ -142,52 +189,37 @@ pub fn rsi(closes: &[f64], n: usize) -> Vec<f64> {
 
 /// The highest of the `n` values before each bar (the bar itself excluded); `None` for the first `n` bars.
 pub fn highest_before(values: &[i64], n: usize) -> Vec<Option<i64>> {
-    window_before(values, n, |a, b| a.max(b))
+    window_before(values, n, i64::max)
 }
 
 /// The lowest of the `n` values before each bar (the bar itself excluded); `None` for the first `n` bars.
 pub fn lowest_before(values: &[i64], n: usize) -> Vec<Option<i64>> {
-    window_before(values, n, |a, b| a.min(b))
+    window_before(values, n, i64::min)
 }
 
-/// `pick` over the `n` values before each bar, by a monotonic deque (O(length)).
-fn window_before(values: &[i64], n: usize, pick: fn(i64, i64) -> i64) -> Vec<Option<i64>> {
-    let mut out = Vec::with_capacity(values.len());
-    let mut window: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    for t in 0..values.len() {
-        // The window holds indices t−n .. t−1, best first.
-        out.push(
-            (t >= n && n > 0)
-                .then(|| window.front().map(|i| values[*i]))
-                .flatten(),
-        );
-        while window
-            .back()
-            .is_some_and(|&i| pick(values[i], values[t]) == values[t])
-        {
-            window.pop_back();
+/// `pick` over the `n` values before each bar, in O(length) with no branches on the data (van Herk /
+/// Gil–Werman): within blocks of `n`, running picks from each block's start and from its end; a window
+/// `[i, i + n − 1]` spans at most two blocks, so it is the pick of the suffix at `i` and the prefix at
+/// `i + n − 1`.
+fn window_before(values: &[i64], n: usize, pick: impl Fn(i64, i64) -> i64 + Copy) -> Vec<Option<i64>> {
+    let len = values.len();
+    if n == 0 || len <= n {
+        return vec![None; len];
+    }
+    let mut prefix = values.to_vec();
+    let mut suffix = values.to_vec();
+    for start in (0..len).step_by(n) {
+        let end = (start + n).min(len);
+        for i in start + 1..end {
+            prefix[i] = pick(prefix[i - 1], values[i]);
         }
-        window.push_back(t);
-        while window.front().is_some_and(|&i| i + n <= t) {
-            window.pop_front();
+        for i in (start..end - 1).rev() {
+            suffix[i] = pick(suffix[i + 1], values[i]);
         }
     }
-    out
-}
-
-/// The population standard deviation of the last `n` values at every bar; NaN before bar n−1.
-pub fn rolling_stddev(values: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![f64::NAN; values.len()];
-    if n == 0 {
-        return out;
-    }
-    for t in (n - 1)..values.len() {
-        let window = &values[t + 1 - n..=t];
-        let mean = window.iter().sum::<f64>() / n as f64;
-        let variance = window.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
-        out[t] = variance.sqrt();
-    }
-    out
+    (0..len)
+        .map(|t| (t >= n).then(|| pick(suffix[t - n], prefix[t - 1])))
+        .collect()
 }
 
 #[cfg(test)]
@@ -198,18 +230,25 @@ mod tests {
     #[test]
     fn prices_become_exact_integers_at_the_finest_scale() {
         let u = Units::of(&[dec!(100), dec!(100.05), dec!(99.5)]);
-        assert_eq!((u.scale, u.values), (2, vec![10000, 10005, 9950]));
+        assert_eq!((u.scale, u.values.clone()), (2, vec![10000, 10005, 9950]));
+        assert_eq!(u.to_f64(), [100.0, 100.05, 99.5]);
+        let fine = Units::of(&[dec!(1.23456789), dec!(2)]);
+        assert_eq!((fine.scale, fine.values), (MAX_SCALE, vec![1_234_568, 2_000_000]));
+        assert_eq!(Units::of(&[dec!(0.0000005)]).values, [1], "half away from zero");
     }
 
     #[test]
     fn moving_averages_by_hand() {
         // SMA(2) of 1,2,3,4 = -, 1.5, 2.5, 3.5; SMA(3) = -, -, 2, 3: fast above slow where both exist.
         assert_eq!(
-            sma_spread_signs(&[1, 2, 3, 4], 2, 3),
+            sma_spread_signs(&[1, 2, 3, 4], 2, 3).collect::<Vec<_>>(),
             [None, None, Some(1), Some(1)]
         );
         // A tie is a tie: SMA(2) of 3,1 = 2 = SMA(3) of 2,3,1.
-        assert_eq!(sma_spread_signs(&[2, 3, 1], 2, 3), [None, None, Some(0)]);
+        assert_eq!(
+            sma_spread_signs(&[2, 3, 1], 2, 3).collect::<Vec<_>>(),
+            [None, None, Some(0)]
+        );
         // EMA(3) of 1,2,3,4,5: seed mean(1,2,3) = 2 at bar 2; α = 0.5: 3, then 4.
         let e = ema(&[1.0, 2.0, 3.0, 4.0, 5.0], 3);
         assert!(e[1].is_nan());
@@ -235,8 +274,29 @@ mod tests {
         let v = [5, 3, 8, 6, 2];
         assert_eq!(highest_before(&v, 2), [None, None, Some(5), Some(8), Some(8)]);
         assert_eq!(lowest_before(&v, 2), [None, None, Some(3), Some(3), Some(6)]);
-        // Population σ of 2, 4, 4, 4, 5, 5, 7, 9 = 2.
-        let s = rolling_stddev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0], 8);
-        assert!((s[7] - 2.0).abs() < 1e-12);
+        assert_eq!(highest_before(&v, 5), [None; 5]);
+        assert_eq!(highest_before(&v, 0), [None; 5]);
+        // Population σ of 2, 4, 4, 4, 5, 5, 7, 9 = 2 (mean 5); of 4, 4, 4, 5, 5, 7, 9, 1 = 2.2913… (mean 4.875,
+        // Σx² = 229, 8·229 − 39² = 311, √311 / 8).
+        let m: Vec<_> = rolling_moments(&[2, 4, 4, 4, 5, 5, 7, 9, 1], 8).collect();
+        assert_eq!(m[6], None);
+        assert_eq!(m[7].unwrap().sum, 40);
+        assert!((m[7].unwrap().stddev(8) - 2.0).abs() < 1e-12);
+        assert!((m[8].unwrap().stddev(8) - 311_f64.sqrt() / 8.0).abs() < 1e-12);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn channels_are_the_extremes_of_the_bars_before(
+            values in proptest::collection::vec(-1_000_i64..1_000, 0..80),
+            n in 1_usize..12,
+        ) {
+            let (highs, lows) = (highest_before(&values, n), lowest_before(&values, n));
+            for t in 0..values.len() {
+                let window = t.checked_sub(n).map(|from| &values[from..t]);
+                proptest::prop_assert_eq!(highs[t], window.and_then(|w| w.iter().copied().max()));
+                proptest::prop_assert_eq!(lows[t], window.and_then(|w| w.iter().copied().min()));
+            }
+        }
     }
 }

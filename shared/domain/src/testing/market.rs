@@ -87,7 +87,7 @@ impl DailyHistory for InMemoryDailyHistory {
         let mut stored = self.bars.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         let days = stored.entry(instrument.clone()).or_default();
         for bar in bars {
-            days.insert(bar.date, bar.clone());
+            days.insert(bar.date, *bar);
         }
         Ok(())
     }
@@ -104,7 +104,7 @@ impl DailyHistory for InMemoryDailyHistory {
         let stored = self.bars.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         Ok(stored
             .get(instrument)
-            .map(|days| days.range(from..=to).map(|(_, bar)| bar.clone()).collect())
+            .map(|days| days.range(from..=to).map(|(_, bar)| *bar).collect())
             .unwrap_or_default())
     }
 }

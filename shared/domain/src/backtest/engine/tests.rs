@@ -343,4 +343,71 @@ proptest! {
             prop_assert!(trade.quantity > 0);
         }
     }
+
+    #[test]
+    fn marking_a_position_is_decimal_arithmetic_to_the_last_digit_and_scale(
+        cash in (0_i64..i64::MAX, 0_u32..12),
+        quantity in 0_i64..10_000_000,
+        close in (1_i64..100_000_000, 0_u32..6),
+    ) {
+        let (cash, close) = (Decimal::new(cash.0, cash.1), Decimal::new(close.0, close.1));
+        let expected = cash + Decimal::from(quantity) * close;
+        prop_assert_eq!(marked(cash, quantity, close).to_string(), expected.to_string());
+    }
+}
+
+#[test]
+fn a_percentage_rounds_half_to_even_in_the_fourth_place() {
+    assert_eq!(percent_of(dec!(1), dec!(3)), dec!(33.3333));
+    assert_eq!(percent_of(dec!(-2), dec!(3)), dec!(-66.6667));
+    assert_eq!(
+        percent_of(dec!(0.000001), dec!(2)),
+        dec!(0),
+        "0.00005 rounds to even"
+    );
+    assert_eq!(
+        percent_of(dec!(0.000003), dec!(2)),
+        dec!(0.0002),
+        "0.00015 rounds to even"
+    );
+    assert_eq!(percent_of(dec!(-0.000003), dec!(2)), dec!(-0.0002));
+    assert_eq!(percent_of(dec!(5), dec!(0)), dec!(0));
+    assert_eq!(percent_of(dec!(1.5), dec!(10)).to_string(), "15");
+}
+
+proptest! {
+    #[test]
+    fn an_entry_buys_the_most_units_its_cash_covers(
+        cash in (1_i64..1_000_000_000_000, 0_u32..6),
+        price in (5_i64..100_000_000, 0_u32..6),
+        rate in 0_i64..500,
+    ) {
+        let (cash, price) = (Decimal::new(cash.0, cash.1), Decimal::new(price.0, price.1));
+        let cost = FillCost::Commission { rate: Decimal::new(rate, 4) };
+        let at = day(0);
+        let quantity = cost.affordable(cash, price, at).unwrap();
+        let total = |q: i64| Decimal::from(q) * price + cost.of(Side::Buy, q, price, at).unwrap();
+        prop_assert!(quantity >= 0);
+        prop_assert!(quantity == 0 || total(quantity) <= cash);
+        prop_assert!(total(quantity + 1) > cash, "{} more would do", quantity + 1);
+    }
+
+    #[test]
+    fn a_percentage_is_within_half_a_unit_of_its_fourth_place(
+        part in (-1_000_000_000_000_i64..1_000_000_000_000, 0_u32..8),
+        whole in (1_i64..1_000_000_000_000, 0_u32..8),
+    ) {
+        let (part, whole) = (Decimal::new(part.0, part.1), Decimal::new(whole.0, whole.1));
+        let pct = percent_of(part, whole);
+        prop_assert!(pct.scale() <= 4);
+        let error = (pct * whole - part * Decimal::ONE_HUNDRED).abs();
+        prop_assert!(error <= dec!(0.00005) * whole, "{} of {} is not {}", part, whole, pct);
+    }
+}
+
+#[test]
+fn marking_beyond_the_mantissa_falls_back_to_decimal_arithmetic() {
+    let cash = Decimal::new(1, 28);
+    let close = dec!(79228162514264.3);
+    assert_eq!(marked(cash, 1, close), cash + close);
 }
