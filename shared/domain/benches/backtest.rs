@@ -7,6 +7,9 @@
 //! run stops trading and the figure would flatter the engine. At zero cost every kind trades for the whole
 //! million bars (thousands of round trips each; the bench checks).
 //!
+//! Also the history a worker reads when nothing is imported: 5,000-odd daily bars of the simulated market
+//! (each day's bar is its 375-minute path).
+//!
 //! `cargo bench -p tradesense-domain --bench backtest` (throughput in bars per second)
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stdout)] // a bench reports what it ran
@@ -18,7 +21,10 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use tradesense_domain::backtest::engine::{Execution, FillCost, Series, run};
 use tradesense_domain::backtest::request::{Bollinger, Breakout, Crossover, RsiReversion, Strategy};
-use tradesense_domain::market::candles::Candle;
+use tradesense_domain::market::calendar::MarketCalendar;
+use tradesense_domain::market::candles::{Candle, Interval};
+use tradesense_domain::market::master::InstrumentMaster;
+use tradesense_domain::market::service::simulated::SimulatedMarket;
 
 const BARS: usize = 1_000_000;
 
@@ -100,5 +106,26 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+fn history(c: &mut Criterion) {
+    let calendar = MarketCalendar::nse().unwrap();
+    let today = "2026-11-25".parse().unwrap();
+    let master = InstrumentMaster::shipped(&calendar, today).unwrap();
+    let market = SimulatedMarket::new(calendar, 7);
+    let infy = master.get("NSE:INFY").unwrap();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let (from, to, now) = (
+        at("2006-09-01T00:00:00+05:30"),
+        at("2026-11-25T00:00:00+05:30"),
+        at("2026-11-25T11:00:00+05:30"),
+    );
+    let read = || market.candles(infy, None, Interval::D1, from, to, now);
+    let bars = read().len();
+    let mut group = c.benchmark_group("backtest history");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(bars as u64));
+    group.bench_function(format!("simulated daily bars, {bars}"), |b| b.iter(read));
+    group.finish();
+}
+
+criterion_group!(benches, engine, history);
 criterion_main!(benches);

@@ -490,6 +490,42 @@ impl SimulatedMarket {
     }
 
     /// One-minute bars of `date` along its minute `path`, up to `until`.
+    /// A little intra-minute range beyond minute `m`'s two endpoints (the first being `a`), deterministic.
+    fn wiggle(&self, instrument: &Instrument, date: NaiveDate, m: u32, a: f64) -> f64 {
+        0.0002
+            * a
+            * normal(
+                fnv(instrument.key.as_str()),
+                date.num_days_from_ce() as u64,
+                u64::from(m) << 32,
+                self.seed,
+            )
+            .abs()
+    }
+
+    /// The daily candle of a whole session on `path`: exactly the minute bars of
+    /// [`minute_bars_on`](Self::minute_bars_on) aggregated (rounding to the tick is monotonic, so the
+    /// rounded extreme is the extreme of the rounded), without making them.
+    fn whole_day_candle(&self, instrument: &Instrument, date: NaiveDate, path: &[f64]) -> Candle {
+        let tick = instrument.tick_size;
+        let (mut high, mut low, mut volume) = (f64::MIN, f64::MAX, 0);
+        for m in 0..SESSION_MINUTES {
+            let (a, b) = (path[m as usize], path[m as usize + 1]);
+            let wiggle = self.wiggle(instrument, date, m, a);
+            high = high.max(a.max(b) + wiggle);
+            low = low.min(a.min(b) - wiggle);
+            volume += Self::volume(instrument, date, m + 1, self.seed);
+        }
+        Candle {
+            start: session_start(date),
+            open: to_decimal(path[0], tick),
+            high: to_decimal(high, tick),
+            low: to_decimal(low, tick),
+            close: to_decimal(path[SESSION_MINUTES as usize], tick),
+            volume,
+        }
+    }
+
     fn minute_bars_on(
         &self,
         instrument: &Instrument,
@@ -502,16 +538,7 @@ impl SimulatedMarket {
         (0..SESSION_MINUTES)
             .map(|m| {
                 let (a, b) = (path[m as usize], path[m as usize + 1]);
-                // A little intra-minute range beyond the two endpoints, deterministic.
-                let wiggle = 0.0002
-                    * a
-                    * normal(
-                        fnv(instrument.key.as_str()),
-                        date.num_days_from_ce() as u64,
-                        u64::from(m) << 32,
-                        self.seed,
-                    )
-                    .abs();
+                let wiggle = self.wiggle(instrument, date, m, a);
                 let bar = Bar {
                     open: to_decimal(a, tick),
                     high: to_decimal(a.max(b) + wiggle, tick),
@@ -595,9 +622,13 @@ impl SimulatedMarket {
             None if day <= last_day => self.closes_through(instrument, day, last_day),
             _ => HashMap::new(),
         };
+        let session = chrono::Duration::minutes(i64::from(SESSION_MINUTES));
         while day <= last_day {
-            let bars = match underlying {
-                Some(underlying) => self.derivative_minute_bars(instrument, underlying, day, until),
+            let candles = match underlying {
+                Some(underlying) => aggregate(
+                    &self.derivative_minute_bars(instrument, underlying, day, until),
+                    interval,
+                ),
                 None if instrument.exchange == Exchange::Mcx => Vec::new(),
                 None => match (
                     self.previous_close(instrument, day, &spot_closes),
@@ -605,16 +636,16 @@ impl SimulatedMarket {
                 ) {
                     (Some(previous), Some(close)) => {
                         let path = self.path_between(instrument, day, (previous, *close));
-                        self.minute_bars_on(instrument, day, &path, until)
+                        if interval == Interval::D1 && session_start(day) + session <= until {
+                            vec![self.whole_day_candle(instrument, day, &path)]
+                        } else {
+                            aggregate(&self.minute_bars_on(instrument, day, &path, until), interval)
+                        }
                     }
                     _ => Vec::new(),
                 },
             };
-            out.extend(
-                aggregate(&bars, interval)
-                    .into_iter()
-                    .filter(|c| c.start >= from && c.start < to),
-            );
+            out.extend(candles.into_iter().filter(|c| c.start >= from && c.start < to));
             match day.succ_opt() {
                 Some(next) => day = next,
                 None => break,
@@ -707,6 +738,33 @@ mod tests {
         assert!(closes.len() > 80);
         for (day, close) in &closes {
             assert_eq!(close.to_bits(), market.close_f(infy, *day).to_bits(), "{day}");
+        }
+    }
+
+    #[test]
+    fn a_whole_days_candle_is_its_minute_bars_aggregated() {
+        let (master, market) = world();
+        for key in ["NSE:INFY", "NSE:NIFTY", "NSE:MARUTI"] {
+            let instrument = master.get(key).unwrap();
+            let (first, last) = ("2026-10-01".parse().unwrap(), "2026-10-31".parse().unwrap());
+            let closes = market.closes_through(instrument, first, last);
+            let mut days = 0;
+            for day in first.iter_days().take_while(|d| *d <= last) {
+                let (Some(previous), Some(close)) =
+                    (market.previous_close(instrument, day, &closes), closes.get(&day))
+                else {
+                    continue;
+                };
+                let path = market.path_between(instrument, day, (previous, *close));
+                let minutes = market.minute_bars_on(instrument, day, &path, ist_at("2027-01-01T00:00:00"));
+                assert_eq!(
+                    vec![market.whole_day_candle(instrument, day, &path)],
+                    aggregate(&minutes, Interval::D1),
+                    "{key} {day}"
+                );
+                days += 1;
+            }
+            assert!(days > 15, "{key}: {days} sessions");
         }
     }
 
