@@ -1181,6 +1181,20 @@ mod backtests {
     }
 
     #[tokio::test]
+    async fn a_discarded_result_leaves_no_part_and_discarding_again_is_harmless() {
+        let stack = TestStack::provision().await;
+        let store = DynamoBacktestStore::new(stack.table());
+        let queued = run(UserId::from_ulid(Ulid::new()), None);
+        store.create(&queued).await.unwrap();
+        let parts = store.store_result(&queued, &big_result(20_000)).await.unwrap();
+        assert!(parts > 1);
+        store.discard_result(&queued, parts).await.unwrap();
+        let done = queued.done(parts, Timings::default(), queued.created_at);
+        assert!(store.result(&done).await.is_err(), "no part is left");
+        store.discard_result(&queued, parts).await.unwrap();
+    }
+
+    #[tokio::test]
     async fn runs_list_newest_first_and_another_users_are_invisible() {
         let stack = TestStack::provision().await;
         let store = DynamoBacktestStore::new(stack.table());

@@ -172,6 +172,17 @@ impl BacktestStore for DynamoBacktestStore {
         Ok(count)
     }
 
+    async fn discard_result(&self, run: &BacktestRun, parts: u32) -> Result<(), RepoError> {
+        let deletes = (0..parts)
+            .map(|index| self.delete_item(&keys::backtest_result_part(&run.user_id, &run.id, index), None))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        // A transaction holds at most 100 writes.
+        for chunk in deletes.chunks(100) {
+            self.transact(chunk.to_vec()).await?;
+        }
+        Ok(())
+    }
+
     async fn result(&self, run: &BacktestRun) -> Result<Option<BacktestResult>, RepoError> {
         if run.result_parts == 0 {
             return Ok(None);

@@ -57,6 +57,13 @@ pub trait BacktestStore: Send + Sync {
     /// Storage failures.
     async fn store_result(&self, run: &BacktestRun, result: &BacktestResult) -> Result<u32, RepoError>;
 
+    /// Removes the first `parts` parts of a result stored for `run` that nobody will read (the run was
+    /// cancelled or deleted while its result was being stored). Parts already gone are not an error.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn discard_result(&self, run: &BacktestRun, parts: u32) -> Result<(), RepoError>;
+
     /// The result of a done `run`, whole.
     ///
     /// # Errors

@@ -18,6 +18,7 @@ struct Runs {
     claims: HashMap<(UserId, String), BacktestId>,
     results: HashMap<BacktestId, BacktestResult>,
     results_stored: usize,
+    cancel_on_store: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A [`BacktestStore`] in memory.
@@ -34,6 +35,19 @@ impl InMemoryBacktestStore {
     /// How many results were ever stored (a redelivered run must not store another).
     pub fn results_stored(&self) -> usize {
         self.runs.lock().map(|r| r.results_stored).unwrap_or_default()
+    }
+
+    /// How many results are kept now.
+    pub fn results_kept(&self) -> usize {
+        self.runs.lock().map(|r| r.results.len()).unwrap_or_default()
+    }
+
+    /// Makes the next stored result's run cancelled at `at` just after the result is stored, as an owner's
+    /// DELETE landing between the worker's last two writes would.
+    pub fn cancel_on_next_result(&self, at: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.cancel_on_store = Some(at);
+        }
     }
 
     /// How many runs are kept, of anyone.
@@ -113,7 +127,18 @@ impl BacktestStore for InMemoryBacktestStore {
         let mut all = self.runs()?;
         all.results.insert(run.id, result.clone());
         all.results_stored += 1;
+        if let Some(at) = all.cancel_on_store.take()
+            && let Some(stored) = all.runs.get_mut(&(run.user_id, run.id))
+            && let Some(cancelled) = stored.cancelled(at)
+        {
+            *stored = cancelled;
+        }
         Ok(1)
+    }
+
+    async fn discard_result(&self, run: &BacktestRun, _parts: u32) -> Result<(), RepoError> {
+        self.runs()?.results.remove(&run.id);
+        Ok(())
     }
 
     async fn result(&self, run: &BacktestRun) -> Result<Option<BacktestResult>, RepoError> {

@@ -161,7 +161,13 @@ impl BacktestService {
                 tracing::info!(run_id = %run.id, ?timings, trades = result.trades.len(), "backtest done");
                 Ok(())
             }
-            Err(RepoError::Conflict) => Err(Stop::Cancelled),
+            Err(RepoError::Conflict) => {
+                // Cancelled or deleted while the result was stored: nobody will read it.
+                if let Err(e) = ctx.store.discard_result(&run, parts).await {
+                    tracing::warn!(run_id = %run.id, error = ?e, "result of a cancelled backtest left behind");
+                }
+                Err(Stop::Cancelled)
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -344,6 +344,20 @@ async fn a_run_cancelled_while_it_runs_stops_without_storing_a_result() {
 }
 
 #[tokio::test]
+async fn a_run_cancelled_while_its_result_is_stored_leaves_no_result_behind() {
+    let w = world();
+    let run = w.submitted(request()).await;
+    w.store.cancel_on_next_result(w.clock.now());
+    assert_eq!(
+        w.service.execute(&w.job(&run), 1).await.unwrap(),
+        Executed::Cancelled
+    );
+    assert_eq!(w.stored(&run).await.status, RunStatus::Cancelled);
+    assert_eq!(w.store.results_stored(), 1);
+    assert_eq!(w.store.results_kept(), 0, "the stored parts were discarded");
+}
+
+#[tokio::test]
 async fn a_run_without_bars_fails_for_good_with_its_reason_and_is_not_retried() {
     let w = world();
     let empty = BacktestRequest {
