@@ -7,6 +7,22 @@ use tradesense_domain::identity::user::User;
 use tradesense_domain::ops::health::{DependencyStatus, HealthReport};
 use utoipa::ToSchema;
 
+/// A role's wire name in the document: `admin`, `trader` or `viewer`.
+pub struct RoleName;
+
+impl utoipa::PartialSchema for RoleName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let names = [Role::Admin, Role::Trader, Role::Viewer].map(Role::as_str);
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+impl ToSchema for RoleName {}
+
 /// `GET /v1/health`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthResponse {
@@ -73,8 +89,8 @@ impl From<&DependencyStatus> for DependencyDto {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    /// New roles (`admin`, `trader`, `viewer`), replacing the old ones.
-    #[schema(value_type = Option<Vec<String>>)]
+    /// New roles, replacing the old ones.
+    #[schema(value_type = Option<Vec<RoleName>>)]
     pub roles: Option<Vec<Role>>,
     /// Disable (`true`: login refused, live tokens stop working) or re-enable.
     pub disabled: Option<bool>,

@@ -14,8 +14,8 @@ tradesense_http::api_error_newtype!(
 impl From<AccessChangeError> for AdminError {
     fn from(e: AccessChangeError) -> Self {
         AdminError(match e {
-            AccessChangeError::Empty => ApiError::validation(e.to_string()),
-            AccessChangeError::InvalidRoles => ApiError::invalid_field("roles", e.to_string()),
+            AccessChangeError::Empty => ApiError::unprocessable(e.to_string()),
+            AccessChangeError::InvalidRoles => ApiError::unprocessable_field("roles", e.to_string()),
             AccessChangeError::OwnAccount => {
                 ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, e.to_string())
             }
@@ -28,7 +28,7 @@ impl From<AccessChangeError> for AdminError {
 impl From<KillSwitchError> for AdminError {
     fn from(e: KillSwitchError) -> Self {
         AdminError(match e {
-            KillSwitchError::InvalidReason => ApiError::invalid_field("reason", e.to_string()),
+            KillSwitchError::InvalidReason => ApiError::unprocessable_field("reason", e.to_string()),
             KillSwitchError::Unexpected(cause) => ApiError::internal(cause),
         })
     }

@@ -62,7 +62,7 @@ pub async fn deep_health(
     params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
     responses(
         (status = 200, body = AdminUserDto),
-        (status = 400, body = tradesense_http::error::ErrorBody),
+        (status = 422, body = tradesense_http::error::ErrorBody),
         (status = 403, description = "Not an admin, or the admin's own account", body = tradesense_http::error::ErrorBody),
         (status = 404, body = tradesense_http::error::ErrorBody),
     ))]
@@ -89,7 +89,7 @@ pub async fn update_user(
     request_body = KillSwitchRequest,
     responses(
         (status = 200, body = KillSwitchDto),
-        (status = 400, body = tradesense_http::error::ErrorBody),
+        (status = 422, body = tradesense_http::error::ErrorBody),
         (status = 403, body = tradesense_http::error::ErrorBody),
     ))]
 pub async fn kill_switch(

@@ -12,7 +12,7 @@ use utoipa::OpenApi;
         crate::handlers::kill_switch,
         crate::handlers::openapi_document
     ),
-    components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse)),
+    components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse, crate::dto::RoleName)),
     tags((name = "admin", description = "Health, operations and the API document"))
 )]
 /// The admin area's paths and schemas.

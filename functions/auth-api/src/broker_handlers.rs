@@ -27,7 +27,7 @@ pub async fn authorize(
 #[utoipa::path(get, path = "/v1/auth/broker/upstox/callback", tag = "auth", security(()),
     params(("code" = String, Query, description = "Upstox authorization code"),
         ("state" = String, Query, description = "From the authorize URL")),
-    responses((status = 200, body = BrokerLinkedResponse), (status = 400, body = Body), (status = 503, body = Body)))]
+    responses((status = 200, body = BrokerLinkedResponse), (status = 422, body = Body), (status = 503, body = Body)))]
 pub async fn callback(
     State(state): State<AuthState>,
     AppQuery(query): AppQuery<CallbackQuery>,

@@ -12,9 +12,11 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    /// Login email.
+    /// Login email (an address that does not validate is a 422).
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// At least 12 characters, not common, not containing the email.
+    /// 12 to 128 characters; one that is common or contains the email is a 422.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
     /// Name shown in the UI (default: the mailbox name).
     pub display_name: Option<String>,

@@ -3,6 +3,7 @@
 use axum::http::StatusCode;
 use tradesense_domain::broker::service::LinkError;
 use tradesense_domain::identity::service::account::{LoginError, MfaError, RegisterError};
+use tradesense_domain::identity::password::WeakPassword;
 use tradesense_http::{ApiError, ErrorCode};
 
 tradesense_http::api_error_newtype!(
@@ -14,11 +15,15 @@ tradesense_http::api_error_newtype!(
 impl From<RegisterError> for AuthError {
     fn from(e: RegisterError) -> Self {
         AuthError(match e {
-            RegisterError::InvalidEmail => ApiError::invalid_field("email", "not a valid email address"),
-            RegisterError::WeakPassword(why) => {
+            RegisterError::InvalidEmail => ApiError::unprocessable_field("email", "not a valid email address"),
+            // The document states the length (400); the other rules only in words (422).
+            RegisterError::WeakPassword(why @ (WeakPassword::TooShort | WeakPassword::TooLong)) => {
                 ApiError::invalid_field("password", format!("password {why}"))
             }
-            RegisterError::InvalidDisplayName => ApiError::invalid_field("display_name", e.to_string()),
+            RegisterError::WeakPassword(why) => {
+                ApiError::unprocessable_field("password", format!("password {why}"))
+            }
+            RegisterError::InvalidDisplayName => ApiError::unprocessable_field("display_name", e.to_string()),
             RegisterError::EmailTaken => ApiError::new(
                 StatusCode::CONFLICT,
                 ErrorCode::Conflict,
@@ -52,8 +57,8 @@ impl From<MfaError> for AuthError {
         let conflict = |e: &MfaError| ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string());
         AuthError(match e {
             MfaError::AlreadyEnabled | MfaError::NotEnabled | MfaError::NotSetUp => conflict(&e),
-            MfaError::InvalidCode => ApiError::invalid_field("code", e.to_string()),
-            MfaError::WrongPassword => ApiError::invalid_field("password", "wrong password"),
+            MfaError::InvalidCode => ApiError::unprocessable_field("code", e.to_string()),
+            MfaError::WrongPassword => ApiError::unprocessable_field("password", "wrong password"),
             MfaError::TooManyAttempts(decision) => too_many_attempts(decision),
             MfaError::Unexpected(cause) => ApiError::internal(cause),
         })
@@ -64,10 +69,10 @@ impl From<LinkError> for AuthError {
     fn from(e: LinkError) -> Self {
         AuthError(match e {
             LinkError::InvalidState => {
-                ApiError::invalid_field("state", "invalid or expired state: start linking again")
+                ApiError::unprocessable_field("state", "invalid or expired state: start linking again")
             }
             LinkError::Rejected(message) => {
-                ApiError::invalid_field("code", format!("Upstox refused the authorization: {message}"))
+                ApiError::unprocessable_field("code", format!("Upstox refused the authorization: {message}"))
             }
             LinkError::Unavailable(cause) => {
                 tracing::warn!(error = ?cause, "Upstox unavailable");

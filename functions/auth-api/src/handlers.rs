@@ -23,7 +23,7 @@ type Body = tradesense_http::error::ErrorBody;
 
 /// Creates a `trader` account.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", security(()), request_body = RegisterRequest,
-    responses((status = 201, body = RegisterResponse), (status = 400, body = Body), (status = 409, body = Body)))]
+    responses((status = 201, body = RegisterResponse), (status = 422, body = Body), (status = 409, body = Body)))]
 pub async fn register(
     State(state): State<AuthState>,
     AppJson(req): AppJson<RegisterRequest>,

@@ -71,7 +71,7 @@ pub async fn setup(
 
 /// Turns MFA on with a first valid code; returns 10 single-use backup codes, shown only now.
 #[utoipa::path(post, path = "/v1/auth/mfa/enable", tag = "auth", security(("bearer" = [])), request_body = MfaCodeRequest,
-    responses((status = 200, body = BackupCodesResponse), (status = 400, body = Body), (status = 409, body = Body),
+    responses((status = 200, body = BackupCodesResponse), (status = 422, body = Body), (status = 409, body = Body),
         (status = 429, body = Body)))]
 pub async fn enable(
     auth: AuthContext,
@@ -86,7 +86,7 @@ pub async fn enable(
 
 /// Turns MFA off; needs the password and a code.
 #[utoipa::path(post, path = "/v1/auth/mfa/disable", tag = "auth", security(("bearer" = [])), request_body = MfaDisableRequest,
-    responses((status = 204), (status = 400, body = Body), (status = 409, body = Body), (status = 429, body = Body)))]
+    responses((status = 204), (status = 422, body = Body), (status = 409, body = Body), (status = 429, body = Body)))]
 pub async fn disable(
     auth: AuthContext,
     State(state): State<AuthState>,
@@ -103,7 +103,7 @@ pub async fn disable(
 
 /// Replaces the backup codes (the old ones die); needs a code.
 #[utoipa::path(post, path = "/v1/auth/mfa/backup-codes", tag = "auth", security(("bearer" = [])), request_body = MfaCodeRequest,
-    responses((status = 200, body = BackupCodesResponse), (status = 400, body = Body), (status = 409, body = Body),
+    responses((status = 200, body = BackupCodesResponse), (status = 422, body = Body), (status = 409, body = Body),
         (status = 429, body = Body)))]
 pub async fn backup_codes(
     auth: AuthContext,

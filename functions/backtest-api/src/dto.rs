@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use tradesense_domain::backtest::engine::{Trade, TradeStatus};
 use tradesense_domain::backtest::metrics::{Metrics, MonthlyReturn};
@@ -22,12 +22,9 @@ use tradesense_domain::trading::request::Product;
 
 /// A strategy (long only): its `kind` and its `params`. Each reads bar t's close and trades at bar t+1's open.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(
-    tag = "kind",
-    content = "params",
-    rename_all = "snake_case",
-    deny_unknown_fields
-)]
+// Without `deny_unknown_fields`: a key beside `kind` and `params` is ignored, as the document (which cannot
+// say otherwise for a tagged union) allows.
+#[serde(tag = "kind", content = "params", rename_all = "snake_case")]
 pub enum StrategyDto {
     /// Buys when the `fast` simple moving average of closes crosses above the `slow` one; sells when it
     /// crosses below.
@@ -149,34 +146,34 @@ pub struct SubmitBacktestRequest {
     #[schema(example = "NSE:INFY")]
     pub instrument: String,
     /// `1m`, `5m`, `15m`, `30m`, `1h` or `1d`.
-    #[schema(value_type = String, example = "1d")]
+    #[schema(value_type = String, pattern = "^(1m|5m|15m|30m|1h|1d)$", example = "1d")]
     pub interval: Interval,
     /// First bar: an IST day (`YYYY-MM-DD`, from its start) or an RFC 3339 instant.
-    #[schema(example = "2024-01-01")]
+    #[schema(inline, value_type = tradesense_http::query::TimeParam, example = "2024-01-01")]
     pub from: String,
     /// Last bar: an IST day (through its end) or an RFC 3339 instant (exclusive). At most 90 days of `1m`,
     /// 365 of `5m`, 3 years of `15m`, 5 years of `30m`/`1h`, 25 years of `1d`.
-    #[schema(example = "2025-12-31")]
+    #[schema(inline, value_type = tradesense_http::query::TimeParam, example = "2025-12-31")]
     pub to: String,
     /// Cash at the start, rupees: above 0, at most 1,000 crore, in whole paise.
-    #[schema(value_type = String, example = "100000")]
+    #[schema(value_type = tradesense_http::openapi::DecimalString, example = "100000")]
     pub initial_capital: Decimal,
     /// Commission per side, percent of each fill's value (0–5, default 0); not with statutory charges.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "0.03")]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>, example = "0.03")]
     pub commission_pct: Option<Decimal>,
     /// Slippage against each fill, basis points of the price (0–500, default 0).
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "5")]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>, example = "5")]
     pub slippage_bps: Option<Decimal>,
     /// `none` (default: only `commission_pct`) or `statutory` (the platform's dated charge table for
     /// `product`, as paper fills pay).
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "none")]
+    #[schema(value_type = Option<String>, pattern = "^(none|statutory)$", example = "none")]
     pub charges: Option<ChargeModel>,
     /// `DELIVERY` (default) or `INTRADAY`: which statutory charges apply.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "DELIVERY")]
+    #[schema(value_type = Option<String>, pattern = "^(INTRADAY|DELIVERY)$", example = "DELIVERY")]
     pub product: Option<Product>,
 }
 
@@ -234,7 +231,7 @@ pub struct RequestDto {
     /// The instrument.
     pub instrument: String,
     /// The interval.
-    #[schema(value_type = String, example = "1d")]
+    #[schema(value_type = String, pattern = "^(1m|5m|15m|30m|1h|1d)$", example = "1d")]
     pub interval: Interval,
     /// The first bar starts at or after this.
     pub from: DateTime<Utc>,
@@ -250,10 +247,10 @@ pub struct RequestDto {
     #[schema(value_type = String)]
     pub slippage_bps: Decimal,
     /// `none` or `statutory`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(none|statutory)$")]
     pub charges: ChargeModel,
     /// The product the statutory charges are of.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
     pub product: Product,
 }
 
@@ -340,6 +337,7 @@ impl From<&Metrics> for MetricsDto {
 
 /// One trade, or the position still open at the end (`OPEN`, marked at the last close).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = BacktestTrade)]
 pub struct TradeDto {
     /// The entry signal's bar.
     pub entry_signal_at: DateTime<Utc>,
@@ -473,7 +471,7 @@ pub struct RunDto {
     #[schema(value_type = Option<Vec<Vec<String>>>)]
     pub equity_curve: Option<Vec<(String, Decimal)>>,
     /// `[date_or_ts, drawdown]` at every bar's close (a negative fraction, 0 at a peak).
-    #[schema(value_type = Option<Vec<Vec<Object>>>)]
+    #[schema(value_type = Option<Vec<Vec<serde_json::Value>>>)]
     pub drawdown_curve: Option<Vec<(String, Option<f64>)>>,
     /// Each calendar month's return.
     pub monthly_returns: Option<Vec<MonthlyReturnDto>>,
@@ -528,16 +526,6 @@ impl From<&RunView> for RunDto {
             },
         }
     }
-}
-
-/// `GET /v1/backtests` query.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageParams {
-    /// At most this many (1–200, default 50).
-    pub limit: Option<u16>,
-    /// From the previous page's `next_cursor`.
-    pub cursor: Option<String>,
 }
 
 /// A page of runs, newest first, without their results.

@@ -10,10 +10,11 @@ tradesense_http::api_error_newtype!(
     BacktestError
 );
 
-/// `400 VALIDATION_FAILED` with one detail per violation.
+/// `422 VALIDATION_FAILED` with one detail per violation (the request matched the document, but breaks the
+/// rules its description states).
 pub fn invalid(violations: Vec<Violation>) -> ApiError {
     violations.into_iter().fold(
-        ApiError::validation("the backtest breaks its rules"),
+        ApiError::unprocessable("the backtest breaks its rules"),
         |error, v| error.with_detail(v.field, v.message),
     )
 }

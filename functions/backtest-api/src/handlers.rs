@@ -8,11 +8,11 @@ use tradesense_domain::backtest::service::{Deleted, SubmitCommand, Submitted};
 use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::kernel::ids::BacktestId;
 use tradesense_http::error::ErrorBody as Body;
-use tradesense_http::pagination::{idempotency_key, page_size};
+use tradesense_http::pagination::{PageQuery, idempotency_key, page_size};
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::BacktestState;
-use crate::dto::{PageParams, RunDto, RunsResponse, SubmitBacktestRequest};
+use crate::dto::{RunDto, RunsResponse, SubmitBacktestRequest};
 use crate::errors::{BacktestError, invalid};
 
 fn run_id(raw: &str) -> Result<BacktestId, ApiError> {
@@ -25,9 +25,10 @@ fn run_id(raw: &str) -> Result<BacktestId, ApiError> {
 /// stands; a different body under the same key is a 409.
 #[utoipa::path(post, path = "/v1/backtests", tag = "backtests", security(("bearer" = [])),
     request_body = SubmitBacktestRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters",
+        pattern = "^[!-~]{1,64}$")),
     responses((status = 202, description = "Queued (or the original run, for a repeat)", body = RunDto),
-        (status = 400, body = Body), (status = 401, body = Body), (status = 403, body = Body),
+        (status = 422, body = Body), (status = 401, body = Body), (status = 403, body = Body),
         (status = 409, description = "The Idempotency-Key was used for another backtest", body = Body),
         (status = 503, description = "The backtest queue is unavailable; nothing was kept", body = Body)))]
 pub async fn submit(
@@ -49,12 +50,12 @@ pub async fn submit(
 }
 
 /// The caller's runs, newest first, a page at a time, without their results.
-#[utoipa::path(get, path = "/v1/backtests", tag = "backtests", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = RunsResponse), (status = 400, body = Body), (status = 401, body = Body)))]
+#[utoipa::path(get, path = "/v1/backtests", tag = "backtests", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = RunsResponse), (status = 422, body = Body), (status = 401, body = Body)))]
 pub async fn list(
     auth: AuthContext,
     State(state): State<BacktestState>,
-    AppQuery(query): AppQuery<PageParams>,
+    AppQuery(query): AppQuery<PageQuery>,
 ) -> Result<AppJson<RunsResponse>, BacktestError> {
     let user = auth.require(Permission::BacktestsRead)?.user_id;
     let scope = format!("backtests|{user}");

@@ -1,4 +1,4 @@
-//! `POST /v1/market/option-calculator`: validates every input with a field-level 400, prices with the
+//! `POST /v1/market/option-calculator`: validates every input with a field-level 422 (400 when it does not parse), prices with the
 //! domain's models, and rounds at the boundary (price as a decimal string to 6 places; Greeks to 8; IV in
 //! percent to 6).
 
@@ -26,16 +26,16 @@ const DIVIDEND_RANGE_PCT: (f64, f64) = (0.0, 50.0);
 #[serde(deny_unknown_fields)]
 pub struct OptionCalculatorRequest {
     /// `black_scholes` (spot, dividend yield) or `black76` (forward).
-    #[schema(value_type = String, example = "black_scholes")]
+    #[schema(value_type = String, pattern = "^(black_scholes|black76)$", example = "black_scholes")]
     pub model: Model,
     /// `CE` or `PE`.
-    #[schema(value_type = String, example = "CE")]
+    #[schema(value_type = String, pattern = "^(CE|PE)$", example = "CE")]
     pub option_type: OptionType,
     /// Spot (Black-Scholes) or forward (Black-76), e.g. `"22000.50"`.
-    #[schema(value_type = String)]
+    #[schema(value_type = tradesense_http::openapi::DecimalString)]
     pub underlying_price: Decimal,
     /// Strike, e.g. `"22000"`.
-    #[schema(value_type = String)]
+    #[schema(value_type = tradesense_http::openapi::DecimalString)]
     pub strike: Decimal,
     /// Calendar days to expiry (fractions allowed), > 0.
     pub time_to_expiry_days: f64,
@@ -46,7 +46,7 @@ pub struct OptionCalculatorRequest {
     /// Volatility, percent (0 < v ≤ 500).
     pub volatility_pct: Option<f64>,
     /// A market price whose implied volatility to solve.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>)]
     pub option_price: Option<Decimal>,
 }
 
@@ -77,14 +77,14 @@ fn round(x: f64, places: i32) -> f64 {
 
 fn positive_price(field: &str, value: Decimal) -> Result<f64, ApiError> {
     if value <= Decimal::ZERO || value > MAX_PRICE {
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::unprocessable_field(
             field,
             format!("must be above 0 and at most {MAX_PRICE}"),
         ));
     }
     value
         .to_f64()
-        .ok_or_else(|| ApiError::invalid_field(field, "not representable"))
+        .ok_or_else(|| ApiError::unprocessable_field(field, "not representable"))
 }
 
 fn within(field: &str, value: f64, (lo, hi): (f64, f64), lo_inclusive: bool) -> Result<f64, ApiError> {
@@ -93,7 +93,7 @@ fn within(field: &str, value: f64, (lo, hi): (f64, f64), lo_inclusive: bool) -> 
         Ok(value)
     } else {
         let open = if lo_inclusive { "[" } else { "(" };
-        Err(ApiError::invalid_field(
+        Err(ApiError::unprocessable_field(
             field,
             format!("must be in {open}{lo}, {hi}]"),
         ))
@@ -121,7 +121,7 @@ fn validate(req: &OptionCalculatorRequest) -> Result<(OptionSpec, Volatility), A
     let rate = within("rate_pct", req.rate_pct, RATE_RANGE_PCT, true)? / 100.0;
     let dividend_yield = match (req.model, req.dividend_yield_pct) {
         (Model::Black76, Some(_)) => {
-            return Err(ApiError::invalid_field(
+            return Err(ApiError::unprocessable_field(
                 "dividend_yield_pct",
                 "not used by black76: the forward already prices carry",
             ));
@@ -135,7 +135,7 @@ fn validate(req: &OptionCalculatorRequest) -> Result<(OptionSpec, Volatility), A
         }
         (None, Some(p)) => Volatility::ImpliedFrom(positive_price("option_price", p)?),
         _ => {
-            return Err(ApiError::validation(
+            return Err(ApiError::unprocessable(
                 "give exactly one of volatility_pct (to price) and option_price (to solve the implied volatility)",
             ));
         }
@@ -155,7 +155,7 @@ fn validate(req: &OptionCalculatorRequest) -> Result<(OptionSpec, Volatility), A
 /// Prices one European option, or solves its implied volatility from a price.
 #[utoipa::path(post, path = "/v1/market/option-calculator", tag = "market", security(()),
     request_body = OptionCalculatorRequest,
-    responses((status = 200, body = OptionCalculatorResponse), (status = 400, body = tradesense_http::error::ErrorBody)))]
+    responses((status = 200, body = OptionCalculatorResponse), (status = 422, body = tradesense_http::error::ErrorBody)))]
 pub async fn calculate(
     AppJson(req): AppJson<OptionCalculatorRequest>,
 ) -> Result<AppJson<OptionCalculatorResponse>, ApiError> {
@@ -164,7 +164,7 @@ pub async fn calculate(
         Volatility::Given(vol) => vol,
         Volatility::ImpliedFrom(price) => spec.implied_volatility(price).ok_or_else(|| {
             let (lo, hi) = spec.price_bounds();
-            ApiError::invalid_field(
+            ApiError::unprocessable_field(
                 "option_price",
                 format!("no volatility fits: the price must lie strictly between {lo:.6} and {hi:.6}"),
             )
@@ -173,7 +173,7 @@ pub async fn calculate(
     let v = spec.value(vol);
     let price = Decimal::from_f64(v.price)
         .map(|p| p.round_dp(6))
-        .ok_or_else(|| ApiError::validation("inputs give a price that cannot be represented"))?;
+        .ok_or_else(|| ApiError::unprocessable("inputs give a price that cannot be represented"))?;
     Ok(AppJson(OptionCalculatorResponse {
         price,
         delta: round(v.delta, 8),

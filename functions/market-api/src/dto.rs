@@ -10,20 +10,26 @@ use tradesense_domain::market::candles::Interval;
 use tradesense_domain::market::instrument::{Exchange, Instrument, Segment};
 use tradesense_domain::market::options::OptionType;
 use tradesense_domain::market::quote::Quote;
-use utoipa::ToSchema;
+use tradesense_http::query::TimeParam;
+use utoipa::{IntoParams, ToSchema};
 
 /// `GET /v1/market/instruments` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct InstrumentSearch {
-    /// Prefix of a symbol or a word of the name.
+    /// Prefix of a symbol or a word of the name: 1 to 40 characters, not only spaces.
+    #[param(min_length = 1, max_length = 40, pattern = r"\S")]
     pub q: String,
-    /// `NSE`, `NFO`, `BSE`, `MCX`.
+    /// Only this exchange.
+    #[param(value_type = Option<String>, pattern = "^(NSE|NFO|BSE|MCX)$")]
     pub exchange: Option<Exchange>,
-    /// `EQ`, `INDEX`, `FUT`, `OPT`.
+    /// Only this segment.
+    #[param(value_type = Option<String>, pattern = "^(EQ|INDEX|FUT|OPT)$")]
     pub segment: Option<Segment>,
-    /// At most this many (1–100, default 20).
-    pub limit: Option<usize>,
+    /// At most this many (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u16>,
 }
 
 /// An instrument as listed.
@@ -81,10 +87,12 @@ pub struct InstrumentList {
 }
 
 /// `GET /v1/market/quotes` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QuotesQuery {
-    /// Comma-separated keys, at most 500.
+    /// 1 to 500 listed instrument keys, comma-separated (`NSE:RELIANCE,NSE:TCS`); an unlisted one is a 422.
+    #[param(value_type = Vec<String>, style = Form, explode = false, min_items = 1, max_items = 500)]
     pub instruments: String,
 }
 
@@ -162,31 +170,37 @@ pub struct QuotesResponse {
     pub quotes: BTreeMap<String, QuoteDto>,
 }
 
-/// `GET /v1/market/candles/{instrument}` query.
-#[derive(Debug, Deserialize)]
+/// `GET /v1/market/candles/{instrument}` query. `to` must be after `from`, and the range at most 30 days at
+/// 1m, 120 at 5m and 15m, 365 at 30m and 1h, 3,650 at 1d (else 422).
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CandlesQuery {
-    /// `1m`, `5m`, `15m`, `30m`, `1h`, `1d`.
+    /// `1m`, `5m`, `15m`, `30m`, `1h` or `1d`.
+    #[param(value_type = String, pattern = "^(1m|5m|15m|30m|1h|1d)$")]
     pub interval: Interval,
-    /// Start (RFC 3339).
-    pub from: DateTime<Utc>,
-    /// End (RFC 3339), after `from`.
-    pub to: DateTime<Utc>,
+    /// Start: an IST day (from its start) or an RFC 3339 instant.
+    #[param(inline)]
+    pub from: TimeParam,
+    /// End, exclusive: an IST day (to its end) or an RFC 3339 instant (default: now).
+    #[param(inline)]
+    pub to: Option<TimeParam>,
 }
 
 /// `GET /v1/market/candles/{instrument}` → 200: `[ts, open, high, low, close, volume]` rows.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CandlesResponse {
     /// Candles, oldest first.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub candles: Vec<(DateTime<Utc>, Decimal, Decimal, Decimal, Decimal, u64)>,
 }
 
 /// `GET /v1/market/option-chain/{underlying}` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChainQuery {
-    /// Expiry (default: the nearest).
+    /// A listed expiry (default: the nearest); one not listed is a 422 naming the listed ones.
     pub expiry: Option<NaiveDate>,
 }
 
@@ -242,10 +256,12 @@ pub struct ChainResponse {
 }
 
 /// `GET /v1/market/status` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct StatusQuery {
-    /// Default `NSE`.
+    /// The exchange (default `NSE`).
+    #[param(value_type = Option<String>, pattern = "^(NSE|NFO|BSE|MCX)$")]
     pub exchange: Option<Exchange>,
 }
 

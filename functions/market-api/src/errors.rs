@@ -8,11 +8,11 @@ tradesense_http::api_error_newtype!(
     MarketError
 );
 
-/// A source failure as the API tells it: unsupported requests are the caller's 400, outages a 503.
+/// A source failure as the API tells it: unsupported requests are the caller's 422, outages a 503.
 impl From<MarketDataError> for MarketError {
     fn from(e: MarketDataError) -> Self {
         MarketError(match e {
-            MarketDataError::Unsupported(message) => ApiError::invalid_field("instrument", message),
+            MarketDataError::Unsupported(message) => ApiError::unprocessable_field("instrument", message),
             MarketDataError::Unavailable(cause) => {
                 tracing::warn!(error = ?cause, "market data unavailable");
                 ApiError::unavailable("market data is unavailable; try again shortly")

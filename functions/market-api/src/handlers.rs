@@ -10,6 +10,7 @@ use tradesense_domain::market::chain::{forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
 use tradesense_domain::market::ports::MarketData;
+use tradesense_http::query::TimeParam;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::dto::{
@@ -33,9 +34,8 @@ fn round(x: f64, places: i32) -> f64 {
 
 /// Instruments by symbol or name prefix, with exchange and segment filters.
 #[utoipa::path(get, path = "/v1/market/instruments", tag = "market", security(("bearer" = [])),
-    params(("q" = String, Query), ("exchange" = Option<String>, Query), ("segment" = Option<String>, Query),
-        ("limit" = Option<usize>, Query)),
-    responses((status = 200, body = InstrumentList), (status = 400, body = Body), (status = 403, body = Body)))]
+    params(InstrumentSearch),
+    responses((status = 200, body = InstrumentList), (status = 403, body = Body)))]
 pub async fn instruments(
     auth: AuthContext,
     State(state): State<MarketState>,
@@ -43,10 +43,10 @@ pub async fn instruments(
 ) -> Result<AppJson<InstrumentList>, MarketError> {
     auth.require(Permission::MarketRead)?;
     let text = query.q.trim();
-    if text.is_empty() || text.len() > 40 {
-        return Err(ApiError::invalid_field("q", "give 1 to 40 characters").into());
+    if text.is_empty() || query.q.chars().count() > 40 {
+        return Err(ApiError::invalid_field("q", "give 1 to 40 characters, not only spaces").into());
     }
-    let limit = query.limit.unwrap_or(20);
+    let limit = usize::from(query.limit.unwrap_or(20));
     if !(1..=MAX_SEARCH_RESULTS).contains(&limit) {
         return Err(ApiError::invalid_field("limit", format!("must be 1 to {MAX_SEARCH_RESULTS}")).into());
     }
@@ -64,28 +64,27 @@ pub async fn instruments(
 
 /// Quotes for up to 500 instruments.
 #[utoipa::path(get, path = "/v1/market/quotes", tag = "market", security(("bearer" = [])),
-    params(("instruments" = String, Query, description = "Comma-separated keys, e.g. NSE:RELIANCE,NSE:TCS")),
-    responses((status = 200, body = QuotesResponse), (status = 400, body = Body), (status = 403, body = Body)))]
+    params(QuotesQuery),
+    responses((status = 200, body = QuotesResponse), (status = 403, body = Body), (status = 422, body = Body)))]
 pub async fn quotes(
     auth: AuthContext,
     State(state): State<MarketState>,
     AppQuery(query): AppQuery<QuotesQuery>,
 ) -> Result<AppJson<QuotesResponse>, MarketError> {
     auth.require(Permission::MarketRead)?;
-    let mut keys: Vec<&str> = query
-        .instruments
-        .split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    if keys.is_empty() || keys.len() > MAX_QUOTE_INSTRUMENTS {
+    let mut keys: Vec<&str> = query.instruments.split(',').map(str::trim).collect();
+    if keys.len() > MAX_QUOTE_INSTRUMENTS {
         return Err(ApiError::invalid_field(
             "instruments",
-            format!("give 1 to {MAX_QUOTE_INSTRUMENTS} comma-separated instrument keys"),
+            format!("give at most {MAX_QUOTE_INSTRUMENTS} comma-separated instrument keys"),
         )
         .into());
+    }
+    keys.retain(|k| !k.is_empty());
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Err(ApiError::unprocessable_field("instruments", "give at least one instrument key").into());
     }
     let now = state.clock.now();
     let master = state.master(now).await?;
@@ -96,7 +95,7 @@ pub async fn quotes(
             .take(5)
             .map(|k| k.chars().take(40).collect())
             .collect();
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::unprocessable_field(
             "instruments",
             format!("unknown instruments: {}", shown.join(", ")),
         )
@@ -111,10 +110,12 @@ pub async fn quotes(
     Ok(AppJson(QuotesResponse { quotes: out }))
 }
 
-/// Candles of any listed instrument over `[from, to)`, bucketed from the session open.
+/// Candles of any listed instrument over `[from, to)`, bucketed from the session open. `from` and `to` take an
+/// IST day (`2026-01-01`: from its start, to its end) or an RFC 3339 instant; `to` defaults to now.
 #[utoipa::path(get, path = "/v1/market/candles/{instrument}", tag = "market", security(("bearer" = [])),
-    params(("instrument" = String, Path), ("interval" = String, Query), ("from" = String, Query), ("to" = String, Query)),
-    responses((status = 200, body = CandlesResponse), (status = 400, body = Body), (status = 404, body = Body)))]
+    params(("instrument" = String, Path, description = "A listed instrument, e.g. NSE:RELIANCE"), CandlesQuery),
+    responses((status = 200, body = CandlesResponse), (status = 403, body = Body), (status = 404, body = Body),
+        (status = 422, body = Body)))]
 pub async fn candles(
     auth: AuthContext,
     State(state): State<MarketState>,
@@ -125,20 +126,22 @@ pub async fn candles(
     let now = state.clock.now();
     let master = state.master(now).await?;
     let instrument = master.get(&key).ok_or_else(ApiError::not_found)?;
-    if query.to <= query.from {
-        return Err(ApiError::invalid_field("to", "must be after from").into());
+    let from = query.from.as_start();
+    let to = query.to.map_or(now, TimeParam::as_end);
+    if to <= from {
+        return Err(ApiError::unprocessable_field("to", "must be after from").into());
     }
-    if query.to - query.from > query.interval.max_range() {
+    if to - from > query.interval.max_range() {
         let days = query.interval.max_range().num_days();
-        return Err(ApiError::invalid_field(
+        return Err(ApiError::unprocessable_field(
             "to",
-            format!("at most {days} days per request at this interval"),
+            format!("at most {days} days after from at this interval"),
         )
         .into());
     }
     let rows = state
         .data
-        .candles(&master, instrument, query.interval, query.from, query.to, now)
+        .candles(&master, instrument, query.interval, from, to, now)
         .await?
         .into_iter()
         .map(|c| (c.start, c.open, c.high, c.low, c.close, c.volume))
@@ -148,8 +151,9 @@ pub async fn candles(
 
 /// The option chain of an index for one expiry, with IV and Greeks per strike.
 #[utoipa::path(get, path = "/v1/market/option-chain/{underlying}", tag = "market", security(("bearer" = [])),
-    params(("underlying" = String, Path, description = "e.g. NSE:NIFTY"), ("expiry" = Option<String>, Query)),
-    responses((status = 200, body = ChainResponse), (status = 400, body = Body), (status = 404, body = Body)))]
+    params(("underlying" = String, Path, description = "e.g. NSE:NIFTY"), ChainQuery),
+    responses((status = 200, body = ChainResponse), (status = 403, body = Body), (status = 404, body = Body),
+        (status = 422, body = Body)))]
 pub async fn chain(
     auth: AuthContext,
     State(state): State<MarketState>,
@@ -165,7 +169,7 @@ pub async fn chain(
     if !expiries.contains(&expiry) {
         let listed: Vec<String> = expiries.iter().map(ToString::to_string).collect();
         return Err(
-            ApiError::invalid_field("expiry", format!("not listed; listed: {}", listed.join(", "))).into(),
+            ApiError::unprocessable_field("expiry", format!("not listed; listed: {}", listed.join(", "))).into(),
         );
     }
     let snapshot = state
@@ -203,8 +207,8 @@ pub async fn chain(
 
 /// Whether the exchange is open, with the next open and close (IST calendar with exchange holidays).
 #[utoipa::path(get, path = "/v1/market/status", tag = "market", security(("bearer" = [])),
-    params(("exchange" = Option<String>, Query)),
-    responses((status = 200, body = StatusResponse), (status = 400, body = Body)))]
+    params(StatusQuery),
+    responses((status = 200, body = StatusResponse), (status = 403, body = Body)))]
 pub async fn status(
     auth: AuthContext,
     State(state): State<MarketState>,

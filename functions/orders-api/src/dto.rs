@@ -10,6 +10,7 @@ use tradesense_domain::trading::order::{Order, StatusChange};
 use tradesense_domain::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use tradesense_domain::trading::status::OrderStatus;
 use tradesense_domain::trading::trade::Trade;
+use tradesense_http::query::TimeParam;
 use utoipa::{IntoParams, ToSchema};
 
 fn day() -> Validity {
@@ -23,27 +24,27 @@ pub struct PlaceOrderRequest {
     /// Instrument key, e.g. `NSE:INFY`.
     pub instrument: String,
     /// `BUY` or `SELL`.
-    #[schema(value_type = String, example = "BUY")]
+    #[schema(value_type = String, pattern = "^(BUY|SELL)$", example = "BUY")]
     pub side: Side,
     /// Units (lots × lot size for F&O).
     pub quantity: i64,
     /// `MARKET`, `LIMIT`, `SL` or `SL-M`.
-    #[schema(value_type = String, example = "LIMIT")]
+    #[schema(value_type = String, pattern = "^(MARKET|LIMIT|SL|SL-M)$", example = "LIMIT")]
     pub order_type: OrderType,
     /// `INTRADAY` or `DELIVERY`.
-    #[schema(value_type = String, example = "DELIVERY")]
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$", example = "DELIVERY")]
     pub product: Product,
     /// Limit price (LIMIT, SL), a decimal string.
     #[serde(default)]
-    #[schema(value_type = Option<String>, example = "1500.10")]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>, example = "1500.10")]
     pub price: Option<Decimal>,
     /// Trigger price (SL, SL-M), a decimal string.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>)]
     pub trigger_price: Option<Decimal>,
     /// `DAY` (default) or `IOC`.
     #[serde(default = "day")]
-    #[schema(value_type = String, example = "DAY")]
+    #[schema(value_type = String, pattern = "^(DAY|IOC)$", example = "DAY")]
     pub validity: Validity,
     /// Quantity shown to the market (equities, 10–100%).
     #[serde(default)]
@@ -106,7 +107,7 @@ pub struct OrderDto {
     /// Instrument key.
     pub instrument: String,
     /// Side.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(BUY|SELL)$")]
     pub side: Side,
     /// Units ordered.
     pub quantity: i64,
@@ -116,10 +117,10 @@ pub struct OrderDto {
     #[schema(value_type = Option<String>)]
     pub average_price: Option<Decimal>,
     /// Type.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(MARKET|LIMIT|SL|SL-M)$")]
     pub order_type: OrderType,
     /// Product.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
     pub product: Product,
     /// Limit price.
     #[schema(value_type = Option<String>)]
@@ -128,7 +129,7 @@ pub struct OrderDto {
     #[schema(value_type = Option<String>)]
     pub trigger_price: Option<Decimal>,
     /// Validity.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(DAY|IOC)$")]
     pub validity: Validity,
     /// Disclosed quantity.
     pub disclosed_quantity: Option<i64>,
@@ -200,29 +201,24 @@ impl OrderDto {
 /// `GET /v1/orders` query.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OrdersQuery {
     /// Only this status.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(OPEN|TRIGGER_PENDING|PARTIALLY_FILLED|COMPLETE|CANCELLED|REJECTED)$")]
     pub status: Option<OrderStatus>,
-    /// Only this instrument.
+    /// Only this instrument (`EXCHANGE:SYMBOL`).
+    #[param(pattern = "^(NSE|NFO|BSE|MCX):[A-Za-z0-9&_-]{1,40}$")]
     pub instrument: Option<String>,
-    /// Placed at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Placed before.
-    pub to: Option<DateTime<Utc>>,
-    /// At most this many (1–200, default 50).
+    /// Placed at or after this: an IST day (from its start) or an RFC 3339 instant.
+    #[param(inline)]
+    pub from: Option<TimeParam>,
+    /// Placed before this: an IST day (to its end) or an RFC 3339 instant.
+    #[param(inline)]
+    pub to: Option<TimeParam>,
+    /// At most this many (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u16>,
-    /// From the previous page's `next_cursor`.
-    pub cursor: Option<String>,
-}
-
-/// `GET /v1/trades` query.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageParams {
-    /// At most this many (1–200, default 50).
-    pub limit: Option<u16>,
-    /// From the previous page's `next_cursor`.
+    /// The previous page's `next_cursor` (opaque; one this list did not issue is a 422).
     pub cursor: Option<String>,
 }
 
@@ -245,10 +241,10 @@ pub struct TradeDto {
     /// Instrument key.
     pub instrument: String,
     /// Side.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(BUY|SELL)$")]
     pub side: Side,
     /// Product.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
     pub product: Product,
     /// Units.
     pub quantity: i64,
@@ -339,15 +335,15 @@ pub struct ModifyOrderRequest {
     pub quantity: Option<i64>,
     /// New limit price, a decimal string.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>)]
     pub price: Option<Decimal>,
     /// New trigger price, a decimal string.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<tradesense_http::openapi::DecimalString>)]
     pub trigger_price: Option<Decimal>,
     /// New type.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^(MARKET|LIMIT|SL|SL-M)$")]
     pub order_type: Option<OrderType>,
 }
 

@@ -26,7 +26,7 @@ fn risk(risk: RiskRejection) -> ApiError {
 
 fn invalid(violations: Vec<tradesense_domain::kernel::validation::Violation>) -> ApiError {
     violations.into_iter().fold(
-        ApiError::validation("the order breaks order rules"),
+        ApiError::unprocessable("the order breaks order rules"),
         |error, v| error.with_detail(v.field, v.message),
     )
 }
@@ -34,7 +34,7 @@ fn invalid(violations: Vec<tradesense_domain::kernel::validation::Violation>) ->
 impl From<PlaceError> for OrdersError {
     fn from(e: PlaceError) -> Self {
         OrdersError(match e {
-            PlaceError::UnknownInstrument => ApiError::invalid_field("instrument", "unknown instrument"),
+            PlaceError::UnknownInstrument => ApiError::unprocessable_field("instrument", "unknown instrument"),
             PlaceError::Invalid(violations) => invalid(violations),
             PlaceError::Risk(rejection) => risk(rejection),
             PlaceError::KeyReused(field) => {
@@ -50,7 +50,7 @@ impl From<PlaceError> for OrdersError {
             ),
             busy @ PlaceError::Busy => conflict(busy.to_string()),
             PlaceError::MarketData(MarketDataError::Unsupported(message)) => {
-                ApiError::invalid_field("instrument", message)
+                ApiError::unprocessable_field("instrument", message)
             }
             PlaceError::MarketData(MarketDataError::Unavailable(e)) => {
                 tracing::warn!(error = ?e, "no price to trade at");
@@ -66,7 +66,7 @@ impl From<ModifyError> for OrdersError {
     fn from(e: ModifyError) -> Self {
         match e {
             ModifyError::NotFound => OrdersError(ApiError::not_found()),
-            ModifyError::Refused(ModifyRefusal::Empty) => OrdersError(ApiError::validation(
+            ModifyError::Refused(ModifyRefusal::Empty) => OrdersError(ApiError::unprocessable(
                 "nothing to change: give quantity, price, trigger_price or order_type",
             )),
             ModifyError::Refused(ModifyRefusal::Closed(status)) => {

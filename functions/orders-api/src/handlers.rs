@@ -9,13 +9,14 @@ use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::trading::ports::OrderListQuery;
 use tradesense_domain::trading::service::{PlaceCommand, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
-use tradesense_http::pagination::{idempotency_key, page_size};
+use tradesense_http::pagination::{PageQuery, idempotency_key, page_size};
 use tradesense_http::rate_limit::RateLimitHeaders;
+use tradesense_http::query::TimeParam;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::OrdersState;
 use crate::dto::{
-    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PageParams, PlaceOrderRequest, TradeDto,
+    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto,
     TradesResponse,
 };
 use crate::errors::OrdersError;
@@ -23,8 +24,9 @@ use crate::errors::OrdersError;
 /// Places an order on the paper broker. A repeat with the same `Idempotency-Key` or `client_order_id` and
 /// the same body returns the original order; a different body under either is a 409.
 #[utoipa::path(post, path = "/v1/orders", tag = "orders", security(("bearer" = [])), request_body = PlaceOrderRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters")),
-    responses((status = 201, body = OrderDto), (status = 400, body = Body), (status = 403, body = Body),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–64 visible ASCII characters",
+        pattern = "^[!-~]{1,64}$")),
+    responses((status = 201, body = OrderDto), (status = 422, body = Body), (status = 403, body = Body),
         (status = 409, body = Body), (status = 422, description = "Insufficient funds or a risk rule", body = Body),
         (status = 429, body = Body), (status = 503, body = Body)))]
 pub async fn place(
@@ -59,7 +61,7 @@ pub async fn place(
 
 /// The caller's orders, newest first, optionally filtered, a page at a time.
 #[utoipa::path(get, path = "/v1/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
-    responses((status = 200, body = OrdersResponse), (status = 400, body = Body)))]
+    responses((status = 200, body = OrdersResponse), (status = 422, description = "A cursor this list did not issue", body = Body)))]
 pub async fn list(
     auth: AuthContext,
     State(state): State<OrdersState>,
@@ -77,8 +79,8 @@ pub async fn list(
                     .ok_or_else(|| ApiError::invalid_field("instrument", "EXCHANGE:SYMBOL, e.g. NSE:INFY"))
             })
             .transpose()?,
-        from: query.from,
-        to: query.to,
+        from: query.from.map(TimeParam::as_start),
+        to: query.to.map(TimeParam::as_end),
         limit: page_size(query.limit)?,
         after: state
             .cursors
@@ -136,7 +138,7 @@ pub async fn cancel(
 /// (it may fill at once) and the funds the old one blocked are released.
 #[utoipa::path(put, path = "/v1/orders/{id}", tag = "orders", security(("bearer" = [])),
     params(("id" = String, Path)), request_body = ModifyOrderRequest,
-    responses((status = 200, body = OrderDto), (status = 400, body = Body), (status = 404, body = Body),
+    responses((status = 200, body = OrderDto), (status = 422, body = Body), (status = 404, body = Body),
         (status = 409, body = Body), (status = 422, body = Body), (status = 423, body = Body)))]
 pub async fn modify(
     auth: AuthContext,
@@ -154,12 +156,12 @@ pub async fn modify(
 }
 
 /// The caller's fills with their charges, newest first, a page at a time.
-#[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])), params(PageParams),
-    responses((status = 200, body = TradesResponse), (status = 400, body = Body)))]
+#[utoipa::path(get, path = "/v1/trades", tag = "orders", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = TradesResponse), (status = 422, description = "A cursor this list did not issue", body = Body)))]
 pub async fn trades(
     auth: AuthContext,
     State(state): State<OrdersState>,
-    AppQuery(query): AppQuery<PageParams>,
+    AppQuery(query): AppQuery<PageQuery>,
 ) -> Result<AppJson<TradesResponse>, OrdersError> {
     let user = auth.require(Permission::OrdersRead)?.user_id;
     let scope = format!("trades|{user}");

@@ -47,7 +47,7 @@ pub struct PositionDto {
     /// Instrument key.
     pub instrument: String,
     /// `INTRADAY` or `DELIVERY`.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
     pub product: Product,
     /// Open quantity (negative: short).
     pub quantity: i64,
@@ -197,7 +197,7 @@ impl From<&Summary> for SummaryDto {
 #[serde(deny_unknown_fields)]
 pub struct ModeDto {
     /// `paper` (the default) or `live` (the linked Upstox account).
-    #[schema(value_type = String, example = "live")]
+    #[schema(value_type = String, pattern = "^(paper|live)$", example = "live")]
     pub mode: TradingMode,
 }
 
@@ -206,7 +206,7 @@ pub struct ModeDto {
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// New funding, ₹10,000.00 to ₹1,00,00,000.00, a decimal string.
-    #[schema(value_type = String, example = "1000000.00")]
+    #[schema(value_type = tradesense_http::openapi::DecimalString, example = "1000000.00")]
     pub initial_cash: Decimal,
 }
 

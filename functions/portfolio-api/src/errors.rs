@@ -40,7 +40,7 @@ impl From<SwitchError> for PortfolioError {
 impl From<ResetError> for PortfolioError {
     fn from(e: ResetError) -> Self {
         PortfolioError(match e {
-            ResetError::InvalidCash => ApiError::invalid_field("initial_cash", e.to_string()),
+            ResetError::InvalidCash => ApiError::unprocessable_field("initial_cash", e.to_string()),
             ResetError::Holding => ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, e.to_string()),
             ResetError::Unexpected(cause) => ApiError::internal(cause),
         })

@@ -87,7 +87,7 @@ pub async fn mode(
 /// Live needs a linked Upstox account whose access has not expired; orders already placed stay where they went.
 #[utoipa::path(put, path = "/v1/portfolio/mode", tag = "portfolio", security(("bearer" = [])),
     request_body = ModeDto,
-    responses((status = 200, body = ModeDto), (status = 400, body = Body), (status = 403, body = Body),
+    responses((status = 200, body = ModeDto), (status = 403, body = Body),
         (status = 409, description = "No linked Upstox account with live access", body = Body)))]
 pub async fn switch_mode(
     auth: AuthContext,
@@ -103,7 +103,7 @@ pub async fn switch_mode(
 /// Refunds the caller's paper account and forgets its closed positions; only when nothing is held.
 #[utoipa::path(post, path = "/v1/portfolio/paper/reset", tag = "portfolio", security(("bearer" = [])),
     request_body = ResetRequest,
-    responses((status = 200, body = ResetResponse), (status = 400, body = Body), (status = 403, body = Body),
+    responses((status = 200, body = ResetResponse), (status = 422, body = Body), (status = 403, body = Body),
         (status = 409, description = "An open position or a working order holds funds", body = Body)))]
 pub async fn reset(
     auth: AuthContext,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use tradesense_http::openapi::base_document;
+use tradesense_http::openapi::{add_common_responses, base_document};
 use utoipa::OpenApi as _;
 
 use crate::emulator::workspace_root;
@@ -23,6 +23,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(portfolio_api::openapi::PortfolioDoc::openapi());
     doc.merge(market_api::openapi::MarketDoc::openapi());
     doc.merge(backtest_api::openapi::BacktestDoc::openapi());
+    add_common_responses(&mut doc);
     doc
 }
 

@@ -20,7 +20,8 @@ use crate::request_id;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
-    /// Input is malformed or breaks a rule (400, or 415 for a non-JSON body).
+    /// Input does not match the API document (400; 415 for a non-JSON body), or matches it but breaks a rule
+    /// the document states in words (422).
     ValidationFailed,
     /// No valid credentials (401).
     Unauthorized,
@@ -133,6 +134,21 @@ impl ApiError {
             }],
             ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationFailed, message)
         }
+    }
+
+    /// 422 VALIDATION_FAILED naming one field: the request matches the API document, but this value breaks a
+    /// rule the document can only state in words (`to` after `from`, a price on the tick, a listed instrument).
+    pub fn unprocessable_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            ..Self::invalid_field(field, message)
+        }
+    }
+
+    /// 422 VALIDATION_FAILED: the request matches the API document but breaks rules stated in words; the
+    /// details name each field (add them with [`with_detail`](Self::with_detail)).
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, message)
     }
 
     /// Adds a field-level detail.

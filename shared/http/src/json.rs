@@ -1,6 +1,7 @@
 //! Strict JSON bodies. `AppJson<T>` accepts only `application/json`, at most [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES),
 //! and turns malformed JSON, wrong types and unknown fields (DTOs use `#[serde(deny_unknown_fields)]`) into
-//! `400 VALIDATION_FAILED` naming the field. As a response it is plain JSON.
+//! `400 VALIDATION_FAILED` naming the field. A number with no fraction (`5.0`) is the integer it equals, as
+//! JSON Schema's `integer` says. As a response it is plain JSON.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -37,20 +38,37 @@ fn describe(e: &serde_json::Error) -> String {
 /// # Errors
 /// `400 VALIDATION_FAILED` with the field path (`$` for the whole body).
 pub fn parse_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::invalid_field("$", format!("malformed JSON: {}", describe(&e))))?;
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { "$".to_owned() } else { path };
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::invalid_field("$", format!("malformed JSON: {}", describe(&inner)))
-        } else {
-            ApiError::invalid_field(field, describe(&inner))
+        ApiError::invalid_field(field, describe(&e.into_inner()))
+    })
+}
+
+/// The largest magnitude below which every whole `f64` is exactly an integer (2^53).
+const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// Rewrites every number with no fraction (`5.0`, `1e3`) as the integer it equals, so integer fields take it.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() < EXACT_INTEGER_LIMIT {
+                    // Exact: |f| < 2^53 and whole, so the cast neither rounds nor saturates.
+                    #[allow(clippy::cast_possible_truncation)]
+                    let whole = f as i64;
+                    *n = whole.into();
+                }
+            }
         }
-    })?;
-    de.end()
-        .map_err(|e| ApiError::invalid_field("$", format!("malformed JSON: {}", describe(&e))))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        Value::Null | Value::Bool(_) | Value::String(_) => {}
+    }
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
@@ -137,6 +155,19 @@ mod tests {
     fn names_a_missing_field() {
         let (_, msg) = rejected_field(r#"{"legs": []}"#);
         assert!(msg.contains("missing field `quantity`"), "{msg}");
+    }
+
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer_and_a_fraction_is_refused() {
+        let o: Order = parse_strict(br#"{"quantity": 5.0, "legs": []}"#).unwrap();
+        assert_eq!(o.quantity, 5);
+        let o: Order = parse_strict(br#"{"quantity": 2e1, "legs": []}"#).unwrap();
+        assert_eq!(o.quantity, 20);
+        let (field, msg) = rejected_field(r#"{"quantity": 5.5, "legs": []}"#);
+        assert_eq!(field, "quantity");
+        assert!(msg.contains("invalid type"), "{msg}");
+        let (field, _) = rejected_field(r#"{"quantity": 1e300, "legs": []}"#);
+        assert_eq!(field, "quantity");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! What every paged list and every idempotent `POST` reads from the request: the page size (`?limit=`, 1–200,
-//! default 50), the list's cursor (a bad one is a `400` on `cursor`; an unreadable signing key a `503`) and
-//! the `Idempotency-Key` header (1–64 visible ASCII characters).
+//! default 50), the list's cursor (one this list did not issue is a `422` on `cursor`; an unreadable signing
+//! key a `503`) and the `Idempotency-Key` header (1–64 visible ASCII characters).
 
 use axum::http::HeaderMap;
+use serde::Deserialize;
 use tradesense_adapters::dynamo::cursor::CursorError;
+use utoipa::IntoParams;
 
 use crate::ApiError;
 
@@ -13,6 +15,18 @@ pub const DEFAULT_PAGE: u16 = 50;
 pub const MAX_PAGE: u16 = 200;
 /// The longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+
+/// The query of a list that takes nothing but its page: `?limit=&cursor=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// At most this many (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
+    /// The previous page's `next_cursor` (opaque; one this list did not issue is a 422).
+    pub cursor: Option<String>,
+}
 
 /// The page size `limit` asks for.
 ///
@@ -31,7 +45,7 @@ pub fn page_size(limit: Option<u16>) -> Result<u16, ApiError> {
 impl From<CursorError> for ApiError {
     fn from(e: CursorError) -> Self {
         match e {
-            CursorError::Invalid(_) => ApiError::invalid_field("cursor", "not a cursor from this list"),
+            CursorError::Invalid(_) => ApiError::unprocessable_field("cursor", "not a cursor from this list"),
             CursorError::Unavailable(cause) => ApiError::dependency_unavailable("the cursor key", cause),
         }
     }
