@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test bench bench-backtest bench-orders import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test contract bench bench-backtest bench-orders import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -15,6 +15,11 @@ run: venv
 ## Run every test: unit, router, adapter (moto), worker, end to end.
 test: venv
 	cargo test --workspace --all-targets --locked
+
+## Fuzz the API against its OpenAPI document (schemathesis, every check) on a stack of its own; fails on any
+## finding. CONTRACT_SECONDS bounds the fuzzing (default 300); URL=http://127.0.0.1:3000 uses a running stack.
+contract: venv
+	python3 infra/contract/contract.py --seconds $${CONTRACT_SECONDS:-300} $${URL:+--url $$URL} $${URL:---start-stack --url http://127.0.0.1:3100}
 
 ## Benchmarks (criterion; figures in target/criterion). Not part of `make test`: tests never depend on timing.
 bench:

@@ -174,8 +174,12 @@ async fn only_admins_change_access_and_never_their_own_or_into_nonsense() {
             json!({"roles": ["superuser"]}),
             StatusCode::BAD_REQUEST,
         ),
-        (other.id.as_str(), json!({"roles": []}), StatusCode::BAD_REQUEST),
-        (other.id.as_str(), json!({}), StatusCode::BAD_REQUEST),
+        (
+            other.id.as_str(),
+            json!({"roles": []}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (other.id.as_str(), json!({}), StatusCode::UNPROCESSABLE_ENTITY),
         (
             other.id.as_str(),
             json!({"roles": ["viewer"], "is_admin": true}),

@@ -136,31 +136,46 @@ async fn the_sixth_attempt_after_five_wrong_passwords_is_locked_out_even_with_th
 #[tokio::test]
 async fn registration_refuses_bad_input_with_the_field_named_and_writes_nothing() {
     let email = unique_email();
+    // 400 where the body breaks the document (length, types, fields); 422 for rules it states in words.
+    const PARSE: StatusCode = StatusCode::BAD_REQUEST;
+    const RULE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
     let cases = [
-        (json!({"email": email, "password": "short"}), "password"),
-        (json!({"email": email, "password": "password1234"}), "password"),
+        (json!({"email": email, "password": "short"}), "password", PARSE),
+        (
+            json!({"email": email, "password": "password1234"}),
+            "password",
+            RULE,
+        ),
         (
             json!({"email": email, "password": format!("x{}", email.to_lowercase())}),
             "password",
+            RULE,
         ),
-        (json!({"email": "not-an-email", "password": PASSWORD}), "email"),
+        (
+            json!({"email": "not-an-email", "password": PASSWORD}),
+            "email",
+            RULE,
+        ),
         (
             json!({"email": email, "password": PASSWORD, "role": "admin"}),
             "role",
+            PARSE,
         ),
         (
             json!({"email": email, "password": 123_456_789_012_u64}),
             "password",
+            PARSE,
         ),
-        (json!({"email": email}), "$"),
+        (json!({"email": email}), "$", PARSE),
         (
             json!({"email": email, "password": PASSWORD, "display_name": "x".repeat(81)}),
             "display_name",
+            RULE,
         ),
     ];
-    for (body, field) in cases {
+    for (body, field, expected) in cases {
         let (status, error) = post_json("/v1/auth/register", &body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {error}");
+        assert_eq!(status, expected, "{body}: {error}");
         assert_eq!(error["error"]["code"], "VALIDATION_FAILED");
         let named = field_of(&error);
         assert!(

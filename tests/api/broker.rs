@@ -55,7 +55,7 @@ async fn a_state_is_bound_to_its_user_and_cannot_be_forged() {
     let forged = String::from_utf8(forged).unwrap();
     for bad_state in [forged.as_str(), "", "x.y.z", &asha] {
         let (status, body) = callback(UPSTOX_GOOD_CODE, bad_state).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["error"]["details"][0]["field"], "state");
     }
     assert_eq!(me(&asha).await["broker"], Value::Null, "nothing linked");
@@ -66,7 +66,7 @@ async fn refused_codes_outages_and_bad_queries_link_nothing_and_never_500() {
     let access = trader().await;
     let state = state_for(&access).await;
     let (status, body) = callback(UPSTOX_USED_CODE, &state).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["details"][0]["field"], "code");
     assert!(
         body["error"]["details"][0]["message"]

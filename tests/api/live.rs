@@ -200,7 +200,7 @@ async fn a_working_live_order_is_modified_and_cancelled_at_upstox() {
     let (status, bad) = call(Method::PUT, &path, &token, Some(&json!({"price": "2440.03"}))).await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "checked against the tick before Upstox: {bad}"
     );
     let (status, modified) = call(Method::PUT, &path, &token, Some(&json!({"price": "2439.50"}))).await;

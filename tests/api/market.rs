@@ -98,7 +98,7 @@ async fn quotes_are_on_tick_with_a_spread_and_unknown_keys_are_named() {
         Decimal::ZERO
     );
     let (status, body) = get("/v1/market/quotes?instruments=NSE:RELIANCE,NSE:NOPE").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body["error"]["details"][0]["message"]
             .as_str()
@@ -159,6 +159,39 @@ async fn candles_follow_the_ist_session() {
     let (status, _) = get(&query("5m").replace("NSE:INFY", "NSE:NOPE")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // Dates are whole IST days: the same session by its date, and `to` defaults to now.
+    let (status, by_date) = get(&format!(
+        "/v1/market/candles/NSE:INFY?interval=5m&from={day}&to={day}"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{by_date}");
+    assert_eq!(by_date["candles"].as_array().unwrap(), five);
+    let (status, up_to_now) = get(&format!("/v1/market/candles/NSE:INFY?interval=1d&from={day}")).await;
+    assert_eq!(status, StatusCode::OK, "{up_to_now}");
+    assert_eq!(up_to_now["candles"][0], daily[0], "from the day's start to now");
+    // Query errors name their parameter in words.
+    for (query, field, message) in [
+        (
+            "interval=1d&from=2026-01-01&to=31-03-2026",
+            "to",
+            "is neither a date",
+        ),
+        ("interval=1d&to=2026-03-31", "from", "is required"),
+        ("interval=1w&from=2026-01-01", "interval", "is not one of"),
+    ] {
+        let (status, body) = get(&format!("/v1/market/candles/NSE:INFY?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["details"][0]["field"], field, "{query}: {body}");
+        let said = body["error"]["details"][0]["message"].as_str().unwrap();
+        assert!(said.contains(message), "{query}: {said}");
+    }
+    let (status, body) = get(&format!(
+        "/v1/market/candles/NSE:INFY?interval=1m&from={day}&to=2026-01-01"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "to");
+
     // A future's candles come from its underlying's session, on its own tick.
     let (_, futures) = get("/v1/market/instruments?q=NIFTY&exchange=NFO&segment=FUT").await;
     let future = futures["items"][0]["instrument"].as_str().unwrap().to_owned();
@@ -199,7 +232,7 @@ async fn the_option_chain_is_arbitrage_consistent() {
     assert!((5.0..40.0).contains(&iv), "ATM IV {iv}%");
     assert!(atm["call"]["delta"].as_f64().unwrap() > 0.0 && atm["put"]["delta"].as_f64().unwrap() < 0.0);
     let (status, _) = get("/v1/market/option-chain/NSE:NIFTY?expiry=2020-01-01").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = get("/v1/market/option-chain/NSE:RELIANCE").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -51,7 +51,7 @@ async fn enrolled() -> Enrolled {
 
     let (status, wrong) =
         post_json_with_token("/v1/auth/mfa/enable", &access, &json!({"code": "000000"})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{wrong}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{wrong}");
     assert_eq!(wrong["error"]["details"][0]["field"], "code");
     // The previous step: still accepted (drift), and leaves the current step for the login that follows.
     let (status, enabled) = post_json_with_token(
@@ -151,7 +151,7 @@ async fn disable_needs_the_password_and_a_code() {
         &json!({"password": "not-my-password-1", "code": user.backup_codes[0]}),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["details"][0]["field"], "password");
     let (status, _) = post_json_with_token(
         "/v1/auth/mfa/disable",

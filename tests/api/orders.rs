@@ -197,8 +197,8 @@ async fn modifying_a_resting_order_reblocks_funds_and_crossing_the_market_fills_
     );
 
     for (bad, status) in [
-        (json!({"price": "1250.05"}), StatusCode::BAD_REQUEST),
-        (json!({}), StatusCode::BAD_REQUEST),
+        (json!({"price": "1250.05"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY),
         (json!({"price": 1250}), StatusCode::BAD_REQUEST),
         (json!({"side": "SELL"}), StatusCode::BAD_REQUEST),
     ] {
@@ -221,7 +221,7 @@ async fn modifying_a_resting_order_reblocks_funds_and_crossing_the_market_fills_
 }
 
 #[tokio::test]
-async fn bad_orders_get_field_level_400s_and_change_nothing() {
+async fn bad_orders_get_field_level_errors_and_change_nothing() {
     let t = trader().await;
     let with = |patch: Value| {
         let mut body = resting_limit();
@@ -240,9 +240,10 @@ async fn bad_orders_get_field_level_400s_and_change_nothing() {
         (with(json!({"instrument": "NSE:NIFTY"})), "instrument"),
         (with(json!({"tag": "x".repeat(21)})), "tag"),
     ];
+    // Each matches the document but breaks an order rule it states in words: 422.
     for (body, field) in &cases {
         let (status, error) = place(&t.token, body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {error}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
         let fields: Vec<&str> = error["error"]["details"]
             .as_array()
             .unwrap()
@@ -702,30 +703,41 @@ async fn the_order_list_pages_with_signed_cursors_and_filters() {
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     let mut forged = cursor.clone();
     forged.replace_range(..1, if cursor.starts_with('A') { "B" } else { "A" });
-    for bad in [
-        format!("?cursor={forged}"),
-        "?cursor=garbage".into(),
-        "?limit=0".into(),
-        "?limit=201".into(),
-        "?instrument=INFY".into(),
-        "?status=DONE".into(),
-        "?page=2".into(),
+    // A cursor this list did not issue matches the document (a string): 422. The rest break it: 400.
+    for (bad, expected) in [
+        (format!("?cursor={forged}"), StatusCode::UNPROCESSABLE_ENTITY),
+        ("?cursor=garbage".into(), StatusCode::UNPROCESSABLE_ENTITY),
+        ("?limit=0".into(), StatusCode::BAD_REQUEST),
+        ("?limit=201".into(), StatusCode::BAD_REQUEST),
+        ("?instrument=INFY".into(), StatusCode::BAD_REQUEST),
+        ("?status=DONE".into(), StatusCode::BAD_REQUEST),
+        ("?page=2".into(), StatusCode::BAD_REQUEST),
+        ("?from=yesterday".into(), StatusCode::BAD_REQUEST),
     ] {
         let (status, body) = list(bad.clone()).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(status, expected, "{bad}: {body}");
         assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
     }
+    // A date filter is a whole IST day: all six orders were placed on the filled one's day, none before it.
+    let placed_at = chrono::DateTime::parse_from_rfc3339(filled["placed_at"].as_str().unwrap()).unwrap();
+    let ist = chrono::FixedOffset::east_opt(19_800).unwrap();
+    let day = placed_at.with_timezone(&ist).date_naive();
+    let (status, that_day) = list(format!("?from={day}&to={day}")).await;
+    assert_eq!(status, StatusCode::OK, "{that_day}");
+    assert_eq!(that_day["items"].as_array().unwrap().len(), 6, "{that_day}");
+    let (_, before) = list(format!("?to={}", day.pred_opt().unwrap())).await;
+    assert_eq!(before["items"].as_array().unwrap().len(), 0, "{before}");
     let other = trader().await;
     let response = get_with_token(&format!("/v1/orders?cursor={cursor}"), &other.token).await;
     assert_eq!(
         response.status(),
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "another account's cursor"
     );
     let response = get_with_token(&format!("/v1/trades?cursor={cursor}"), &t.token).await;
     assert_eq!(
         response.status(),
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "an order cursor on the trades list"
     );
 

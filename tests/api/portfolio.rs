@@ -83,14 +83,18 @@ async fn funds_and_positions_follow_the_fills_and_reset_waits_until_nothing_is_h
     let funds = get("/v1/portfolio/funds", &token).await;
     assert_eq!(dec(&funds["margin_used"]), Decimal::ZERO, "flat: nothing held");
 
-    for bad in [
-        json!({"initial_cash": "5000"}),
-        json!({"initial_cash": "500000.001"}),
-        json!({"initial_cash": 500000}),
-        json!({}),
+    // Out of the allowed range or finer than a paisa: 422; not the document's shape: 400.
+    for (bad, expected) in [
+        (json!({"initial_cash": "5000"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"initial_cash": "500000.001"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (json!({"initial_cash": 500000}), StatusCode::BAD_REQUEST),
+        (json!({}), StatusCode::BAD_REQUEST),
     ] {
         let (status, body) = post_json_with_token("/v1/portfolio/paper/reset", &token, &bad).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(status, expected, "{bad}: {body}");
     }
     let (status, reset) = post_json_with_token(
         "/v1/portfolio/paper/reset",

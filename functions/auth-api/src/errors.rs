@@ -2,8 +2,8 @@
 
 use axum::http::StatusCode;
 use tradesense_domain::broker::service::LinkError;
-use tradesense_domain::identity::service::account::{LoginError, MfaError, RegisterError};
 use tradesense_domain::identity::password::WeakPassword;
+use tradesense_domain::identity::service::account::{LoginError, MfaError, RegisterError};
 use tradesense_http::{ApiError, ErrorCode};
 
 tradesense_http::api_error_newtype!(
@@ -15,7 +15,9 @@ tradesense_http::api_error_newtype!(
 impl From<RegisterError> for AuthError {
     fn from(e: RegisterError) -> Self {
         AuthError(match e {
-            RegisterError::InvalidEmail => ApiError::unprocessable_field("email", "not a valid email address"),
+            RegisterError::InvalidEmail => {
+                ApiError::unprocessable_field("email", "not a valid email address")
+            }
             // The document states the length (400); the other rules only in words (422).
             RegisterError::WeakPassword(why @ (WeakPassword::TooShort | WeakPassword::TooLong)) => {
                 ApiError::invalid_field("password", format!("password {why}"))

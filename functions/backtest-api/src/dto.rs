@@ -143,7 +143,7 @@ pub struct SubmitBacktestRequest {
     /// The strategy.
     pub strategy: StrategyDto,
     /// An equity or index key, e.g. `NSE:INFY` (futures and options expire: backtest their underlying).
-    #[schema(example = "NSE:INFY")]
+    #[schema(pattern = "^(NSE|NFO|BSE|MCX):[A-Za-z0-9&_-]{1,40}$", example = "NSE:INFY")]
     pub instrument: String,
     /// `1m`, `5m`, `15m`, `30m`, `1h` or `1d`.
     #[schema(value_type = String, pattern = "^(1m|5m|15m|30m|1h|1d)$", example = "1d")]

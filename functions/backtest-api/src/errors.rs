@@ -19,6 +19,15 @@ pub fn invalid(violations: Vec<Violation>) -> ApiError {
     )
 }
 
+/// `400 VALIDATION_FAILED` with one detail per field that does not have the document's form (an instrument
+/// key, a date or instant).
+pub fn malformed(violations: Vec<Violation>) -> ApiError {
+    violations.into_iter().fold(
+        ApiError::validation("the request does not match the document"),
+        |error, v| error.with_detail(v.field, v.message),
+    )
+}
+
 impl From<SubmitError> for BacktestError {
     fn from(e: SubmitError) -> Self {
         BacktestError(match e {

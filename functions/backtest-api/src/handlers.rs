@@ -13,7 +13,7 @@ use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::BacktestState;
 use crate::dto::{RunDto, RunsResponse, SubmitBacktestRequest};
-use crate::errors::{BacktestError, invalid};
+use crate::errors::{BacktestError, malformed};
 
 fn run_id(raw: &str) -> Result<BacktestId, ApiError> {
     // A malformed id names no run of anyone's: the same 404 as another account's.
@@ -39,7 +39,7 @@ pub async fn submit(
 ) -> Result<(StatusCode, AppJson<RunDto>), BacktestError> {
     let user = auth.require(Permission::BacktestsWrite)?.user_id;
     let command = SubmitCommand {
-        request: body.to_domain().map_err(invalid)?,
+        request: body.to_domain().map_err(malformed)?,
         idempotency_key: idempotency_key(&headers)?,
         request_hash: body.canonical_hash(),
     };

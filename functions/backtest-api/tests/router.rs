@@ -209,7 +209,7 @@ async fn every_bad_field_is_named_and_nothing_is_kept_or_queued() {
     body["to"] = "2026-01-05".into();
     body["instrument"] = "NSE:NOSUCHCO".into();
     let (status, _, error) = api.call(submit_with(&body)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error["error"]["code"], "VALIDATION_FAILED");
     let fields: Vec<&str> = error["error"]["details"]
         .as_array()
@@ -241,7 +241,7 @@ async fn every_bad_field_is_named_and_nothing_is_kept_or_queued() {
     let mut too_long = submitted_body();
     too_long["interval"] = "1m".into();
     let (status, _, error) = api.call(submit_with(&too_long)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["details"][0]["field"], "to", "{error}");
 
     assert!(api.queued().await.is_empty());
@@ -299,7 +299,7 @@ async fn lists_newest_first_a_page_at_a_time_and_refuses_another_accounts_cursor
     assert!(second["next_cursor"].is_null());
 
     let (status, _, error) = api.call(list_page(OTHER_TRADER, &[("cursor", &cursor)])).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"]["details"][0]["field"], "cursor");
     let (status, _, _) = api.call(list_page(TRADER, &[("limit", "0")])).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

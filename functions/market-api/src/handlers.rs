@@ -168,9 +168,11 @@ pub async fn chain(
     let expiry = query.expiry.unwrap_or(first);
     if !expiries.contains(&expiry) {
         let listed: Vec<String> = expiries.iter().map(ToString::to_string).collect();
-        return Err(
-            ApiError::unprocessable_field("expiry", format!("not listed; listed: {}", listed.join(", "))).into(),
-        );
+        return Err(ApiError::unprocessable_field(
+            "expiry",
+            format!("not listed; listed: {}", listed.join(", ")),
+        )
+        .into());
     }
     let snapshot = state
         .data

@@ -91,31 +91,34 @@ async fn solves_the_implied_volatility_of_a_price() {
 }
 
 #[tokio::test]
-async fn every_bad_input_is_a_400_naming_the_field() {
-    let cases: Vec<(&str, Value, &str)> = vec![
-        ("underlying_price", json!("0"), "underlying_price"),
-        ("underlying_price", json!("-5"), "underlying_price"),
-        ("underlying_price", json!("abc"), "underlying_price"),
-        ("strike", json!("1e999"), "strike"),
-        ("time_to_expiry_days", json!(0), "time_to_expiry_days"),
-        ("time_to_expiry_days", json!(-1), "time_to_expiry_days"),
-        ("time_to_expiry_days", json!(99999), "time_to_expiry_days"),
-        ("rate_pct", json!(80), "rate_pct"),
-        ("volatility_pct", json!(0), "volatility_pct"),
-        ("volatility_pct", json!(501), "volatility_pct"),
-        ("model", json!("binomial"), "model"),
-        ("option_type", json!("CALL"), "option_type"),
-        ("dividend_yield_pct", json!(-1), "dividend_yield_pct"),
-        ("surprise", json!(1), "surprise"),
+async fn every_bad_input_is_refused_naming_the_field() {
+    // 400: the body does not match the document (types, enums, unknown fields); 422: a value out of range.
+    const PARSE: StatusCode = StatusCode::BAD_REQUEST;
+    const RULE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+    let cases: Vec<(&str, Value, StatusCode)> = vec![
+        ("underlying_price", json!("0"), RULE),
+        ("underlying_price", json!("-5"), RULE),
+        ("underlying_price", json!("abc"), PARSE),
+        ("strike", json!("1e999"), PARSE),
+        ("time_to_expiry_days", json!(0), RULE),
+        ("time_to_expiry_days", json!(-1), RULE),
+        ("time_to_expiry_days", json!(99999), RULE),
+        ("rate_pct", json!(80), RULE),
+        ("volatility_pct", json!(0), RULE),
+        ("volatility_pct", json!(501), RULE),
+        ("model", json!("binomial"), PARSE),
+        ("option_type", json!("CALL"), PARSE),
+        ("dividend_yield_pct", json!(-1), RULE),
+        ("surprise", json!(1), PARSE),
     ];
-    for (field, value, expected_field) in cases {
+    for (field, value, expected) in cases {
         let mut body = textbook("CE");
         body[field] = value.clone();
         let (status, out) = calculate(&body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{field}={value}: {out}");
+        assert_eq!(status, expected, "{field}={value}: {out}");
         assert_eq!(out["error"]["code"], "VALIDATION_FAILED");
         assert_eq!(
-            out["error"]["details"][0]["field"], expected_field,
+            out["error"]["details"][0]["field"], field,
             "{field}={value}: {out}"
         );
     }
@@ -126,24 +129,24 @@ async fn volatility_and_price_are_exclusive_and_prices_must_be_arbitrage_free() 
     let mut both = textbook("CE");
     both["option_price"] = json!("10");
     let (status, _) = calculate(&both).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut neither = textbook("CE");
     neither.as_object_mut().unwrap().remove("volatility_pct");
     let (status, _) = calculate(&neither).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A call cannot be worth more than the underlying, nor less than its discounted intrinsic value.
     for price in ["150", "0.5"] {
         let mut body = neither.clone();
         body["strike"] = json!("50");
         body["option_price"] = json!(price);
         let (status, out) = calculate(&body).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{price}: {out}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{price}: {out}");
         assert_eq!(out["error"]["details"][0]["field"], "option_price");
     }
     let mut dividend_on_forward = textbook("CE");
     dividend_on_forward["model"] = json!("black76");
     dividend_on_forward["dividend_yield_pct"] = json!(1);
     let (status, out) = calculate(&dividend_on_forward).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(out["error"]["details"][0]["field"], "dividend_yield_pct");
 }

@@ -34,7 +34,9 @@ fn invalid(violations: Vec<tradesense_domain::kernel::validation::Violation>) ->
 impl From<PlaceError> for OrdersError {
     fn from(e: PlaceError) -> Self {
         OrdersError(match e {
-            PlaceError::UnknownInstrument => ApiError::unprocessable_field("instrument", "unknown instrument"),
+            PlaceError::UnknownInstrument => {
+                ApiError::unprocessable_field("instrument", "unknown instrument")
+            }
             PlaceError::Invalid(violations) => invalid(violations),
             PlaceError::Risk(rejection) => risk(rejection),
             PlaceError::KeyReused(field) => {

@@ -10,14 +10,13 @@ use tradesense_domain::trading::ports::OrderListQuery;
 use tradesense_domain::trading::service::{PlaceCommand, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::pagination::{PageQuery, idempotency_key, page_size};
-use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::query::TimeParam;
+use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::OrdersState;
 use crate::dto::{
-    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto,
-    TradesResponse,
+    ModifyOrderRequest, OrderDto, OrdersQuery, OrdersResponse, PlaceOrderRequest, TradeDto, TradesResponse,
 };
 use crate::errors::OrdersError;
 

@@ -148,7 +148,11 @@ impl ApiError {
     /// 422 VALIDATION_FAILED: the request matches the API document but breaks rules stated in words; the
     /// details name each field (add them with [`with_detail`](Self::with_detail)).
     pub fn unprocessable(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ValidationFailed, message)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ValidationFailed,
+            message,
+        )
     }
 
     /// Adds a field-level detail.

@@ -56,13 +56,14 @@ fn whole_numbers_as_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() < EXACT_INTEGER_LIMIT {
-                    // Exact: |f| < 2^53 and whole, so the cast neither rounds nor saturates.
-                    #[allow(clippy::cast_possible_truncation)]
-                    let whole = f as i64;
-                    *n = whole.into();
-                }
+            let whole = n
+                .as_f64()
+                .filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < EXACT_INTEGER_LIMIT);
+            if let Some(f) = whole {
+                // Exact: |f| < 2^53 and whole, so the cast neither rounds nor saturates.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *n = whole.into();
             }
         }
         Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),

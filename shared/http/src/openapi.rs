@@ -24,7 +24,9 @@ impl utoipa::PartialSchema for DecimalString {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(DECIMAL_STRING_PATTERN))
-            .description(Some("A decimal as a string, e.g. \"1500.05\"; rules on its value are the field's."))
+            .description(Some(
+                "A decimal as a string, e.g. \"1500.05\"; rules on its value are the field's.",
+            ))
             .examples(["1500.05"])
             .into()
     }
@@ -98,11 +100,16 @@ fn common_responses(operation: &Operation) -> Vec<(&'static str, &'static str)> 
         .flatten()
         .any(|requirement| *requirement != SecurityRequirement::default());
     if needs_token {
-        out.push(("401", "No valid credentials: a missing, expired, forged or revoked token."));
+        out.push((
+            "401",
+            "No valid credentials: a missing, expired, forged or revoked token.",
+        ));
     }
-    let takes_input = operation.parameters.iter().flatten().any(|p| {
-        matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header)
-    });
+    let takes_input = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p.parameter_in, ParameterIn::Query | ParameterIn::Header));
     if takes_input || operation.request_body.is_some() {
         out.push((
             "400",
@@ -148,7 +155,11 @@ mod tests {
         let ok = || ResponseBuilder::new().description("ok").build();
         let protected_query = OperationBuilder::new()
             .security(SecurityRequirement::new(BEARER, Vec::<String>::new()))
-            .parameter(ParameterBuilder::new().name("limit").parameter_in(ParameterIn::Query))
+            .parameter(
+                ParameterBuilder::new()
+                    .name("limit")
+                    .parameter_in(ParameterIn::Query),
+            )
             .response("200", ok());
         let public_body = OperationBuilder::new()
             .security(SecurityRequirement::default())
@@ -159,9 +170,24 @@ mod tests {
         let mut doc = OpenApiBuilder::new()
             .paths(
                 PathsBuilder::new()
-                    .path("/q", PathItemBuilder::new().operation(HttpMethod::Get, protected_query).build())
-                    .path("/b", PathItemBuilder::new().operation(HttpMethod::Post, public_body).build())
-                    .path("/h", PathItemBuilder::new().operation(HttpMethod::Get, public_bare).build()),
+                    .path(
+                        "/q",
+                        PathItemBuilder::new()
+                            .operation(HttpMethod::Get, protected_query)
+                            .build(),
+                    )
+                    .path(
+                        "/b",
+                        PathItemBuilder::new()
+                            .operation(HttpMethod::Post, public_body)
+                            .build(),
+                    )
+                    .path(
+                        "/h",
+                        PathItemBuilder::new()
+                            .operation(HttpMethod::Get, public_bare)
+                            .build(),
+                    ),
             )
             .build();
         add_common_responses(&mut doc);

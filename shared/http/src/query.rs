@@ -62,9 +62,17 @@ fn explain(path: &str, message: &str) -> (String, String) {
     if message.starts_with("unknown field") {
         let expected = message
             .split_once("expected ")
-            .map(|(_, list)| format!("; this route takes {}", list.replace('`', "").replace("one of ", "")))
+            .map(|(_, list)| {
+                format!(
+                    "; this route takes {}",
+                    list.replace('`', "").replace("one of ", "")
+                )
+            })
             .unwrap_or_default();
-        return (named(message), format!("is not a parameter of this route{expected}"));
+        return (
+            named(message),
+            format!("is not a parameter of this route{expected}"),
+        );
     }
     if message.starts_with("duplicate field") {
         return (named(message), "is given more than once".to_owned());
@@ -118,8 +126,12 @@ impl<'de> Deserialize<'de> for TimeParam {
 
 impl utoipa::PartialSchema for TimeParam {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, KnownFormat, Type};
-        let string = |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        let string = |format| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
         OneOfBuilder::new()
             .item(string(KnownFormat::Date).description(Some("a day, in IST")))
             .item(string(KnownFormat::DateTime).description(Some("an RFC 3339 instant")))
@@ -175,7 +187,10 @@ mod tests {
         let unknown = parse("/cb?code=a&state=b&admin=1").await.unwrap_err();
         assert_eq!(
             field_and_message(&unknown),
-            ("admin", "is not a parameter of this route; this route takes code or state")
+            (
+                "admin",
+                "is not a parameter of this route; this route takes code or state"
+            )
         );
         let twice = parse("/cb?code=a&state=b&code=c").await.unwrap_err();
         assert_eq!(field_and_message(&twice), ("code", "is given more than once"));
@@ -213,7 +228,10 @@ mod tests {
         let bad = parse_query::<Range>("from=2026-01-01&to=31/03/2026").unwrap_err();
         let (field, message) = field_and_message(&bad);
         assert_eq!(field, "to");
-        assert!(message.starts_with("\"31/03/2026\" is neither a date"), "{message}");
+        assert!(
+            message.starts_with("\"31/03/2026\" is neither a date"),
+            "{message}"
+        );
         let missing = parse_query::<Range>("to=2026-03-31").unwrap_err();
         assert_eq!(field_and_message(&missing), ("from", "is required"));
     }
