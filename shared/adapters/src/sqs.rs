@@ -23,9 +23,24 @@ impl SqsPublisher {
     }
 }
 
+/// SQS's longest message delay.
+const MAX_DELAY_SECONDS: u64 = 900;
+
 #[async_trait]
 impl EventPublisher for SqsPublisher {
     async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()> {
+        self.send(envelope, 0).await
+    }
+
+    /// Delays the message by `delay`, at most SQS's 15 minutes (not on a FIFO queue, which delays per queue).
+    async fn publish_delayed(&self, envelope: &Envelope, delay: std::time::Duration) -> anyhow::Result<()> {
+        let seconds = delay.as_secs().min(MAX_DELAY_SECONDS);
+        self.send(envelope, i32::try_from(seconds).unwrap_or(0)).await
+    }
+}
+
+impl SqsPublisher {
+    async fn send(&self, envelope: &Envelope, delay_seconds: i32) -> anyhow::Result<()> {
         let body = serde_json::to_string(envelope).context("encode envelope")?;
         let event_type = MessageAttributeValue::builder()
             .data_type("String")
@@ -38,6 +53,9 @@ impl EventPublisher for SqsPublisher {
             .queue_url(&self.queue_url)
             .message_body(body)
             .message_attributes("event_type", event_type);
+        if delay_seconds > 0 && !self.queue_url.ends_with(".fifo") {
+            send = send.delay_seconds(delay_seconds);
+        }
         if self.queue_url.ends_with(".fifo") {
             send = send
                 .message_group_id(&envelope.event_type)

@@ -7,6 +7,7 @@
 //! Layout: a small [`kernel`] under one folder per area. Inside an area, model files ← `ports.rs` ← `service`;
 //! an area may use another area's model and ports, never its service (docs/architecture.md).
 
+pub mod alerts;
 pub mod audit;
 pub mod backtest;
 pub mod broker;

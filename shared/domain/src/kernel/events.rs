@@ -110,4 +110,11 @@ pub trait EventPublisher: Send + Sync {
     /// # Errors
     /// Any transport failure; the event may then not have been published.
     async fn publish(&self, envelope: &Envelope) -> anyhow::Result<()>;
+
+    /// Publishes one event, to be delivered no sooner than `delay` from now (a queue may cap the delay:
+    /// SQS at 15 minutes).
+    ///
+    /// # Errors
+    /// Any transport failure; the event may then not have been published.
+    async fn publish_delayed(&self, envelope: &Envelope, delay: std::time::Duration) -> anyhow::Result<()>;
 }

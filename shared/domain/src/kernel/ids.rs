@@ -27,6 +27,11 @@ macro_rules! ulid_id {
             pub fn from_ulid(ulid: Ulid) -> Self {
                 Self(ulid)
             }
+
+            /// The ULID inside.
+            pub fn ulid(&self) -> Ulid {
+                self.0
+            }
         }
 
         impl From<Ulid> for $name {
@@ -87,6 +92,21 @@ ulid_id!(
     /// One backtest run.
     BacktestId,
     "backtest id"
+);
+ulid_id!(
+    /// One price alert.
+    AlertId,
+    "alert id"
+);
+ulid_id!(
+    /// One webhook endpoint.
+    WebhookId,
+    "webhook id"
+);
+ulid_id!(
+    /// One in-app notification.
+    NotificationId,
+    "notification id"
 );
 ulid_id!(
     /// One domain event (also the idempotency key of its delivery).

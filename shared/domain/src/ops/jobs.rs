@@ -17,6 +17,8 @@ pub enum ScheduledJob {
     /// One tick of the paper exchange: working orders trigger, fill or expire against the market, and the
     /// end of the day (square-off, roll-over to holdings) is applied once due.
     PaperMatch,
+    /// Evaluates every active alert against the market and queues what triggered (market hours only).
+    AlertScan,
 }
 
 impl ScheduledJob {
@@ -26,6 +28,7 @@ impl ScheduledJob {
             ScheduledJob::Heartbeat => "heartbeat",
             ScheduledJob::InstrumentRefresh => "instrument-refresh",
             ScheduledJob::PaperMatch => "paper-match",
+            ScheduledJob::AlertScan => "alert-scan",
         }
     }
 }

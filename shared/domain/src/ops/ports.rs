@@ -71,3 +71,16 @@ pub trait PaperExchange: Send + Sync {
     /// Storage or market-data failures that stop the tick.
     async fn tick(&self) -> anyhow::Result<()>;
 }
+
+/// The alert scan, which the scheduler's `alert-scan` job runs.
+///
+/// Implementations MUST evaluate every active alert at the clock's now and queue each trigger, delivering
+/// nothing themselves.
+#[async_trait]
+pub trait AlertScanner: Send + Sync {
+    /// One scan.
+    ///
+    /// # Errors
+    /// Storage, market-data or queue failures that stop the scan.
+    async fn scan_alerts(&self) -> anyhow::Result<()>;
+}

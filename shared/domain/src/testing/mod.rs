@@ -2,6 +2,7 @@
 //! area. Every adapter is also tested
 //! against the emulator; these never replace that.
 
+mod alerts;
 mod audit;
 mod backtest;
 mod broker;
@@ -10,6 +11,9 @@ mod market;
 mod ops;
 mod trading;
 
+pub use alerts::{
+    ContextSealer, InMemoryAlertStore, InMemoryNotificationStore, InMemoryWebhookStore, ScriptedTransport,
+};
 pub use audit::{InMemoryAuditLog, audit_trail};
 pub use backtest::InMemoryBacktestStore;
 pub use broker::{
@@ -81,6 +85,7 @@ impl Clock for ManualClock {
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
     published: Mutex<Vec<Envelope>>,
+    delays: Mutex<Vec<std::time::Duration>>,
     fail: bool,
 }
 
@@ -89,6 +94,7 @@ impl RecordingPublisher {
     pub fn failing() -> Self {
         Self {
             published: Mutex::default(),
+            delays: Mutex::default(),
             fail: true,
         }
     }
@@ -96,6 +102,16 @@ impl RecordingPublisher {
     /// Everything published so far.
     pub fn published(&self) -> Vec<Envelope> {
         self.published.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// The delays asked for with [`EventPublisher::publish_delayed`], in order.
+    pub fn delays(&self) -> Vec<std::time::Duration> {
+        self.delays.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
+    /// Takes everything published so far, leaving none.
+    pub fn drain(&self) -> Vec<Envelope> {
+        self.published.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
     }
 }
 
@@ -109,6 +125,12 @@ impl EventPublisher for RecordingPublisher {
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned"))?
             .push(envelope.clone());
+        Ok(())
+    }
+
+    async fn publish_delayed(&self, envelope: &Envelope, delay: std::time::Duration) -> anyhow::Result<()> {
+        self.publish(envelope).await?;
+        self.delays.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(delay);
         Ok(())
     }
 }

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod charges;
 pub mod end_of_day;
+pub mod events;
 pub mod live;
 pub mod margin;
 pub mod order;

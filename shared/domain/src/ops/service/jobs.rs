@@ -8,7 +8,7 @@ use crate::market::calendar::MarketCalendar;
 use crate::market::master::InstrumentMaster;
 use crate::market::ports::InstrumentStore;
 use crate::ops::jobs::ScheduledJob;
-use crate::ops::ports::{JobRunLog, PaperExchange};
+use crate::ops::ports::{AlertScanner, JobRunLog, PaperExchange};
 
 /// What the jobs work with.
 pub struct JobDeps<'a> {
@@ -20,6 +20,8 @@ pub struct JobDeps<'a> {
     pub calendar: &'a MarketCalendar,
     /// The paper exchange, for its tick (absent where a deployment does no paper trading).
     pub exchange: Option<&'a dyn PaperExchange>,
+    /// The alert scan (absent where a deployment runs no alerts).
+    pub alerts: Option<&'a dyn AlertScanner>,
 }
 
 /// Runs one scheduled job at `now`, then records the run.
@@ -39,6 +41,12 @@ pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, deps: &JobDeps<'_>) 
             deps.exchange
                 .ok_or_else(|| anyhow::anyhow!("paper-match needs the paper exchange"))?
                 .tick()
+                .await?;
+        }
+        ScheduledJob::AlertScan => {
+            deps.alerts
+                .ok_or_else(|| anyhow::anyhow!("alert-scan needs the alert scanner"))?
+                .scan_alerts()
                 .await?;
         }
     }
@@ -63,6 +71,7 @@ mod tests {
             instruments: &store,
             calendar: &calendar,
             exchange: None,
+            alerts: None,
         };
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
         run_job(ScheduledJob::Heartbeat, at, &deps).await.unwrap();
@@ -79,6 +88,7 @@ mod tests {
             instruments: &store,
             calendar: &calendar,
             exchange: None,
+            alerts: None,
         };
         // 20:00 UTC on the 24th is 01:30 IST on the 25th: the master is built for the 25th.
         let at = Utc.with_ymd_and_hms(2026, 11, 24, 20, 0, 0).unwrap();

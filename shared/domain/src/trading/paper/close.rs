@@ -25,12 +25,15 @@ pub fn cancel(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), Not
     close_working(order, now, "cancelled by the user")
 }
 
+/// The status message of a DAY order that expired at the close.
+pub const EXPIRED_MESSAGE: &str = "expired at the close (DAY order)";
+
 /// A DAY order whose session closed before it filled: cancelled at `now`, and the funds that come back.
 ///
 /// # Errors
 /// [`NotCancellable`] when it is already complete, cancelled or rejected.
 pub fn expire(order: &Order, now: DateTime<Utc>) -> Result<(Order, Decimal), NotCancellable> {
-    close_working(order, now, "expired at the close (DAY order)")
+    close_working(order, now, EXPIRED_MESSAGE)
 }
 
 fn close_working(order: &Order, now: DateTime<Utc>, why: &str) -> Result<(Order, Decimal), NotCancellable> {

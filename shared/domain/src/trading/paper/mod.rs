@@ -25,7 +25,7 @@ mod place;
 mod tests;
 mod tick;
 
-pub use close::{NotCancellable, SQUARE_OFF_TAG, cancel, expire, roll_over, square_off};
+pub use close::{EXPIRED_MESSAGE, NotCancellable, SQUARE_OFF_TAG, cancel, expire, roll_over, square_off};
 pub use modify::{ModifyRefusal, modify};
 pub use place::{PlaceRefusal, place};
 pub use tick::on_tick;

@@ -9,6 +9,7 @@
 mod errors;
 mod exchange;
 mod live;
+mod notifying;
 mod orders;
 mod paper;
 mod place;
@@ -19,6 +20,7 @@ mod venue;
 pub use errors::{CancelError, ModifyError, PlaceError, ResetError, SwitchError};
 pub use exchange::{EndOfDayReport, MatchReport};
 pub use live::LiveDesk;
+pub use notifying::NotifyingLedger;
 pub use place::{PlaceCommand, PlaceOutcome};
 
 use std::sync::Arc;

@@ -1,0 +1,147 @@
+//! A [`TradingLedger`] that tells traders about their orders: after a commit succeeds it publishes the
+//! [`OrderUpdated`] event of each order the commit changed in a way its owner is told about (fills,
+//! rejections, expiries, square-offs), wherever the change came from (a placement, the paper tick, the end
+//! of day, live reconciliation). A publish that fails is logged and never undoes or fails the commit.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::kernel::error::RepoError;
+use crate::kernel::events::{Envelope, EventPublisher};
+use crate::kernel::ids::{IdGen, OrderId, TradeId, UserId};
+use crate::kernel::page::Page;
+use crate::market::instrument::InstrumentKey;
+use crate::trading::account::PaperAccount;
+use crate::trading::events::OrderUpdated;
+use crate::trading::order::Order;
+use crate::trading::paper::Placement;
+use crate::trading::ports::{CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger};
+use crate::trading::position::PositionRecord;
+use crate::trading::request::Product;
+use crate::trading::trade::Trade;
+
+/// `inner`, publishing order events to `events` after each commit.
+pub struct NotifyingLedger {
+    inner: Arc<dyn TradingLedger>,
+    events: Arc<dyn EventPublisher>,
+    ids: Arc<dyn IdGen>,
+}
+
+impl NotifyingLedger {
+    /// Wraps `inner`; event ids come from `ids`.
+    pub fn new(inner: Arc<dyn TradingLedger>, events: Arc<dyn EventPublisher>, ids: Arc<dyn IdGen>) -> Self {
+        Self { inner, events, ids }
+    }
+
+    async fn tell(&self, order: &Order) {
+        let Some(event) = OrderUpdated::of(order) else {
+            return;
+        };
+        let published = match Envelope::wrap(self.ids.next(), order.updated_at, &event) {
+            Ok(envelope) => self.events.publish(&envelope).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(error) = published {
+            tracing::error!(order_id = %order.id, ?error, "order event not published; the trader is not notified");
+        }
+    }
+}
+
+#[async_trait]
+impl TradingLedger for NotifyingLedger {
+    async fn account(&self, user: &UserId) -> Result<Option<PaperAccount>, RepoError> {
+        self.inner.account(user).await
+    }
+
+    async fn position(
+        &self,
+        user: &UserId,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<Option<PositionRecord>, RepoError> {
+        self.inner.position(user, instrument, product).await
+    }
+
+    async fn positions(&self, user: &UserId) -> Result<Vec<PositionRecord>, RepoError> {
+        self.inner.positions(user).await
+    }
+
+    async fn claim(&self, user: &UserId, key: &str) -> Result<Option<OrderClaim>, RepoError> {
+        self.inner.claim(user, key).await
+    }
+
+    async fn order(&self, user: &UserId, id: &OrderId) -> Result<Option<Order>, RepoError> {
+        self.inner.order(user, id).await
+    }
+
+    async fn orders_page(&self, user: &UserId, query: &OrderListQuery) -> Result<Page<Order, OrderId>, RepoError> {
+        self.inner.orders_page(user, query).await
+    }
+
+    async fn working_orders(&self) -> Result<Vec<Order>, RepoError> {
+        self.inner.working_orders().await
+    }
+
+    async fn open_order_count(&self, user: &UserId) -> Result<usize, RepoError> {
+        self.inner.open_order_count(user).await
+    }
+
+    async fn trades_page(
+        &self,
+        user: &UserId,
+        limit: u16,
+        after: Option<TradeId>,
+    ) -> Result<Page<Trade, TradeId>, RepoError> {
+        self.inner.trades_page(user, limit, after).await
+    }
+
+    async fn place(
+        &self,
+        placement: &Placement,
+        claims: &[OrderClaim],
+        limit: PlacementLimit<'_>,
+    ) -> Result<u64, CommitError> {
+        let counted = self.inner.place(placement, claims, limit).await?;
+        self.tell(&placement.order).await;
+        Ok(counted)
+    }
+
+    async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {
+        self.inner.modify(placement).await?;
+        self.tell(&placement.order).await;
+        Ok(())
+    }
+
+    async fn reset(&self, user: &UserId, cash: Decimal, now: DateTime<Utc>) -> Result<PaperAccount, CommitError> {
+        self.inner.reset(user, cash, now).await
+    }
+
+    async fn update_order(&self, order: &Order) -> Result<(), CommitError> {
+        self.inner.update_order(order).await?;
+        self.tell(order).await;
+        Ok(())
+    }
+
+    async fn cancel(&self, cancelled: &Order, released: Decimal) -> Result<(), CommitError> {
+        self.inner.cancel(cancelled, released).await?;
+        self.tell(cancelled).await;
+        Ok(())
+    }
+
+    async fn day_positions(&self) -> Result<Vec<(UserId, PositionRecord)>, RepoError> {
+        self.inner.day_positions().await
+    }
+
+    async fn close_out(&self, placement: &Placement) -> Result<(), CommitError> {
+        self.inner.close_out(placement).await?;
+        self.tell(&placement.order).await;
+        Ok(())
+    }
+
+    async fn replace_position(&self, user: &UserId, record: &PositionRecord) -> Result<(), CommitError> {
+        self.inner.replace_position(user, record).await
+    }
+}
