@@ -14,6 +14,9 @@ DEMO_VIEWER = "01JDQ8ZK3M4N5P6Q7R8S9T0VW1"
 DEMO_TRADER = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1"
 SESSION = "01JDQ8ZK3M4N5P6Q7R8S9T0SE1"
 DEMO_BACKTEST = "01JDQ8ZK3M4N5P6Q7R8S9T0BT1"
+DEMO_ALERT = "01JDQ8ZK3M4N5P6Q7R8S9T0AL1"
+ALERT = {"instrument": "NSE:INFY", "condition": "ABOVE", "target": "1600.00", "channels": ["in_app"],
+         "trigger_mode": "once", "note": "above 1600"}
 BACKTEST = {"strategy": {"kind": "sma_crossover", "params": {"fast": 10, "slow": 30}},
             "instrument": "NSE:INFY", "interval": "1d", "from": "2025-01-01", "to": "2025-12-31",
             "initial_capital": "100000", "commission_pct": "0.03", "slippage_bps": "5"}
@@ -108,6 +111,14 @@ FIXTURES = {
         headers={"content-type": "application/json"}, body=json.dumps(BACKTEST)),
     "backtests-list.json": http_event(
         "GET", "/v1/backtests", context=principal(DEMO_TRADER, "trader"), query={"limit": "20"}),
+    "alerts-create.json": http_event(
+        "POST", "/v1/alerts", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json"}, body=json.dumps(ALERT)),
+    "alerts-create-viewer.json": http_event(
+        "POST", "/v1/alerts", context=principal(DEMO_VIEWER, "viewer"),
+        headers={"content-type": "application/json"}, body=json.dumps(ALERT)),
+    "notifications-list.json": http_event(
+        "GET", "/v1/notifications", context=principal(DEMO_TRADER, "trader"), query={"unread": "true"}),
     "authorizer.json": {
         "version": "2.0",
         "type": "REQUEST",
@@ -130,6 +141,24 @@ FIXTURES = {
                             {"run_id": DEMO_BACKTEST, "user_id": DEMO_TRADER}), "backtests"),
         sqs_record("0f1e2d3c-0000-4000-8000-000000000012", "this is not an envelope", "backtests"),
     ]},
+    "alert-worker-sqs.json": {"Records": [
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000021",
+                   envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV3", "alert.triggered",
+                            {"alert_id": DEMO_ALERT, "user_id": DEMO_TRADER,
+                             "minute": "2026-11-25T05:31:00Z", "price": "1600.10"}), "alert"),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000022", "this is not an envelope", "alert"),
+    ]},
+    "scheduler-alert-scan.json": {
+        "version": "0",
+        "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9f",
+        "detail-type": "Scheduled Event",
+        "source": "tradesense.scheduler",
+        "account": "123456789012",
+        "time": "2026-11-25T05:31:00Z",
+        "region": "ap-south-1",
+        "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-alert-scan"],
+        "detail": {"job": "alert-scan"},
+    },
     "scheduler-heartbeat.json": {
         "version": "0",
         "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9c",

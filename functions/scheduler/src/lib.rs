@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use tradesense_adapters::AwsClients;
+use tradesense_adapters::alerts::AlertsConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
@@ -14,9 +15,9 @@ use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::ports::InstrumentStore;
 use tradesense_domain::ops::jobs::JobRequest;
-use tradesense_domain::ops::ports::{JobRunLog, PaperExchange};
+use tradesense_domain::ops::ports::{AlertScanner, JobRunLog, PaperExchange};
 use tradesense_domain::ops::service::jobs::{JobDeps, run_job};
-use tradesense_domain::trading::service::OrderService;
+use tradesense_domain::trading::service::{OrderService, TradingContext};
 
 /// The scheduler's wiring: where runs are recorded, where the instrument master goes, the calendar, and the
 /// order use cases the paper exchange's tick drives.
@@ -25,6 +26,7 @@ pub struct Scheduler {
     instruments: Arc<dyn InstrumentStore>,
     calendar: MarketCalendar,
     exchange: Option<Arc<dyn PaperExchange>>,
+    alerts: Option<Arc<dyn AlertScanner>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -41,6 +43,7 @@ impl Scheduler {
             instruments,
             calendar,
             exchange: None,
+            alerts: None,
             clock,
         }
     }
@@ -53,6 +56,14 @@ impl Scheduler {
         }
     }
 
+    /// The same scheduler, running the alert scan on `alert-scan`.
+    pub fn with_alerts(self, alerts: Arc<dyn AlertScanner>) -> Self {
+        Self {
+            alerts: Some(alerts),
+            ..self
+        }
+    }
+
     /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
     /// ([`paper_trading`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
     /// deployments; tests may shift it into market hours, as every paper-trading function's).
@@ -60,29 +71,31 @@ impl Scheduler {
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn from_table(table: Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let trading = paper_trading(&table, market_seed, clock.clone())?;
+        let trading = paper_trading(&table, market_seed, clock)?;
+        Ok(Self::from_trading(table, trading))
+    }
+
+    /// The scheduler over `table` ticking the paper exchange of `trading` (on its clock and calendar).
+    pub fn from_trading(table: Table, trading: TradingContext) -> Self {
+        let clock = trading.clock.clone();
         // The exchange's calendar, not a second parse of the holiday file.
         let calendar = (*trading.calendar).clone();
-        Ok(Self::new(
+        Self::new(
             Arc::new(DynamoJobRunLog::new(table.clone())),
             Arc::new(DynamoInstrumentStore::new(table)),
             calendar,
             clock,
         )
-        .with_exchange(Arc::new(OrderService::new(trading))))
+        .with_exchange(Arc::new(OrderService::new(trading)))
     }
 
-    /// The deployed wiring of a function configured by `cfg` ([`from_table`](Self::from_table) on its table,
-    /// market seed and clock).
+    /// The deployed wiring of a function configured by `cfg` (its paper exchange publishing order events
+    /// as `cfg` says) and `alerts` (the alert scan).
     ///
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
-    pub fn from_config(aws: &AwsClients, cfg: &PaperConfig) -> anyhow::Result<Self> {
-        Self::from_table(
-            Table::new(aws.dynamodb.clone(), &cfg.table_name),
-            cfg.market_seed,
-            cfg.clock.clone(),
-        )
+    pub fn from_config(aws: &AwsClients, cfg: &PaperConfig, alerts: &AlertsConfig) -> anyhow::Result<Self> {
+        Ok(Self::from_trading(cfg.table(aws), cfg.context(aws)?).with_alerts(Arc::new(alerts.service(aws)?)))
     }
 
     /// Runs the job one schedule invocation names.
@@ -96,6 +109,7 @@ impl Scheduler {
             instruments: self.instruments.as_ref(),
             calendar: &self.calendar,
             exchange: self.exchange.as_deref(),
+            alerts: self.alerts.as_deref(),
         };
         run_job(job, self.clock.now(), &deps).await?;
         tracing::info!(%job, "scheduled job done");

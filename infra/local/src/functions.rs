@@ -69,6 +69,19 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let state = backtest_api::BacktestState::from_aws(aws, &cfg)?;
             LocalFunction::Http(backtest_api::router(state))
         }
+        "alerts-api" => {
+            let cfg = alerts_api::AlertsApiConfig::from_vars(&vars)?;
+            let state = alerts_api::AlertsState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(alerts_api::router(state))
+        }
+        "alert-worker" => {
+            let cfg = tradesense_adapters::alerts::AlertsConfig::from_vars(&vars)?;
+            let alerts = Arc::new(cfg.service(aws)?);
+            LocalFunction::Sqs(Arc::new(move |event| {
+                let alerts = alerts.clone();
+                Box::pin(async move { alert_worker::handle(&alerts, event).await })
+            }))
+        }
         "authorizer" => {
             let cfg = authorizer::AuthorizerConfig::from_vars(&vars)?;
             LocalFunction::Authorizer(Arc::new(authorizer::Authorizer::from_aws(aws, &cfg)))
@@ -94,7 +107,8 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "scheduler" => {
             let cfg = tradesense_adapters::paper::PaperConfig::from_vars(&vars)?;
-            let scheduler = Arc::new(scheduler::Scheduler::from_config(aws, &cfg)?);
+            let alerts = tradesense_adapters::alerts::AlertsConfig::from_vars(&vars)?;
+            let scheduler = Arc::new(scheduler::Scheduler::from_config(aws, &cfg, &alerts)?);
             LocalFunction::Schedule(Arc::new(move |input| {
                 let scheduler = scheduler.clone();
                 Box::pin(async move {

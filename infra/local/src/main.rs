@@ -103,6 +103,9 @@ async fn run() -> anyhow::Result<()> {
         let role = user.roles.first().map(|r| r.as_str()).unwrap_or_default();
         banner.push_str(&format!("  {role:<7} {}\n", user.email));
     }
+    banner.push_str(
+        "\nWebhooks: this local stack lets endpoints be plain http://127.0.0.1:<port> (WEBHOOKS_ALLOW_LOOPBACK_HTTP,\n  which no deployment sets); anywhere else they must be https to a public address.\n",
+    );
     banner.push_str(&format!(
         "\nLog in and call an admin route:\n  TOKEN=$(curl -s -X POST {base}/v1/auth/login -H 'content-type: application/json' \\\n    -d '{{\"email\":\"admin@demo.tradesense.in\",\"password\":\"{password}\"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n  curl -s -H \"Authorization: Bearer $TOKEN\" {base}/v1/admin/health\n\nCtrl-C stops everything.\n",
         base = stack.base_url,

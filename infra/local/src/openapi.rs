@@ -23,6 +23,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(portfolio_api::openapi::PortfolioDoc::openapi());
     doc.merge(market_api::openapi::MarketDoc::openapi());
     doc.merge(backtest_api::openapi::BacktestDoc::openapi());
+    doc.merge(alerts_api::openapi::AlertsDoc::openapi());
     add_common_responses(&mut doc);
     doc
 }

@@ -130,6 +130,11 @@ impl LocalStack {
         for f in template.functions()? {
             let mut env = resources.environment(&f)?;
             env.insert("AWS_ENDPOINT_URL".into(), endpoint.clone());
+            // Local only: webhook endpoints may be plain http://127.0.0.1 (template.yaml never sets this).
+            env.insert(
+                tradesense_adapters::alerts::ALLOW_LOOPBACK_HTTP.into(),
+                "true".into(),
+            );
             if let Some(origins) = env.get("CORS_ALLOWED_ORIGINS") {
                 http = HttpConfig::from_cors_origins(origins).map_err(|e| anyhow!(e))?;
             }

@@ -2,6 +2,7 @@
 //! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, configuration,
 //! telemetry and Lambda worker helpers.
 
+pub mod alerts;
 pub mod aws;
 pub mod backtest;
 pub mod broker_tokens;
@@ -17,5 +18,6 @@ pub mod secrets;
 pub mod sqs;
 pub mod telemetry;
 pub mod upstox;
+pub mod webhooks;
 
 pub use aws::AwsClients;

@@ -15,8 +15,9 @@ use tradesense_domain::market::service::cached::CachedMarketData;
 use tradesense_domain::market::service::current::CurrentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 use tradesense_domain::trading::charges::{BrokeragePlan, ChargeSchedule};
+use tradesense_domain::trading::ports::TradingLedger;
 use tradesense_domain::trading::risk::RiskLimits;
-use tradesense_domain::trading::service::{OrderService, TradingContext};
+use tradesense_domain::trading::service::{NotifyingLedger, OrderService, TradingContext};
 
 use crate::AwsClients;
 use crate::clock::market_clock;
@@ -28,8 +29,11 @@ use crate::dynamo::quote_cache::DynamoQuoteCache;
 use crate::dynamo::trading::DynamoTradingLedger;
 use crate::ids::UlidIds;
 use crate::live::LiveConfig;
+use crate::sqs::SqsPublisher;
 
-/// What a paper-trading function reads from its environment.
+/// What a paper-trading function reads from its environment. With `ORDER_EVENTS_QUEUE_URL` set, every
+/// commit that fills, part-fills, rejects, expires or squares off an order publishes its event there
+/// ([`NotifyingLedger`]).
 #[derive(Clone)]
 pub struct PaperConfig {
     /// The single table (`TABLE_NAME`).
@@ -40,6 +44,8 @@ pub struct PaperConfig {
     pub clock: Arc<dyn Clock>,
     /// The per-account risk limits ([`risk_limits`]).
     pub limits: RiskLimits,
+    /// Where order events go for notifications (`ORDER_EVENTS_QUEUE_URL`, the alert queue); none: no events.
+    pub order_events_queue_url: Option<String>,
 }
 
 impl PaperConfig {
@@ -53,6 +59,7 @@ impl PaperConfig {
             market_seed: market_seed(vars)?,
             clock: market_clock(vars)?,
             limits: risk_limits(vars)?,
+            order_events_queue_url: optional(vars, "ORDER_EVENTS_QUEUE_URL").filter(|u| !u.is_empty()),
         })
     }
 
@@ -62,9 +69,19 @@ impl PaperConfig {
     /// # Errors
     /// If the shipped holiday list or charges table does not parse.
     pub fn context(&self, aws: &AwsClients) -> anyhow::Result<TradingContext> {
+        let trading = paper_trading(&self.table(aws), self.market_seed, self.clock.clone())?;
+        let ledger: Arc<dyn TradingLedger> = match &self.order_events_queue_url {
+            Some(url) => Arc::new(NotifyingLedger::new(
+                trading.ledger.clone(),
+                Arc::new(SqsPublisher::new(aws.sqs.clone(), url)),
+                trading.ids.clone(),
+            )),
+            None => trading.ledger.clone(),
+        };
         Ok(TradingContext {
             limits: self.limits,
-            ..paper_trading(&self.table(aws), self.market_seed, self.clock.clone())?
+            ledger,
+            ..trading
         })
     }
 

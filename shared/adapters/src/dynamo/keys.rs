@@ -16,6 +16,13 @@
 //! | trade       | `USER#<user_id>`   | `TRADE#<trade_id>`          |                        |                     |
 //! | position    | `USER#<user_id>`   | `POSITION#<product>#<instrument>` |                  |                     |
 //! | order claim | `USER#<user_id>`   | `CLAIM#<idem:key or coid:id>` |                      |                     |
+//! | alert       | `USER#<user_id>`   | `ALERT#<alert_id>`          | `ACTIVE_ALERTS` while active | `<instrument>#<user_id>#<alert_id>` |
+//! | alert count | `USER#<user_id>`   | `ALERT_COUNT`               |                        |                     |
+//! | trigger     | `USER#<user_id>`   | `ALERTTRIG#<alert_id>#<minute>` |                    |                     |
+//! | scan state  | `SYSTEM`           | `ALERT_SCAN`                |                        |                     |
+//! | webhook     | `USER#<user_id>`   | `WEBHOOK#<webhook_id>`      |                        |                     |
+//! | notification | `USER#<user_id>`  | `NOTIF#<notification_id>` (TTL 90 days) |            |                     |
+//! | inbox read-all | `USER#<user_id>` | `NOTIF_READ_ALL`           |                        |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -27,7 +34,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::identity::user::Email;
-use tradesense_domain::kernel::ids::{BacktestId, OrderId, SessionId, TradeId, UserId};
+use tradesense_domain::kernel::ids::{
+    AlertId, BacktestId, NotificationId, OrderId, SessionId, TradeId, UserId, WebhookId,
+};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::trading::request::Product;
@@ -319,6 +328,84 @@ pub fn backtest_claim(user: &UserId, key: &str) -> Key {
     Key {
         pk: user_partition(user),
         sk: format!("CLAIM#backtest:{key}"),
+    }
+}
+
+/// An alert's item.
+pub fn alert(user: &UserId, id: &AlertId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{ALERT_PREFIX}{id}"),
+    }
+}
+
+/// The sort-key prefix of a user's alerts.
+pub const ALERT_PREFIX: &str = "ALERT#";
+
+/// GSI1 partition of every active alert, whoever owns it (the scan's worklist).
+pub const ACTIVE_ALERTS: &str = "ACTIVE_ALERTS";
+
+/// An alert's GSI1 key while it is active: grouped by instrument.
+pub fn active_alert(user: &UserId, id: &AlertId, instrument: &InstrumentKey) -> (String, String) {
+    (ACTIVE_ALERTS.to_owned(), format!("{instrument}#{user}#{id}"))
+}
+
+/// The counter of a user's active alerts.
+pub fn alert_count(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "ALERT_COUNT".to_owned(),
+    }
+}
+
+/// The sort-key prefix of one alert's triggers (minutes sort in time order).
+pub fn alert_triggers_prefix(alert: &AlertId) -> String {
+    format!("ALERTTRIG#{alert}#")
+}
+
+/// One trigger of an alert, at its evaluation minute: at most one item per alert and minute.
+pub fn alert_trigger(user: &UserId, alert: &AlertId, minute: DateTime<Utc>) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{}{}", alert_triggers_prefix(alert), sortable_time(minute)),
+    }
+}
+
+/// The alert scan's state (the previous evaluation's prices).
+pub fn alert_scan_state() -> Key {
+    Key {
+        pk: SYSTEM.to_owned(),
+        sk: "ALERT_SCAN".to_owned(),
+    }
+}
+
+/// A webhook endpoint.
+pub fn webhook(user: &UserId, id: &WebhookId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{WEBHOOK_PREFIX}{id}"),
+    }
+}
+
+/// The sort-key prefix of a user's webhook endpoints.
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+/// An in-app notification.
+pub fn notification(user: &UserId, id: &NotificationId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{NOTIFICATION_PREFIX}{id}"),
+    }
+}
+
+/// The sort-key prefix of a user's notifications (ULIDs: oldest first).
+pub const NOTIFICATION_PREFIX: &str = "NOTIF#";
+
+/// When the user last read all their notifications.
+pub fn notifications_read_all(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "NOTIF_READ_ALL".to_owned(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The single DynamoDB table: key formats ([`keys`], the only place they exist), generic table helpers
 //! ([`table`]), signed pagination cursors ([`cursor`]) and one repository module per aggregate.
 
+pub mod alerts;
 pub mod audit;
 pub mod backtests;
 pub mod broker_links;

@@ -157,26 +157,44 @@ pub fn evaluation_minute(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::minutes(1)).unwrap_or(at)
 }
 
-fn validate_target(kind: ConditionKind, target: Option<Decimal>, instrument: &Instrument, out: &mut Vec<Violation>) {
+fn validate_target(
+    kind: ConditionKind,
+    target: Option<Decimal>,
+    instrument: &Instrument,
+    out: &mut Vec<Violation>,
+) {
     match target {
         _ if kind.needs_sma() => {
             if target.is_some() {
-                out.push(Violation::new("target", "an SMA condition takes a period, not a target"));
+                out.push(Violation::new(
+                    "target",
+                    "an SMA condition takes a period, not a target",
+                ));
             }
         }
-        None => out.push(Violation::new("target", format!("{} needs a target", kind.name()))),
+        None => out.push(Violation::new(
+            "target",
+            format!("{} needs a target", kind.name()),
+        )),
         Some(t) if kind.takes_target_price() => {
             if t <= Decimal::ZERO {
                 out.push(Violation::new("target", "must be a price above zero"));
             } else if !is_tick_multiple(t, instrument.tick_size) {
                 out.push(Violation::new(
                     "target",
-                    format!("must be a multiple of the tick size {}", instrument.tick_size.normalize()),
+                    format!(
+                        "must be a multiple of the tick size {}",
+                        instrument.tick_size.normalize()
+                    ),
                 ));
             }
         }
         Some(t) => {
-            let max = if kind == ConditionKind::PctChangeDown { Decimal::ONE_HUNDRED } else { MAX_PERCENT };
+            let max = if kind == ConditionKind::PctChangeDown {
+                Decimal::ONE_HUNDRED
+            } else {
+                MAX_PERCENT
+            };
             if t <= Decimal::ZERO || t > max || t.scale() > 2 {
                 out.push(Violation::new(
                     "target",
@@ -238,10 +256,16 @@ impl AlertDraft {
         channels.sort();
         channels.dedup();
         if channels.is_empty() || channels.len() != self.channels.len() {
-            out.push(Violation::new("channels", "name in_app and/or webhook, each at most once"));
+            out.push(Violation::new(
+                "channels",
+                "name in_app and/or webhook, each at most once",
+            ));
         }
         match (channels.contains(&Channel::Webhook), self.webhook_id) {
-            (true, None) => out.push(Violation::new("webhook_id", "the webhook channel needs a webhook_id")),
+            (true, None) => out.push(Violation::new(
+                "webhook_id",
+                "the webhook channel needs a webhook_id",
+            )),
             (false, Some(_)) => out.push(Violation::new("webhook_id", "given without the webhook channel")),
             _ => {}
         }
@@ -251,13 +275,19 @@ impl AlertDraft {
                 "cooldown_minutes",
                 format!("cooldown mode needs 1 to {MAX_COOLDOWN_MINUTES} minutes"),
             )),
-            (_, Some(_)) => out.push(Violation::new("cooldown_minutes", "only cooldown mode takes a cooldown")),
+            (_, Some(_)) => out.push(Violation::new(
+                "cooldown_minutes",
+                "only cooldown mode takes a cooldown",
+            )),
             _ => {}
         }
         match (self.trigger_mode, self.max_triggers) {
             (_, None) => {}
             (TriggerMode::Once, Some(_)) => {
-                out.push(Violation::new("max_triggers", "a once alert fires once; leave max_triggers out"));
+                out.push(Violation::new(
+                    "max_triggers",
+                    "a once alert fires once; leave max_triggers out",
+                ));
             }
             (_, Some(m)) if (1..=MAX_TRIGGERS).contains(&m) => {}
             (_, Some(_)) => out.push(Violation::new("max_triggers", format!("1 to {MAX_TRIGGERS}"))),
@@ -377,7 +407,12 @@ impl Alert {
     ///
     /// # Errors
     /// [`EditRefused`] if the alert is closed or the edit breaks a rule.
-    pub fn edit(&self, edit: AlertEdit, instrument: &Instrument, now: DateTime<Utc>) -> Result<Alert, EditRefused> {
+    pub fn edit(
+        &self,
+        edit: AlertEdit,
+        instrument: &Instrument,
+        now: DateTime<Utc>,
+    ) -> Result<Alert, EditRefused> {
         let status = self.status_at(now);
         if !status.is_open() {
             return Err(EditRefused::Closed(status));
@@ -385,7 +420,10 @@ impl Alert {
         let mut out = Vec::new();
         if let Some(s) = edit.status {
             if !s.is_open() {
-                out.push(Violation::new("status", "ACTIVE (resume) or PAUSED (pause); DELETE cancels"));
+                out.push(Violation::new(
+                    "status",
+                    "ACTIVE (resume) or PAUSED (pause); DELETE cancels",
+                ));
             }
         }
         if edit.target.is_some() {
@@ -401,7 +439,8 @@ impl Alert {
             return Err(EditRefused::Invalid(out));
         }
         let new_status = edit.status.unwrap_or(self.status);
-        let rearm = edit.target.is_some() || (new_status == AlertStatus::Active && self.status != AlertStatus::Active);
+        let rearm = edit.target.is_some()
+            || (new_status == AlertStatus::Active && self.status != AlertStatus::Active);
         Ok(Alert {
             status: new_status,
             condition: Condition {

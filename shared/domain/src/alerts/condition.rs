@@ -46,7 +46,10 @@ impl ConditionKind {
 
     /// Whether the condition compares against a price the trader gives (tick-checked).
     pub fn takes_target_price(self) -> bool {
-        matches!(self, Self::Above | Self::Below | Self::CrossesUp | Self::CrossesDown)
+        matches!(
+            self,
+            Self::Above | Self::Below | Self::CrossesUp | Self::CrossesDown
+        )
     }
 
     /// Whether the condition's target is a percentage.
@@ -179,7 +182,10 @@ mod tests {
         let armed = at(0);
         let up = cond(ConditionKind::CrossesUp, dec!(1500));
         assert!(up.is_met(&obs(dec!(1500.10), Some(dec!(1499.90))), armed, None));
-        assert!(up.is_met(&obs(dec!(1500), Some(dec!(1499.90))), armed, None), "touching the line crosses it");
+        assert!(
+            up.is_met(&obs(dec!(1500), Some(dec!(1499.90))), armed, None),
+            "touching the line crosses it"
+        );
         // Already above: it stays above, it does not cross.
         assert!(!up.is_met(&obs(dec!(1510), Some(dec!(1505))), armed, None));
         // Sitting exactly on the line before is not "below" it.
@@ -198,7 +204,10 @@ mod tests {
         // The previous evaluation ran at minute 10; the alert was set at minute 10:30.
         let armed_after = Utc.with_ymd_and_hms(2026, 11, 25, 5, 10, 30).unwrap();
         assert!(!up.is_met(&o, armed_after, None));
-        assert!(up.is_met(&o, at(10), None), "armed at the previous evaluation's minute counts");
+        assert!(
+            up.is_met(&o, at(10), None),
+            "armed at the previous evaluation's minute counts"
+        );
     }
 
     #[test]
@@ -233,7 +242,10 @@ mod tests {
         let armed = at(0);
         assert!(up.is_met(&obs(dec!(104.05), Some(dec!(103.95))), armed, Some(dec!(104))));
         assert!(!up.is_met(&obs(dec!(105), Some(dec!(104.5))), armed, Some(dec!(104))));
-        assert!(!up.is_met(&obs(dec!(105), Some(dec!(103))), armed, None), "no SMA: never met");
+        assert!(
+            !up.is_met(&obs(dec!(105), Some(dec!(103))), armed, None),
+            "no SMA: never met"
+        );
         let down = Condition {
             kind: ConditionKind::CrossesSmaDown,
             ..up

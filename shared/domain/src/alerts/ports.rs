@@ -63,7 +63,12 @@ pub trait AlertStore: Send + Sync {
     ///
     /// # Errors
     /// [`RepoError::Conflict`] if a record exists for the alert and minute, or the alert changed.
-    async fn record_trigger(&self, before: &Alert, after: &Alert, record: &TriggerRecord) -> Result<(), RepoError>;
+    async fn record_trigger(
+        &self,
+        before: &Alert,
+        after: &Alert,
+        record: &TriggerRecord,
+    ) -> Result<(), RepoError>;
 
     /// The trigger of `alert` at evaluation `minute`.
     ///
@@ -80,7 +85,12 @@ pub trait AlertStore: Send + Sync {
     ///
     /// # Errors
     /// Storage failures.
-    async fn triggers(&self, user: &UserId, alert: &AlertId, limit: u16) -> Result<Vec<TriggerRecord>, RepoError>;
+    async fn triggers(
+        &self,
+        user: &UserId,
+        alert: &AlertId,
+        limit: u16,
+    ) -> Result<Vec<TriggerRecord>, RepoError>;
 
     /// Writes `record` over the version before its own.
     ///
@@ -173,7 +183,12 @@ pub trait NotificationStore: Send + Sync {
     ///
     /// # Errors
     /// Storage failures.
-    async fn mark_read(&self, user: &UserId, id: &NotificationId, at: DateTime<Utc>) -> Result<bool, RepoError>;
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        id: &NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError>;
 
     /// Marks every notification of `user` created up to `at` read.
     ///

@@ -43,7 +43,11 @@ pub struct Evaluation {
 
 /// Evaluates `alerts` at evaluation `minute` against `views` (an alert whose instrument has no view, e.g.
 /// no quote, is skipped this minute).
-pub fn evaluate(alerts: &[Alert], views: &HashMap<InstrumentKey, InstrumentView>, minute: DateTime<Utc>) -> Evaluation {
+pub fn evaluate(
+    alerts: &[Alert],
+    views: &HashMap<InstrumentKey, InstrumentView>,
+    minute: DateTime<Utc>,
+) -> Evaluation {
     let mut out = Evaluation::default();
     for alert in alerts {
         if alert.status_at(minute) == AlertStatus::Expired {

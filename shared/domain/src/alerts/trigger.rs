@@ -177,7 +177,10 @@ mod tests {
         assert_eq!(wait(6, t0), Some(Duration::minutes(15)), "960 s capped at 900 s");
         assert_eq!(wait(60, t0), Some(Duration::minutes(15)));
         // Jitter takes at most half off: 0.5 → a quarter off.
-        assert_eq!(policy.next_delay(1, 0.5, t0, t0), Some(Duration::milliseconds(22_500)));
+        assert_eq!(
+            policy.next_delay(1, 0.5, t0, t0),
+            Some(Duration::milliseconds(22_500))
+        );
         let late = t0 + Duration::hours(24) - Duration::minutes(10);
         assert_eq!(wait(30, late), None, "the next attempt would start after 24 h");
         assert_eq!(wait(30, late - Duration::minutes(5)), Some(Duration::minutes(15)));

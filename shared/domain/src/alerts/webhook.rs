@@ -200,10 +200,14 @@ impl WebhookEndpoint {
     /// The endpoint with `sealed` as its current key at `now`: the one it replaces signs for another
     /// [`ROTATION_OVERLAP_HOURS`], any older one is dropped.
     pub fn rotated(&self, sealed: String, now: DateTime<Utc>) -> Self {
-        let retiring = self.secrets.iter().find(|s| s.retires_at.is_none()).map(|s| StoredSecret {
-            retires_at: Some(now + Duration::hours(ROTATION_OVERLAP_HOURS)),
-            ..s.clone()
-        });
+        let retiring = self
+            .secrets
+            .iter()
+            .find(|s| s.retires_at.is_none())
+            .map(|s| StoredSecret {
+                retires_at: Some(now + Duration::hours(ROTATION_OVERLAP_HOURS)),
+                ..s.clone()
+            });
         Self {
             secrets: std::iter::once(StoredSecret {
                 sealed,
@@ -224,9 +228,12 @@ impl WebhookEndpoint {
 /// The violation.
 pub fn check_description(description: Option<&str>) -> Result<(), Violation> {
     match description {
-        Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) => Err(
-            Violation::new("description", format!("at most {MAX_DESCRIPTION_CHARS} characters, no control characters")),
-        ),
+        Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS || d.chars().any(char::is_control) => {
+            Err(Violation::new(
+                "description",
+                format!("at most {MAX_DESCRIPTION_CHARS} characters, no control characters"),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -330,14 +337,22 @@ mod tests {
 
     #[test]
     fn a_message_carries_one_signature_per_live_key() {
-        let message = WebhookMessage::new("01J", "alert.triggered", Utc.timestamp_opt(10, 0).unwrap(), &serde_json::json!({"a": 1}));
+        let message = WebhookMessage::new(
+            "01J",
+            "alert.triggered",
+            Utc.timestamp_opt(10, 0).unwrap(),
+            &serde_json::json!({"a": 1}),
+        );
         assert_eq!(message.id, "msg_01J");
         let keys = [WebhookSecret(vec![1; 32]), WebhookSecret(vec![2; 32])];
         let signed = message.sign(&keys, Utc.timestamp_opt(1_700_000_000, 0).unwrap());
         assert_eq!(signed.timestamp, 1_700_000_000);
         let sigs: Vec<_> = signed.signature.split(' ').collect();
         assert_eq!(sigs.len(), 2);
-        assert_eq!(sigs[1], signature(&keys[1].0, "msg_01J", 1_700_000_000, &signed.body));
+        assert_eq!(
+            sigs[1],
+            signature(&keys[1].0, "msg_01J", 1_700_000_000, &signed.body)
+        );
     }
 
     #[test]
@@ -352,9 +367,22 @@ mod tests {
     #[test]
     fn refuses_addresses_nobody_outside_should_reach() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
-            "255.255.255.255", "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:169.254.169.254",
-            "fd00:ec2::254", "224.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "fd00:ec2::254",
+            "224.0.0.1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -386,9 +414,18 @@ mod tests {
         }
         let local = UrlPolicy::AlsoLoopbackHttp;
         assert!(parse_url("http://127.0.0.1:9000/hook", local).is_ok());
-        assert!(parse_url("http://localhost:9000/hook", local).is_err(), "only the literal 127.0.0.1");
+        assert!(
+            parse_url("http://localhost:9000/hook", local).is_err(),
+            "only the literal 127.0.0.1"
+        );
         assert!(parse_url("http://10.0.0.5:9000/hook", local).is_err());
-        assert!(parse_url(&format!("https://a.example.com/{}", "x".repeat(MAX_URL_LEN)), strict).is_err());
+        assert!(
+            parse_url(
+                &format!("https://a.example.com/{}", "x".repeat(MAX_URL_LEN)),
+                strict
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub enum Permission {
     /// Read market data.
     #[serde(rename = "market:read")]
     MarketRead,
-    /// Create and cancel alerts.
+    /// Read one's alerts, webhook endpoints and notifications (and mark notifications read).
+    #[serde(rename = "alerts:read")]
+    AlertsRead,
+    /// Create, edit and cancel alerts; register, test, rotate and delete webhook endpoints.
     #[serde(rename = "alerts:write")]
     AlertsWrite,
     /// Save and execute strategies.
@@ -57,11 +60,12 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::OrdersRead,
         Permission::OrdersWrite,
         Permission::PortfolioRead,
         Permission::MarketRead,
+        Permission::AlertsRead,
         Permission::AlertsWrite,
         Permission::StrategiesWrite,
         Permission::BacktestsRead,
@@ -80,7 +84,7 @@ impl Role {
             Role::Trader => !matches!(permission, Admin),
             Role::Viewer => matches!(
                 permission,
-                OrdersRead | PortfolioRead | MarketRead | BacktestsRead | AnalyticsRead
+                OrdersRead | PortfolioRead | MarketRead | AlertsRead | BacktestsRead | AnalyticsRead
             ),
         }
     }
@@ -202,6 +206,8 @@ mod tests {
     #[case(Role::Viewer, Permission::MarketRead, true)]
     #[case(Role::Viewer, Permission::OrdersWrite, false)]
     #[case(Role::Viewer, Permission::AlertsWrite, false)]
+    #[case(Role::Viewer, Permission::AlertsRead, true)]
+    #[case(Role::Trader, Permission::AlertsWrite, true)]
     #[case(Role::Viewer, Permission::Admin, false)]
     #[case(Role::Trader, Permission::OrdersWrite, true)]
     #[case(Role::Trader, Permission::BacktestsWrite, true)]

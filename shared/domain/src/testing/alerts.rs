@@ -70,7 +70,13 @@ impl AlertStore for InMemoryAlertStore {
     }
 
     async fn get(&self, user: &UserId, id: &AlertId) -> Result<Option<Alert>, RepoError> {
-        Ok(self.inner.lock().map_err(|_| poisoned())?.alerts.get(&(*user, *id)).cloned())
+        Ok(self
+            .inner
+            .lock()
+            .map_err(|_| poisoned())?
+            .alerts
+            .get(&(*user, *id))
+            .cloned())
     }
 
     async fn page(
@@ -112,10 +118,19 @@ impl AlertStore for InMemoryAlertStore {
 
     async fn active(&self) -> Result<Vec<Alert>, RepoError> {
         let a = self.inner.lock().map_err(|_| poisoned())?;
-        Ok(a.alerts.values().filter(|x| x.status == AlertStatus::Active).cloned().collect())
+        Ok(a.alerts
+            .values()
+            .filter(|x| x.status == AlertStatus::Active)
+            .cloned()
+            .collect())
     }
 
-    async fn record_trigger(&self, before: &Alert, after: &Alert, record: &TriggerRecord) -> Result<(), RepoError> {
+    async fn record_trigger(
+        &self,
+        before: &Alert,
+        after: &Alert,
+        record: &TriggerRecord,
+    ) -> Result<(), RepoError> {
         let mut a = self.inner.lock().map_err(|_| poisoned())?;
         let key = (record.alert_id, record.triggered_at);
         let stored = a.alerts.get(&(before.user_id, before.id));
@@ -127,12 +142,25 @@ impl AlertStore for InMemoryAlertStore {
         Ok(())
     }
 
-    async fn trigger(&self, user: &UserId, alert: &AlertId, minute: DateTime<Utc>) -> Result<Option<TriggerRecord>, RepoError> {
+    async fn trigger(
+        &self,
+        user: &UserId,
+        alert: &AlertId,
+        minute: DateTime<Utc>,
+    ) -> Result<Option<TriggerRecord>, RepoError> {
         let a = self.inner.lock().map_err(|_| poisoned())?;
-        Ok(a.triggers.get(&(*alert, minute)).filter(|r| r.user_id == *user).cloned())
+        Ok(a.triggers
+            .get(&(*alert, minute))
+            .filter(|r| r.user_id == *user)
+            .cloned())
     }
 
-    async fn triggers(&self, user: &UserId, alert: &AlertId, limit: u16) -> Result<Vec<TriggerRecord>, RepoError> {
+    async fn triggers(
+        &self,
+        user: &UserId,
+        alert: &AlertId,
+        limit: u16,
+    ) -> Result<Vec<TriggerRecord>, RepoError> {
         let a = self.inner.lock().map_err(|_| poisoned())?;
         Ok(a.triggers
             .values()
@@ -174,14 +202,21 @@ pub struct InMemoryWebhookStore {
 impl WebhookStore for InMemoryWebhookStore {
     async fn create(&self, endpoint: &WebhookEndpoint) -> Result<(), RepoError> {
         let mut w = self.inner.lock().map_err(|_| poisoned())?;
-        if w.insert((endpoint.user_id, endpoint.id), endpoint.clone()).is_some() {
+        if w.insert((endpoint.user_id, endpoint.id), endpoint.clone())
+            .is_some()
+        {
             return Err(RepoError::Conflict);
         }
         Ok(())
     }
 
     async fn get(&self, user: &UserId, id: &WebhookId) -> Result<Option<WebhookEndpoint>, RepoError> {
-        Ok(self.inner.lock().map_err(|_| poisoned())?.get(&(*user, *id)).cloned())
+        Ok(self
+            .inner
+            .lock()
+            .map_err(|_| poisoned())?
+            .get(&(*user, *id))
+            .cloned())
     }
 
     async fn list(&self, user: &UserId) -> Result<Vec<WebhookEndpoint>, RepoError> {
@@ -201,7 +236,12 @@ impl WebhookStore for InMemoryWebhookStore {
     }
 
     async fn delete(&self, user: &UserId, id: &WebhookId) -> Result<bool, RepoError> {
-        Ok(self.inner.lock().map_err(|_| poisoned())?.remove(&(*user, *id)).is_some())
+        Ok(self
+            .inner
+            .lock()
+            .map_err(|_| poisoned())?
+            .remove(&(*user, *id))
+            .is_some())
     }
 }
 
@@ -251,7 +291,9 @@ impl NotificationStore for InMemoryNotificationStore {
 
     async fn get(&self, user: &UserId, id: &NotificationId) -> Result<Option<Notification>, RepoError> {
         let i = self.inner.lock().map_err(|_| poisoned())?;
-        Ok(i.notes.get(&(*user, *id)).map(|n| resolved(n, i.read_all.get(user).copied())))
+        Ok(i.notes
+            .get(&(*user, *id))
+            .map(|n| resolved(n, i.read_all.get(user).copied())))
     }
 
     async fn page(
@@ -279,7 +321,12 @@ impl NotificationStore for InMemoryNotificationStore {
         })
     }
 
-    async fn mark_read(&self, user: &UserId, id: &NotificationId, at: DateTime<Utc>) -> Result<bool, RepoError> {
+    async fn mark_read(
+        &self,
+        user: &UserId,
+        id: &NotificationId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
         let mut i = self.inner.lock().map_err(|_| poisoned())?;
         Ok(match i.notes.get_mut(&(*user, *id)) {
             Some(n) => {
@@ -291,7 +338,11 @@ impl NotificationStore for InMemoryNotificationStore {
     }
 
     async fn mark_all_read(&self, user: &UserId, at: DateTime<Utc>) -> Result<(), RepoError> {
-        self.inner.lock().map_err(|_| poisoned())?.read_all.insert(*user, at);
+        self.inner
+            .lock()
+            .map_err(|_| poisoned())?
+            .read_all
+            .insert(*user, at);
         Ok(())
     }
 }
@@ -345,7 +396,9 @@ impl SecretSealer for ContextSealer {
     }
 
     async fn open(&self, sealed: &str, context: &str) -> anyhow::Result<Vec<u8>> {
-        let (bound, hex) = sealed.rsplit_once('|').ok_or_else(|| anyhow::anyhow!("not sealed"))?;
+        let (bound, hex) = sealed
+            .rsplit_once('|')
+            .ok_or_else(|| anyhow::anyhow!("not sealed"))?;
         anyhow::ensure!(bound == context, "sealed for another context");
         (0..hex.len())
             .step_by(2)

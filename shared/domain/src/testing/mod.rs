@@ -111,7 +111,10 @@ impl RecordingPublisher {
 
     /// Takes everything published so far, leaving none.
     pub fn drain(&self) -> Vec<Envelope> {
-        self.published.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default()
+        self.published
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default()
     }
 }
 
@@ -130,7 +133,10 @@ impl EventPublisher for RecordingPublisher {
 
     async fn publish_delayed(&self, envelope: &Envelope, delay: std::time::Duration) -> anyhow::Result<()> {
         self.publish(envelope).await?;
-        self.delays.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(delay);
+        self.delays
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push(delay);
         Ok(())
     }
 }

@@ -68,7 +68,9 @@ impl OrderUpdated {
     /// themselves or that need no word (placed, triggered, modified, cancelled by the user).
     pub fn of(order: &Order) -> Option<Self> {
         let change = match order.status {
-            OrderStatus::Complete if order.request.tag.as_deref() == Some(SQUARE_OFF_TAG) => OrderChange::SquaredOff,
+            OrderStatus::Complete if order.request.tag.as_deref() == Some(SQUARE_OFF_TAG) => {
+                OrderChange::SquaredOff
+            }
             OrderStatus::Complete => OrderChange::Filled,
             OrderStatus::PartiallyFilled => OrderChange::PartiallyFilled,
             OrderStatus::Rejected => OrderChange::Rejected,
@@ -102,8 +104,13 @@ impl OrderUpdated {
         let price = self.average_price.map(|p| p.to_string()).unwrap_or_default();
         match self.change {
             OrderChange::Filled => format!("{head} filled at {price}"),
-            OrderChange::PartiallyFilled => format!("{head} part filled: {} at {price}", self.filled_quantity),
-            OrderChange::Rejected => format!("{head} rejected: {}", self.message.as_deref().unwrap_or("refused")),
+            OrderChange::PartiallyFilled => {
+                format!("{head} part filled: {} at {price}", self.filled_quantity)
+            }
+            OrderChange::Rejected => format!(
+                "{head} rejected: {}",
+                self.message.as_deref().unwrap_or("refused")
+            ),
             OrderChange::Expired => format!("{head} expired unfilled at the close"),
             OrderChange::SquaredOff => format!("{head} squared off at {price} before the close"),
         }

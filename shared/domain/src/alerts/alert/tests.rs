@@ -70,8 +70,14 @@ fn a_valid_draft_becomes_an_active_alert_armed_at_creation() {
 
 #[test]
 fn prices_are_tick_checked_and_every_broken_rule_is_named() {
-    assert_eq!(fields(make(draft(ConditionKind::Above, Some(dec!(1600.05))))), ["target"]);
-    assert_eq!(fields(make(draft(ConditionKind::Below, Some(dec!(-1))))), ["target"]);
+    assert_eq!(
+        fields(make(draft(ConditionKind::Above, Some(dec!(1600.05))))),
+        ["target"]
+    );
+    assert_eq!(
+        fields(make(draft(ConditionKind::Below, Some(dec!(-1))))),
+        ["target"]
+    );
     assert_eq!(fields(make(draft(ConditionKind::CrossesUp, None))), ["target"]);
     let mut d = draft(ConditionKind::PctChangeDown, Some(dec!(101)));
     d.channels = vec![Channel::Webhook, Channel::Webhook];
@@ -81,7 +87,15 @@ fn prices_are_tick_checked_and_every_broken_rule_is_named() {
     d.note = Some("x".repeat(201));
     assert_eq!(
         fields(make(d)),
-        ["target", "channels", "webhook_id", "cooldown_minutes", "max_triggers", "expires_at", "note"]
+        [
+            "target",
+            "channels",
+            "webhook_id",
+            "cooldown_minutes",
+            "max_triggers",
+            "expires_at",
+            "note"
+        ]
     );
     let mut sma = draft(ConditionKind::CrossesSmaUp, Some(dec!(1)));
     sma.period = Some(201);
@@ -146,24 +160,62 @@ fn an_alert_past_its_expiry_is_expired_and_never_fires() {
 fn edits_pause_resume_and_re_arm_but_never_reopen_a_closed_alert() {
     let alert = every(TriggerMode::EveryTime, None, None);
     let paused = alert
-        .edit(AlertEdit { status: Some(AlertStatus::Paused), ..AlertEdit::default() }, &infy(), t(5, 5))
+        .edit(
+            AlertEdit {
+                status: Some(AlertStatus::Paused),
+                ..AlertEdit::default()
+            },
+            &infy(),
+            t(5, 5),
+        )
         .unwrap();
     assert_eq!((paused.status, paused.armed_at), (AlertStatus::Paused, t(5, 0)));
     assert!(!paused.may_trigger_at(t(5, 6)));
     let resumed = paused
-        .edit(AlertEdit { status: Some(AlertStatus::Active), ..AlertEdit::default() }, &infy(), t(5, 10))
+        .edit(
+            AlertEdit {
+                status: Some(AlertStatus::Active),
+                ..AlertEdit::default()
+            },
+            &infy(),
+            t(5, 10),
+        )
         .unwrap();
     assert_eq!(resumed.armed_at, t(5, 10), "resuming re-arms");
     let retargeted = resumed
-        .edit(AlertEdit { target: Some(dec!(1610.10)), ..AlertEdit::default() }, &infy(), t(5, 20))
+        .edit(
+            AlertEdit {
+                target: Some(dec!(1610.10)),
+                ..AlertEdit::default()
+            },
+            &infy(),
+            t(5, 20),
+        )
         .unwrap();
-    assert_eq!((retargeted.condition.target, retargeted.armed_at), (Some(dec!(1610.1)), t(5, 20)));
+    assert_eq!(
+        (retargeted.condition.target, retargeted.armed_at),
+        (Some(dec!(1610.1)), t(5, 20))
+    );
     assert!(matches!(
-        resumed.edit(AlertEdit { target: Some(dec!(1610.15)), ..AlertEdit::default() }, &infy(), t(5, 20)),
+        resumed.edit(
+            AlertEdit {
+                target: Some(dec!(1610.15)),
+                ..AlertEdit::default()
+            },
+            &infy(),
+            t(5, 20)
+        ),
         Err(EditRefused::Invalid(_))
     ));
     assert!(matches!(
-        resumed.edit(AlertEdit { status: Some(AlertStatus::Cancelled), ..AlertEdit::default() }, &infy(), t(5, 20)),
+        resumed.edit(
+            AlertEdit {
+                status: Some(AlertStatus::Cancelled),
+                ..AlertEdit::default()
+            },
+            &infy(),
+            t(5, 20)
+        ),
         Err(EditRefused::Invalid(_))
     ));
     let cancelled = resumed.cancel(t(5, 30)).unwrap();

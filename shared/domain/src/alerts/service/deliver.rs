@@ -133,7 +133,10 @@ impl AlertService {
             let Some(alert) = store.get(&event.user_id, &event.alert_id).await? else {
                 return Ok(Handled::NotTriggered);
             };
-            if let Some(existing) = store.trigger(&event.user_id, &event.alert_id, event.minute).await? {
+            if let Some(existing) = store
+                .trigger(&event.user_id, &event.alert_id, event.minute)
+                .await?
+            {
                 if existing.event_id != id {
                     return Ok(Handled::Duplicate);
                 }
@@ -154,13 +157,20 @@ impl AlertService {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(anyhow::anyhow!("alert {} kept changing while its trigger was recorded", event.alert_id).into())
+        Err(anyhow::anyhow!(
+            "alert {} kept changing while its trigger was recorded",
+            event.alert_id
+        )
+        .into())
     }
 
     /// Makes the deliveries of `record` that are still pending.
     async fn deliver_trigger(&self, alert: &Alert, mut record: TriggerRecord) -> Result<(), DeliverError> {
         let data = trigger_data(alert, &record);
-        if let Some(d) = record.delivery(Channel::InApp).filter(|d| d.status != DeliveryStatus::Delivered) {
+        if let Some(d) = record
+            .delivery(Channel::InApp)
+            .filter(|d| d.status != DeliveryStatus::Delivered)
+        {
             let attempts = d.attempts + 1;
             self.notify(Notification {
                 id: notification_id(record.event_id),
@@ -217,9 +227,10 @@ impl AlertService {
         let record = match retry.trigger {
             Some((alert, minute)) => {
                 let record = self.ctx.alerts.trigger(&retry.user_id, &alert, minute).await?;
-                let due = record.as_ref().and_then(|r| r.delivery(Channel::Webhook)).is_some_and(|d| {
-                    d.status == DeliveryStatus::Retrying && d.attempts + 1 == retry.attempt
-                });
+                let due = record
+                    .as_ref()
+                    .and_then(|r| r.delivery(Channel::Webhook))
+                    .is_some_and(|d| d.status == DeliveryStatus::Retrying && d.attempts + 1 == retry.attempt);
                 if !due {
                     return Ok(Handled::Stale);
                 }
@@ -233,16 +244,28 @@ impl AlertService {
 
     /// Makes attempt `attempt.attempt`: sends the message signed now, queues the next attempt if it failed
     /// and may be retried, and logs the attempt in `record`'s webhook delivery.
-    async fn attempt_webhook(&self, attempt: &WebhookRetry, record: Option<TriggerRecord>) -> Result<(), DeliverError> {
+    async fn attempt_webhook(
+        &self,
+        attempt: &WebhookRetry,
+        record: Option<TriggerRecord>,
+    ) -> Result<(), DeliverError> {
         let now = self.ctx.clock.now();
-        let outcome = match self.ctx.webhooks.get(&attempt.user_id, &attempt.webhook_id).await? {
+        let outcome = match self
+            .ctx
+            .webhooks
+            .get(&attempt.user_id, &attempt.webhook_id)
+            .await?
+        {
             None => SendOutcome::Failed {
                 error: "the webhook endpoint was deleted".to_owned(),
                 retryable: false,
             },
             Some(endpoint) => {
                 let keys = self.signing_keys(&endpoint, now).await?;
-                self.ctx.transport.send(&endpoint.url, &attempt.message.sign(&keys, now)).await
+                self.ctx
+                    .transport
+                    .send(&endpoint.url, &attempt.message.sign(&keys, now))
+                    .await
             }
         };
         let (status, last_error) = match outcome {
@@ -250,9 +273,12 @@ impl AlertService {
             SendOutcome::Failed { error, retryable } => {
                 let delay = retryable
                     .then(|| {
-                        self.ctx
-                            .retry
-                            .next_delay(attempt.attempt, rand::random::<f64>(), attempt.first_attempt_at, now)
+                        self.ctx.retry.next_delay(
+                            attempt.attempt,
+                            rand::random::<f64>(),
+                            attempt.first_attempt_at,
+                            now,
+                        )
                     })
                     .flatten();
                 match delay.and_then(|d| d.to_std().ok()) {
@@ -261,11 +287,15 @@ impl AlertService {
                             attempt: attempt.attempt + 1,
                             ..attempt.clone()
                         };
-                        let envelope = Envelope::wrap(self.ctx.ids.next(), now, &next).map_err(anyhow::Error::from)?;
+                        let envelope =
+                            Envelope::wrap(self.ctx.ids.next(), now, &next).map_err(anyhow::Error::from)?;
                         self.ctx.queue.publish_delayed(&envelope, delay).await?;
                         (DeliveryStatus::Retrying, Some(error))
                     }
-                    None if retryable => (DeliveryStatus::Failed, Some(format!("gave up after a day: {error}"))),
+                    None if retryable => (
+                        DeliveryStatus::Failed,
+                        Some(format!("gave up after a day: {error}")),
+                    ),
                     None => (DeliveryStatus::Failed, Some(error)),
                 }
             }
@@ -296,7 +326,13 @@ impl AlertService {
             created_at: self.ctx.clock.now(),
             read_at: None,
         };
-        if self.ctx.notifications.get(&event.user_id, &notification.id).await?.is_some() {
+        if self
+            .ctx
+            .notifications
+            .get(&event.user_id, &notification.id)
+            .await?
+            .is_some()
+        {
             return Ok(Handled::OrderAlreadyNotified);
         }
         let now = self.ctx.clock.now();
@@ -304,7 +340,12 @@ impl AlertService {
             let attempt = WebhookRetry {
                 user_id: event.user_id,
                 webhook_id: endpoint.id,
-                message: WebhookMessage::new(&format!("{id}_{}", endpoint.id), OrderUpdated::TYPE, event.at, &data),
+                message: WebhookMessage::new(
+                    &format!("{id}_{}", endpoint.id),
+                    OrderUpdated::TYPE,
+                    event.at,
+                    &data,
+                ),
                 attempt: 1,
                 first_attempt_at: now,
                 trigger: None,

@@ -26,7 +26,10 @@ impl AlertService {
     /// # Errors
     /// Storage failures.
     pub async fn read_notification(&self, user: &UserId, id: &NotificationId) -> Result<bool, RepoError> {
-        self.ctx.notifications.mark_read(user, id, self.ctx.clock.now()).await
+        self.ctx
+            .notifications
+            .mark_read(user, id, self.ctx.clock.now())
+            .await
     }
 
     /// Marks every notification `user` has now read.
@@ -34,6 +37,9 @@ impl AlertService {
     /// # Errors
     /// Storage failures.
     pub async fn read_all_notifications(&self, user: &UserId) -> Result<(), RepoError> {
-        self.ctx.notifications.mark_all_read(user, self.ctx.clock.now()).await
+        self.ctx
+            .notifications
+            .mark_all_read(user, self.ctx.clock.now())
+            .await
     }
 }

@@ -49,12 +49,18 @@ impl AlertService {
             });
         }
         let minute = evaluation_minute(now);
-        let (alerts, previous) = futures::future::try_join(self.ctx.alerts.active(), self.ctx.alerts.scan_state()).await?;
+        let (alerts, previous) =
+            futures::future::try_join(self.ctx.alerts.active(), self.ctx.alerts.scan_state()).await?;
         let master = self.ctx.master.get(now).await?;
         let views = self.views(&master, &alerts, &previous).await?;
         let found = evaluate(&alerts, &views, minute);
         for alert in &found.expired {
-            match self.ctx.alerts.save(alert, &alert.expire(now), MAX_ACTIVE_ALERTS).await {
+            match self
+                .ctx
+                .alerts
+                .save(alert, &alert.expire(now), MAX_ACTIVE_ALERTS)
+                .await
+            {
                 Ok(()) | Err(RepoError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -65,7 +71,8 @@ impl AlertService {
             .map(|event| Envelope::wrap(self.ctx.ids.next(), now, event))
             .collect::<Result<Vec<_>, _>>()?;
         for batch in envelopes.chunks(PUBLISH_CONCURRENCY) {
-            futures::future::try_join_all(batch.iter().map(|envelope| self.ctx.queue.publish(envelope))).await?;
+            futures::future::try_join_all(batch.iter().map(|envelope| self.ctx.queue.publish(envelope)))
+                .await?;
         }
         self.ctx
             .alerts

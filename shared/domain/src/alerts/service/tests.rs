@@ -18,9 +18,9 @@ use crate::alerts::ports::{AlertStore as _, NotificationStore as _};
 use crate::alerts::trigger::{AlertTriggered, DeliveryStatus};
 use crate::alerts::webhook::{SendOutcome, WebhookSecret, signature};
 use crate::kernel::error::Retryable as _;
-use crate::kernel::time::Clock as _;
 use crate::kernel::events::{DomainEvent as _, Envelope};
 use crate::kernel::ids::{EventId, UserId};
+use crate::kernel::time::Clock as _;
 use crate::market::instrument::InstrumentKey;
 use crate::market::service::current::CurrentMaster;
 use crate::testing::{
@@ -64,7 +64,10 @@ fn world(outcomes: Vec<SendOutcome>) -> World {
         transport: transport.clone(),
         queue: queue.clone(),
         market: market.clone(),
-        master: Arc::new(CurrentMaster::new(Arc::new(InMemoryInstrumentStore::default()), calendar.clone())),
+        master: Arc::new(CurrentMaster::new(
+            Arc::new(InMemoryInstrumentStore::default()),
+            calendar.clone(),
+        )),
         calendar,
         clock: clock.clone(),
         ids: Arc::new(SequentialIds::default()),
@@ -105,42 +108,90 @@ impl World {
     }
 
     async fn triggered_messages(&self) -> Vec<Envelope> {
-        self.queue.drain().into_iter().filter(|e| e.event_type == AlertTriggered::TYPE).collect()
+        self.queue
+            .drain()
+            .into_iter()
+            .filter(|e| e.event_type == AlertTriggered::TYPE)
+            .collect()
     }
 }
 
 #[tokio::test]
 async fn an_unlisted_instrument_or_a_foreign_webhook_is_refused_and_the_cap_is_200_active() {
     let w = world(vec![]);
-    let err = w.service.create(w.user, draft("NSE:NOPE", ConditionKind::Above, dec!(1))).await.unwrap_err();
+    let err = w
+        .service
+        .create(w.user, draft("NSE:NOPE", ConditionKind::Above, dec!(1)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AlertError::Invalid(v) if v[0].field == "instrument"));
     let other = UserId::from_ulid(Ulid::from_parts(1, 1));
-    let theirs = w.service.create_webhook(other, "http://127.0.0.1:9/hook", None).await.unwrap();
+    let theirs = w
+        .service
+        .create_webhook(other, "http://127.0.0.1:9/hook", None)
+        .await
+        .unwrap();
     let mut d = draft("NSE:INFY", ConditionKind::Above, dec!(1600));
     d.channels = vec![Channel::InApp, Channel::Webhook];
     d.webhook_id = Some(theirs.endpoint.id);
     let err = w.service.create(w.user, d).await.unwrap_err();
     assert!(matches!(err, AlertError::Invalid(v) if v[0].field == "webhook_id"));
     for _ in 0..200 {
-        w.service.create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600))).await.unwrap();
+        w.service
+            .create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600)))
+            .await
+            .unwrap();
     }
-    let err = w.service.create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600))).await.unwrap_err();
+    let err = w
+        .service
+        .create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, AlertError::LimitReached));
     // Pausing one frees a place; resuming it while another took the place is refused.
-    let first = w.service.list(&w.user, None, 1, None).await.unwrap().items.remove(0);
-    let pause = crate::alerts::alert::AlertEdit { status: Some(AlertStatus::Paused), ..Default::default() };
+    let first = w
+        .service
+        .list(&w.user, None, 1, None)
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let pause = crate::alerts::alert::AlertEdit {
+        status: Some(AlertStatus::Paused),
+        ..Default::default()
+    };
     w.service.edit(&w.user, &first.id, pause).await.unwrap();
-    w.service.create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600))).await.unwrap();
-    let resume = crate::alerts::alert::AlertEdit { status: Some(AlertStatus::Active), ..Default::default() };
-    assert!(matches!(w.service.edit(&w.user, &first.id, resume).await, Err(AlertError::LimitReached)));
+    w.service
+        .create(w.user, draft("NSE:INFY", ConditionKind::Above, dec!(1600)))
+        .await
+        .unwrap();
+    let resume = crate::alerts::alert::AlertEdit {
+        status: Some(AlertStatus::Active),
+        ..Default::default()
+    };
+    assert!(matches!(
+        w.service.edit(&w.user, &first.id, resume).await,
+        Err(AlertError::LimitReached)
+    ));
 }
 
 #[tokio::test]
 async fn the_scan_reads_one_quote_per_instrument_and_a_cross_needs_a_previous_evaluation() {
     let w = world(vec![]);
-    let up = w.service.create(w.user, draft("NSE:INFY", ConditionKind::CrossesUp, dec!(1560))).await.unwrap();
-    let above = w.service.create(w.user, draft("NSE:TCS", ConditionKind::Above, dec!(4000))).await.unwrap();
-    w.service.create(w.user, draft("NSE:TCS", ConditionKind::Below, dec!(3000))).await.unwrap();
+    let up = w
+        .service
+        .create(w.user, draft("NSE:INFY", ConditionKind::CrossesUp, dec!(1560)))
+        .await
+        .unwrap();
+    let above = w
+        .service
+        .create(w.user, draft("NSE:TCS", ConditionKind::Above, dec!(4000)))
+        .await
+        .unwrap();
+    w.service
+        .create(w.user, draft("NSE:TCS", ConditionKind::Below, dec!(3000)))
+        .await
+        .unwrap();
     // 11:01: INFY 1550 (no previous evaluation: nothing crosses), TCS 4000 ≥ 4000.
     w.tick(40);
     let report = w.service.scan().await.unwrap();
@@ -153,8 +204,18 @@ async fn the_scan_reads_one_quote_per_instrument_and_a_cross_needs_a_previous_ev
     w.market.set("NSE:INFY", dec!(1560.00), dec!(1560.10), None);
     w.tick(60);
     w.service.scan().await.unwrap();
-    let crossed: Vec<AlertTriggered> = w.triggered_messages().await.iter().map(|e| e.open().unwrap()).collect();
-    assert!(crossed.iter().any(|e| e.alert_id == up.id && e.price == dec!(1560.05)), "{crossed:?}");
+    let crossed: Vec<AlertTriggered> = w
+        .triggered_messages()
+        .await
+        .iter()
+        .map(|e| e.open().unwrap())
+        .collect();
+    assert!(
+        crossed
+            .iter()
+            .any(|e| e.alert_id == up.id && e.price == dec!(1560.05)),
+        "{crossed:?}"
+    );
     // At night the scan reads nothing.
     w.clock.set(at("2026-11-25T21:00:00+05:30"));
     assert!(w.service.scan().await.unwrap().market_closed);
@@ -163,7 +224,11 @@ async fn the_scan_reads_one_quote_per_instrument_and_a_cross_needs_a_previous_ev
 async fn fired(w: &World, channels: Vec<Channel>) -> (Envelope, crate::alerts::alert::Alert) {
     let mut d = draft("NSE:TCS", ConditionKind::Above, dec!(4000));
     if channels.contains(&Channel::Webhook) {
-        let hook = w.service.create_webhook(w.user, "http://127.0.0.1:9/hook", None).await.unwrap();
+        let hook = w
+            .service
+            .create_webhook(w.user, "http://127.0.0.1:9/hook", None)
+            .await
+            .unwrap();
         d.webhook_id = Some(hook.endpoint.id);
     }
     d.channels = channels;
@@ -177,40 +242,81 @@ async fn fired(w: &World, channels: Vec<Channel>) -> (Envelope, crate::alerts::a
 async fn a_redelivered_or_duplicated_trigger_is_recorded_and_notified_once() {
     let w = world(vec![]);
     let (message, alert) = fired(&w, vec![Channel::InApp]).await;
-    assert_eq!(w.service.handle_message(&message).await.unwrap(), Handled::Triggered);
-    assert_eq!(w.service.handle_message(&message).await.unwrap(), Handled::Triggered, "redelivery");
+    assert_eq!(
+        w.service.handle_message(&message).await.unwrap(),
+        Handled::Triggered
+    );
+    assert_eq!(
+        w.service.handle_message(&message).await.unwrap(),
+        Handled::Triggered,
+        "redelivery"
+    );
     // Another message for the same alert and minute (a scan run twice).
-    let twin = Envelope { id: EventId::from_ulid(Ulid::from_parts(77, 77)), ..message.clone() };
+    let twin = Envelope {
+        id: EventId::from_ulid(Ulid::from_parts(77, 77)),
+        ..message.clone()
+    };
     assert_eq!(w.service.handle_message(&twin).await.unwrap(), Handled::Duplicate);
     assert_eq!(w.alerts.all_triggers().len(), 1);
     assert_eq!(w.notifications.len(), 1);
     let view = w.service.get(&w.user, &alert.id).await.unwrap();
-    assert_eq!((view.alert.status, view.alert.trigger_count), (AlertStatus::Triggered, 1));
+    assert_eq!(
+        (view.alert.status, view.alert.trigger_count),
+        (AlertStatus::Triggered, 1)
+    );
     let delivery = view.triggers[0].delivery(Channel::InApp).unwrap();
-    assert_eq!((delivery.status, delivery.attempts), (DeliveryStatus::Delivered, 1));
-    let inbox = w.service.notifications(&w.user, true, 10, None).await.unwrap().items;
+    assert_eq!(
+        (delivery.status, delivery.attempts),
+        (DeliveryStatus::Delivered, 1)
+    );
+    let inbox = w
+        .service
+        .notifications(&w.user, true, 10, None)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(inbox[0].kind, NotificationKind::AlertTriggered);
     assert_eq!(inbox[0].data["price"], "4000.00");
     assert_eq!(inbox[0].data["alert_id"], alert.id.to_string());
     w.service.read_all_notifications(&w.user).await.unwrap();
-    assert!(w.service.notifications(&w.user, true, 10, None).await.unwrap().items.is_empty());
+    assert!(
+        w.service
+            .notifications(&w.user, true, 10, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn a_webhook_that_fails_then_succeeds_logs_two_attempts_and_one_delivery() {
-    let w = world(vec![SendOutcome::Failed { error: "HTTP 500".into(), retryable: true }]);
+    let w = world(vec![SendOutcome::Failed {
+        error: "HTTP 500".into(),
+        retryable: true,
+    }]);
     let (message, alert) = fired(&w, vec![Channel::Webhook]).await;
     w.service.handle_message(&message).await.unwrap();
     let retry = w.queue.drain().pop().unwrap();
     assert_eq!(retry.event_type, WebhookRetry::TYPE);
     let delay = w.queue.delays()[0];
-    assert!((15..=30).contains(&delay.as_secs()), "30 s less up to half of jitter: {delay:?}");
+    assert!(
+        (15..=30).contains(&delay.as_secs()),
+        "30 s less up to half of jitter: {delay:?}"
+    );
     let logged = w.service.get(&w.user, &alert.id).await.unwrap().triggers[0].clone();
     let d = logged.delivery(Channel::Webhook).unwrap();
-    assert_eq!((d.status, d.attempts, d.last_error.as_deref()), (DeliveryStatus::Retrying, 1, Some("HTTP 500")));
+    assert_eq!(
+        (d.status, d.attempts, d.last_error.as_deref()),
+        (DeliveryStatus::Retrying, 1, Some("HTTP 500"))
+    );
     w.tick(30);
     assert_eq!(w.service.handle_message(&retry).await.unwrap(), Handled::Retried);
-    assert_eq!(w.service.handle_message(&retry).await.unwrap(), Handled::Stale, "a redelivered retry");
+    assert_eq!(
+        w.service.handle_message(&retry).await.unwrap(),
+        Handled::Stale,
+        "a redelivered retry"
+    );
     let logged = w.service.get(&w.user, &alert.id).await.unwrap().triggers[0].clone();
     let d = logged.delivery(Channel::Webhook).unwrap();
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
@@ -231,29 +337,52 @@ async fn a_webhook_that_fails_then_succeeds_logs_two_attempts_and_one_delivery()
     )
     .await
     .unwrap();
-    let expected = signature(&WebhookSecret(key).0, &sent[1].1.id, sent[1].1.timestamp, &sent[1].1.body);
+    let expected = signature(
+        &WebhookSecret(key).0,
+        &sent[1].1.id,
+        sent[1].1.timestamp,
+        &sent[1].1.body,
+    );
     assert_eq!(sent[1].1.signature, expected);
 }
 
 #[tokio::test]
 async fn a_refused_address_fails_for_good_and_poison_messages_are_rejected() {
-    let w = world(vec![SendOutcome::Failed { error: "refused: 10.0.0.5 is private".into(), retryable: false }]);
+    let w = world(vec![SendOutcome::Failed {
+        error: "refused: 10.0.0.5 is private".into(),
+        retryable: false,
+    }]);
     let (message, alert) = fired(&w, vec![Channel::Webhook]).await;
     w.service.handle_message(&message).await.unwrap();
     assert!(w.queue.drain().is_empty(), "no retry queued");
     let d = w.service.get(&w.user, &alert.id).await.unwrap().triggers[0].deliveries[0].clone();
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Failed, 1));
-    let poison = Envelope { event_type: "rm.rf".into(), ..message.clone() };
+    let poison = Envelope {
+        event_type: "rm.rf".into(),
+        ..message.clone()
+    };
     let err = w.service.handle_message(&poison).await.unwrap_err();
     assert!(!err.is_retryable());
-    let garbled = Envelope { data: serde_json::json!({"alert_id": 5}), ..message };
-    assert!(!w.service.handle_message(&garbled).await.unwrap_err().is_retryable());
+    let garbled = Envelope {
+        data: serde_json::json!({"alert_id": 5}),
+        ..message
+    };
+    assert!(
+        !w.service
+            .handle_message(&garbled)
+            .await
+            .unwrap_err()
+            .is_retryable()
+    );
 }
 
 #[tokio::test]
 async fn an_order_event_notifies_once_and_goes_to_every_webhook() {
     let w = world(vec![]);
-    w.service.create_webhook(w.user, "http://127.0.0.1:9/a", None).await.unwrap();
+    w.service
+        .create_webhook(w.user, "http://127.0.0.1:9/a", None)
+        .await
+        .unwrap();
     let event = OrderUpdated {
         user_id: w.user,
         order_id: crate::kernel::ids::OrderId::from_ulid(Ulid::from_parts(5, 5)),
@@ -268,13 +397,30 @@ async fn an_order_event_notifies_once_and_goes_to_every_webhook() {
         at: at("2026-11-25T11:00:00+05:30"),
     };
     let envelope = Envelope::wrap(EventId::from_ulid(Ulid::from_parts(6, 6)), event.at, &event).unwrap();
-    assert_eq!(w.service.handle_message(&envelope).await.unwrap(), Handled::OrderNotified);
-    assert_eq!(w.service.handle_message(&envelope).await.unwrap(), Handled::OrderAlreadyNotified);
-    let inbox = w.service.notifications(&w.user, false, 10, None).await.unwrap().items;
+    assert_eq!(
+        w.service.handle_message(&envelope).await.unwrap(),
+        Handled::OrderNotified
+    );
+    assert_eq!(
+        w.service.handle_message(&envelope).await.unwrap(),
+        Handled::OrderAlreadyNotified
+    );
+    let inbox = w
+        .service
+        .notifications(&w.user, false, 10, None)
+        .await
+        .unwrap()
+        .items;
     assert_eq!(inbox.len(), 1);
     assert_eq!(inbox[0].title, "BUY 10 NSE:INFY filled at 1580.60");
     assert_eq!(w.transport.sent().len(), 1);
     assert!(w.transport.sent()[0].1.body.contains("\"order.updated\""));
     assert!(w.alerts.active().await.unwrap().is_empty());
-    assert!(w.notifications.get(&w.user, &inbox[0].id).await.unwrap().is_some());
+    assert!(
+        w.notifications
+            .get(&w.user, &inbox[0].id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

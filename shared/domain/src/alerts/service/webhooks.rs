@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::alerts::service::AlertService;
 use crate::alerts::webhook::{
-    MAX_WEBHOOKS, SendOutcome, StoredSecret, WebhookEndpoint, WebhookMessage, WebhookSecret, check_description,
-    parse_url, secret_context,
+    MAX_WEBHOOKS, SendOutcome, StoredSecret, WebhookEndpoint, WebhookMessage, WebhookSecret,
+    check_description, parse_url, secret_context,
 };
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{UserId, WebhookId};
@@ -53,7 +53,12 @@ pub enum WebhookError {
 crate::storage_failures_are_unexpected!(WebhookError);
 
 impl AlertService {
-    async fn new_secret(&self, user: &UserId, id: &WebhookId, now: DateTime<Utc>) -> anyhow::Result<(WebhookSecret, StoredSecret)> {
+    async fn new_secret(
+        &self,
+        user: &UserId,
+        id: &WebhookId,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(WebhookSecret, StoredSecret)> {
         let secret = WebhookSecret::generate();
         let sealed = self.ctx.sealer.seal(&secret.0, &secret_context(user, id)).await?;
         Ok((
@@ -70,11 +75,17 @@ impl AlertService {
     ///
     /// # Errors
     /// If the data key cannot be read or a key does not open.
-    pub(super) async fn signing_keys(&self, endpoint: &WebhookEndpoint, now: DateTime<Utc>) -> anyhow::Result<Vec<WebhookSecret>> {
+    pub(super) async fn signing_keys(
+        &self,
+        endpoint: &WebhookEndpoint,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<WebhookSecret>> {
         let context = secret_context(&endpoint.user_id, &endpoint.id);
         let mut keys = Vec::new();
         for stored in endpoint.live_secrets(now) {
-            keys.push(WebhookSecret(self.ctx.sealer.open(&stored.sealed, &context).await?));
+            keys.push(WebhookSecret(
+                self.ctx.sealer.open(&stored.sealed, &context).await?,
+            ));
         }
         Ok(keys)
     }
@@ -142,8 +153,17 @@ impl AlertService {
     ///
     /// # Errors
     /// [`WebhookError`].
-    pub async fn rotate_webhook(&self, user: &UserId, id: &WebhookId) -> Result<CreatedWebhook, WebhookError> {
-        let endpoint = self.ctx.webhooks.get(user, id).await?.ok_or(WebhookError::NotFound)?;
+    pub async fn rotate_webhook(
+        &self,
+        user: &UserId,
+        id: &WebhookId,
+    ) -> Result<CreatedWebhook, WebhookError> {
+        let endpoint = self
+            .ctx
+            .webhooks
+            .get(user, id)
+            .await?
+            .ok_or(WebhookError::NotFound)?;
         let now = self.ctx.clock.now();
         let (secret, stored) = self.new_secret(user, id, now).await?;
         let rotated = endpoint.rotated(stored.sealed, now);
@@ -162,7 +182,12 @@ impl AlertService {
     /// # Errors
     /// [`WebhookError::NotFound`], or the data key failing.
     pub async fn test_webhook(&self, user: &UserId, id: &WebhookId) -> Result<TestResult, WebhookError> {
-        let endpoint = self.ctx.webhooks.get(user, id).await?.ok_or(WebhookError::NotFound)?;
+        let endpoint = self
+            .ctx
+            .webhooks
+            .get(user, id)
+            .await?
+            .ok_or(WebhookError::NotFound)?;
         let now = self.ctx.clock.now();
         let key: crate::kernel::ids::EventId = self.ctx.ids.next();
         let message = WebhookMessage::new(
@@ -172,7 +197,11 @@ impl AlertService {
             &serde_json::json!({"webhook_id": endpoint.id, "message": "A test message from TradeSense."}),
         );
         let keys = self.signing_keys(&endpoint, now).await?;
-        let outcome = self.ctx.transport.send(&endpoint.url, &message.sign(&keys, now)).await;
+        let outcome = self
+            .ctx
+            .transport
+            .send(&endpoint.url, &message.sign(&keys, now))
+            .await;
         Ok(TestResult {
             message_id: message.id,
             outcome,

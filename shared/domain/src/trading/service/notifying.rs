@@ -77,7 +77,11 @@ impl TradingLedger for NotifyingLedger {
         self.inner.order(user, id).await
     }
 
-    async fn orders_page(&self, user: &UserId, query: &OrderListQuery) -> Result<Page<Order, OrderId>, RepoError> {
+    async fn orders_page(
+        &self,
+        user: &UserId,
+        query: &OrderListQuery,
+    ) -> Result<Page<Order, OrderId>, RepoError> {
         self.inner.orders_page(user, query).await
     }
 
@@ -115,7 +119,12 @@ impl TradingLedger for NotifyingLedger {
         Ok(())
     }
 
-    async fn reset(&self, user: &UserId, cash: Decimal, now: DateTime<Utc>) -> Result<PaperAccount, CommitError> {
+    async fn reset(
+        &self,
+        user: &UserId,
+        cash: Decimal,
+        now: DateTime<Utc>,
+    ) -> Result<PaperAccount, CommitError> {
         self.inner.reset(user, cash, now).await
     }
 
