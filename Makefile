@@ -25,6 +25,7 @@ contract: venv
 bench:
 	cargo bench -p tradesense-domain --bench option_chain
 	cargo bench -p tradesense-domain --bench backtest
+	cargo bench -p tradesense-domain --bench alert_scan
 	cargo bench -p market-api --bench quotes
 
 ## Submit → DONE of a 5,000-bar daily backtest over a running `make run`, with the worker's time split.

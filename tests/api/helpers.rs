@@ -329,12 +329,21 @@ pub async fn get_with_token(path: &str, token: &str) -> reqwest::Response {
 
 /// Polls `probe` until it returns `Some`, for asynchronous paths (queue → worker). The deadline only stops a
 /// broken pipeline from hanging the suite; nothing asserts how fast it is.
-pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+pub async fn eventually<T, F, Fut>(what: &str, probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    eventually_within(what, Duration::from_secs(30), probe).await
+}
+
+/// [`eventually`] with its own deadline, for paths behind a schedule (the minute alert scan).
+pub async fn eventually_within<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(v) = probe().await {
             return v;

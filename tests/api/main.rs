@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
 mod administration;
+mod alerts;
 mod async_paths;
 mod auth;
 mod backtests;
