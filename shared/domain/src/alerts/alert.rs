@@ -216,13 +216,13 @@ fn validate_expiry(expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>, out: &
 }
 
 fn validate_note(note: Option<&str>, out: &mut Vec<Violation>) {
-    if let Some(note) = note {
-        if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
-            out.push(Violation::new(
-                "note",
-                format!("at most {MAX_NOTE_CHARS} characters, no control characters"),
-            ));
-        }
+    if let Some(note) = note
+        && (note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control))
+    {
+        out.push(Violation::new(
+            "note",
+            format!("at most {MAX_NOTE_CHARS} characters, no control characters"),
+        ));
     }
 }
 
@@ -418,13 +418,13 @@ impl Alert {
             return Err(EditRefused::Closed(status));
         }
         let mut out = Vec::new();
-        if let Some(s) = edit.status {
-            if !s.is_open() {
-                out.push(Violation::new(
-                    "status",
-                    "ACTIVE (resume) or PAUSED (pause); DELETE cancels",
-                ));
-            }
+        if let Some(s) = edit.status
+            && !s.is_open()
+        {
+            out.push(Violation::new(
+                "status",
+                "ACTIVE (resume) or PAUSED (pause); DELETE cancels",
+            ));
         }
         if edit.target.is_some() {
             validate_target(self.condition.kind, edit.target, instrument, &mut out);

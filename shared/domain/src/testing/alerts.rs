@@ -93,7 +93,7 @@ impl AlertStore for InMemoryAlertStore {
             .filter(|x| x.user_id == *user && status.is_none_or(|s| x.status == s))
             .filter(|x| after.is_none_or(|after| x.id < after))
             .collect();
-        mine.sort_by(|x, y| y.id.cmp(&x.id));
+        mine.sort_by_key(|x| std::cmp::Reverse(x.id));
         let more = mine.len() > usize::from(limit);
         let items: Vec<Alert> = mine.into_iter().take(usize::from(limit)).cloned().collect();
         Ok(Page {
@@ -312,7 +312,7 @@ impl NotificationStore for InMemoryNotificationStore {
             .map(|n| resolved(n, watermark))
             .filter(|n| !unread_only || n.read_at.is_none())
             .collect();
-        mine.sort_by(|x, y| y.id.cmp(&x.id));
+        mine.sort_by_key(|x| std::cmp::Reverse(x.id));
         let more = mine.len() > usize::from(limit);
         mine.truncate(usize::from(limit));
         Ok(Page {

@@ -94,13 +94,13 @@ impl AlertService {
         let webhook = draft.webhook_id;
         let now = self.ctx.clock.now();
         let mut alert = draft.into_alert(self.ctx.ids.next(), user, &instrument, now);
-        if let Some(id) = webhook {
-            if self.ctx.webhooks.get(&user, &id).await?.is_none() {
-                let unknown = Violation::new("webhook_id", "names no webhook endpoint of yours");
-                match &mut alert {
-                    Ok(_) => alert = Err(vec![unknown]),
-                    Err(violations) => violations.push(unknown),
-                }
+        if let Some(id) = webhook
+            && self.ctx.webhooks.get(&user, &id).await?.is_none()
+        {
+            let unknown = Violation::new("webhook_id", "names no webhook endpoint of yours");
+            match &mut alert {
+                Ok(_) => alert = Err(vec![unknown]),
+                Err(violations) => violations.push(unknown),
             }
         }
         let alert = alert.map_err(AlertError::Invalid)?;
