@@ -44,6 +44,8 @@ pub struct AlertsConfig {
     pub clock: Arc<dyn Clock>,
     /// Which endpoint URLs are accepted ([`ALLOW_LOOPBACK_HTTP`] = `true`: loopback HTTP too).
     pub url_policy: UrlPolicy,
+    /// When failed webhook deliveries are retried (the default everywhere; tests shorten it).
+    pub retry: RetryPolicy,
 }
 
 impl AlertsConfig {
@@ -69,6 +71,7 @@ impl AlertsConfig {
             market_seed: market_seed(vars)?,
             clock: market_clock(vars)?,
             url_policy,
+            retry: RetryPolicy::default(),
         })
     }
 
@@ -102,7 +105,7 @@ impl AlertsConfig {
             clock: self.clock.clone(),
             ids: Arc::new(UlidIds::default()),
             url_policy: self.url_policy,
-            retry: RetryPolicy::default(),
+            retry: self.retry,
         }))
     }
 }
