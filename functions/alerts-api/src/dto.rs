@@ -14,6 +14,25 @@ use tradesense_domain::alerts::webhook::{SendOutcome, WebhookEndpoint};
 use tradesense_domain::kernel::ids::{AlertId, NotificationId, WebhookId};
 use tradesense_domain::market::instrument::InstrumentKey;
 
+/// A delivery channel.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelDto {
+    /// The in-app inbox.
+    InApp,
+    /// A webhook endpoint.
+    Webhook,
+}
+
+impl From<ChannelDto> for Channel {
+    fn from(c: ChannelDto) -> Self {
+        match c {
+            ChannelDto::InApp => Channel::InApp,
+            ChannelDto::Webhook => Channel::Webhook,
+        }
+    }
+}
+
 /// A new alert. Rules stated here in words answer `422` when broken: `target` is required by the price
 /// conditions (a positive multiple of the instrument's tick) and the percent conditions (above 0, at most
 /// 1000, or 100 for `PCT_CHANGE_DOWN`, 2 decimals at most) and refused by the SMA ones, which need `period`
@@ -36,20 +55,22 @@ pub struct CreateAlertRequest {
     #[schema(value_type = Option<tradesense_http::openapi::DecimalString>, example = "1600.00")]
     pub target: Option<Decimal>,
     /// Daily closes in the SMA (SMA conditions).
-    #[schema(example = 20)]
+    #[schema(minimum = 0, maximum = 65535, example = 20)]
     pub period: Option<u16>,
     /// Where triggers are delivered.
-    #[schema(value_type = Vec<String>, example = json!(["in_app"]))]
-    pub channels: Vec<Channel>,
+    #[schema(example = json!(["in_app"]))]
+    pub channels: Vec<ChannelDto>,
     /// The endpoint, with the webhook channel.
-    #[schema(value_type = Option<String>, pattern = "^[0-9A-HJKMNP-TV-Z]{26}$")]
+    #[schema(value_type = Option<String>, pattern = "^[0-7][0-9A-HJKMNP-TV-Z]{25}$")]
     pub webhook_id: Option<String>,
     /// How often it may fire.
     #[schema(value_type = String, pattern = "^(once|cooldown|every_time)$", example = "once")]
     pub trigger_mode: TriggerMode,
     /// Quiet minutes after a trigger (cooldown mode).
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub cooldown_minutes: Option<u32>,
     /// Most triggers (cooldown and every_time modes).
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
     pub max_triggers: Option<u32>,
     /// When it stops.
     pub expires_at: Option<DateTime<Utc>>,
@@ -68,7 +89,7 @@ impl CreateAlertRequest {
             kind: self.condition,
             target: self.target,
             period: self.period,
-            channels: self.channels.clone(),
+            channels: self.channels.iter().map(|&c| Channel::from(c)).collect(),
             webhook_id: self
                 .webhook_id
                 .as_deref()
