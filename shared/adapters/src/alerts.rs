@@ -14,7 +14,7 @@ use tradesense_domain::market::service::current::CurrentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
 
 use crate::AwsClients;
-use crate::clock::market_clock;
+use crate::clock::{SystemClock, market_clock};
 use crate::config::{ConfigError, Vars, market_seed, optional, required};
 use crate::dynamo::Table;
 use crate::dynamo::alerts::{DynamoAlertStore, DynamoNotificationStore, DynamoWebhookStore};
@@ -103,6 +103,7 @@ impl AlertsConfig {
             )),
             calendar,
             clock: self.clock.clone(),
+            wall_clock: Arc::new(SystemClock),
             ids: Arc::new(UlidIds::default()),
             url_policy: self.url_policy,
             retry: self.retry,

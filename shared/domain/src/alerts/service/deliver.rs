@@ -205,7 +205,7 @@ impl AlertService {
                 webhook_id,
                 message,
                 attempt: 1,
-                first_attempt_at: self.ctx.clock.now(),
+                first_attempt_at: self.ctx.wall_clock.now(),
                 trigger: Some((alert.id, record.triggered_at)),
             };
             self.attempt_webhook(&attempt, Some(record)).await?;
@@ -249,7 +249,7 @@ impl AlertService {
         attempt: &WebhookRetry,
         record: Option<TriggerRecord>,
     ) -> Result<(), DeliverError> {
-        let now = self.ctx.clock.now();
+        let now = self.ctx.wall_clock.now();
         let outcome = match self
             .ctx
             .webhooks
@@ -335,7 +335,7 @@ impl AlertService {
         {
             return Ok(Handled::OrderAlreadyNotified);
         }
-        let now = self.ctx.clock.now();
+        let now = self.ctx.wall_clock.now();
         for endpoint in self.ctx.webhooks.list(&event.user_id).await? {
             let attempt = WebhookRetry {
                 user_id: event.user_id,

@@ -46,8 +46,11 @@ pub struct AlertsContext {
     pub master: Arc<CurrentMaster>,
     /// Market hours.
     pub calendar: Arc<MarketCalendar>,
-    /// The market clock.
+    /// The market clock: evaluation minutes, alert and inbox times.
     pub clock: Arc<dyn Clock>,
+    /// The real time: webhook timestamps (receivers check them against theirs) and retry schedules (SQS
+    /// delays run in real time). The same as the market clock in deployments; not under a simulated one.
+    pub wall_clock: Arc<dyn Clock>,
     /// Mints ids.
     pub ids: Arc<dyn IdGen>,
     /// Which endpoint URLs are accepted.

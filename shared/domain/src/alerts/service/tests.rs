@@ -35,6 +35,11 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// The real time, days after the simulated market's: webhook timestamps must be real.
+fn wall() -> DateTime<Utc> {
+    at("2026-12-04T03:00:00Z")
+}
+
 struct World {
     service: AlertService,
     alerts: Arc<InMemoryAlertStore>,
@@ -70,6 +75,7 @@ fn world(outcomes: Vec<SendOutcome>) -> World {
         )),
         calendar,
         clock: clock.clone(),
+        wall_clock: Arc::new(crate::testing::FixedClock(wall())),
         ids: Arc::new(SequentialIds::default()),
         url_policy: crate::alerts::webhook::UrlPolicy::AlsoLoopbackHttp,
         retry: crate::alerts::trigger::RetryPolicy::default(),
@@ -322,6 +328,11 @@ async fn a_webhook_that_fails_then_succeeds_logs_two_attempts_and_one_delivery()
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Delivered, 2));
     let sent = w.transport.sent();
     assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].1.timestamp,
+        wall().timestamp(),
+        "signed at the real time, not the market's"
+    );
     assert_eq!(sent[0].1.id, sent[1].1.id, "the same webhook-id on every attempt");
     assert_eq!(sent[0].1.body, sent[1].1.body);
     let body: serde_json::Value = serde_json::from_str(&sent[1].1.body).unwrap();

@@ -1,5 +1,5 @@
 //! A trader's webhook endpoints: register (the key shown once), list, delete, send a test message now, and
-//! rotate the key (the old one keeps signing for a day).
+//! rotate the key (the old one keeps signing for a day). Webhook times are real (wall-clock) times.
 
 use chrono::{DateTime, Utc};
 
@@ -113,7 +113,7 @@ impl AlertService {
         if self.ctx.webhooks.list(&user).await?.len() >= MAX_WEBHOOKS {
             return Err(WebhookError::LimitReached);
         }
-        let now = self.ctx.clock.now();
+        let now = self.ctx.wall_clock.now();
         let id: WebhookId = self.ctx.ids.next();
         let (secret, stored) = self.new_secret(&user, &id, now).await?;
         let endpoint = WebhookEndpoint {
@@ -164,7 +164,7 @@ impl AlertService {
             .get(user, id)
             .await?
             .ok_or(WebhookError::NotFound)?;
-        let now = self.ctx.clock.now();
+        let now = self.ctx.wall_clock.now();
         let (secret, stored) = self.new_secret(user, id, now).await?;
         let rotated = endpoint.rotated(stored.sealed, now);
         match self.ctx.webhooks.update(&rotated).await {
@@ -188,7 +188,7 @@ impl AlertService {
             .get(user, id)
             .await?
             .ok_or(WebhookError::NotFound)?;
-        let now = self.ctx.clock.now();
+        let now = self.ctx.wall_clock.now();
         let key: crate::kernel::ids::EventId = self.ctx.ids.next();
         let message = WebhookMessage::new(
             &key.to_string(),
