@@ -230,3 +230,46 @@ async fn the_inbox_reports_reads_one_by_one_and_read_all() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_endpoint_cap_holds_under_concurrent_registrations_and_deleting_frees_a_place() {
+    use tradesense_adapters::dynamo::alerts::DynamoWebhookStore;
+    use tradesense_domain::alerts::ports::WebhookStore;
+    use tradesense_domain::alerts::webhook::WebhookEndpoint;
+    use tradesense_domain::kernel::ids::WebhookId;
+
+    let stack = TestStack::provision().await;
+    let store = DynamoWebhookStore::new(stack.table());
+    let user = UserId::from_ulid(Ulid::from_parts(1, 1));
+    let endpoint = |n: u64| WebhookEndpoint {
+        id: WebhookId::from_ulid(Ulid::from_parts(n, u128::from(n))),
+        user_id: user,
+        url: format!("https://hooks.example.com/{n}"),
+        description: None,
+        created_at: t0(),
+        secrets: vec![],
+        version: 1,
+    };
+    store.create(&endpoint(1), 3).await.unwrap();
+    let attempts = (2..8).map(|n| {
+        let store = store.clone();
+        async move { store.create(&endpoint(n), 3).await }
+    });
+    let created = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .filter(|r| r.is_ok())
+        .count();
+    assert_eq!(created, 2);
+    assert_eq!(store.list(&user).await.unwrap().len(), 3);
+    assert!(store.delete(&user, &endpoint(1).id).await.unwrap());
+    assert!(
+        !store.delete(&user, &endpoint(1).id).await.unwrap(),
+        "already gone: the count is not moved again"
+    );
+    store.create(&endpoint(9), 3).await.unwrap();
+    assert!(matches!(
+        store.create(&endpoint(10), 3).await,
+        Err(RepoError::Conflict)
+    ));
+}

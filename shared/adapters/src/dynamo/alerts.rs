@@ -1,14 +1,14 @@
 //! Alerts, their triggers, webhook endpoints and the inbox in DynamoDB, under their owner's partition.
 //! An active alert also sits in GSI1's `ACTIVE_ALERTS` partition (the scan's worklist, sorted by
 //! instrument); a per-user counter item, changed in the same transaction as each alert whose activity
-//! changes, enforces the active cap; a trigger item per alert and minute is written only if absent, in the
+//! changes, enforces the active cap (and another the endpoint cap); a trigger item per alert and minute is written only if absent, in the
 //! same transaction as the alert it fires.
 
 use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 use tradesense_domain::alerts::alert::{Alert, AlertStatus};
 use tradesense_domain::alerts::notification::Notification;
@@ -262,8 +262,27 @@ impl DynamoWebhookStore {
 
 #[async_trait]
 impl WebhookStore for DynamoWebhookStore {
-    async fn create(&self, endpoint: &WebhookEndpoint) -> Result<(), RepoError> {
-        self.table.put_new(Self::item(endpoint)?).await
+    async fn create(&self, endpoint: &WebhookEndpoint, cap: usize) -> Result<(), RepoError> {
+        let put = Put::builder()
+            .table_name(self.table.name())
+            .set_item(Some(Self::item(endpoint)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .context("build put")?;
+        let count = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::webhook_count(&endpoint.user_id).to_attributes()))
+            .update_expression("ADD endpoints :one")
+            .condition_expression("attribute_not_exists(endpoints) OR endpoints < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .build()
+            .context("build webhook count")?;
+        let writes = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        self.table.transact(writes).await.map_err(transact_conflict)
     }
 
     async fn get(&self, user: &UserId, id: &WebhookId) -> Result<Option<WebhookEndpoint>, RepoError> {
@@ -292,17 +311,28 @@ impl WebhookStore for DynamoWebhookStore {
     }
 
     async fn delete(&self, user: &UserId, id: &WebhookId) -> Result<bool, RepoError> {
-        let out = self
-            .table
-            .client()
-            .delete_item()
+        let delete = Delete::builder()
             .table_name(self.table.name())
             .set_key(Some(keys::webhook(user, id).to_attributes()))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .context("delete webhook")?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .context("build delete")?;
+        let count = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::webhook_count(user).to_attributes()))
+            .update_expression("ADD endpoints :minus")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .context("build webhook count")?;
+        let writes = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        match self.table.transact(writes).await.map_err(transact_conflict) {
+            Ok(()) => Ok(true),
+            Err(RepoError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }
 

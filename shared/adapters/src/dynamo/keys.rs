@@ -21,6 +21,7 @@
 //! | trigger     | `USER#<user_id>`   | `ALERTTRIG#<alert_id>#<minute>` |                    |                     |
 //! | scan state  | `SYSTEM`           | `ALERT_SCAN`                |                        |                     |
 //! | webhook     | `USER#<user_id>`   | `WEBHOOK#<webhook_id>`      |                        |                     |
+//! | webhook count | `USER#<user_id>` | `WEBHOOK_COUNT`             |                        |                     |
 //! | notification | `USER#<user_id>`  | `NOTIF#<notification_id>` (TTL 90 days) |            |                     |
 //! | inbox read-all | `USER#<user_id>` | `NOTIF_READ_ALL`           |                        |                     |
 //!
@@ -389,6 +390,14 @@ pub fn webhook(user: &UserId, id: &WebhookId) -> Key {
 
 /// The sort-key prefix of a user's webhook endpoints.
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+/// The counter of a user's webhook endpoints.
+pub fn webhook_count(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "WEBHOOK_COUNT".to_owned(),
+    }
+}
 
 /// An in-app notification.
 pub fn notification(user: &UserId, id: &NotificationId) -> Key {

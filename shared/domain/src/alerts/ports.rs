@@ -113,15 +113,16 @@ pub trait AlertStore: Send + Sync {
 
 /// Webhook endpoints under their owner.
 ///
-/// Implementations MUST write a changed endpoint only over the version before it ([`RepoError::Conflict`]
-/// otherwise).
+/// Implementations MUST keep, per owner, a count of endpoints and refuse ([`RepoError::Conflict`], writing
+/// nothing) a new one beyond the cap given, and MUST write a changed endpoint only over the version before it
+/// (`Conflict` otherwise).
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    /// Stores a new endpoint.
+    /// Stores a new endpoint, if its owner stays within `cap` endpoints.
     ///
     /// # Errors
-    /// Storage failures.
-    async fn create(&self, endpoint: &WebhookEndpoint) -> Result<(), RepoError>;
+    /// [`RepoError::Conflict`] at the cap.
+    async fn create(&self, endpoint: &WebhookEndpoint, cap: usize) -> Result<(), RepoError>;
 
     /// One endpoint.
     ///

@@ -200,13 +200,13 @@ pub struct InMemoryWebhookStore {
 
 #[async_trait]
 impl WebhookStore for InMemoryWebhookStore {
-    async fn create(&self, endpoint: &WebhookEndpoint) -> Result<(), RepoError> {
+    async fn create(&self, endpoint: &WebhookEndpoint, cap: usize) -> Result<(), RepoError> {
         let mut w = self.inner.lock().map_err(|_| poisoned())?;
-        if w.insert((endpoint.user_id, endpoint.id), endpoint.clone())
-            .is_some()
-        {
+        let owned = w.values().filter(|e| e.user_id == endpoint.user_id).count();
+        if owned >= cap || w.contains_key(&(endpoint.user_id, endpoint.id)) {
             return Err(RepoError::Conflict);
         }
+        w.insert((endpoint.user_id, endpoint.id), endpoint.clone());
         Ok(())
     }
 

@@ -435,3 +435,19 @@ async fn an_order_event_notifies_once_and_goes_to_every_webhook() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_scan_records_an_expired_alert_and_frees_its_place() {
+    let w = world(vec![]);
+    let mut d = draft("NSE:INFY", ConditionKind::Above, dec!(9000));
+    d.expires_at = Some(at("2026-11-25T11:02:00+05:30"));
+    let alert = w.service.create(w.user, d).await.unwrap();
+    w.tick(40);
+    assert_eq!(w.service.scan().await.unwrap().expired, 0);
+    w.clock.set(at("2026-11-25T11:02:10+05:30"));
+    let report = w.service.scan().await.unwrap();
+    assert_eq!((report.expired, report.triggered), (1, 0));
+    let view = w.service.get(&w.user, &alert.id).await.unwrap();
+    assert_eq!(view.alert.status, AlertStatus::Expired);
+    assert!(w.alerts.active().await.unwrap().is_empty());
+}

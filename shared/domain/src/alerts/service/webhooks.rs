@@ -110,9 +110,6 @@ impl AlertService {
         let Some(url) = url.filter(|_| violations.is_empty()) else {
             return Err(WebhookError::Invalid(violations));
         };
-        if self.ctx.webhooks.list(&user).await?.len() >= MAX_WEBHOOKS {
-            return Err(WebhookError::LimitReached);
-        }
         let now = self.ctx.wall_clock.now();
         let id: WebhookId = self.ctx.ids.next();
         let (secret, stored) = self.new_secret(&user, &id, now).await?;
@@ -125,8 +122,11 @@ impl AlertService {
             secrets: vec![stored],
             version: 1,
         };
-        self.ctx.webhooks.create(&endpoint).await?;
-        Ok(CreatedWebhook { endpoint, secret })
+        match self.ctx.webhooks.create(&endpoint, MAX_WEBHOOKS).await {
+            Ok(()) => Ok(CreatedWebhook { endpoint, secret }),
+            Err(RepoError::Conflict) => Err(WebhookError::LimitReached),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// `user`'s endpoints, oldest first.
