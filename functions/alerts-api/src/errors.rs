@@ -43,6 +43,9 @@ impl From<WebhookError> for AlertsError {
             WebhookError::Invalid(violations) => invalid("webhook", violations),
             WebhookError::NotFound => ApiError::not_found(),
             WebhookError::LimitReached | WebhookError::Changed => conflict(e.to_string()),
+            WebhookError::RateLimited(decision) => {
+                ApiError::rate_limited(decision.retry_after_secs).with_rate_limit(decision)
+            }
             WebhookError::Unexpected(cause) => ApiError::internal(cause),
         })
     }

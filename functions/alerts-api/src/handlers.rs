@@ -170,11 +170,11 @@ pub async fn delete_webhook(
 }
 
 /// Sends a signed `webhook.test` message to one of the caller's endpoints now, once (no retries), and says
-/// how it went.
+/// how it went. At most 5 a minute per user (`429` with `Retry-After` beyond).
 #[utoipa::path(post, path = "/v1/webhooks/{id}/test", tag = "webhooks", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, body = TestResultDto), (status = 401, body = Body), (status = 403, body = Body),
-        (status = 404, body = Body)))]
+        (status = 404, body = Body), (status = 429, description = "5 test messages this minute already", body = Body)))]
 pub async fn test_webhook(
     auth: AuthContext,
     State(state): State<AlertsState>,

@@ -20,6 +20,7 @@ use crate::dynamo::Table;
 use crate::dynamo::alerts::{DynamoAlertStore, DynamoNotificationStore, DynamoWebhookStore};
 use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::quote_cache::DynamoQuoteCache;
+use crate::dynamo::rate_limits::DynamoRateLimiter;
 use crate::ids::UlidIds;
 use crate::secrets::SecretsProvider;
 use crate::sqs::SqsPublisher;
@@ -92,6 +93,7 @@ impl AlertsConfig {
                 &self.data_key_secret_id,
             )),
             transport: Arc::new(HttpWebhookTransport::new(self.url_policy)),
+            limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
             queue: Arc::new(SqsPublisher::new(aws.sqs.clone(), &self.queue_url)),
             market: Arc::new(CachedMarketData::new(
                 source,

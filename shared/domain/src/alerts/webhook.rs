@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::kernel::ids::{UserId, WebhookId};
+use crate::kernel::rate_limit::RateRule;
 use crate::kernel::validation::Violation;
 
 /// Most endpoints an account may register.
@@ -24,6 +25,13 @@ pub const MAX_DESCRIPTION_CHARS: usize = 200;
 pub const SECRET_BYTES: usize = 32;
 /// How long a replaced secret keeps signing beside the new one after a rotation.
 pub const ROTATION_OVERLAP_HOURS: i64 = 24;
+
+/// Test messages a user may send per minute (`POST /v1/webhooks/{id}/test` makes the platform call out at
+/// once; this keeps it from being used to hammer anyone's endpoint).
+pub const TEST_RATE: RateRule = RateRule {
+    limit: 5,
+    window: Duration::minutes(1),
+};
 
 /// Which endpoint URLs a deployment accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use crate::alerts::ports::{AlertStore, NotificationStore, SecretSealer, WebhookStore, WebhookTransport};
 use crate::alerts::trigger::RetryPolicy;
 use crate::alerts::webhook::UrlPolicy;
+use crate::identity::ports::RateLimiter;
 use crate::kernel::events::EventPublisher;
 use crate::kernel::ids::IdGen;
 use crate::kernel::time::Clock;
@@ -38,6 +39,8 @@ pub struct AlertsContext {
     pub sealer: Arc<dyn SecretSealer>,
     /// Sends webhook messages.
     pub transport: Arc<dyn WebhookTransport>,
+    /// Counts test messages per user ([`TEST_RATE`](crate::alerts::webhook::TEST_RATE)).
+    pub limiter: Arc<dyn RateLimiter>,
     /// The alert queue (triggers, webhook retries).
     pub queue: Arc<dyn EventPublisher>,
     /// Quotes and daily closes.

@@ -67,6 +67,7 @@ fn world(outcomes: Vec<SendOutcome>) -> World {
         notifications: notifications.clone(),
         sealer: Arc::new(ContextSealer),
         transport: transport.clone(),
+        limiter: Arc::new(crate::testing::InMemoryRateLimiter::default()),
         queue: queue.clone(),
         market: market.clone(),
         master: Arc::new(CurrentMaster::new(
@@ -450,4 +451,28 @@ async fn the_scan_records_an_expired_alert_and_frees_its_place() {
     let view = w.service.get(&w.user, &alert.id).await.unwrap();
     assert_eq!(view.alert.status, AlertStatus::Expired);
     assert!(w.alerts.active().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn test_messages_are_limited_to_five_a_minute_per_user_found_or_not() {
+    let w = world(vec![]);
+    let hook = w
+        .service
+        .create_webhook(w.user, "http://127.0.0.1:9/hook", None)
+        .await
+        .unwrap();
+    let missing = crate::kernel::ids::WebhookId::from_ulid(Ulid::from_parts(3, 3));
+    assert!(matches!(
+        w.service.test_webhook(&w.user, &missing).await,
+        Err(WebhookError::NotFound)
+    ));
+    for _ in 0..4 {
+        let result = w.service.test_webhook(&w.user, &hook.endpoint.id).await.unwrap();
+        assert_eq!(result.outcome, SendOutcome::Delivered { status: 200 });
+    }
+    match w.service.test_webhook(&w.user, &hook.endpoint.id).await {
+        Err(WebhookError::RateLimited(d)) => assert!(d.retry_after_secs >= 1),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.transport.sent().len(), 4, "the refused one sent nothing");
 }

@@ -5,11 +5,12 @@ use chrono::{DateTime, Utc};
 
 use crate::alerts::service::AlertService;
 use crate::alerts::webhook::{
-    MAX_WEBHOOKS, SendOutcome, StoredSecret, WebhookEndpoint, WebhookMessage, WebhookSecret,
+    MAX_WEBHOOKS, SendOutcome, StoredSecret, TEST_RATE, WebhookEndpoint, WebhookMessage, WebhookSecret,
     check_description, parse_url, secret_context,
 };
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{UserId, WebhookId};
+use crate::kernel::rate_limit::RateDecision;
 use crate::kernel::validation::Violation;
 
 /// A registered (or rotated) endpoint and its new key, shown this once.
@@ -45,6 +46,9 @@ pub enum WebhookError {
     /// The endpoint changed while this request ran.
     #[error("the webhook changed meanwhile; retry")]
     Changed,
+    /// Too many test messages this minute.
+    #[error("at most {} test messages a minute", TEST_RATE.limit)]
+    RateLimited(RateDecision),
     /// Storage or the data key failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -177,11 +181,24 @@ impl AlertService {
         }
     }
 
-    /// Sends a `webhook.test` message to one of `user`'s endpoints now, once, and says how it went.
+    /// Sends a `webhook.test` message to one of `user`'s endpoints now, once, and says how it went. Every
+    /// call counts against [`TEST_RATE`], found or not.
     ///
     /// # Errors
-    /// [`WebhookError::NotFound`], or the data key failing.
+    /// [`WebhookError::RateLimited`], [`WebhookError::NotFound`], or the data key failing.
     pub async fn test_webhook(&self, user: &UserId, id: &WebhookId) -> Result<TestResult, WebhookError> {
+        let decision = self
+            .ctx
+            .limiter
+            .hit(
+                &format!("webhook-test:{user}"),
+                TEST_RATE,
+                self.ctx.wall_clock.now(),
+            )
+            .await?;
+        if !decision.allowed {
+            return Err(WebhookError::RateLimited(decision));
+        }
         let endpoint = self
             .ctx
             .webhooks
