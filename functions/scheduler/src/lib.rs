@@ -175,4 +175,21 @@ mod tests {
             "not recorded as run"
         );
     }
+
+    #[tokio::test]
+    async fn the_alert_scan_event_needs_the_scanner_and_fails_loudly_without_it() {
+        let runs = Arc::new(InMemoryJobRunLog::default());
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 5, 31, 0).unwrap();
+        let scheduler = Scheduler::new(
+            runs.clone(),
+            Arc::new(InMemoryInstrumentStore::default()),
+            MarketCalendar::default(),
+            Arc::new(FixedClock(now)),
+        );
+        let event: EventBridgeEvent<JobRequest> =
+            serde_json::from_str(include_str!("../../../events/scheduler-alert-scan.json")).unwrap();
+        assert_eq!(event.detail.job, ScheduledJob::AlertScan);
+        assert!(scheduler.handle(event).await.is_err());
+        assert_eq!(runs.last_run(ScheduledJob::AlertScan).await.unwrap(), None);
+    }
 }
