@@ -21,15 +21,50 @@ pub struct InstrumentView {
     pub smas: HashMap<u16, Decimal>,
 }
 
-/// The last evaluated price of every instrument the previous scan looked at: the "previous price" of the
-/// next scan's crossings.
+/// One instrument's last evaluation: when, and its price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evaluated {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The last price then.
+    pub price: Decimal,
+}
+
+/// How long an instrument nobody watches any more keeps its last evaluation in the scan's state.
+pub const FORGET_AFTER_DAYS: i64 = 7;
+
+/// The last evaluation of every instrument a scan looked at: the "previous price" of the next scan's
+/// crossings (yesterday's last, for the first scan of a session).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanState {
-    /// When the previous scan evaluated.
-    pub evaluated_at: Option<DateTime<Utc>>,
-    /// Its last price of each instrument.
-    pub prices: HashMap<InstrumentKey, Decimal>,
+    /// Each instrument's last evaluation.
+    pub prices: HashMap<InstrumentKey, Evaluated>,
+}
+
+impl ScanState {
+    /// The state after a scan at `now` observed `views`: their prices replace the ones before, the others
+    /// stay (an exchange that was closed) unless older than [`FORGET_AFTER_DAYS`].
+    pub fn after(&self, views: &HashMap<InstrumentKey, InstrumentView>, now: DateTime<Utc>) -> Self {
+        let horizon = now - chrono::Duration::days(FORGET_AFTER_DAYS);
+        let mut prices: HashMap<InstrumentKey, Evaluated> = self
+            .prices
+            .iter()
+            .filter(|(_, e)| e.at >= horizon)
+            .map(|(k, e)| (k.clone(), *e))
+            .collect();
+        for (key, view) in views {
+            prices.insert(
+                key.clone(),
+                Evaluated {
+                    at: now,
+                    price: view.observation.price,
+                },
+            );
+        }
+        Self { prices }
+    }
 }
 
 /// What one pass finds.
@@ -71,4 +106,67 @@ pub fn evaluate(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_scan_keeps_the_instruments_it_did_not_see_for_a_week() {
+        let t = |d, h| Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).unwrap();
+        let key = |s: &str| InstrumentKey::parse(s).unwrap();
+        let view = |price| InstrumentView {
+            observation: Observation {
+                price,
+                previous_close: price,
+                previous: None,
+            },
+            smas: HashMap::new(),
+        };
+        let before = ScanState {
+            prices: HashMap::from([
+                (
+                    key("NSE:INFY"),
+                    Evaluated {
+                        at: t(24, 9),
+                        price: dec!(1500),
+                    },
+                ),
+                (
+                    key("MCX:GOLD"),
+                    Evaluated {
+                        at: t(24, 17),
+                        price: dec!(70000),
+                    },
+                ),
+                (
+                    key("NSE:OLD"),
+                    Evaluated {
+                        at: t(10, 9),
+                        price: dec!(1),
+                    },
+                ),
+            ]),
+        };
+        let after = before.after(&HashMap::from([(key("NSE:INFY"), view(dec!(1510)))]), t(25, 4));
+        assert_eq!(
+            after.prices[&key("NSE:INFY")],
+            Evaluated {
+                at: t(25, 4),
+                price: dec!(1510)
+            }
+        );
+        assert_eq!(
+            after.prices[&key("MCX:GOLD")].price,
+            dec!(70000),
+            "not seen this time: kept"
+        );
+        assert!(
+            !after.prices.contains_key(&key("NSE:OLD")),
+            "a fortnight old: forgotten"
+        );
+    }
 }

@@ -111,8 +111,9 @@ impl AlertService {
         }
     }
 
-    /// One page of `user`'s alerts, newest first, optionally only those with `status` (stored status; an
-    /// open alert past its expiry shows `EXPIRED`).
+    /// One page of `user`'s alerts, newest first, optionally only those with `status`. An open alert past its
+    /// expiry shows `EXPIRED` (the scan records it in the next market minute), and is listed under
+    /// `EXPIRED` once recorded.
     ///
     /// # Errors
     /// Storage failures.
@@ -128,6 +129,8 @@ impl AlertService {
         for alert in &mut page.items {
             alert.status = alert.status_at(now);
         }
+        // An alert stored ACTIVE but past its expiry is not what `?status=ACTIVE` asks for.
+        page.items.retain(|a| status.is_none_or(|s| a.status == s));
         Ok(page)
     }
 

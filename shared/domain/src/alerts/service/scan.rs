@@ -36,21 +36,28 @@ pub struct ScanReport {
 }
 
 impl AlertService {
-    /// Runs one scan at the clock's now: outside the normal market it does nothing.
+    /// Runs one scan at the clock's now, over the alerts whose instrument's exchange is in its normal session:
+    /// with every exchange closed it reads nothing.
     ///
     /// # Errors
     /// Storage, market-data or queue failures (the scheduler retries the job).
     pub async fn scan(&self) -> anyhow::Result<ScanReport> {
         let now = self.ctx.clock.now();
-        if !self.ctx.calendar.status(Exchange::Nse, now).open {
+        let open: Vec<Exchange> = Exchange::ALL
+            .into_iter()
+            .filter(|e| self.ctx.calendar.status(*e, now).open)
+            .collect();
+        if open.is_empty() {
             return Ok(ScanReport {
                 market_closed: true,
                 ..ScanReport::default()
             });
         }
         let minute = evaluation_minute(now);
-        let (alerts, previous) =
+        let (mut alerts, previous) =
             futures::future::try_join(self.ctx.alerts.active(), self.ctx.alerts.scan_state()).await?;
+        // Only instruments whose exchange is in its normal session now (MCX trades into the evening).
+        alerts.retain(|a| a.instrument.exchange().is_some_and(|e| open.contains(&e)));
         let master = self.ctx.master.get(now).await?;
         let views = self.views(&master, &alerts, &previous).await?;
         let found = evaluate(&alerts, &views, minute);
@@ -76,13 +83,7 @@ impl AlertService {
         }
         self.ctx
             .alerts
-            .save_scan_state(&ScanState {
-                evaluated_at: Some(now),
-                prices: views
-                    .iter()
-                    .map(|(key, view)| (key.clone(), view.observation.price))
-                    .collect(),
-            })
+            .save_scan_state(&previous.after(&views, now))
             .await?;
         let report = ScanReport {
             market_closed: false,
@@ -125,9 +126,7 @@ impl AlertService {
             let observation = Observation {
                 price: quote.last_price,
                 previous_close: quote.previous_close,
-                previous: previous
-                    .evaluated_at
-                    .zip(previous.prices.get(&instrument.key).copied()),
+                previous: previous.prices.get(&instrument.key).map(|e| (e.at, e.price)),
             };
             views.insert(instrument.key.clone(), InstrumentView { observation, smas });
         }

@@ -223,8 +223,15 @@ async fn the_scan_reads_one_quote_per_instrument_and_a_cross_needs_a_previous_ev
             .any(|e| e.alert_id == up.id && e.price == dec!(1560.05)),
         "{crossed:?}"
     );
-    // At night the scan reads nothing.
+    // At 21:00 IST only MCX trades: the NSE alerts wait for the next session.
     w.clock.set(at("2026-11-25T21:00:00+05:30"));
+    let evening = w.service.scan().await.unwrap();
+    assert_eq!(
+        (evening.market_closed, evening.alerts, evening.instruments),
+        (false, 0, 0)
+    );
+    // At midnight every exchange is closed: the scan reads nothing.
+    w.clock.set(at("2026-11-25T23:45:00+05:30"));
     assert!(w.service.scan().await.unwrap().market_closed);
 }
 
