@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 use tradesense_domain::alerts::alert::{Alert, AlertStatus};
 use tradesense_domain::alerts::notification::Notification;
@@ -22,17 +22,10 @@ use tradesense_domain::kernel::page::Page;
 
 use super::document::{self, document, from_document, n, s};
 use super::keys;
-use super::table::{Item, PageFilter, PageQuery, Table, TransactError};
+use super::table::{Item, PageFilter, PageQuery, Table};
 
 /// How long a notification is kept.
 pub const NOTIFICATION_DAYS: i64 = 90;
-
-fn transact_conflict(e: TransactError) -> RepoError {
-    match e {
-        TransactError::Cancelled { .. } if !e.failed_conditions().is_empty() => RepoError::Conflict,
-        other => RepoError::Unexpected(other.into()),
-    }
-}
 
 /// [`AlertStore`] over the single table.
 #[derive(Clone, Debug)]
@@ -60,17 +53,6 @@ impl DynamoAlertStore {
             item.insert(keys::GSI1SK.into(), s(sk));
         }
         Ok(item)
-    }
-
-    fn put(&self, item: Item, condition: &str, version: Option<u64>) -> anyhow::Result<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_values(version.map(|v| HashMap::from([(":version".to_owned(), n(v))])))
-            .build()
-            .context("build put")?;
-        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// The counter change for an alert going from `before` to `after` active, refused at `cap` when it adds.
@@ -102,9 +84,13 @@ impl DynamoAlertStore {
 #[async_trait]
 impl AlertStore for DynamoAlertStore {
     async fn create(&self, alert: &Alert, cap: u32) -> Result<(), RepoError> {
-        let mut writes = vec![self.put(Self::alert_item(alert)?, "attribute_not_exists(pk)", None)?];
+        let mut writes =
+            vec![
+                self.table
+                    .put_write(Self::alert_item(alert)?, "attribute_not_exists(pk)", None)?,
+            ];
         writes.extend(self.count(&alert.user_id, Self::activity(alert), cap)?);
-        self.table.transact(writes).await.map_err(transact_conflict)
+        self.table.transact(writes).await.map_err(RepoError::from)
     }
 
     async fn get(&self, user: &UserId, id: &AlertId) -> Result<Option<Alert>, RepoError> {
@@ -145,13 +131,13 @@ impl AlertStore for DynamoAlertStore {
 
     async fn save(&self, before: &Alert, after: &Alert, cap: u32) -> Result<(), RepoError> {
         let delta = Self::activity(after) - Self::activity(before);
-        let mut writes = vec![self.put(
+        let mut writes = vec![self.table.put_write(
             Self::alert_item(after)?,
             "version = :version",
             Some(before.version),
         )?];
         writes.extend(self.count(&after.user_id, delta, cap)?);
-        self.table.transact(writes).await.map_err(transact_conflict)
+        self.table.transact(writes).await.map_err(RepoError::from)
     }
 
     async fn active(&self) -> Result<Vec<Alert>, RepoError> {
@@ -178,8 +164,8 @@ impl AlertStore for DynamoAlertStore {
         let key = keys::alert_trigger(&record.user_id, &record.alert_id, record.triggered_at);
         let trigger = document(&key, "alert_trigger", record, Some(record.version))?;
         let mut writes = vec![
-            self.put(trigger, "attribute_not_exists(pk)", None)?,
-            self.put(
+            self.table.put_write(trigger, "attribute_not_exists(pk)", None)?,
+            self.table.put_write(
                 Self::alert_item(after)?,
                 "version = :version",
                 Some(before.version),
@@ -190,7 +176,7 @@ impl AlertStore for DynamoAlertStore {
             Self::activity(after) - Self::activity(before),
             u32::MAX,
         )?);
-        self.table.transact(writes).await.map_err(transact_conflict)
+        self.table.transact(writes).await.map_err(RepoError::from)
     }
 
     async fn trigger(
@@ -263,12 +249,6 @@ impl DynamoWebhookStore {
 #[async_trait]
 impl WebhookStore for DynamoWebhookStore {
     async fn create(&self, endpoint: &WebhookEndpoint, cap: usize) -> Result<(), RepoError> {
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(Self::item(endpoint)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .context("build put")?;
         let count = Update::builder()
             .table_name(self.table.name())
             .set_key(Some(keys::webhook_count(&endpoint.user_id).to_attributes()))
@@ -279,10 +259,11 @@ impl WebhookStore for DynamoWebhookStore {
             .build()
             .context("build webhook count")?;
         let writes = vec![
-            TransactWriteItem::builder().put(put).build(),
+            self.table
+                .put_write(Self::item(endpoint)?, "attribute_not_exists(pk)", None)?,
             TransactWriteItem::builder().update(count).build(),
         ];
-        self.table.transact(writes).await.map_err(transact_conflict)
+        self.table.transact(writes).await.map_err(RepoError::from)
     }
 
     async fn get(&self, user: &UserId, id: &WebhookId) -> Result<Option<WebhookEndpoint>, RepoError> {
@@ -328,7 +309,7 @@ impl WebhookStore for DynamoWebhookStore {
             TransactWriteItem::builder().delete(delete).build(),
             TransactWriteItem::builder().update(count).build(),
         ];
-        match self.table.transact(writes).await.map_err(transact_conflict) {
+        match self.table.transact(writes).await.map_err(RepoError::from) {
             Ok(()) => Ok(true),
             Err(RepoError::Conflict) => Ok(false),
             Err(e) => Err(e),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use tradesense_domain::backtest::ports::BacktestStore;
 use tradesense_domain::backtest::run::{BacktestResult, BacktestRun};
 use tradesense_domain::kernel::error::RepoError;
@@ -43,17 +43,6 @@ impl DynamoBacktestStore {
         let status = serde_json::to_value(run.status)?;
         item.insert("status".into(), s(status.as_str().unwrap_or_default()));
         Ok(item)
-    }
-
-    fn put(&self, item: Item, condition: &str, version: Option<u64>) -> anyhow::Result<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(self.table.name())
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_values(version.map(|v| HashMap::from([(":version".to_owned(), n(v))])))
-            .build()
-            .context("build put")?;
-        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     fn delete_item(&self, key: &Key, version: Option<u64>) -> anyhow::Result<TransactWriteItem> {
@@ -94,12 +83,16 @@ fn parts(text: &str, max: usize) -> Vec<&str> {
 #[async_trait]
 impl BacktestStore for DynamoBacktestStore {
     async fn create(&self, run: &BacktestRun) -> Result<(), RepoError> {
-        let mut writes = vec![self.put(Self::run_item(run)?, "attribute_not_exists(pk)", None)?];
+        let mut writes =
+            vec![
+                self.table
+                    .put_write(Self::run_item(run)?, "attribute_not_exists(pk)", None)?,
+            ];
         if let Some(key) = &run.idempotency_key {
             let mut claim = keys::backtest_claim(&run.user_id, key).to_attributes();
             claim.insert("entity".into(), s("backtest_claim"));
             claim.insert("run_id".into(), s(run.id.to_string()));
-            writes.push(self.put(claim, "attribute_not_exists(pk)", None)?);
+            writes.push(self.table.put_write(claim, "attribute_not_exists(pk)", None)?);
         }
         self.transact(writes).await
     }

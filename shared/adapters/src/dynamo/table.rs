@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, TransactWriteItem, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem, WriteRequest};
 use tradesense_domain::kernel::error::RepoError;
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, Key, PK, SK};
@@ -174,6 +174,28 @@ impl Table {
             }
             Err(e) => Err(anyhow::Error::new(e).context("put item").into()),
         }
+    }
+
+    /// A transaction's put of `item` under `condition`, with `:version` bound to `version` when given.
+    ///
+    /// # Errors
+    /// If the request does not build.
+    pub fn put_write(
+        &self,
+        item: Item,
+        condition: &str,
+        version: Option<u64>,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(&self.name)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_values(
+                version.map(|v| HashMap::from([(":version".to_owned(), AttributeValue::N(v.to_string()))])),
+            )
+            .build()
+            .context("build put")?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Reads one item by primary key; `Ok(None)` when absent.

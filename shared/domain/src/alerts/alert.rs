@@ -62,6 +62,17 @@ pub enum AlertStatus {
 }
 
 impl AlertStatus {
+    /// The wire name (`ACTIVE`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertStatus::Active => "ACTIVE",
+            AlertStatus::Paused => "PAUSED",
+            AlertStatus::Triggered => "TRIGGERED",
+            AlertStatus::Expired => "EXPIRED",
+            AlertStatus::Cancelled => "CANCELLED",
+        }
+    }
+
     /// Whether the owner may still edit, pause or resume the alert.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Active | Self::Paused)

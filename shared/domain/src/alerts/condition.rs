@@ -61,14 +61,6 @@ impl ConditionKind {
     pub fn needs_sma(self) -> bool {
         matches!(self, Self::CrossesSmaUp | Self::CrossesSmaDown)
     }
-
-    /// Whether the condition needs the price of the previous evaluation.
-    pub fn needs_previous(self) -> bool {
-        matches!(
-            self,
-            Self::CrossesUp | Self::CrossesDown | Self::CrossesSmaUp | Self::CrossesSmaDown
-        )
-    }
 }
 
 /// A validated condition: its kind with the target price, the percentage or the SMA period it needs.

@@ -13,9 +13,6 @@ use crate::market::instrument::Instrument;
 /// How many triggers an alert's view carries.
 pub const TRIGGER_HISTORY: u16 = 50;
 
-/// A new alert as the API hands it over.
-pub type NewAlert = AlertDraft;
-
 /// An alert with its latest triggers, newest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertView {
@@ -53,19 +50,6 @@ pub enum AlertError {
 
 crate::storage_failures_are_unexpected!(AlertError);
 
-impl AlertStatus {
-    /// The wire name (`ACTIVE`).
-    pub fn name(self) -> &'static str {
-        match self {
-            AlertStatus::Active => "ACTIVE",
-            AlertStatus::Paused => "PAUSED",
-            AlertStatus::Triggered => "TRIGGERED",
-            AlertStatus::Expired => "EXPIRED",
-            AlertStatus::Cancelled => "CANCELLED",
-        }
-    }
-}
-
 impl AlertService {
     async fn instrument(&self, key: &str, field: &'static str) -> Result<Instrument, AlertError> {
         let master = self
@@ -89,7 +73,7 @@ impl AlertService {
     ///
     /// # Errors
     /// [`AlertError`].
-    pub async fn create(&self, user: UserId, draft: NewAlert) -> Result<Alert, AlertError> {
+    pub async fn create(&self, user: UserId, draft: AlertDraft) -> Result<Alert, AlertError> {
         let instrument = self.instrument(draft.instrument.as_str(), "instrument").await?;
         let webhook = draft.webhook_id;
         let now = self.ctx.clock.now();

@@ -9,7 +9,7 @@ mod scan;
 mod tests;
 mod webhooks;
 
-pub use alerts::{AlertError, AlertView, NewAlert};
+pub use alerts::{AlertError, AlertView};
 pub use deliver::{DeliverError, Handled, WebhookRetry};
 pub use scan::ScanReport;
 pub use webhooks::{CreatedWebhook, TestResult, WebhookError};
