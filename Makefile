@@ -14,6 +14,7 @@ run: venv
 
 ## Run every test: unit, router, adapter (moto), worker, end to end.
 test: venv
+	.venv/bin/python -m unittest discover -s infra/emulator
 	cargo test --workspace --all-targets --locked
 
 ## Fuzz the API against its OpenAPI document (schemathesis, every check) on a stack of its own; fails on any
@@ -34,7 +35,7 @@ bench-backtest:
 
 ## Latency of POST /v1/orders over a running `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`.
 bench-orders:
-	python3 infra/bench/orders_latency.py --requests $${REQUESTS:-1000}
+	python3 infra/bench/orders_latency.py --requests $${REQUESTS:-1000} --fill $${FILL:-0}
 
 ## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
 venv: $(VENV)/.installed

@@ -10,6 +10,9 @@ which reads the quote, account and position and commits order + fill + position 
 one DynamoDB transaction. Each account registers and logs in from its own loopback source address, so the
 per-IP login limit does not apply. The emulator figure is a DynamoDB GetItem of a paper account straight
 against moto.
+
+`--fill N` first writes N filler items into the table (BatchWriteItem, 25 at a time, in their own
+partitions), so the same bench shows whether a transaction's cost grows with the table's size.
 """
 
 import argparse
@@ -71,9 +74,8 @@ def trader(host, port, n):
     )["id"]
 
 
-def emulator_latency(env, user_ids, samples, operation):
-    """moto's own latency for `operation` on the bench accounts: GetItem of a paper account, or Query of an
-    account's positions (one item, the query the risk limits' day P&L makes)."""
+def dynamodb_call(env, operation, body):
+    """One DynamoDB call straight to moto (which does not check signatures): status, body, seconds."""
     endpoint = env["AWS_ENDPOINT_URL"].removeprefix("http://")
     host, port = endpoint.split(":")
     headers = {
@@ -82,6 +84,12 @@ def emulator_latency(env, user_ids, samples, operation):
         "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
                          "SignedHeaders=host, Signature=0",
     }
+    return call(host, int(port), "127.0.0.1", "POST", "/", body, headers)
+
+
+def emulator_latency(env, user_ids, samples, operation):
+    """moto's own latency for `operation` on the bench accounts: GetItem of a paper account, or Query of an
+    account's positions (one item, the query the risk limits' day P&L makes)."""
     times = []
     for i in range(samples):
         pk = {"S": f"USER#{user_ids[i % len(user_ids)]}"}
@@ -91,11 +99,38 @@ def emulator_latency(env, user_ids, samples, operation):
         else:
             body = {"TableName": env["TABLE_NAME"], "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)",
                     "ExpressionAttributeValues": {":pk": pk, ":p": {"S": "POSITION#"}}, "ConsistentRead": True}
-        status, data, elapsed = call(host, int(port), "127.0.0.1", "POST", "/", body, headers)
+        status, data, elapsed = dynamodb_call(env, operation, body)
         expected = b"available" if operation == "GetItem" else b"POSITION#"
         assert status == 200 and expected in data, (status, data)
         times.append(elapsed)
     return times
+
+
+def dynamodb(env, operation, body):
+    """One DynamoDB call straight to moto, its answer parsed."""
+    status, data, _ = dynamodb_call(env, operation, body)
+    assert status == 200, (status, data[:300])
+    return json.loads(data)
+
+
+def fill(env, items):
+    """Writes `items` filler items (about 200 bytes each) and returns the table's item count after."""
+    run = uuid.uuid4().hex[:8]
+    for start in range(0, items, 25):
+        writes = [{"PutRequest": {"Item": {
+            "pk": {"S": f"FILL#{run}#{i // 100}"}, "sk": {"S": f"{i:08d}"},
+            "entity": {"S": "filler"}, "doc": {"S": "x" * 200}}}}
+            for i in range(start, min(items, start + 25))]
+        answer = dynamodb(env, "BatchWriteItem", {"RequestItems": {env["TABLE_NAME"]: writes}})
+        assert not answer.get("UnprocessedItems"), answer
+    count, start = 0, None
+    while True:
+        page = dynamodb(env, "Scan", {"TableName": env["TABLE_NAME"], "Select": "COUNT",
+                                      **({"ExclusiveStartKey": start} if start else {})})
+        count += page["Count"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return count
 
 
 def main():
@@ -103,9 +138,14 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--fill", type=int, default=0, help="filler items to write into the table first")
     args = parser.parse_args()
     env_file = Path(__file__).resolve().parents[2] / "target/local-stack.env"
     env = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    if args.fill:
+        started = time.perf_counter()
+        count = fill(env, args.fill)
+        print(f"filled {args.fill} items in {time.perf_counter() - started:.0f} s: the table holds {count} items")
 
     accounts = [trader(args.host, args.port, n) for n in range((args.requests + 9) // 10)]
     times, statuses = [], {}

@@ -41,51 +41,10 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// moto's server with its DynamoDB backend behind one lock. moto applies a transaction by snapshotting the
-/// tables and restoring the snapshot when a condition fails; with requests served in parallel threads, that
-/// restore can undo another request's committed writes (seen as lost fund updates under concurrent orders).
-/// One DynamoDB operation at a time keeps every transaction atomic, as DynamoDB's are, while HTTP stays
-/// threaded (keep-alive connections never block each other).
-const LOCKED_MOTO: &str = r#"
-import inspect
-import sys
-import threading
-import moto.server as server
-from moto.dynamodb.models import DynamoDBBackend
-_lock = threading.RLock()
-def _locked(method):
-    def run(*args, **kwargs):
-        with _lock:
-            return method(*args, **kwargs)
-    return run
-for _name, _method in list(vars(DynamoDBBackend).items()):
-    if inspect.isfunction(_method) and not _name.startswith("_"):
-        setattr(DynamoDBBackend, _name, _locked(_method))
-# moto snapshots a table once per item of a transaction; under the lock one snapshot per table is enough.
-import copy as _copy
-import moto.dynamodb.models as _models
-class _OneSnapshotPerTable:
-    snapshots = {}
-    def __getattr__(self, name):
-        return getattr(_copy, name)
-    def deepcopy(self, value, *args):
-        if isinstance(value, _models.Table):
-            if id(value) not in self.snapshots:
-                self.snapshots[id(value)] = _copy.deepcopy(value, *args)
-            return self.snapshots[id(value)]
-        return _copy.deepcopy(value, *args)
-_models.copy = _OneSnapshotPerTable()
-_transact = DynamoDBBackend.transact_write_items
-def _transact_once(self, *args, **kwargs):
-    with _lock:
-        _models.copy.snapshots = {}
-        try:
-            return _transact(self, *args, **kwargs)
-        finally:
-            _models.copy.snapshots = {}
-DynamoDBBackend.transact_write_items = _transact_once
-server.main(sys.argv[1:])
-"#;
+/// moto's server, patched (infra/emulator/locked_moto.py, tested beside it): one DynamoDB operation at a
+/// time, so each transaction is atomic as DynamoDB's are, and transactions that roll back by journalling the
+/// items they name instead of copying whole tables, so their cost does not grow with the table.
+const LOCKED_MOTO: &str = include_str!("../../emulator/locked_moto.py");
 
 /// The Python interpreter that runs `moto_server`: its shebang's, or (for a shell shim such as pyenv's)
 /// the `python3` beside it.
