@@ -10,6 +10,7 @@ mod auth;
 mod backtests;
 mod broker;
 mod clock;
+mod contention;
 mod cookies;
 mod demo;
 mod health;
