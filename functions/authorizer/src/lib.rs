@@ -41,6 +41,12 @@ pub const KEY_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 /// Longest `Authorization` header considered; longer is rejected unread.
 const MAX_TOKEN_LEN: usize = 4096;
 
+/// How many times the session and user are read before a request is denied for want of an answer: a
+/// transient storage fault must not sign a valid user out (a deny is a 401, and clients drop the session).
+pub const SESSION_CHECK_ATTEMPTS: u32 = 3;
+/// The pause before the second attempt (doubled before the third).
+const SESSION_CHECK_PAUSE: Duration = Duration::from_millis(50);
+
 /// Configuration of the authorizer.
 #[derive(Debug, Clone)]
 pub struct AuthorizerConfig {
@@ -209,20 +215,26 @@ impl Authorizer {
             verifier = Box::pin(self.verifier()).await?;
         }
         let claimed = verifier.verify(token).ok()?;
-        match live_principal(
-            self.users.as_ref(),
-            self.sessions.as_ref(),
-            &claimed,
-            self.clock.now(),
-        )
-        .await
-        {
-            Ok(live) => live,
-            Err(e) => {
-                tracing::error!(error = ?e, "session check failed; denying");
-                None
+        let mut pause = SESSION_CHECK_PAUSE;
+        for attempt in 1..=SESSION_CHECK_ATTEMPTS {
+            match live_principal(
+                self.users.as_ref(),
+                self.sessions.as_ref(),
+                &claimed,
+                self.clock.now(),
+            )
+            .await
+            {
+                Ok(live) => return live,
+                Err(e) if attempt < SESSION_CHECK_ATTEMPTS => {
+                    tracing::warn!(error = ?e, attempt, "session check failed; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                Err(e) => tracing::error!(error = ?e, "session check failed on every attempt; denying"),
             }
         }
+        None
     }
 
     /// Answers API Gateway: authorized with `{user_id, roles, session_id}` as context, or not authorized.

@@ -19,6 +19,7 @@ use tradesense_domain::identity::rbac::{Principal, Role};
 use tradesense_domain::identity::session::Session;
 use tradesense_domain::identity::token::{AccessClaims, SigningKeyMaterial, TokenSigner};
 use tradesense_domain::identity::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::trading::account::PaperAccount;
 use tradesense_local::provision::rotate_signing_key;
@@ -233,6 +234,70 @@ async fn a_warm_authorizer_accepts_a_key_rotated_in_after_it_cached_the_keys_and
         !throttled.handle(&with_token(&after)).await.is_authorized,
         "keys read less than an interval ago are not re-read: a forged kid cannot make every request call \
          Secrets Manager"
+    );
+}
+
+/// Sessions whose reads fail `failures` times (a storage fault), then answer from the table.
+struct FlakySessions {
+    inner: DynamoSessionRepository,
+    failures: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl SessionRepository for FlakySessions {
+    async fn create(&self, session: &Session) -> Result<(), RepoError> {
+        self.inner.create(session).await
+    }
+
+    async fn get(&self, user: &UserId, id: &SessionId) -> Result<Option<Session>, RepoError> {
+        use std::sync::atomic::Ordering;
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(anyhow::anyhow!("dispatch failure: connect timeout").into());
+        }
+        self.inner.get(user, id).await
+    }
+
+    async fn update(&self, session: &Session) -> Result<(), RepoError> {
+        self.inner.update(session).await
+    }
+}
+
+#[tokio::test]
+async fn a_transient_storage_fault_does_not_sign_a_valid_user_out_but_a_lasting_one_denies() {
+    let stack = TestStack::provision().await;
+    let p = signed_in(&stack).await;
+    let token = sign(
+        &current_key(&stack).await,
+        &AccessClaims::new(p.user_id, p.session_id, p.roles, Utc::now()),
+    );
+    let with_faults = |failures| {
+        Authorizer::new(
+            SecretsProvider::new(stack.aws.secrets.clone(), Duration::ZERO),
+            stack.reference("VerifyKeysSecret"),
+            Arc::new(users(&stack)),
+            Arc::new(FlakySessions {
+                inner: sessions(&stack),
+                failures: std::sync::atomic::AtomicU32::new(failures),
+            }),
+            Arc::new(SystemClock),
+        )
+    };
+    let attempts = authorizer::SESSION_CHECK_ATTEMPTS;
+    assert!(
+        with_faults(attempts - 1)
+            .handle(&with_token(&token))
+            .await
+            .is_authorized
+    );
+    assert!(
+        !with_faults(attempts)
+            .handle(&with_token(&token))
+            .await
+            .is_authorized
     );
 }
 
