@@ -287,3 +287,36 @@ async fn a_webhook_is_registered_rotated_and_deleted_by_its_owner_only() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn storage_that_does_not_answer_is_a_503_with_retry_after() {
+    let aws = tradesense_adapters::AwsClients::load(&AwsSettings {
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+    })
+    .await;
+    let cfg = AlertsApiConfig {
+        aws: AwsSettings { endpoint_url: None },
+        http: HttpConfig::default(),
+        alerts: AlertsConfig {
+            table_name: "t".into(),
+            queue_url: "http://127.0.0.1:9/q".into(),
+            data_key_secret_id: "k".into(),
+            market_seed: 7,
+            clock: Arc::new(FixedClock(Utc::now())),
+            url_policy: UrlPolicy::PublicHttps,
+            retry: RetryPolicy::default(),
+        },
+        cursor_key_secret_id: "c".into(),
+    };
+    let app = with_conventions(
+        router(AlertsState::from_aws(&aws, &cfg).unwrap()),
+        &HttpConfig::default(),
+    );
+    let event = route("POST", "/v1/notifications/read-all", &trader(), None);
+    let request: Request<Body> = lambda_http::request::from_str(&event.to_string())
+        .unwrap()
+        .map(|b| Body::from(b.to_vec()));
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(response.headers().contains_key("retry-after"));
+}

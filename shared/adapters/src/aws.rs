@@ -6,6 +6,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::error::SdkError;
 
 use crate::config::AwsSettings;
 
@@ -49,4 +50,42 @@ impl AwsClients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
         }
     }
+}
+
+/// A call to an AWS service that got no answer: it timed out, or could not be sent (connection refused or
+/// reset). APIs answer it with 503 and Retry-After, never 500: trying again shortly may well work.
+#[derive(Debug, thiserror::Error)]
+#[error("no answer (timed out or not sent)")]
+pub struct Unavailable {
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// An SDK failure of the call `what`, marked [`Unavailable`] when the service gave no answer.
+pub fn sdk_error<E, R>(error: SdkError<E, R>, what: &str) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match error {
+        // The marker sits under the call's context, so wrappers that show only what is beneath their own
+        // error (a transparent `RepoError`) still carry it.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => anyhow::Error::new(Unavailable {
+            source: Box::new(error),
+        })
+        .context(what.to_owned()),
+        other => anyhow::Error::new(other).context(what.to_owned()),
+    }
+}
+
+/// Whether `error` is, or was caused by, an [`Unavailable`] call.
+pub fn is_unavailable(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<Unavailable>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }

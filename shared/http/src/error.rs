@@ -224,10 +224,16 @@ impl ApiError {
         self
     }
 
-    /// 500 INTERNAL. `cause` is logged with its whole chain when the response is built, never sent.
+    /// 500 INTERNAL; or, when `cause` is an AWS call that got no answer (timed out or not sent), 503 with
+    /// `Retry-After` ([`dependency_unavailable`](Self::dependency_unavailable)): trying again shortly may
+    /// well work. `cause` is logged with its whole chain when the response is built, never sent.
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let cause = cause.into();
+        if tradesense_adapters::aws::is_unavailable(cause.as_ref()) {
+            return Self::dependency_unavailable("storage", cause);
+        }
         Self {
-            cause: Some(cause.into()),
+            cause: Some(cause),
             ..Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Internal,

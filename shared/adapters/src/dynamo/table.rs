@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, PutRequest, TransactWriteItem
 use tradesense_domain::kernel::error::RepoError;
 
 use super::keys::{GSI1, GSI1PK, GSI1SK, Key, PK, SK};
+use crate::aws::sdk_error;
 
 /// One item as DynamoDB attributes.
 pub type Item = HashMap<String, AttributeValue>;
@@ -133,7 +134,7 @@ impl Table {
             .set_item(Some(item))
             .send()
             .await
-            .with_context(|| format!("put {what}"))?;
+            .map_err(|e| sdk_error(e, &format!("put {what}")))?;
         Ok(())
     }
 
@@ -172,7 +173,7 @@ impl Table {
             {
                 Err(RepoError::Conflict)
             }
-            Err(e) => Err(anyhow::Error::new(e).context("put item").into()),
+            Err(e) => Err(sdk_error(e, "put item").into()),
         }
     }
 
@@ -211,7 +212,7 @@ impl Table {
             .consistent_read(true)
             .send()
             .await
-            .context("get item")?;
+            .map_err(|e| sdk_error(e, "get item"))?;
         Ok(out.item)
     }
 
@@ -240,7 +241,7 @@ impl Table {
                     .request_items(&self.name, pending)
                     .send()
                     .await
-                    .with_context(|| format!("batch write {what}"))?;
+                    .map_err(|e| sdk_error(e, &format!("batch write {what}")))?;
                 pending = response
                     .unprocessed_items
                     .and_then(|mut u| u.remove(&self.name))
@@ -269,7 +270,7 @@ impl Table {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .with_context(|| format!("query {what}"))?;
+                .map_err(|e| sdk_error(e, &format!("query {what}")))?;
             items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
@@ -324,7 +325,7 @@ impl Table {
                 }),
                 other => Err(anyhow::Error::new(other).context("transact write items").into()),
             },
-            Err(e) => Err(anyhow::Error::new(e).context("transact write items").into()),
+            Err(e) => Err(sdk_error(e, "transact write items").into()),
         }
     }
 
@@ -377,7 +378,7 @@ impl Table {
             .set_exclusive_start_key(start_key)
             .send()
             .await
-            .context("query page")?;
+            .map_err(|e| sdk_error(e, "query page"))?;
         let mut items = out.items.unwrap_or_default();
         let resume_key = if items.len() > limit {
             items.truncate(limit);
