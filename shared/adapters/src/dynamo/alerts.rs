@@ -4,6 +4,7 @@
 //! changes, enforces the active cap (and another the endpoint cap); a trigger item per alert and minute is written only if absent, in the
 //! same transaction as the alert it fires.
 
+use crate::aws::sdk_error;
 use std::collections::HashMap;
 
 use anyhow::Context as _;
@@ -456,7 +457,7 @@ impl NotificationStore for DynamoNotificationStore {
             {
                 Ok(false)
             }
-            Err(e) => Err(anyhow::Error::new(e).context("mark notification read").into()),
+            Err(e) => Err(sdk_error(e, "mark notification read").into()),
         }
     }
 

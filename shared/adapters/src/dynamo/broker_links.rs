@@ -1,6 +1,7 @@
 //! Broker links in DynamoDB: one item per user and broker under the user's partition, holding the sealed
 //! access token (never the token itself) and a TTL at the token's expiry, after which the item is useless.
 
+use crate::aws::sdk_error;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -88,7 +89,7 @@ impl BrokerLinkRepository for DynamoBrokerLinks {
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
-            .context("delete broker link")?;
+            .map_err(|e| sdk_error(e, "delete broker link"))?;
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 }

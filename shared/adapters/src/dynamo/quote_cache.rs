@@ -3,6 +3,7 @@
 //! Items carry a TTL a minute out so the table cleans itself; freshness is decided by `fetched_at`, never by
 //! TTL deletion (which can lag by hours).
 
+use crate::aws::sdk_error;
 use std::collections::HashMap;
 
 use anyhow::Context as _;
@@ -66,7 +67,7 @@ impl QuoteCache for DynamoQuoteCache {
                 .request_items(self.table.name(), request)
                 .send()
                 .await
-                .context("batch get cached quotes")?;
+                .map_err(|e| sdk_error(e, "batch get cached quotes"))?;
             // Unprocessed keys are simply misses.
             let items = response
                 .responses
@@ -110,7 +111,7 @@ impl QuoteCache for DynamoQuoteCache {
                 .request_items(self.table.name(), chunk.to_vec())
                 .send()
                 .await
-                .context("batch write cached quotes")?;
+                .map_err(|e| sdk_error(e, "batch write cached quotes"))?;
             let unprocessed = response
                 .unprocessed_items
                 .map_or(0, |u| u.values().map(Vec::len).sum());

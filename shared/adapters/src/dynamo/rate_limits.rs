@@ -1,6 +1,7 @@
 //! Rate-limit counters in DynamoDB: one item per key and window, incremented with an atomic `ADD`, removed
 //! by TTL a minute after the window ends.
 
+use crate::aws::sdk_error;
 use std::collections::HashMap;
 
 use anyhow::Context as _;
@@ -49,7 +50,7 @@ impl RateLimiter for DynamoRateLimiter {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
-            .context("count rate-limit hit")?;
+            .map_err(|e| sdk_error(e, "count rate-limit hit"))?;
         let hits = out
             .attributes
             .and_then(|a| {
@@ -86,7 +87,7 @@ impl RateLimiter for DynamoRateLimiter {
             {
                 Ok(())
             }
-            Err(e) => Err(anyhow::Error::new(e).context("refund rate-limit hit").into()),
+            Err(e) => Err(sdk_error(e, "refund rate-limit hit").into()),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! email unique, and the funded paper account. All three are written in one transaction, so a taken email
 //! writes nothing.
 
+use crate::aws::sdk_error;
 use anyhow::Context as _;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
@@ -274,6 +275,6 @@ fn conditional<T>(result: Result<T, SdkError<UpdateItemError>>, what: &'static s
         {
             Err(RepoError::Conflict)
         }
-        Err(e) => Err(anyhow::Error::new(e).context(what).into()),
+        Err(e) => Err(sdk_error(e, what).into()),
     }
 }
