@@ -14,9 +14,11 @@
    table and keeping the partition's, and an index query by sorting every item before filtering: the cost of
    every read grows with the table. Here a table query sees only its partition's items, and an index query
    all items unsorted (it sorts its own results).
+4. The listening socket queues 1,024 connections, not 128: a burst of parallel requests (50 placements at
+   once, each making its reads at once) otherwise overflows it and the SDK sees refused connections.
 
 The local stack (infra/local/src/emulator.rs) runs this file as moto_server's entry point;
-`test_locked_moto.py` beside it checks both behaviours against moto's backend in process.
+`test_locked_moto.py` beside it checks these behaviours against moto's backend in process.
 """
 
 import copy
@@ -159,8 +161,21 @@ def install():
     DynamoDBBackend._tradesense_locked = True
 
 
+def widen_backlog():
+    """Lets the server's socket queue 1,024 connections instead of werkzeug's 128: a burst of parallel reads
+    (50 placements, each reading eight items at once) otherwise overflows it, and the refused connections
+    look to the SDK like an unreachable service."""
+    from werkzeug import serving
+
+    serving.BaseWSGIServer.request_queue_size = LISTEN_BACKLOG
+
+
+LISTEN_BACKLOG = 1024
+
+
 if __name__ == "__main__":
     import moto.server as server
 
     install()
+    widen_backlog()
     server.main(sys.argv[1:])

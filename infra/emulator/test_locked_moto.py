@@ -148,3 +148,20 @@ class LockedMotoTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class BacklogTest(unittest.TestCase):
+    def test_the_server_socket_queues_a_burst_of_connections(self):
+        from werkzeug import serving
+
+        before = serving.BaseWSGIServer.request_queue_size
+        try:
+            locked_moto.widen_backlog()
+            server = serving.make_server("127.0.0.1", 0, lambda environ, start: [], threaded=True)
+            try:
+                self.assertEqual(server.request_queue_size, 1024)
+                self.assertGreater(server.request_queue_size, before)
+            finally:
+                server.server_close()
+        finally:
+            serving.BaseWSGIServer.request_queue_size = before

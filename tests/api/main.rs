@@ -20,4 +20,5 @@ mod market;
 mod mfa;
 mod orders;
 mod portfolio;
+mod round_trips;
 mod security;

@@ -1,14 +1,13 @@
 //! Market routes through the router and the shared conventions, as a deployed function runs them (minus API
-//! Gateway): quotes for the NIFTY 50 served from a warm cache and computed fresh, and a NIFTY option chain.
+//! Gateway): quotes for the NIFTY 50 (the simulated market prices in process, with no quote cache in front) and a NIFTY option
+//! chain.
 //!
 //! `cargo bench -p market-api --bench quotes`
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
@@ -19,31 +18,11 @@ use lambda_http::request::RequestContext;
 use market_api::{MarketState, router};
 use tower::ServiceExt;
 use tradesense_domain::identity::rbac::{Principal, Role};
-use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
-use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::market::ports::QuoteCache;
-use tradesense_domain::market::quote::Quote;
 use tradesense_domain::testing::{
     FixedClock, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache,
 };
 use tradesense_http::{HttpConfig, with_conventions};
-
-/// A cache that never remembers: every request computes every quote.
-struct NoCache;
-
-#[async_trait]
-impl QuoteCache for NoCache {
-    async fn get(
-        &self,
-        _: &[InstrumentKey],
-    ) -> Result<HashMap<InstrumentKey, (Quote, DateTime<Utc>)>, RepoError> {
-        Ok(HashMap::new())
-    }
-    async fn put(&self, _: &HashMap<InstrumentKey, Quote>, _: DateTime<Utc>) -> Result<(), RepoError> {
-        Ok(())
-    }
-}
 
 const NIFTY_50: &str = "NSE:ADANIENT,NSE:ADANIPORTS,NSE:APOLLOHOSP,NSE:ASIANPAINT,NSE:AXISBANK,NSE:BAJAJ-AUTO,\
 NSE:BAJFINANCE,NSE:BAJAJFINSV,NSE:BEL,NSE:BHARTIARTL,NSE:CIPLA,NSE:COALINDIA,NSE:DRREDDY,NSE:EICHERMOT,\
@@ -52,7 +31,7 @@ NSE:INDIGO,NSE:INFY,NSE:ITC,NSE:JIOFIN,NSE:JSWSTEEL,NSE:KOTAKBANK,NSE:LT,NSE:M%2
 NSE:NESTLEIND,NSE:NTPC,NSE:ONGC,NSE:POWERGRID,NSE:RELIANCE,NSE:SBILIFE,NSE:SBIN,NSE:SHRIRAMFIN,NSE:SUNPHARMA,\
 NSE:TATACONSUM,NSE:TATAMOTORS,NSE:TATASTEEL,NSE:TCS,NSE:TECHM,NSE:TITAN,NSE:TRENT,NSE:ULTRACEMCO,NSE:WIPRO";
 
-fn app(cache: Arc<dyn QuoteCache>) -> Router {
+fn app() -> Router {
     let now = DateTime::parse_from_rfc3339("2026-11-25T11:00:00+05:30")
         .unwrap()
         .with_timezone(&Utc);
@@ -60,7 +39,7 @@ fn app(cache: Arc<dyn QuoteCache>) -> Router {
     let state = MarketState::simulated(
         7,
         Arc::new(InMemoryDailyHistory::default()),
-        cache,
+        Arc::new(InMemoryQuoteCache::default()),
         instruments,
         Arc::new(FixedClock(now)),
     )
@@ -94,18 +73,14 @@ fn routes(c: &mut Criterion) {
         .build()
         .unwrap();
     let quotes = format!("/v1/market/quotes?instruments={NIFTY_50}");
-    let warm = app(Arc::new(InMemoryQuoteCache::default()));
-    call(&runtime, &warm, &quotes);
-    c.bench_function("GET quotes, 50 equities, warm cache", |b| {
-        b.iter(|| call(&runtime, &warm, &quotes))
-    });
-    let cold = app(Arc::new(NoCache));
-    c.bench_function("GET quotes, 50 equities, no cache", |b| {
-        b.iter(|| call(&runtime, &cold, &quotes))
+    let app = app();
+    call(&runtime, &app, &quotes);
+    c.bench_function("GET quotes, 50 equities", |b| {
+        b.iter(|| call(&runtime, &app, &quotes))
     });
     let chain = "/v1/market/option-chain/NSE:NIFTY?expiry=2026-12-29";
-    c.bench_function("GET option chain NIFTY, 101 strikes, no cache", |b| {
-        b.iter(|| call(&runtime, &cold, chain))
+    c.bench_function("GET option chain NIFTY, 101 strikes", |b| {
+        b.iter(|| call(&runtime, &app, chain))
     });
 }
 

@@ -9,7 +9,6 @@ use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::market::chain::{forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
-use tradesense_domain::market::ports::MarketData;
 use tradesense_http::query::TimeParam;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 

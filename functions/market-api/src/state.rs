@@ -1,5 +1,5 @@
 //! What the market handlers share: the market-data port (the simulated market with imported daily history
-//! over it, behind the DynamoDB quote cache), the exchange calendar, the instrument master and the clock.
+//! over it; the DynamoDB quote cache is put in front only of a source that calls another system), the exchange calendar, the instrument master and the clock.
 //!
 //! The master is [`CurrentMaster`]: the published snapshot, re-checked at most once a minute, or the shipped
 //! master until one exists.
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::master::InstrumentMaster;
-use tradesense_domain::market::ports::{DailyHistory, InstrumentStore, QuoteCache};
+use tradesense_domain::market::ports::{DailyHistory, InstrumentStore, MarketData, QuoteCache};
 use tradesense_domain::market::service::cached::CachedMarketData;
 use tradesense_domain::market::service::current::CurrentMaster;
 use tradesense_domain::market::service::imported::WithImportedHistory;
@@ -21,7 +21,7 @@ use tradesense_http::ApiError;
 #[derive(Clone)]
 pub struct MarketState {
     /// Quotes and candles.
-    pub data: Arc<CachedMarketData>,
+    pub data: Arc<dyn MarketData>,
     /// Trading days and sessions.
     pub calendar: Arc<MarketCalendar>,
     /// The time.
@@ -31,7 +31,7 @@ pub struct MarketState {
 
 impl MarketState {
     /// The simulated market with `seed` on the shipped NSE calendar, with `history`'s imported daily bars
-    /// over it (what backtests read too), behind `cache`, with instruments from `instruments`.
+    /// over it (what backtests read too), behind `cache` if it needed one ([`CachedMarketData::over`]), with instruments from `instruments`.
     ///
     /// # Errors
     /// If the shipped holiday list does not parse.
@@ -46,7 +46,7 @@ impl MarketState {
         let simulated = Arc::new(SimulatedMarket::new((*calendar).clone(), seed));
         let source = Arc::new(WithImportedHistory::new(simulated, history, calendar.clone()));
         Ok(Self {
-            data: Arc::new(CachedMarketData::new(source, cache)),
+            data: CachedMarketData::over(source, cache),
             current: Arc::new(CurrentMaster::new(instruments, calendar.clone())),
             calendar,
             clock,

@@ -1,7 +1,8 @@
 //! The local stand-in for API Gateway: one router holding every function's routes, behind the same
 //! authorizer code the deployed authorizer runs. It serves only the routes template.yaml declares, answers
 //! 401 for a protected route without a valid token, and passes the principal to the function exactly as API
-//! Gateway does (`requestContext.authorizer.lambda`), so functions cannot tell the difference.
+//! Gateway does (`requestContext.authorizer.lambda`), so functions cannot tell the difference. Each answer carries the AWS round trips the route made
+//! ([`round_trips`]).
 
 use std::sync::Arc;
 
@@ -11,11 +12,13 @@ use axum::Router;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
 use tradesense_http::{ApiError, HttpConfig, request_id, with_conventions};
 
+use crate::round_trips;
 use crate::template::HttpRoute;
 
 /// What the gateway checks each request against.
@@ -93,7 +96,16 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
         ctx.authorizer = Some(authorizer);
     }
     req.extensions_mut().insert(RequestContext::ApiGatewayV2(ctx));
-    next.run(req).await
+    let (mut response, trips) = round_trips::record(next.run(req)).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        round_trips::SEQUENTIAL_HEADER,
+        HeaderValue::from(trips.sequential),
+    );
+    if let Ok(calls) = HeaderValue::from_str(&trips.calls.join(" ")) {
+        headers.insert(round_trips::CALLS_HEADER, calls);
+    }
+    response
 }
 
 /// The whole local API: `functions` merged, gated, wrapped in the shared conventions.

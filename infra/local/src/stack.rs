@@ -24,6 +24,7 @@ use crate::functions::{LocalFunction, wire};
 use crate::gateway::{self, Gateway};
 use crate::pollers;
 use crate::provision::{StackContext, provision};
+use crate::round_trips;
 use crate::seed::seed_demo_users;
 use crate::template::{Resolver, Template};
 
@@ -97,10 +98,12 @@ impl LocalStack {
         let moto_port = opts.moto_port;
         let emulator = tokio::task::spawn_blocking(move || Emulator::start(moto_port)).await??;
         let endpoint = emulator.endpoint();
-        let aws = AwsClients::load(&AwsSettings {
-            endpoint_url: Some(endpoint.clone()),
-        })
-        .await;
+        let aws = round_trips::counted(
+            AwsClients::load(&AwsSettings {
+                endpoint_url: Some(endpoint.clone()),
+            })
+            .await,
+        );
         let template = Template::load(&opts.template)?;
         let ctx = StackContext {
             stack_name: opts.stack_name.clone(),

@@ -95,10 +95,7 @@ impl AlertsConfig {
             transport: Arc::new(HttpWebhookTransport::new(self.url_policy)),
             limiter: Arc::new(DynamoRateLimiter::new(table.clone())),
             queue: Arc::new(SqsPublisher::new(aws.sqs.clone(), &self.queue_url)),
-            market: Arc::new(CachedMarketData::new(
-                source,
-                Arc::new(DynamoQuoteCache::new(table.clone())),
-            )),
+            market: CachedMarketData::over(source, Arc::new(DynamoQuoteCache::new(table.clone()))),
             master: Arc::new(CurrentMaster::new(
                 Arc::new(DynamoInstrumentStore::new(table)),
                 calendar.clone(),

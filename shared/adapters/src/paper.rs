@@ -166,10 +166,7 @@ pub fn paper_trading(
     let source = Arc::new(SimulatedMarket::new((*calendar).clone(), market_seed));
     Ok(TradingContext {
         ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
-        market: Arc::new(CachedMarketData::new(
-            source,
-            Arc::new(DynamoQuoteCache::new(table.clone())),
-        )),
+        market: CachedMarketData::over(source, Arc::new(DynamoQuoteCache::new(table.clone()))),
         master: Arc::new(CurrentMaster::new(
             Arc::new(DynamoInstrumentStore::new(table.clone())),
             calendar.clone(),

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+
+use crate::aws::sdk_error;
 use aws_sdk_secretsmanager::error::SdkError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use secrecy::{ExposeSecret, SecretString};
@@ -83,11 +85,7 @@ impl SecretsProvider {
             {
                 None
             }
-            Err(e) => {
-                return Err(
-                    anyhow::Error::new(e).context(format!("get secret {secret_id} {}", stage.label()))
-                );
-            }
+            Err(e) => return Err(sdk_error(e, &format!("get secret {secret_id} {}", stage.label()))),
         };
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(key, (Instant::now(), value.clone()));

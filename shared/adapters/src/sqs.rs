@@ -1,6 +1,8 @@
 //! Publishing envelopes to an SQS queue.
 
 use anyhow::Context as _;
+
+use crate::aws::sdk_error;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use tradesense_domain::kernel::events::{Envelope, EventPublisher};
@@ -61,7 +63,7 @@ impl SqsPublisher {
                 .message_group_id(&envelope.event_type)
                 .message_deduplication_id(envelope.id.to_string());
         }
-        send.send().await.context("send message")?;
+        send.send().await.map_err(|e| sdk_error(e, "send message"))?;
         Ok(())
     }
 }

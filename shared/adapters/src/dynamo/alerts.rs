@@ -325,6 +325,15 @@ pub struct DynamoNotificationStore {
     table: Table,
 }
 
+/// Which notifications a page lists.
+#[derive(Debug, Clone, Copy)]
+enum Listing {
+    /// Every one.
+    All,
+    /// Those unread: never read one by one, and newer than the read-all watermark (if there is one).
+    UnreadAfter(Option<DateTime<Utc>>),
+}
+
 impl DynamoNotificationStore {
     /// The inbox in `table`.
     pub fn new(table: Table) -> Self {
@@ -344,6 +353,44 @@ impl DynamoNotificationStore {
                 .context("read-all time")?
                 .with_timezone(&Utc),
         ))
+    }
+
+    /// One page of `user`'s notification items as `listing` asks, newest first, after `after`.
+    async fn notifications_page(
+        &self,
+        user: &UserId,
+        listing: Listing,
+        limit: u16,
+        after: Option<NotificationId>,
+    ) -> anyhow::Result<(Vec<Item>, Option<Item>)> {
+        let filter = match listing {
+            Listing::All => None,
+            Listing::UnreadAfter(read_all) => {
+                let unread = PageFilter {
+                    conditions: vec!["attribute_not_exists(#read)".to_owned()],
+                    names: HashMap::from([("#read".to_owned(), "read_at".to_owned())]),
+                    values: HashMap::new(),
+                };
+                Some(match read_all {
+                    Some(at) => unread.and(
+                        "#created > :read_all",
+                        ("#created", "created_at"),
+                        (":read_all", s(keys::sortable_time(at))),
+                    ),
+                    None => unread,
+                })
+            }
+        };
+        let query = PageQuery {
+            on_gsi1: false,
+            partition: keys::user_partition(user),
+            sort_prefix: Some(keys::NOTIFICATION_PREFIX.to_owned()),
+            filter,
+            limit,
+            descending: true,
+        };
+        let start = after.map(|id| keys::notification(user, &id).to_attributes());
+        self.table.query_from(&query, start).await
     }
 
     fn resolve(item: &Item, read_all: Option<DateTime<Utc>>) -> anyhow::Result<Notification> {
@@ -390,32 +437,20 @@ impl NotificationStore for DynamoNotificationStore {
         limit: u16,
         after: Option<NotificationId>,
     ) -> Result<Page<Notification, NotificationId>, RepoError> {
-        let read_all = self.read_all_at(user).await?;
-        let filter = unread_only.then(|| {
-            let unread = PageFilter {
-                conditions: vec!["attribute_not_exists(#read)".to_owned()],
-                names: HashMap::from([("#read".to_owned(), "read_at".to_owned())]),
-                values: HashMap::new(),
-            };
-            match read_all {
-                Some(at) => unread.and(
-                    "#created > :read_all",
-                    ("#created", "created_at"),
-                    (":read_all", s(keys::sortable_time(at))),
-                ),
-                None => unread,
-            }
-        });
-        let query = PageQuery {
-            on_gsi1: false,
-            partition: keys::user_partition(user),
-            sort_prefix: Some(keys::NOTIFICATION_PREFIX.to_owned()),
-            filter,
-            limit,
-            descending: true,
+        // The read-all watermark filters the query only for unread notifications; otherwise both go at once.
+        let (read_all, (items, resume)) = if unread_only {
+            let read_all = self.read_all_at(user).await?;
+            let unread = Listing::UnreadAfter(read_all);
+            (
+                read_all,
+                self.notifications_page(user, unread, limit, after).await?,
+            )
+        } else {
+            futures::try_join!(
+                self.read_all_at(user),
+                self.notifications_page(user, Listing::All, limit, after)
+            )?
         };
-        let start = after.map(|id| keys::notification(user, &id).to_attributes());
-        let (items, resume) = self.table.query_from(&query, start).await?;
         let resume_after = resume
             .as_ref()
             .and_then(|k| k.get(keys::SK))

@@ -474,12 +474,23 @@ impl TradingLedger for DynamoTradingLedger {
         })
     }
 
+    async fn placements_counted(&self, limit: PlacementLimit<'_>) -> Result<u64, RepoError> {
+        let window = keys::rate_window(limit.key, limit.rule.window_start(limit.at));
+        let counted = self.table.get(&window).await?;
+        Ok(counted
+            .as_ref()
+            .and_then(|item| item.get("hits"))
+            .and_then(|hits| hits.as_n().ok())
+            .and_then(|hits| hits.parse().ok())
+            .unwrap_or(0))
+    }
+
     async fn place(
         &self,
         placement: &Placement,
         claims: &[OrderClaim],
         limit: PlacementLimit<'_>,
-    ) -> Result<u64, CommitError> {
+    ) -> Result<(), CommitError> {
         let order = &placement.order;
         let user = &order.user_id;
         let window = keys::rate_window(limit.key, limit.rule.window_start(limit.at));
@@ -492,14 +503,7 @@ impl TradingLedger for DynamoTradingLedger {
         writes.extend(self.fill_writes(placement)?);
         self.commit(writes, order)
             .await
-            .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))?;
-        let counted = self.table.get(&window).await?;
-        Ok(counted
-            .as_ref()
-            .and_then(|item| item.get("hits"))
-            .and_then(|hits| hits.as_n().ok())
-            .and_then(|hits| hits.parse().ok())
-            .unwrap_or(1))
+            .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))
     }
 
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {

@@ -44,6 +44,13 @@ pub trait MarketData: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<HashMap<InstrumentKey, Quote>, MarketDataError>;
 
+    /// Whether this source prices in this process, calling no other system (the simulated market). A shared
+    /// quote cache in front of such a source costs a round trip per request and saves nothing
+    /// ([`CachedMarketData::over`](crate::market::service::cached::CachedMarketData::over)).
+    fn prices_in_process(&self) -> bool {
+        false
+    }
+
     /// Last traded prices of `instruments` at `now`: what risk checks and alerts need. By default taken from
     /// [`quotes`](Self::quotes); a source with a lighter call overrides it.
     ///

@@ -217,12 +217,17 @@ impl TradingLedger for InMemoryLedger {
         Ok(page(mine, limit, after))
     }
 
+    async fn placements_counted(&self, limit: PlacementLimit<'_>) -> Result<u64, RepoError> {
+        let window = (limit.key.to_owned(), limit.rule.window_start(limit.at));
+        Ok(self.book()?.windows.get(&window).copied().unwrap_or(0))
+    }
+
     async fn place(
         &self,
         placement: &Placement,
         claims: &[OrderClaim],
         limit: PlacementLimit<'_>,
-    ) -> Result<u64, CommitError> {
+    ) -> Result<(), CommitError> {
         let mut book = self.committing()?;
         let user = placement.order.user_id;
         if claims
@@ -243,7 +248,7 @@ impl TradingLedger for InMemoryLedger {
             book.claims.insert((user, claim.key.clone()), claim.clone());
         }
         book.windows.insert(window, hits + 1);
-        Ok(hits + 1)
+        Ok(())
     }
 
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {

@@ -154,8 +154,14 @@ pub trait TradingLedger: Send + Sync {
         after: Option<TradeId>,
     ) -> Result<Page<Trade, TradeId>, RepoError>;
 
-    /// Commits a placement with its claims, counting it against `limit`; returns the placements counted in
-    /// the window so far. A taken claim wins over every other refusal (the caller replays the original).
+    /// How many placements `limit`'s window has counted so far (0 before its first).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn placements_counted(&self, limit: PlacementLimit<'_>) -> Result<u64, RepoError>;
+
+    /// Commits a placement with its claims, counting it against `limit` (refused if the window is full). A
+    /// taken claim wins over every other refusal (the caller replays the original).
     ///
     /// # Errors
     /// [`CommitError`]; nothing is written.
@@ -164,7 +170,7 @@ pub trait TradingLedger: Send + Sync {
         placement: &Placement,
         claims: &[OrderClaim],
         limit: PlacementLimit<'_>,
-    ) -> Result<u64, CommitError>;
+    ) -> Result<(), CommitError>;
 
     /// Commits a modification: the order at the version before `placement.order`'s, its funds, and its fill
     /// and position if it filled.

@@ -1,5 +1,6 @@
 //! Quotes through a short-lived shared cache: a quote fetched less than [`QUOTE_CACHE_TTL`] ago is served
-//! from the cache, anything else comes from the source and is stored. Hits and misses are counted. A cache
+//! from the cache, anything else comes from the source and is stored. Only a source that calls another
+//! system (a broker's feed) is put behind it ([`CachedMarketData::over`]). Hits and misses are counted. A cache
 //! that fails is logged and bypassed: it is an optimisation, never a reason to fail a quote.
 //!
 //! [`QUOTE_CACHE_TTL`]: crate::market::quote::QUOTE_CACHE_TTL
@@ -49,6 +50,16 @@ impl CachedMarketData {
             source,
             cache,
             stats: CacheStats::default(),
+        }
+    }
+
+    /// What to read prices through: `source` behind `cache`, unless `source` prices in process (then `source`
+    /// itself: reading the cache would cost more than pricing, and a cached quote may be 5 s old).
+    pub fn over(source: Arc<dyn MarketData>, cache: Arc<dyn QuoteCache>) -> Arc<dyn MarketData> {
+        if source.prices_in_process() {
+            source
+        } else {
+            Arc::new(Self::new(source, cache))
         }
     }
 

@@ -78,6 +78,10 @@ impl WithImportedHistory {
 
 #[async_trait]
 impl MarketData for WithImportedHistory {
+    fn prices_in_process(&self) -> bool {
+        self.source.prices_in_process()
+    }
+
     async fn quotes(
         &self,
         master: &InstrumentMaster,

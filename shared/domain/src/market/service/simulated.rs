@@ -657,6 +657,10 @@ impl SimulatedMarket {
 
 #[async_trait::async_trait]
 impl MarketData for SimulatedMarket {
+    fn prices_in_process(&self) -> bool {
+        true
+    }
+
     async fn quotes(
         &self,
         master: &InstrumentMaster,

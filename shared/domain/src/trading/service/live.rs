@@ -149,7 +149,12 @@ fn not_tradable() -> PlaceError {
 #[async_trait]
 impl Venue for LiveVenue<'_> {
     async fn place(&self, command: PlaceCommand, opening: Opening) -> Result<PlaceOutcome, PlaceError> {
-        let Opening { claims, now, priced } = opening;
+        let Opening {
+            claims,
+            now,
+            priced,
+            counted,
+        } = opening;
         let (desk, user) = (self.desk, self.user);
         let instrument = priced.instrument()?;
         let accepted = validate(&command.request, instrument, priced.quote.last_price, priced.open)
@@ -181,7 +186,7 @@ impl Venue for LiveVenue<'_> {
         let decision = loop {
             match self
                 .service
-                .commit(&user, &command, &claims, &placement, now)
+                .commit(&user, &command, &claims, &placement, now, counted)
                 .await?
             {
                 Commit::Done(outcome) => match *outcome {

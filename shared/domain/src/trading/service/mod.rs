@@ -25,6 +25,8 @@ pub use place::{PlaceCommand, PlaceOutcome};
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+
 use crate::kernel::ids::{IdGen, UserId};
 use crate::kernel::time::Clock;
 use crate::market::calendar::MarketCalendar;
@@ -80,13 +82,31 @@ impl OrderService {
         Self { ctx }
     }
 
-    /// The venue `user`'s new orders and portfolio reads go to: their broker in live mode, else paper.
-    async fn account_venue(&self, user: UserId) -> Result<Box<dyn Venue + '_>, PlaceError> {
-        let live = self.live_desk();
-        Ok(match live {
-            Some(desk) if desk.trades_live(&user).await? => Box::new(LiveVenue::new(self, desk, user)),
-            _ => Box::new(PaperVenue::new(self, user)),
-        })
+    /// Whether `user` trades live (never where no live broker is wired).
+    async fn trades_live(&self, user: &UserId) -> Result<bool, PlaceError> {
+        match self.live_desk() {
+            Some(desk) => Ok(desk.trades_live(user).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// `read` of `user`'s account at the venue it trades at: their broker in live mode, else paper. The
+    /// paper read runs while the mode is read (nearly every account trades paper: one round trip, not two)
+    /// and is dropped for an account that trades live.
+    async fn read_account<T, R>(&self, user: UserId, read: R) -> Result<T, PlaceError>
+    where
+        R: for<'v> Fn(&'v (dyn Venue + 'v)) -> BoxFuture<'v, Result<T, PlaceError>>,
+    {
+        let paper = PaperVenue::new(self, user);
+        let Some(desk) = self.live_desk() else {
+            return read(&paper).await;
+        };
+        let (live, on_paper) = futures::join!(desk.trades_live(&user), read(&paper));
+        if live? {
+            read(&LiveVenue::new(self, desk, user)).await
+        } else {
+            on_paper
+        }
     }
 
     /// The venue `order` works at, whatever its account's mode is now.

@@ -102,15 +102,19 @@ impl TradingLedger for NotifyingLedger {
         self.inner.trades_page(user, limit, after).await
     }
 
+    async fn placements_counted(&self, limit: PlacementLimit<'_>) -> Result<u64, RepoError> {
+        self.inner.placements_counted(limit).await
+    }
+
     async fn place(
         &self,
         placement: &Placement,
         claims: &[OrderClaim],
         limit: PlacementLimit<'_>,
-    ) -> Result<u64, CommitError> {
-        let counted = self.inner.place(placement, claims, limit).await?;
+    ) -> Result<(), CommitError> {
+        self.inner.place(placement, claims, limit).await?;
         self.tell(&placement.order).await;
-        Ok(counted)
+        Ok(())
     }
 
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {

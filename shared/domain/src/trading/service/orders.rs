@@ -12,18 +12,14 @@ use crate::trading::trade::Trade;
 
 impl OrderService {
     /// Modifies `user`'s working order `id`: the modified order is placed afresh at its venue (on paper it
-    /// may fill at once) and the old block released.
+    /// may fill at once) and the old block released. The kill switch and the order are read at once.
     ///
     /// # Errors
     /// [`ModifyError`]; nothing is written.
     pub async fn modify(&self, user: UserId, id: OrderId, change: OrderChange) -> Result<Order, ModifyError> {
-        self.check_not_halted().await?;
-        let order = self
-            .ctx
-            .ledger
-            .order(&user, &id)
-            .await?
-            .ok_or(ModifyError::NotFound)?;
+        let (halted, order) = futures::join!(self.check_not_halted(), self.ctx.ledger.order(&user, &id));
+        halted?;
+        let order = order?.ok_or(ModifyError::NotFound)?;
         self.order_venue(&order)?.modify(order, &change).await
     }
 

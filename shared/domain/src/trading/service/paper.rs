@@ -1,7 +1,7 @@
 //! The paper venue: orders placed, modified and cancelled on the paper broker's rules
 //! ([`crate::trading::paper`]) and committed to the book, each plan retried on fresh state when a
 //! concurrent write moved the funds or the position; the account read from the book, valued at the last
-//! prices.
+//! prices. What a placement or a modification needs of the book ([`PaperBook`]) is read at once.
 
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -59,20 +59,40 @@ impl<'a> PaperVenue<'a> {
             .unwrap_or_else(|| PositionRecord::flat(instrument.clone(), product)))
     }
 
+    /// What an order in `instrument` with `product` is planned and checked against, read at once.
+    pub(super) async fn book(
+        &self,
+        instrument: &InstrumentKey,
+        product: Product,
+    ) -> Result<PaperBook, PlaceError> {
+        let ledger = &self.service.ctx.ledger;
+        let (account, position, positions, open_orders) = futures::try_join!(
+            self.account(),
+            self.position(instrument, product),
+            async { Ok::<_, PlaceError>(ledger.positions(&self.user).await?) },
+            async { Ok::<_, PlaceError>(ledger.open_order_count(&self.user).await?) },
+        )?;
+        Ok(PaperBook {
+            account,
+            position,
+            positions,
+            open_orders,
+        })
+    }
+
     /// The account's book valued at the last prices.
     async fn valuation(&self) -> Result<Valuation, PlaceError> {
         self.service.paper_valuation(self.user).await
     }
 
-    /// The risk limits on `placement` against `position` ([`risk`]): position size and daily loss unless the
+    /// The risk limits on `placement` against `book` ([`risk`]): position size and daily loss unless the
     /// order only reduces the position (the day's P&L needs the account's positions priced), and the
-    /// working-order count for a `new` order that rests (a modified order is already counted). Each costs a
-    /// read only when it applies. The position is valued at the fill, else the order's price or trigger,
-    /// else (a market order waiting for the open) the instrument's `last_price`.
+    /// working-order count for a `new` order that rests (a modified order is already counted). The position
+    /// is valued at the fill, else the order's price or trigger, else (a market order waiting for the open)
+    /// the instrument's `last_price`.
     async fn check_limits(
         &self,
-        account: &PaperAccount,
-        position: &PositionRecord,
+        book: &PaperBook,
         placement: &Placement,
         last_price: Decimal,
         new: bool,
@@ -80,10 +100,12 @@ impl<'a> PaperVenue<'a> {
         let order = &placement.order;
         let request = &order.request;
         let limits = &self.service.ctx.limits;
-        if !risk::reduces_only(&position.position, request.side, request.quantity) {
+        let position = &book.position.position;
+        if !risk::reduces_only(position, request.side, request.quantity) {
+            let valued = self.service.value_positions(&book.positions).await?;
             let exposure = Exposure {
-                day_pnl: self.valuation().await?.day_pnl(),
-                funding: account.initial_cash,
+                day_pnl: valued.day_pnl(),
+                funding: book.account.initial_cash,
             };
             let price = placement
                 .trade
@@ -92,43 +114,49 @@ impl<'a> PaperVenue<'a> {
                 .or(request.price)
                 .or(request.trigger_price)
                 .unwrap_or(last_price);
-            risk::check_exposure(
-                limits,
-                &exposure,
-                &position.position,
-                request.side,
-                request.quantity,
-                price,
-            )
-            .map_err(PlaceError::Risk)?;
+            risk::check_exposure(limits, &exposure, position, request.side, request.quantity, price)
+                .map_err(PlaceError::Risk)?;
         }
         if new && !order.status.is_final() {
-            let open = self.service.ctx.ledger.open_order_count(&self.user).await?;
-            risk::check_open_orders(limits, open).map_err(PlaceError::Risk)?;
+            risk::check_open_orders(limits, book.open_orders).map_err(PlaceError::Risk)?;
         }
         Ok(())
     }
-}
 
-#[async_trait]
-impl Venue for PaperVenue<'_> {
-    async fn place(&self, command: PlaceCommand, opening: Opening) -> Result<PlaceOutcome, PlaceError> {
-        let Opening { claims, now, priced } = opening;
+    /// Places `command` (past the checks every placement starts with) on `book`, read with them when the
+    /// command named a valid key, else read now; a plan refused for a race is made again on a fresh book.
+    pub(super) async fn place_on(
+        &self,
+        command: PlaceCommand,
+        opening: Opening,
+        book: Option<PaperBook>,
+    ) -> Result<PlaceOutcome, PlaceError> {
+        let Opening {
+            claims,
+            now,
+            priced,
+            counted,
+        } = opening;
         let ctx = &self.service.ctx;
         let instrument = priced.instrument()?;
         let market = priced.market(instrument, &ctx.plan);
         let id: OrderId = ctx.ids.next();
         let request = &command.request;
+        let mut book = match book {
+            Some(book) if book.position.instrument == instrument.key => book,
+            _ => self.book(&instrument.key, request.product).await?,
+        };
         for attempt in 1..=ATTEMPTS {
-            let account = self.account().await?;
-            let position = self.position(&instrument.key, request.product).await?;
+            if attempt > 1 {
+                book = self.book(&instrument.key, request.product).await?;
+            }
             let placement = paper::place(
                 self.user,
                 (id, ctx.ids.next()),
                 request,
                 &market,
-                &position,
-                account.available,
+                &book.position,
+                book.account.available,
                 now,
             )
             .map_err(|refusal| match refusal {
@@ -136,11 +164,11 @@ impl Venue for PaperVenue<'_> {
                 PlaceRefusal::Risk(risk) => PlaceError::Risk(risk),
                 PlaceRefusal::Transition(e) => PlaceError::Unexpected(e.into()),
             })?;
-            self.check_limits(&account, &position, &placement, market.quote.last_price, true)
+            self.check_limits(&book, &placement, market.quote.last_price, true)
                 .await?;
             match self
                 .service
-                .commit(&self.user, &command, &claims, &placement, now)
+                .commit(&self.user, &command, &claims, &placement, now, counted)
                 .await?
             {
                 Commit::Done(outcome) => return Ok(*outcome),
@@ -157,6 +185,22 @@ impl Venue for PaperVenue<'_> {
         }
         Err(PlaceError::Busy)
     }
+}
+
+/// What a paper order is planned and checked against: the account, the position it trades, every position
+/// (the day's P&L) and the working-order count.
+pub(super) struct PaperBook {
+    account: PaperAccount,
+    position: PositionRecord,
+    positions: Vec<PositionRecord>,
+    open_orders: usize,
+}
+
+#[async_trait]
+impl Venue for PaperVenue<'_> {
+    async fn place(&self, command: PlaceCommand, opening: Opening) -> Result<PlaceOutcome, PlaceError> {
+        self.place_on(command, opening, None).await
+    }
 
     async fn modify(&self, mut order: Order, change: &OrderChange) -> Result<Order, ModifyError> {
         let ctx = &self.service.ctx;
@@ -170,24 +214,22 @@ impl Venue for PaperVenue<'_> {
             }
             let now = ctx.clock.now();
             let product = order.request.product;
-            let priced = self
-                .service
-                .priced(order.instrument.as_str(), product, now)
-                .await?;
+            let (priced, book) = futures::try_join!(
+                self.service.priced(order.instrument.as_str(), product, now),
+                self.book(&order.instrument, product),
+            )?;
             let instrument = priced.instrument()?;
-            let account = self.account().await?;
-            let position = self.position(&order.instrument, product).await?;
             let placement = paper::modify(
                 &order,
                 change,
                 &priced.market(instrument, &ctx.plan),
-                &position,
-                account.available,
+                &book.position,
+                book.account.available,
                 ctx.ids.next(),
                 now,
             )
             .map_err(ModifyError::Refused)?;
-            self.check_limits(&account, &position, &placement, priced.quote.last_price, false)
+            self.check_limits(&book, &placement, priced.quote.last_price, false)
                 .await
                 .map_err(|e| match e {
                     PlaceError::Risk(risk) => ModifyError::Refused(ModifyRefusal::Risk(risk)),
@@ -199,7 +241,7 @@ impl Venue for PaperVenue<'_> {
                     return Err(ModifyError::Refused(ModifyRefusal::Risk(
                         RiskRejection::InsufficientFunds {
                             required: -placement.available_change,
-                            available: account.available,
+                            available: book.account.available,
                         },
                     )));
                 }
@@ -243,8 +285,7 @@ impl Venue for PaperVenue<'_> {
     }
 
     async fn summary(&self) -> Result<Summary, PlaceError> {
-        let funds = self.funds().await?;
-        let book = self.valuation().await?;
+        let (funds, book) = futures::try_join!(self.funds(), self.valuation())?;
         Ok(summarize(funds, &book, self.service.ctx.clock.now()))
     }
 }
@@ -252,8 +293,13 @@ impl Venue for PaperVenue<'_> {
 impl OrderService {
     /// `user`'s paper positions and holdings valued at their last prices.
     pub(super) async fn paper_valuation(&self, user: UserId) -> Result<Valuation, PlaceError> {
+        let records = self.ctx.ledger.positions(&user).await?;
+        self.value_positions(&records).await
+    }
+
+    /// `records` valued at their instruments' last prices.
+    pub(super) async fn value_positions(&self, records: &[PositionRecord]) -> Result<Valuation, PlaceError> {
         let ctx = &self.ctx;
-        let records = ctx.ledger.positions(&user).await?;
         if records.is_empty() {
             return Ok(Valuation::default());
         }
@@ -265,7 +311,7 @@ impl OrderService {
             .collect();
         let prices = ctx.market.last_prices(&master, &instruments, now).await?;
         // A contract gone from the master (expired) is marked at its average price.
-        Ok(valuation(&records, |r| {
+        Ok(valuation(records, |r| {
             prices
                 .get(&r.instrument)
                 .copied()

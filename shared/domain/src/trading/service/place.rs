@@ -1,17 +1,25 @@
 //! Placing an order: what every placement starts with (an idempotency replay, the kill switch, the price
-//! now), the venue's own placement, and the commit every venue shares (the order with its claims, counted
-//! against the account's placement limit).
+//! now, the account's venue and the placements counted so far), the venue's own placement, and the commit
+//! every venue shares (the order with its claims, counted against the account's placement limit).
+//!
+//! Latency on Lambda is the number of round trips made one after another, so everything a placement reads
+//! that does not wait on another read is read at once, the paper book included (nearly every account trades
+//! paper; a live account's paper reads are dropped): one round trip of reads, then the transaction.
 
 use chrono::{DateTime, Utc};
 
 use crate::kernel::ids::UserId;
 use crate::kernel::rate_limit::{RateDecision, RateRule};
+use crate::market::instrument::InstrumentKey;
 use crate::trading::order::Order;
 use crate::trading::paper::Placement;
 use crate::trading::ports::{CommitError, OrderClaim, PlacementLimit};
 use crate::trading::request::OrderRequest;
 use crate::trading::risk::ORDERS_PER_ACCOUNT;
+use crate::trading::service::live::LiveVenue;
+use crate::trading::service::paper::PaperVenue;
 use crate::trading::service::pricing::Priced;
+use crate::trading::service::venue::Venue;
 use crate::trading::service::{OrderService, PlaceError};
 
 /// A placement as the handler parsed it.
@@ -44,6 +52,8 @@ pub(super) struct Opening {
     pub(super) now: DateTime<Utc>,
     /// The instrument's market now.
     pub(super) priced: Priced,
+    /// Placements the account's window had counted before this one.
+    pub(super) counted: u64,
 }
 
 /// What committing a placement came to.
@@ -66,6 +76,20 @@ fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
     keys
 }
 
+/// The key of `user`'s placement-limit counter.
+fn placement_limit_key(user: &UserId) -> String {
+    format!("orders:{user}")
+}
+
+/// The placement limit under `key` for a placement at `now`.
+fn placement_limit(key: &str, now: DateTime<Utc>) -> PlacementLimit<'_> {
+    PlacementLimit {
+        key,
+        rule: ORDERS_PER_ACCOUNT,
+        at: now,
+    }
+}
+
 /// The decision for a placement refused because the window is full.
 fn full_window(rule: RateRule, now: DateTime<Utc>) -> RateDecision {
     rule.decide(u64::from(rule.limit) + 1, now)
@@ -79,16 +103,39 @@ impl OrderService {
     /// [`PlaceError`]; nothing is written.
     pub async fn place(&self, user: UserId, command: PlaceCommand) -> Result<PlaceOutcome, PlaceError> {
         let claims = claim_keys(&command);
-        if let Some(original) = self.replay(&user, &command, &claims).await? {
+        let now = self.ctx.clock.now();
+        let limit_key = placement_limit_key(&user);
+        let limit = placement_limit(&limit_key, now);
+        let instrument = InstrumentKey::parse(&command.instrument);
+        let paper = PaperVenue::new(self, user);
+        let book = async {
+            match &instrument {
+                Some(key) => paper.book(key, command.request.product).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let (replay, halted, priced, live, counted, book) = futures::join!(
+            self.replay(&user, &command, &claims),
+            self.check_not_halted(),
+            self.priced(&command.instrument, command.request.product, now),
+            self.trades_live(&user),
+            self.ctx.ledger.placements_counted(limit),
+            book,
+        );
+        if let Some(original) = replay? {
             return Ok(PlaceOutcome::Replayed(original));
         }
-        self.check_not_halted().await?;
-        let now = self.ctx.clock.now();
-        let priced = self
-            .priced(&command.instrument, command.request.product, now)
-            .await?;
-        let opening = Opening { claims, now, priced };
-        self.account_venue(user).await?.place(command, opening).await
+        halted?;
+        let opening = Opening {
+            claims,
+            now,
+            priced: priced?,
+            counted: counted?,
+        };
+        match (live?, self.live_desk()) {
+            (true, Some(desk)) => LiveVenue::new(self, desk, user).place(command, opening).await,
+            _ => paper.place_on(command, opening, book?).await,
+        }
     }
 
     /// The original order of a claimed key, or why the key cannot be reused.
@@ -123,8 +170,11 @@ impl OrderService {
         }
     }
 
-    /// Commits `placement` with the command's claims, counted against the account's placement limit: the
-    /// outcome, or the refusal to plan again after. A taken claim answers with the original order.
+    /// Commits `placement` with the command's claims, counted against the account's placement limit (which had
+    /// `counted` placements when the placement began): the outcome, or the refusal to plan again after. A
+    /// taken claim answers with the original order. The rate-limit decision reports `counted + 1`: a
+    /// concurrent placement on the same account may have counted too (the limit itself is enforced in the
+    /// transaction).
     pub(super) async fn commit(
         &self,
         user: &UserId,
@@ -132,13 +182,10 @@ impl OrderService {
         claims: &[(&'static str, String)],
         placement: &Placement,
         now: DateTime<Utc>,
+        counted: u64,
     ) -> Result<Commit, PlaceError> {
-        let limit_key = format!("orders:{user}");
-        let limit = PlacementLimit {
-            key: &limit_key,
-            rule: ORDERS_PER_ACCOUNT,
-            at: now,
-        };
+        let limit_key = placement_limit_key(user);
+        let limit = placement_limit(&limit_key, now);
         let order_claims: Vec<OrderClaim> = claims
             .iter()
             .map(|(_, key)| OrderClaim {
@@ -148,9 +195,9 @@ impl OrderService {
             })
             .collect();
         match self.ctx.ledger.place(placement, &order_claims, limit).await {
-            Ok(hits) => Ok(Commit::Done(Box::new(PlaceOutcome::Created(
+            Ok(()) => Ok(Commit::Done(Box::new(PlaceOutcome::Created(
                 placement.order.clone(),
-                ORDERS_PER_ACCOUNT.decide(hits, now),
+                ORDERS_PER_ACCOUNT.decide(counted + 1, now),
             )))),
             Err(CommitError::Claimed) => match self.replay(user, command, claims).await? {
                 Some(original) => Ok(Commit::Done(Box::new(PlaceOutcome::Replayed(original)))),

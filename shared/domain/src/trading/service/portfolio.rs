@@ -15,7 +15,7 @@ impl OrderService {
     /// # Errors
     /// Storage, market-data or (live) broker failures.
     pub async fn summary(&self, user: UserId) -> Result<Summary, PlaceError> {
-        self.account_venue(user).await?.summary().await
+        self.read_account(user, |venue| venue.summary()).await
     }
 
     /// `user`'s positions valued at the last price.
@@ -23,7 +23,7 @@ impl OrderService {
     /// # Errors
     /// As [`summary`](Self::summary).
     pub async fn positions(&self, user: UserId) -> Result<Vec<PositionValue>, PlaceError> {
-        self.account_venue(user).await?.positions().await
+        self.read_account(user, |venue| venue.positions()).await
     }
 
     /// `user`'s holdings valued at the last price.
@@ -31,7 +31,7 @@ impl OrderService {
     /// # Errors
     /// As [`summary`](Self::summary).
     pub async fn holdings(&self, user: UserId) -> Result<Vec<HoldingValue>, PlaceError> {
-        self.account_venue(user).await?.holdings().await
+        self.read_account(user, |venue| venue.holdings()).await
     }
 
     /// `user`'s funds.
@@ -39,7 +39,7 @@ impl OrderService {
     /// # Errors
     /// As [`summary`](Self::summary).
     pub async fn funds(&self, user: UserId) -> Result<Funds, PlaceError> {
-        self.account_venue(user).await?.funds().await
+        self.read_account(user, |venue| venue.funds()).await
     }
 
     /// Refunds `user`'s paper account with `cash`, when nothing is held.
