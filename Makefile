@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test contract bench bench-backtest bench-orders load import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test contract bench bench-backtest bench-orders bench-lambda load import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -41,6 +41,14 @@ bench-orders:
 ## `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`: p50/p95/p99 and errors per route.
 load:
 	python3 infra/bench/load.py --users $${USERS:-100} --seconds $${DURATION:-60}
+
+## Size and cold start of every Lambda function next to a hello-world one (x86_64 builds: only that target is
+## installed here; the template deploys arm64). Starts its own local stack on 3200/4766 (BENCH_PORT,
+## BENCH_MOTO_PORT); RUNS cold starts each (default 5); medians, init as a ratio of hello-world's. TLS=1 puts
+## an HTTPS keep-alive proxy before the emulator, so a first AWS call pays a TLS handshake as on AWS.
+bench-lambda: venv deploy-tools
+	PATH="$(CURDIR)/$(DEPLOY_VENV)/bin:$$PATH" python3 infra/bench/lambda.py --runs $${RUNS:-5} \
+		--port $${BENCH_PORT:-3200} --moto-port $${BENCH_MOTO_PORT:-4766} $${TLS:+--tls}
 
 ## Python tools for the local stack, the tests and lint: moto[server], cfn-lint.
 venv: $(VENV)/.installed

@@ -212,7 +212,7 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_option_chain_is_arbitrage_consistent() {
+async fn the_option_chain_is_arbitrage_consistent_and_every_strike_has_an_iv_and_greeks() {
     let (status, body) = get("/v1/market/option-chain/NSE:NIFTY").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let items = body["items"].as_array().unwrap();
@@ -223,6 +223,17 @@ async fn the_option_chain_is_arbitrage_consistent() {
         assert!(dec(&pair[0]["strike"]) < dec(&pair[1]["strike"]));
         assert!(dec(&pair[0]["call"]["last_price"]) >= dec(&pair[1]["call"]["last_price"]));
         assert!(dec(&pair[0]["put"]["last_price"]) <= dec(&pair[1]["put"]["last_price"]));
+    }
+    // Every strike carries an IV and Greeks, and says whose price the IV came from.
+    for row in items {
+        for side in ["call", "put"] {
+            let s = &row[side];
+            assert!(s["iv"].as_f64().is_some_and(|iv| iv > 0.0), "{s}");
+            for greek in ["delta", "gamma", "theta", "vega"] {
+                assert!(s[greek].is_number(), "{greek}: {s}");
+            }
+            assert!(s["iv_source"] == "self" || s["iv_source"] == "otm", "{s}");
+        }
     }
     let atm = items
         .iter()

@@ -212,8 +212,13 @@ pub struct ChainSideDto {
     /// Last price.
     #[schema(value_type = String)]
     pub last_price: Decimal,
-    /// Implied volatility, percent (null when no volatility fits).
+    /// Implied volatility, percent (null only when neither this option's price nor the out-of-the-money
+    /// option's at the strike fits a volatility).
     pub iv: Option<f64>,
+    /// Whose price `iv` was solved from: `self`, or `otm` (the out-of-the-money option at the same strike,
+    /// for an option whose own price sits at its no-arbitrage bound); null with `iv`.
+    #[schema(value_type = Option<String>, pattern = "^(self|otm)$", example = "self")]
+    pub iv_source: Option<&'static str>,
     /// Delta.
     pub delta: Option<f64>,
     /// Gamma.

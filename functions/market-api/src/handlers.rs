@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use rust_decimal::Decimal;
 use tradesense_domain::identity::rbac::Permission;
-use tradesense_domain::market::chain::{forward_price, option_chain};
+use tradesense_domain::market::chain::{ChainSide, IvSource, forward_price, option_chain};
 use tradesense_domain::market::instrument::{Exchange, Instrument};
 use tradesense_domain::market::master::InstrumentQuery;
 use tradesense_http::query::TimeParam;
@@ -179,10 +179,14 @@ pub async fn chain(
         .await?;
     let chain = option_chain(&master, &snapshot, &underlying, expiry)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no chain for {underlying} {expiry}")))?;
-    let side = |s: &tradesense_domain::market::chain::ChainSide| ChainSideDto {
+    let side = |s: &ChainSide| ChainSideDto {
         instrument: s.instrument.to_string(),
         last_price: s.last_price,
         iv: s.iv.map(|v| round(v * 100.0, 4)),
+        iv_source: s.iv_source.map(|source| match source {
+            IvSource::Own => "self",
+            IvSource::OutOfTheMoney => "otm",
+        }),
         delta: s.greeks.map(|g| round(g.delta, 6)),
         gamma: s.greeks.map(|g| round(g.gamma, 8)),
         theta: s.greeks.map(|g| round(g.theta, 6)),

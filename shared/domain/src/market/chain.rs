@@ -1,7 +1,9 @@
 //! The option chain of one underlying and expiry: every listed strike's call and put with last price,
 //! implied volatility and Greeks. Black-76 on the expiry's forward — the synthetic future implied by put-call
 //! parity at the strike nearest the money, `F = K + (C − P)·e^(rT)` — so the chain needs no dividend
-//! assumption. An option whose price no volatility fits gets `iv: None` and no Greeks.
+//! assumption. An option whose own price no volatility fits (a deep in-the-money option at or below its
+//! no-arbitrage bound after rounding) takes the implied volatility of the out-of-the-money option at the same
+//! strike, the usual practice for a smile, and says so (`IvSource::OutOfTheMoney`).
 
 use std::collections::HashMap;
 
@@ -24,10 +26,21 @@ pub struct ChainSide {
     pub last_price: Decimal,
     /// Implied volatility (decimal), when one fits.
     pub iv: Option<f64>,
+    /// Whose price the volatility was solved from.
+    pub iv_source: Option<IvSource>,
     /// Greeks at that volatility.
     pub greeks: Option<Valuation>,
     /// Open interest in units, when the source reports it.
     pub oi: Option<u64>,
+}
+
+/// Whose price a chain side's implied volatility comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IvSource {
+    /// The option's own price.
+    Own,
+    /// The out-of-the-money option at the same strike (the call at or above the forward, else the put).
+    OutOfTheMoney,
 }
 
 /// One strike.
@@ -147,25 +160,20 @@ pub fn option_chain(
     })?;
     let strike = atm[0].0.strike?.to_f64()?;
     let forward = strike + (atm[0].1.last_price.to_f64()? - atm[1].1.last_price.to_f64()?) / discount;
-    let side = |instrument: &Instrument, contract: ContractSnapshot| {
-        let price = contract.last_price;
-        let spec = OptionSpec {
-            model: Model::Black76,
-            option_type: instrument.option_type.unwrap_or(OptionType::Call),
-            underlying: forward,
-            strike: instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward),
-            time_years,
-            rate: REFERENCE_RATE,
-            dividend_yield: 0.0,
-        };
-        let iv = price.to_f64().and_then(|p| spec.implied_volatility(p));
-        ChainSide {
-            instrument: instrument.key.clone(),
-            last_price: price,
-            iv,
-            greeks: iv.map(|v| spec.value(v)),
-            oi: contract.open_interest,
-        }
+    let spec = |instrument: &Instrument| OptionSpec {
+        model: Model::Black76,
+        option_type: instrument.option_type.unwrap_or(OptionType::Call),
+        underlying: forward,
+        strike: instrument.strike.and_then(|k| k.to_f64()).unwrap_or(forward),
+        time_years,
+        rate: REFERENCE_RATE,
+        dividend_yield: 0.0,
+    };
+    let own_iv = |instrument: &Instrument, contract: &ContractSnapshot| {
+        contract
+            .last_price
+            .to_f64()
+            .and_then(|p| spec(instrument).implied_volatility(p))
     };
     let rows = quotes
         .chunks(2)
@@ -173,10 +181,32 @@ pub fn option_chain(
             let [(call, call_price), (put, put_price)] = pair else {
                 return None;
             };
+            let strike = call.strike?;
+            let (call_iv, put_iv) = (own_iv(call, call_price), own_iv(put, put_price));
+            let otm_iv = if strike.to_f64()? >= forward {
+                call_iv
+            } else {
+                put_iv
+            };
+            let side = |instrument: &Instrument, contract: &ContractSnapshot, own: Option<f64>| {
+                let (iv, iv_source) = match (own, otm_iv) {
+                    (Some(iv), _) => (Some(iv), Some(IvSource::Own)),
+                    (None, Some(iv)) => (Some(iv), Some(IvSource::OutOfTheMoney)),
+                    (None, None) => (None, None),
+                };
+                ChainSide {
+                    instrument: instrument.key.clone(),
+                    last_price: contract.last_price,
+                    iv,
+                    iv_source,
+                    greeks: iv.map(|v| spec(instrument).value(v)),
+                    oi: contract.open_interest,
+                }
+            };
             Some(ChainRow {
-                strike: call.strike?,
-                call: side(call, *call_price),
-                put: side(put, *put_price),
+                strike,
+                call: side(call, call_price, call_iv),
+                put: side(put, put_price, put_iv),
             })
         })
         .collect();
@@ -291,16 +321,70 @@ mod tests {
     }
 
     #[test]
-    fn far_options_at_the_minimum_tick_have_no_iv_rather_than_a_nan() {
-        let chain = chain_at("2026-11-24T12:00:00+05:30");
-        for row in &chain.rows {
-            for side in [&row.call, &row.put] {
-                if let Some(iv) = side.iv {
-                    assert!(iv.is_finite() && iv > 0.0);
-                } else {
-                    assert!(side.greeks.is_none());
+    fn every_strike_of_the_nifty_chain_has_an_iv_and_greeks_and_says_whose_price_it_came_from() {
+        for time in [
+            "2026-11-24T09:20:00+05:30",
+            "2026-11-24T12:00:00+05:30",
+            "2026-12-28T15:00:00+05:30",
+        ] {
+            let chain = chain_at(time);
+            for row in &chain.rows {
+                for side in [&row.call, &row.put] {
+                    let iv = side
+                        .iv
+                        .unwrap_or_else(|| panic!("{time} {}: no IV", side.instrument));
+                    assert!(iv.is_finite() && iv > 0.0, "{}: {iv}", side.instrument);
+                    let greeks = side.greeks.unwrap();
+                    assert!(greeks.gamma >= 0.0 && greeks.vega >= 0.0, "{}", side.instrument);
+                    assert!(side.iv_source.is_some());
                 }
+                // The out-of-the-money side always prices itself.
+                let otm = if row.strike.to_f64().unwrap() >= chain.forward {
+                    &row.call
+                } else {
+                    &row.put
+                };
+                assert_eq!(otm.iv_source, Some(IvSource::Own), "{}", otm.instrument);
             }
         }
+    }
+
+    #[test]
+    fn a_side_below_its_bound_takes_the_out_of_the_money_iv_at_its_strike() {
+        let chain = chain_at("2026-11-24T12:00:00+05:30");
+        let calendar = MarketCalendar::default();
+        let master = InstrumentMaster::shipped(&calendar, "2026-11-23".parse().unwrap()).unwrap();
+        let expiry = "2026-12-29".parse().unwrap();
+        // The highest strike's put is deep in the money.
+        let row = chain.rows.last().unwrap();
+        let mut snapshot = ChainSnapshot {
+            underlying_price: chain.underlying_price,
+            as_of: "2026-11-24T06:30:00Z".parse().unwrap(),
+            contracts: chain
+                .rows
+                .iter()
+                .flat_map(|r| [&r.call, &r.put])
+                .map(|s| {
+                    let contract = ContractSnapshot {
+                        last_price: s.last_price,
+                        open_interest: s.oi,
+                    };
+                    (s.instrument.clone(), contract)
+                })
+                .collect(),
+        };
+        // Quote it a little under its discounted intrinsic value, where no volatility fits.
+        let discount = libm::exp(-REFERENCE_RATE * chain.time_years);
+        let intrinsic = (row.strike.to_f64().unwrap() - chain.forward) * discount;
+        snapshot
+            .contracts
+            .get_mut(&row.put.instrument)
+            .unwrap()
+            .last_price = Decimal::from_f64(intrinsic - 0.05).unwrap().round_dp(2);
+        let rebuilt = option_chain(&master, &snapshot, "NSE:NIFTY", expiry).unwrap();
+        let put = &rebuilt.rows.last().unwrap().put;
+        assert_eq!(put.iv_source, Some(IvSource::OutOfTheMoney));
+        assert_eq!(put.iv, rebuilt.rows.last().unwrap().call.iv);
+        assert!(put.greeks.unwrap().delta < -0.9, "{:?}", put.greeks);
     }
 }

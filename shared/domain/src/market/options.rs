@@ -106,25 +106,25 @@ impl OptionSpec {
         let sqrt_t = t.sqrt();
         let d1 = ((s / k).ln() + (r - q + 0.5 * vol * vol) * t) / (vol * sqrt_t);
         let d2 = d1 - vol * sqrt_t;
-        let (disc_q, disc_r) = ((-q * t).exp(), (-r * t).exp());
+        let disc_r = (-r * t).exp();
+        // Black-76 carries at the rate itself: one exponential, not two.
+        let disc_q = match self.model {
+            Model::Black76 => disc_r,
+            Model::BlackScholes => (-q * t).exp(),
+        };
         let pdf = norm_pdf(d1);
         let gamma = disc_q * pdf / (s * vol * sqrt_t);
         let vega = s * disc_q * pdf * sqrt_t / 100.0;
         let decay = -s * disc_q * pdf * vol / (2.0 * sqrt_t);
-        let (price, delta, theta_year, rho_bs) = match self.option_type {
-            OptionType::Call => (
-                s * disc_q * norm_cdf(d1) - k * disc_r * norm_cdf(d2),
-                disc_q * norm_cdf(d1),
-                decay - r * k * disc_r * norm_cdf(d2) + q * s * disc_q * norm_cdf(d1),
-                k * t * disc_r * norm_cdf(d2),
-            ),
-            OptionType::Put => (
-                k * disc_r * norm_cdf(-d2) - s * disc_q * norm_cdf(-d1),
-                -disc_q * norm_cdf(-d1),
-                decay + r * k * disc_r * norm_cdf(-d2) - q * s * disc_q * norm_cdf(-d1),
-                -k * t * disc_r * norm_cdf(-d2),
-            ),
+        // The side's own N(±d1), N(±d2), one normal CDF each.
+        let (sign, n1, n2) = match self.option_type {
+            OptionType::Call => (1.0, norm_cdf(d1), norm_cdf(d2)),
+            OptionType::Put => (-1.0, norm_cdf(-d1), norm_cdf(-d2)),
         };
+        let price = sign * (s * disc_q * n1 - k * disc_r * n2);
+        let delta = sign * disc_q * n1;
+        let theta_year = decay - sign * (r * k * disc_r * n2 - q * s * disc_q * n1);
+        let rho_bs = sign * k * t * disc_r * n2;
         // A forward does not move with the rate: only the discounting does.
         let rho = match self.model {
             Model::BlackScholes => rho_bs,
@@ -154,7 +154,12 @@ impl OptionSpec {
 
     /// The volatility (decimal) at which the model price equals `target`, or `None` when no volatility in
     /// [`IV_BOUNDS`] fits (price outside the no-arbitrage range, or too close to intrinsic value to tell).
-    /// Newton steps on vega, kept inside a shrinking bisection bracket, so it always terminates.
+    ///
+    /// Solved on the out-of-the-money side (the option's time value, by put-call parity: a deep
+    /// in-the-money price is mostly intrinsic value, which says nothing about volatility), in total
+    /// volatility `σ√t` on the undiscounted Black formula, from the Corrado–Miller estimate. Halley steps on
+    /// the log of the price stay inside a shrinking bisection bracket, so it always terminates; a solution
+    /// takes two to four steps.
     pub fn implied_volatility(&self, target: f64) -> Option<f64> {
         let valid = [self.underlying, self.strike, self.time_years, target]
             .iter()
@@ -162,40 +167,107 @@ impl OptionSpec {
         if !valid {
             return None;
         }
-        let (lo_price, hi_price) = self.price_bounds();
-        if target <= lo_price || target >= hi_price {
+        let t = self.time_years;
+        let discount = (-self.rate * t).exp();
+        let forward = self.underlying * ((self.rate - self.carry_yield()) * t).exp();
+        let strike = self.strike;
+        let undiscounted = target / discount;
+        // The no-arbitrage range (`price_bounds`), undiscounted: above intrinsic value, below the forward
+        // (call) or the strike (put), with room for the rounding of undiscounting.
+        let (intrinsic, ceiling) = match self.option_type {
+            OptionType::Call => ((forward - strike).max(0.0), forward),
+            OptionType::Put => ((strike - forward).max(0.0), strike),
+        };
+        let time_value = undiscounted - intrinsic;
+        if time_value <= 1e-12 * undiscounted || undiscounted >= ceiling * (1.0 - 1e-12) {
             return None;
         }
-        let (mut lo, mut hi) = IV_BOUNDS;
-        if self.price(lo) > target || self.price(hi) < target {
-            return None;
-        }
-        let tolerance = 1e-10 * target.max(1e-6);
-        let mut vol = 0.3_f64.clamp(lo, hi);
+        let otm = OutOfTheMoney::new(forward, strike);
+        let sqrt_t = t.sqrt();
+        let (mut lo, mut hi) = (IV_BOUNDS.0 * sqrt_t, IV_BOUNDS.1 * sqrt_t);
+        let tolerance = 1e-10 * undiscounted.max(1e-6);
+        let guess = corrado_miller(forward, strike, time_value + (forward - strike).max(0.0));
+        let mut v = if guess.is_finite() && guess > lo && guess < hi {
+            guess
+        } else {
+            0.3 * sqrt_t
+        };
+        let log_time_value = time_value.ln();
         for _ in 0..200 {
-            let v = self.value(vol);
-            let diff = v.price - target;
+            let (price, vega, volga) = otm.price_and_derivatives(v);
+            let diff = price - time_value;
             if diff.abs() <= tolerance {
-                return Some(vol);
+                return Some(v / sqrt_t);
             }
             if diff > 0.0 {
-                hi = vol;
+                hi = v;
             } else {
-                lo = vol;
+                lo = v;
             }
-            // vega is per volatility point; ∂price/∂σ is 100 × that.
-            let newton = vol - diff / (v.vega * 100.0);
-            vol = if newton.is_finite() && newton > lo && newton < hi {
-                newton
-            } else {
-                0.5 * (lo + hi)
-            };
-            if hi - lo < 1e-12 {
-                return Some(vol);
+            // Halley on the logarithm of the price: in the wings the price is nearly exponential in `v`,
+            // where plain Newton overshoots; the second derivative makes each step cubic.
+            let g = price.ln() - log_time_value;
+            let g1 = vega / price;
+            let g2 = volga / price - g1 * g1;
+            let step = g / g1 / (1.0 - g * g2 / (2.0 * g1 * g1));
+            let halley = v - step;
+            let in_bracket = halley.is_finite() && halley > lo && halley < hi;
+            // A cubic step this small leaves an error far below the tolerance: done without evaluating.
+            if in_bracket && step.abs() <= 1e-8 * halley {
+                return Some(halley / sqrt_t);
+            }
+            v = if in_bracket { halley } else { 0.5 * (lo + hi) };
+            if hi - lo < 1e-12 * sqrt_t {
+                break;
             }
         }
-        None
+        // A bracket that closed on one of its ends has no solution inside it.
+        let inside = v > IV_BOUNDS.0 * sqrt_t * (1.0 + 1e-9) && v < IV_BOUNDS.1 * sqrt_t * (1.0 - 1e-9);
+        inside.then_some(v / sqrt_t)
     }
+}
+
+/// The out-of-the-money option at a strike (the call at or above the forward, else the put), undiscounted,
+/// as a function of total volatility `v = σ√t`.
+struct OutOfTheMoney {
+    forward: f64,
+    strike: f64,
+    log_moneyness: f64,
+    is_call: bool,
+}
+
+impl OutOfTheMoney {
+    fn new(forward: f64, strike: f64) -> Self {
+        Self {
+            forward,
+            strike,
+            log_moneyness: (forward / strike).ln(),
+            is_call: strike >= forward,
+        }
+    }
+
+    /// Undiscounted price and its first and second derivatives in `v`.
+    fn price_and_derivatives(&self, v: f64) -> (f64, f64, f64) {
+        let d1 = self.log_moneyness / v + 0.5 * v;
+        let d2 = d1 - v;
+        let price = if self.is_call {
+            self.forward * norm_cdf(d1) - self.strike * norm_cdf(d2)
+        } else {
+            self.strike * norm_cdf(-d2) - self.forward * norm_cdf(-d1)
+        };
+        let vega = self.forward * norm_pdf(d1);
+        (price, vega, vega * d1 * d2 / v)
+    }
+}
+
+/// Corrado and Miller's (1996) estimate of total volatility `σ√t` from an undiscounted call price.
+fn corrado_miller(forward: f64, strike: f64, call: f64) -> f64 {
+    let half_gap = 0.5 * (forward - strike);
+    let a = call - half_gap;
+    let root = (a * a - (forward - strike).powi(2) / std::f64::consts::PI)
+        .max(0.0)
+        .sqrt();
+    (2.0 * std::f64::consts::PI).sqrt() / (forward + strike) * (a + root)
 }
 
 #[cfg(test)]

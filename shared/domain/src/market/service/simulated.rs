@@ -126,6 +126,18 @@ fn to_decimal(x: f64, tick: Decimal) -> Decimal {
     round_to_tick(raw, tick).max(tick)
 }
 
+/// A derivative's model price on its tick: a future's to the nearest tick, an option's rounded up, so an
+/// option never quotes below its model value (and so never at or below the no-arbitrage bound, where no
+/// volatility fits).
+fn derivative_to_decimal(instrument: &Instrument, x: f64) -> Decimal {
+    let tick = instrument.tick_size;
+    if instrument.segment != Segment::Option || tick <= Decimal::ZERO {
+        return to_decimal(x, tick);
+    }
+    let raw = Decimal::from_f64(x).unwrap_or(Decimal::ZERO);
+    ((raw / tick).ceil() * tick).normalize().max(tick)
+}
+
 fn anchor() -> NaiveDate {
     NaiveDate::from_ymd_opt(ANCHOR_DATE.0, ANCHOR_DATE.1, ANCHOR_DATE.2).unwrap_or_default()
 }
@@ -451,21 +463,20 @@ impl SimulatedMarket {
             day.minutes as usize,
         ]
         .map(price_at);
-        let tick = instrument.tick_size;
         let bar = Bar {
-            open: to_decimal(candidates[0], tick),
-            high: to_decimal(candidates.iter().copied().fold(f64::MIN, f64::max), tick),
-            low: to_decimal(candidates.iter().copied().fold(f64::MAX, f64::min), tick),
-            close: to_decimal(candidates[3], tick),
+            open: derivative_to_decimal(instrument, candidates[0]),
+            high: derivative_to_decimal(instrument, candidates.iter().copied().fold(f64::MIN, f64::max)),
+            low: derivative_to_decimal(instrument, candidates.iter().copied().fold(f64::MAX, f64::min)),
+            close: derivative_to_decimal(instrument, candidates[3]),
             volume: (1..=day.minutes)
                 .map(|m| Self::volume(instrument, day.date, m, self.seed))
                 .sum(),
         };
         let previous_close_time =
             session_start(day.previous) + chrono::Duration::minutes(i64::from(SESSION_MINUTES));
-        let previous_close = to_decimal(
+        let previous_close = derivative_to_decimal(
+            instrument,
             Self::derivative_price(instrument, day.previous_close, years_at(previous_close_time)),
-            tick,
         );
         let spot_now = seen[day.minutes as usize];
         let forward = spot_now * libm::exp(REFERENCE_RATE * years_at(day.at));
@@ -565,7 +576,6 @@ impl SimulatedMarket {
         if instrument.expiry.is_some_and(|expiry| date > expiry) {
             return Vec::new();
         }
-        let tick = instrument.tick_size;
         self.minute_bars(underlying, date, until)
             .into_iter()
             .enumerate()
@@ -574,10 +584,10 @@ impl SimulatedMarket {
                 let priced = [bar.open, bar.high, bar.low, bar.close]
                     .map(|spot| Self::derivative_price(instrument, spot.to_f64().unwrap_or_default(), years));
                 let bar = Bar {
-                    open: to_decimal(priced[0], tick),
-                    high: to_decimal(priced.iter().copied().fold(f64::MIN, f64::max), tick),
-                    low: to_decimal(priced.iter().copied().fold(f64::MAX, f64::min), tick),
-                    close: to_decimal(priced[3], tick),
+                    open: derivative_to_decimal(instrument, priced[0]),
+                    high: derivative_to_decimal(instrument, priced.iter().copied().fold(f64::MIN, f64::max)),
+                    low: derivative_to_decimal(instrument, priced.iter().copied().fold(f64::MAX, f64::min)),
+                    close: derivative_to_decimal(instrument, priced[3]),
                     volume: Self::volume(instrument, date, m as u32 + 1, self.seed),
                 };
                 (start, bar)
