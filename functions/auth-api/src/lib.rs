@@ -178,7 +178,7 @@ impl AuthState {
             limiter.clone(),
             Arc::new(SystemClock),
             ids,
-        )?;
+        );
         let keys = KeyRing::new(secrets(), &cfg.signing_key_secret_id, &cfg.data_key_secret_id);
         Ok(Self {
             accounts: Arc::new(accounts),

@@ -95,6 +95,10 @@ impl fmt::Debug for PasswordHash {
 #[error("password hashing failed")]
 pub struct HashingFailed;
 
+/// [`PasswordHash::decoy`]'s PHC string.
+const DECOY_PHC: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$KBkddLrDhU58ngUMzgCvwQ$4xYrxWVyb3g6XkLaA0GU2ffo8jYUI/143tCtlhswJhk";
+
 fn argon2() -> Argon2<'static> {
     // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -112,6 +116,14 @@ impl PasswordHash {
             .hash_password(password.as_bytes(), &salt)
             .map(|h| Self(h.to_string()))
             .map_err(|_| HashingFailed)
+    }
+
+    /// A hash no password is known to match, with our argon2 parameters: what a login for an unknown email
+    /// verifies against, so it costs what a login for a known one does. Made once by [`PasswordHash::new`]
+    /// from a random password that was then thrown away, and checked in, so a cold start does not spend
+    /// ~20 ms hashing it.
+    pub fn decoy() -> Self {
+        Self(DECOY_PHC.to_owned())
     }
 
     /// Wraps a stored PHC string.
@@ -195,6 +207,21 @@ pub struct User {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn the_decoy_hash_has_our_parameters_and_matches_nothing_we_know() {
+        let decoy = ParsedHash::new(DECOY_PHC).unwrap();
+        let ours = argon2();
+        assert_eq!(decoy.algorithm, Algorithm::Argon2id.ident());
+        assert_eq!(decoy.version, Some(Version::V0x13.into()));
+        let param = |name: &str| decoy.params.get_decimal(name);
+        assert_eq!(param("m"), Some(ours.params().m_cost()));
+        assert_eq!(param("t"), Some(ours.params().t_cost()));
+        assert_eq!(param("p"), Some(ours.params().p_cost()));
+        for guess in ["", "decoy", "TradeSense-demo-2026", "password"] {
+            assert!(!PasswordHash::decoy().verify(guess));
+        }
+    }
 
     #[rstest]
     #[case("Trader@Demo.TradeSense.in", "trader@demo.tradesense.in")]

@@ -128,7 +128,7 @@ pub struct AccountService {
     limiter: Arc<dyn RateLimiter>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGen>,
-    /// Hashed once; verified against when the email is unknown, so timing does not reveal it.
+    /// Verified against when the email is unknown, so timing does not reveal it.
     decoy_hash: PasswordHash,
 }
 
@@ -148,9 +148,6 @@ fn display_name_for(requested: Option<String>, email: &Email) -> Result<String, 
 
 impl AccountService {
     /// The service over its ports.
-    ///
-    /// # Errors
-    /// If the decoy hash cannot be computed.
     pub fn new(
         users: Arc<dyn UserRepository>,
         sessions: Arc<dyn SessionRepository>,
@@ -158,9 +155,9 @@ impl AccountService {
         limiter: Arc<dyn RateLimiter>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGen>,
-    ) -> anyhow::Result<Self> {
-        let decoy_hash = PasswordHash::new("decoy password that matches nothing")?;
-        Ok(Self {
+    ) -> Self {
+        let decoy_hash = PasswordHash::decoy();
+        Self {
             users,
             sessions,
             audit,
@@ -168,7 +165,7 @@ impl AccountService {
             clock,
             ids,
             decoy_hash,
-        })
+        }
     }
 
     /// Creates a `trader` account with a funded paper account.
@@ -457,8 +454,7 @@ mod tests {
         let limiter = Arc::new(InMemoryRateLimiter::default());
         let ids = Arc::new(SequentialIds::default());
         let trail = AuditTrail::new(audit.clone(), ids.clone());
-        let service =
-            AccountService::new(users.clone(), sessions.clone(), trail, limiter, clock, ids).unwrap();
+        let service = AccountService::new(users.clone(), sessions.clone(), trail, limiter, clock, ids);
         World {
             service,
             users,
