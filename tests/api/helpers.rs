@@ -271,6 +271,7 @@ impl Stack {
     pub async fn aws(&self) -> AwsClients {
         AwsClients::load(&AwsSettings {
             endpoint_url: Some(self.emulator.clone()),
+            warm_up_table: None,
         })
         .await
     }

@@ -36,7 +36,10 @@ impl Api {
     async fn new() -> Self {
         let stack = TestStack::provision().await;
         let cfg = AlertsApiConfig {
-            aws: AwsSettings { endpoint_url: None },
+            aws: AwsSettings {
+                endpoint_url: None,
+                warm_up_table: None,
+            },
             http: HttpConfig::default(),
             alerts: AlertsConfig {
                 table_name: stack.reference("Table"),
@@ -292,10 +295,14 @@ async fn a_webhook_is_registered_rotated_and_deleted_by_its_owner_only() {
 async fn storage_that_does_not_answer_is_a_503_with_retry_after() {
     let aws = tradesense_adapters::AwsClients::load(&AwsSettings {
         endpoint_url: Some("http://127.0.0.1:9".into()),
+        warm_up_table: None,
     })
     .await;
     let cfg = AlertsApiConfig {
-        aws: AwsSettings { endpoint_url: None },
+        aws: AwsSettings {
+            endpoint_url: None,
+            warm_up_table: None,
+        },
         http: HttpConfig::default(),
         alerts: AlertsConfig {
             table_name: "t".into(),

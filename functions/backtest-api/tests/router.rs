@@ -49,7 +49,10 @@ impl Api {
     async fn with_queue(queue: impl FnOnce(&TestStack) -> String) -> Self {
         let stack = TestStack::provision().await;
         let cfg = BacktestApiConfig {
-            aws: AwsSettings { endpoint_url: None },
+            aws: AwsSettings {
+                endpoint_url: None,
+                warm_up_table: None,
+            },
             http: HttpConfig::default(),
             backtest: BacktestConfig {
                 table_name: stack.reference("Table"),

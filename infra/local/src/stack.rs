@@ -101,6 +101,7 @@ impl LocalStack {
         let aws = round_trips::counted(
             AwsClients::load(&AwsSettings {
                 endpoint_url: Some(endpoint.clone()),
+                warm_up_table: None,
             })
             .await,
         );

@@ -45,6 +45,7 @@ impl TestStack {
         let endpoint = emulator_endpoint();
         let aws = AwsClients::load(&AwsSettings {
             endpoint_url: Some(endpoint),
+            warm_up_table: None,
         })
         .await;
         let template = Template::load(&workspace_root().join("template.yaml")).expect("template.yaml");

@@ -57,10 +57,14 @@ pub fn market_seed(vars: Vars<'_>) -> Result<u64, ConfigError> {
 pub struct AwsSettings {
     /// Endpoint override (`AWS_ENDPOINT_URL`), e.g. `http://127.0.0.1:5000` for the moto emulator.
     pub endpoint_url: Option<String>,
+    /// The table to open a connection to while the function initialises (`TABLE_NAME`, which every deployed
+    /// function has): see [`AwsClients::load`](crate::AwsClients::load). Tests and the local stack leave it
+    /// unset.
+    pub warm_up_table: Option<String>,
 }
 
 impl AwsSettings {
-    /// Reads `AWS_ENDPOINT_URL`, which must be an `http(s)://` URL when set.
+    /// Reads `AWS_ENDPOINT_URL`, which must be an `http(s)://` URL when set, and `TABLE_NAME` if set.
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] for a value that is not an http(s) URL.
@@ -74,7 +78,10 @@ impl AwsSettings {
                 reason: "must start with http:// or https://".into(),
             });
         }
-        Ok(Self { endpoint_url })
+        Ok(Self {
+            endpoint_url,
+            warm_up_table: optional(vars, "TABLE_NAME"),
+        })
     }
 }
 

@@ -12,6 +12,7 @@
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
 //! | kill switch | `SYSTEM`           | `KILL_SWITCH`               |                        |                     |
+//! | warm-up (never written) | `SYSTEM` | `WARM_UP`             |                        |                     |
 //! | order       | `USER#<user_id>`   | `ORDER#<order_id>`          | `WORKING_ORDERS` while working | `<instrument>#<user_id>#<order_id>` |
 //! | trade       | `USER#<user_id>`   | `TRADE#<trade_id>`          |                        |                     |
 //! | position    | `USER#<user_id>`   | `POSITION#<product>#<instrument>` |                  |                     |
@@ -113,6 +114,15 @@ pub fn trading_mode(user: &UserId) -> Key {
     Key {
         pk: user_partition(user),
         sk: "TRADING_MODE".to_owned(),
+    }
+}
+
+/// The key a function reads while it initialises, to open its connection ([`crate::AwsClients::load`]).
+/// Nothing is ever stored under it.
+pub fn warm_up() -> Key {
+    Key {
+        pk: SYSTEM.to_owned(),
+        sk: "WARM_UP".to_owned(),
     }
 }
 
