@@ -169,7 +169,10 @@ impl OptionSpec {
         }
         let t = self.time_years;
         let discount = (-self.rate * t).exp();
-        let forward = self.underlying * ((self.rate - self.carry_yield()) * t).exp();
+        let forward = match self.model {
+            Model::Black76 => self.underlying,
+            Model::BlackScholes => self.underlying * ((self.rate - self.dividend_yield) * t).exp(),
+        };
         let strike = self.strike;
         let undiscounted = target / discount;
         // The no-arbitrage range (`price_bounds`), undiscounted: above intrinsic value, below the forward
@@ -213,7 +216,7 @@ impl OptionSpec {
             let halley = v - step;
             let in_bracket = halley.is_finite() && halley > lo && halley < hi;
             // A cubic step this small leaves an error far below the tolerance: done without evaluating.
-            if in_bracket && step.abs() <= 1e-8 * halley {
+            if in_bracket && step.abs() <= 1e-5 * halley {
                 return Some(halley / sqrt_t);
             }
             v = if in_bracket { halley } else { 0.5 * (lo + hi) };
