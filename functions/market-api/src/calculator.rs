@@ -171,6 +171,14 @@ pub async fn calculate(
         })?,
     };
     let v = spec.value(vol);
+    // Extreme but valid inputs (a volatility or time to expiry near the smallest float) can underflow a
+    // Greek to 0/0: refuse them rather than answer a null where the document promises a number.
+    let greeks = [v.price, v.delta, v.gamma, v.theta, v.vega, v.rho];
+    if !greeks.iter().all(|g| g.is_finite()) {
+        return Err(ApiError::unprocessable(
+            "inputs too extreme to price: the volatility and time to expiry give no finite Greeks",
+        ));
+    }
     let price = Decimal::from_f64(v.price)
         .map(|p| p.round_dp(6))
         .ok_or_else(|| ApiError::unprocessable("inputs give a price that cannot be represented"))?;

@@ -150,3 +150,16 @@ async fn volatility_and_price_are_exclusive_and_prices_must_be_arbitrage_free() 
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(out["error"]["details"][0]["field"], "dividend_yield_pct");
 }
+
+#[tokio::test]
+async fn inputs_too_extreme_for_finite_greeks_are_refused_not_answered_with_nulls() {
+    // Found by the contract fuzzer: valid ranges, but σ√t underflows and gamma becomes 0/0.
+    let body = json!({
+        "model": "black76", "option_type": "CE", "underlying_price": "5206099.05", "strike": "7764081.71",
+        "time_to_expiry_days": 3.0172124672993774e-153, "rate_pct": 2.1546327590725298e-201,
+        "volatility_pct": 2.2250738585e-313
+    });
+    let (status, out) = calculate(&body).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{out}");
+    assert_eq!(out["error"]["code"], "VALIDATION_FAILED", "{out}");
+}
