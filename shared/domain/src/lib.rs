@@ -15,6 +15,7 @@ pub mod identity;
 pub mod kernel;
 pub mod market;
 pub mod ops;
+pub mod strategies;
 pub mod trading;
 
 #[cfg(any(test, feature = "test-util"))]

@@ -6,7 +6,9 @@
 //! the decimal's exact text and changed only by `SET x = x + :delta`, so concurrent writers never lose an
 //! update. A placement is one transaction: the order (new), the account (available must cover the change),
 //! the account's placement counter for the minute (below its limit), each claim (new), the fill (new) and
-//! the position (at the version read). Cancellation is the order at the version read plus the released funds.
+//! the position (at the version read). A basket is one transaction too: every leg's order, fill and position,
+//! one funds change for them all, the counter by the number of legs and the basket's claim (listing its
+//! orders). Cancellation is the order at the version read plus the released funds.
 
 use std::collections::HashMap;
 use std::str::FromStr as _;
@@ -24,9 +26,9 @@ use tradesense_domain::kernel::page::Page;
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::trading::account::PaperAccount;
 use tradesense_domain::trading::order::Order;
-use tradesense_domain::trading::paper::Placement;
+use tradesense_domain::trading::paper::{BasketPlacement, Placement};
 use tradesense_domain::trading::ports::{
-    CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
+    BasketClaim, CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
 };
 use tradesense_domain::trading::position::PositionRecord;
 use tradesense_domain::trading::request::Product;
@@ -140,18 +142,26 @@ impl DynamoTradingLedger {
     }
 
     /// Counts one placement in its rate window; refused (whole transaction) when the window is full.
-    fn count_placement(&self, window: &Key, limit: PlacementLimit<'_>) -> anyhow::Result<TransactWriteItem> {
+    /// Counts `placements` against `limit`'s window; refused (whole transaction) if the window has counted
+    /// more than its limit less `placements` (callers never count more than the limit at once).
+    fn count_placements(
+        &self,
+        window: &Key,
+        limit: PlacementLimit<'_>,
+        placements: u64,
+    ) -> anyhow::Result<TransactWriteItem> {
         let expires = (limit.rule.window_start(limit.at) + limit.rule.window + chrono::Duration::minutes(1))
             .timestamp();
+        let most = u64::from(limit.rule.limit).saturating_sub(placements);
         let update = Update::builder()
             .table_name(self.table.name())
             .set_key(Some(window.to_attributes()))
-            .update_expression("ADD hits :one SET #ttl = if_not_exists(#ttl, :ttl)")
-            .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+            .update_expression("ADD hits :placements SET #ttl = if_not_exists(#ttl, :ttl)")
+            .condition_expression("attribute_not_exists(hits) OR hits <= :most")
             .expression_attribute_names("#ttl", keys::TTL)
-            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":placements", n(placements))
             .expression_attribute_values(":ttl", n(expires))
-            .expression_attribute_values(":limit", n(limit.rule.limit))
+            .expression_attribute_values(":most", n(most))
             .build()
             .context("build rate count")?;
         Ok(TransactWriteItem::builder().update(update).build())
@@ -497,13 +507,69 @@ impl TradingLedger for DynamoTradingLedger {
         let mut writes = vec![
             self.put(Self::order_item(order)?, "attribute_not_exists(pk)", None)?,
             self.move_funds(user, placement.available_change, placement.cash_change)?,
-            self.count_placement(&window, limit)?,
+            self.count_placements(&window, limit, 1)?,
         ];
         writes.extend(self.claim_writes(user, claims)?);
         writes.extend(self.fill_writes(placement)?);
         self.commit(writes, order)
             .await
             .map_err(|e| commit_error(e, 1, 2, 3..3 + claims.len()))
+    }
+
+    async fn basket_claim(&self, user: &UserId, key: &str) -> Result<Option<BasketClaim>, RepoError> {
+        let Some(item) = self.table.get(&keys::order_claim(user, key)).await? else {
+            return Ok(None);
+        };
+        let text = |name: &str| -> anyhow::Result<String> {
+            Ok(item
+                .get(name)
+                .and_then(|v| v.as_s().ok())
+                .with_context(|| format!("basket claim without {name}"))?
+                .clone())
+        };
+        let order_ids = text("order_ids")?
+            .split(',')
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .context("basket claim order ids")?;
+        Ok(Some(BasketClaim {
+            key: key.to_owned(),
+            request_hash: text("request_hash")?,
+            order_ids,
+        }))
+    }
+
+    async fn place_basket(
+        &self,
+        basket: &BasketPlacement,
+        claim: &BasketClaim,
+        limit: PlacementLimit<'_>,
+    ) -> Result<(), CommitError> {
+        let Some(first) = basket.legs.first() else {
+            return Ok(());
+        };
+        let user = &first.order.user_id;
+        let window = keys::rate_window(limit.key, limit.rule.window_start(limit.at));
+        let ids: Vec<String> = claim.order_ids.iter().map(ToString::to_string).collect();
+        let mut claim_item = keys::order_claim(user, &claim.key).to_attributes();
+        claim_item.insert("entity".into(), s("basket_claim"));
+        claim_item.insert("request_hash".into(), s(claim.request_hash.clone()));
+        claim_item.insert("order_ids".into(), s(ids.join(",")));
+        // The first order first: a retried commit is recognised by it (`commit`).
+        let mut writes = vec![
+            self.put(Self::order_item(&first.order)?, "attribute_not_exists(pk)", None)?,
+            self.move_funds(user, basket.available_change(), basket.cash_change())?,
+            self.count_placements(&window, limit, basket.legs.len() as u64)?,
+            self.put(claim_item, "attribute_not_exists(pk)", None)?,
+        ];
+        writes.extend(self.fill_writes(first)?);
+        for leg in &basket.legs[1..] {
+            writes.push(self.put(Self::order_item(&leg.order)?, "attribute_not_exists(pk)", None)?);
+            writes.extend(self.fill_writes(leg)?);
+        }
+        self.commit(writes, &first.order)
+            .await
+            .map_err(|e| commit_error(e, 1, 2, 3..4))
     }
 
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError> {

@@ -104,6 +104,12 @@ ulid_id!(
     "webhook id"
 );
 ulid_id!(
+    /// One saved option strategy.
+    StrategyId,
+    "strategy id"
+);
+
+ulid_id!(
     /// One in-app notification.
     NotificationId,
     "notification id"

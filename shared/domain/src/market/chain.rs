@@ -75,6 +75,12 @@ fn expiry_instant(expiry: NaiveDate) -> Option<DateTime<Utc>> {
     Some(ist_instant(expiry, NaiveTime::from_hms_opt(15, 30, 0)?))
 }
 
+/// Years from `as_of` to 15:30 IST on `expiry` (calendar days / 365), at least a minute's worth.
+pub fn years_to_expiry(expiry: NaiveDate, as_of: DateTime<Utc>) -> Option<f64> {
+    let seconds = (expiry_instant(expiry)? - as_of).num_seconds().max(60);
+    Some(seconds as f64 / (DAYS_PER_YEAR * 86_400.0))
+}
+
 /// What a chain needs of the market at one instant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainSnapshot {
@@ -143,8 +149,7 @@ pub fn option_chain(
     if contracts.is_empty() {
         return None;
     }
-    let time_years = ((expiry_instant(expiry)? - snapshot.as_of).num_seconds().max(60) as f64)
-        / (DAYS_PER_YEAR * 86_400.0);
+    let time_years = years_to_expiry(expiry, snapshot.as_of)?;
     let quotes: Vec<(&Instrument, ContractSnapshot)> = contracts
         .iter()
         .map(|c| Some((*c, *snapshot.contracts.get(&c.key)?)))

@@ -9,6 +9,7 @@ mod broker;
 mod identity;
 mod market;
 mod ops;
+mod strategies;
 mod trading;
 
 pub use alerts::{
@@ -23,6 +24,7 @@ pub use broker::{
 pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
 pub use market::{FixedMarket, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache};
 pub use ops::{InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
+pub use strategies::InMemoryStrategyStore;
 pub use trading::InMemoryLedger;
 
 use std::sync::Mutex;

@@ -15,8 +15,10 @@ use crate::kernel::page::Page;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
-use crate::trading::paper::Placement;
-use crate::trading::ports::{CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger};
+use crate::trading::paper::{BasketPlacement, Placement};
+use crate::trading::ports::{
+    BasketClaim, CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
+};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::Product;
 use crate::trading::trade::Trade;
@@ -28,6 +30,7 @@ struct Book {
     trades: BTreeMap<(UserId, TradeId), Trade>,
     positions: HashMap<(UserId, InstrumentKey, Product), PositionRecord>,
     claims: HashMap<(UserId, String), OrderClaim>,
+    basket_claims: HashMap<(UserId, String), BasketClaim>,
     windows: HashMap<(String, DateTime<Utc>), u64>,
 }
 
@@ -248,6 +251,46 @@ impl TradingLedger for InMemoryLedger {
             book.claims.insert((user, claim.key.clone()), claim.clone());
         }
         book.windows.insert(window, hits + 1);
+        Ok(())
+    }
+
+    async fn basket_claim(&self, user: &UserId, key: &str) -> Result<Option<BasketClaim>, RepoError> {
+        Ok(self.book()?.basket_claims.get(&(*user, key.to_owned())).cloned())
+    }
+
+    async fn place_basket(
+        &self,
+        basket: &BasketPlacement,
+        claim: &BasketClaim,
+        limit: PlacementLimit<'_>,
+    ) -> Result<(), CommitError> {
+        let mut book = self.committing()?;
+        let Some(first) = basket.legs.first() else {
+            return Ok(());
+        };
+        let user = first.order.user_id;
+        if book.basket_claims.contains_key(&(user, claim.key.clone())) {
+            return Err(CommitError::Claimed);
+        }
+        let window = (limit.key.to_owned(), limit.rule.window_start(limit.at));
+        let hits = book.windows.get(&window).copied().unwrap_or(0);
+        let legs = basket.legs.len() as u64;
+        if hits + legs > u64::from(limit.rule.limit) {
+            return Err(CommitError::RateLimited);
+        }
+        let available = book.accounts.get(&user).ok_or(CommitError::Conflict)?.available;
+        if available + basket.available_change() < Decimal::ZERO {
+            return Err(CommitError::InsufficientFunds);
+        }
+        for leg in &basket.legs {
+            book.check_version(leg, true)?;
+        }
+        for leg in &basket.legs {
+            book.write(leg);
+        }
+        book.basket_claims
+            .insert((user, claim.key.clone()), claim.clone());
+        book.windows.insert(window, hits + legs);
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use crate::kernel::rate_limit::RateRule;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
-use crate::trading::paper::Placement;
+use crate::trading::paper::{BasketPlacement, Placement};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::Product;
 use crate::trading::status::OrderStatus;
@@ -47,6 +47,18 @@ pub struct OrderClaim {
     pub request_hash: String,
     /// The order.
     pub order_id: OrderId,
+}
+
+/// A basket's idempotency claim: the key a client sent (`basket:<Idempotency-Key>`), a hash of the request it
+/// came with, and the orders it made, in the basket's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasketClaim {
+    /// The claimed key.
+    pub key: String,
+    /// SHA-256 of the canonical request.
+    pub request_hash: String,
+    /// The orders.
+    pub order_ids: Vec<OrderId>,
 }
 
 /// The rate limit a placement counts against, in its own transaction.
@@ -169,6 +181,25 @@ pub trait TradingLedger: Send + Sync {
         &self,
         placement: &Placement,
         claims: &[OrderClaim],
+        limit: PlacementLimit<'_>,
+    ) -> Result<(), CommitError>;
+
+    /// A basket's idempotency claim, if taken.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn basket_claim(&self, user: &UserId, key: &str) -> Result<Option<BasketClaim>, RepoError>;
+
+    /// Commits every leg of `basket` with `claim` in one write, or none: one funds change for the whole
+    /// basket (refused below zero), each leg counted against `limit` (refused if the window cannot take them
+    /// all), each position at the version read. A taken claim wins over every other refusal.
+    ///
+    /// # Errors
+    /// [`CommitError`]; nothing is written.
+    async fn place_basket(
+        &self,
+        basket: &BasketPlacement,
+        claim: &BasketClaim,
         limit: PlacementLimit<'_>,
     ) -> Result<(), CommitError>;
 

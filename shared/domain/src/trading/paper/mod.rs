@@ -18,6 +18,7 @@
 //! offers at the touch (`tradable`); its rest works on, or for IOC is cancelled. Every rejection names its
 //! reason and changes nothing.
 
+mod basket;
 mod close;
 mod modify;
 mod place;
@@ -25,6 +26,7 @@ mod place;
 mod tests;
 mod tick;
 
+pub use basket::{BasketOrder, BasketPlacement, BasketRefusal, place_basket};
 pub use close::{EXPIRED_MESSAGE, NotCancellable, SQUARE_OFF_TAG, cancel, expire, roll_over, square_off};
 pub use modify::{ModifyRefusal, modify};
 pub use place::{PlaceRefusal, place};

@@ -6,7 +6,7 @@
 //! cases then ask the venue and never branch on the mode themselves. Reads of orders go through the service
 //! too, so a working live order is always brought up to date from its broker before it is shown.
 
-mod errors;
+mod basket;
 mod exchange;
 mod live;
 mod notifying;
@@ -17,7 +17,7 @@ mod portfolio;
 mod pricing;
 mod venue;
 
-pub use errors::{CancelError, ModifyError, PlaceError, ResetError, SwitchError};
+pub use crate::trading::errors::{CancelError, ModifyError, PlaceError, ResetError, SwitchError};
 pub use exchange::{EndOfDayReport, MatchReport};
 pub use live::LiveDesk;
 pub use notifying::NotifyingLedger;

@@ -17,8 +17,10 @@ use crate::market::instrument::InstrumentKey;
 use crate::trading::account::PaperAccount;
 use crate::trading::events::OrderUpdated;
 use crate::trading::order::Order;
-use crate::trading::paper::Placement;
-use crate::trading::ports::{CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger};
+use crate::trading::paper::{BasketPlacement, Placement};
+use crate::trading::ports::{
+    BasketClaim, CommitError, OrderClaim, OrderListQuery, PlacementLimit, TradingLedger,
+};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::Product;
 use crate::trading::trade::Trade;
@@ -114,6 +116,23 @@ impl TradingLedger for NotifyingLedger {
     ) -> Result<(), CommitError> {
         self.inner.place(placement, claims, limit).await?;
         self.tell(&placement.order).await;
+        Ok(())
+    }
+
+    async fn basket_claim(&self, user: &UserId, key: &str) -> Result<Option<BasketClaim>, RepoError> {
+        self.inner.basket_claim(user, key).await
+    }
+
+    async fn place_basket(
+        &self,
+        basket: &BasketPlacement,
+        claim: &BasketClaim,
+        limit: PlacementLimit<'_>,
+    ) -> Result<(), CommitError> {
+        self.inner.place_basket(basket, claim, limit).await?;
+        for leg in &basket.legs {
+            self.tell(&leg.order).await;
+        }
         Ok(())
     }
 

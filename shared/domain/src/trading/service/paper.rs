@@ -80,6 +80,23 @@ impl<'a> PaperVenue<'a> {
         })
     }
 
+    /// What a basket is planned and checked against: the account, every position and the working-order
+    /// count, read at once.
+    pub(super) async fn book_of_account(&self) -> Result<PaperBook, PlaceError> {
+        let ledger = &self.service.ctx.ledger;
+        let (account, positions, open_orders) = futures::try_join!(
+            self.account(),
+            async { Ok::<_, PlaceError>(ledger.positions(&self.user).await?) },
+            async { Ok::<_, PlaceError>(ledger.open_order_count(&self.user).await?) },
+        )?;
+        Ok(PaperBook {
+            account,
+            position: PositionRecord::flat(InstrumentKey::from_text(""), Product::Delivery),
+            positions,
+            open_orders,
+        })
+    }
+
     /// The account's book valued at the last prices.
     async fn valuation(&self) -> Result<Valuation, PlaceError> {
         self.service.paper_valuation(self.user).await
@@ -90,7 +107,7 @@ impl<'a> PaperVenue<'a> {
     /// working-order count for a `new` order that rests (a modified order is already counted). The position
     /// is valued at the fill, else the order's price or trigger, else (a market order waiting for the open)
     /// the instrument's `last_price`.
-    async fn check_limits(
+    pub(super) async fn check_limits(
         &self,
         book: &PaperBook,
         placement: &Placement,
@@ -190,10 +207,31 @@ impl<'a> PaperVenue<'a> {
 /// What a paper order is planned and checked against: the account, the position it trades, every position
 /// (the day's P&L) and the working-order count.
 pub(super) struct PaperBook {
-    account: PaperAccount,
+    pub(super) account: PaperAccount,
     position: PositionRecord,
     positions: Vec<PositionRecord>,
     open_orders: usize,
+}
+
+impl PaperBook {
+    /// The position in `instrument` with `product` among the account's (flat if never opened).
+    pub(super) fn position_of(&self, instrument: &InstrumentKey, product: Product) -> PositionRecord {
+        self.positions
+            .iter()
+            .find(|p| p.instrument == *instrument && p.product == product)
+            .cloned()
+            .unwrap_or_else(|| PositionRecord::flat(instrument.clone(), product))
+    }
+
+    /// This book checking an order on `position`.
+    pub(super) fn for_position(&self, position: PositionRecord) -> PaperBook {
+        PaperBook {
+            account: self.account.clone(),
+            position,
+            positions: self.positions.clone(),
+            open_orders: self.open_orders,
+        }
+    }
 }
 
 #[async_trait]

@@ -77,12 +77,12 @@ fn claim_keys(command: &PlaceCommand) -> Vec<(&'static str, String)> {
 }
 
 /// The key of `user`'s placement-limit counter.
-fn placement_limit_key(user: &UserId) -> String {
+pub(super) fn placement_limit_key(user: &UserId) -> String {
     format!("orders:{user}")
 }
 
 /// The placement limit under `key` for a placement at `now`.
-fn placement_limit(key: &str, now: DateTime<Utc>) -> PlacementLimit<'_> {
+pub(super) fn placement_limit(key: &str, now: DateTime<Utc>) -> PlacementLimit<'_> {
     PlacementLimit {
         key,
         rule: ORDERS_PER_ACCOUNT,

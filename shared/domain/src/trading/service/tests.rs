@@ -22,6 +22,7 @@ use crate::testing::{
     InMemoryKillSwitch, InMemoryLedger, InMemoryTradingModes, ManualClock, SequentialIds,
 };
 use crate::trading::account::PaperAccount;
+use crate::trading::basket::{BasketCommand, BasketLegCommand, BasketOutcome, LegResult};
 use crate::trading::ports::{OrderListQuery, TradingLedger};
 use crate::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use crate::trading::risk::RiskRejection;
@@ -667,4 +668,208 @@ async fn the_portfolio_is_read_from_the_venue_the_account_trades_at() {
         w.service.funds(w.user).await,
         Err(PlaceError::Broker(LiveBrokerError::Unauthorized))
     ));
+}
+
+/// NIFTY at 26,000.00 with two puts quoted around it, on the shipped master (expiry 1 Dec 2026).
+fn with_nifty_puts(w: &World) {
+    w.quotes.set("NSE:NIFTY", dec!(25999.95), dec!(26000.05), None);
+    w.quotes
+        .set("NFO:NIFTY26D0125800PE", dec!(79.95), dec!(80.05), None);
+    w.quotes
+        .set("NFO:NIFTY26D0126000PE", dec!(150.00), dec!(150.10), None);
+    w.quotes
+        .set("NFO:NIFTY26D0126000CE", dec!(150.00), dec!(150.10), None);
+}
+
+fn basket(legs: &[(&str, Side, i64)], key: &str) -> BasketCommand {
+    BasketCommand {
+        legs: legs
+            .iter()
+            .map(|(instrument, side, quantity)| BasketLegCommand {
+                instrument: (*instrument).to_owned(),
+                request: request(*side, *quantity, OrderType::Market, Product::Delivery),
+            })
+            .collect(),
+        idempotency_key: key.to_owned(),
+        request_hash: format!("hash-of-{legs:?}"),
+    }
+}
+
+/// A bull put spread, sell leg first as a caller might send it.
+fn bull_put_spread(key: &str) -> BasketCommand {
+    basket(
+        &[
+            ("NFO:NIFTY26D0126000PE", Side::Sell, 65),
+            ("NFO:NIFTY26D0125800PE", Side::Buy, 65),
+        ],
+        key,
+    )
+}
+
+fn placed_orders(outcome: &BasketOutcome) -> Vec<(usize, Order)> {
+    outcome
+        .legs
+        .iter()
+        .map(|(i, r)| match r {
+            LegResult::Placed(order) => (*i, order.clone()),
+            other => panic!("leg {i}: {other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_credit_spread_basket_fills_buy_leg_first_and_blocks_its_maximum_loss_not_the_naked_short() {
+    let w = world();
+    with_nifty_puts(&w);
+    let outcome = w
+        .service
+        .place_basket(w.user, bull_put_spread("k1"))
+        .await
+        .unwrap();
+    let orders = placed_orders(&outcome);
+    // The buy leg (index 1 in the command) goes first.
+    assert_eq!(orders.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![1, 0]);
+    assert!(orders.iter().all(|(_, o)| o.status == OrderStatus::Complete));
+    assert_eq!(orders[0].1.average_price, Some(dec!(80.05)));
+    assert_eq!(orders[1].1.average_price, Some(dec!(150.00)));
+    // Long 25,800 put at 80.05, short 26,000 put at 150.00, 65 each. At expiry below 25,800 the loss is
+    // 65 × (200 − (150.00 − 80.05)) = 65 × 130.05 = 8,453.25: blocked instead of the short put's 2,02,800
+    // (12% of 65 × 26,000) plus the long's 5,203.25 premium (naked 2,08,003.25).
+    let margin = outcome.margin.unwrap();
+    assert_eq!((margin.naked, margin.total), (dec!(208003.25), dec!(8453.25)));
+    let charges: Decimal = w
+        .service
+        .trades(&w.user, 10, None)
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(|t| t.charges.total())
+        .sum();
+    assert!(charges > Decimal::ZERO);
+    let account = w.account().await;
+    assert_eq!(account.available, TEN_LAKH - dec!(8453.25) - charges);
+    assert_eq!(account.cash, TEN_LAKH - charges);
+    // The positions hold it: the long its premium, the short the rest.
+    let held: Decimal = w
+        .ledger
+        .positions(&w.user)
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.margin)
+        .sum();
+    assert_eq!(held, dec!(8453.25));
+}
+
+#[tokio::test]
+async fn a_basket_one_leg_beyond_the_funds_places_nothing_and_names_that_leg() {
+    let w = world();
+    with_nifty_puts(&w);
+    // A short straddle of 3 lots: each short leg blocks 12% × 195 × 26,000 = 6,08,400 with no hedge;
+    // the first fits in 10,00,000, the second does not.
+    let straddle = basket(
+        &[
+            ("NFO:NIFTY26D0126000CE", Side::Sell, 195),
+            ("NFO:NIFTY26D0126000PE", Side::Sell, 195),
+        ],
+        "k2",
+    );
+    let error = w.service.place_basket(w.user, straddle).await.unwrap_err();
+    assert_eq!(error.leg, Some(1));
+    assert!(matches!(
+        error.error,
+        PlaceError::Risk(RiskRejection::InsufficientFunds { .. })
+    ));
+    assert_eq!(w.account().await.available, TEN_LAKH);
+    assert!(w.ledger.positions(&w.user).await.unwrap().is_empty());
+    let orders = w
+        .service
+        .orders(
+            &w.user,
+            &OrderListQuery {
+                status: None,
+                instrument: None,
+                from: None,
+                to: None,
+                limit: 10,
+                after: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(orders.items.is_empty());
+}
+
+#[tokio::test]
+async fn a_basket_is_placed_once_per_key_and_a_different_basket_under_it_is_refused() {
+    let w = world();
+    with_nifty_puts(&w);
+    let first = placed_orders(
+        &w.service
+            .place_basket(w.user, bull_put_spread("k3"))
+            .await
+            .unwrap(),
+    );
+    let available = w.account().await.available;
+    let again = w
+        .service
+        .place_basket(w.user, bull_put_spread("k3"))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(placed_orders(&again), first);
+    assert_eq!(w.account().await.available, available);
+    let other = basket(&[("NFO:NIFTY26D0125800PE", Side::Buy, 65)], "k3");
+    let error = w.service.place_basket(w.user, other).await.unwrap_err();
+    assert!(matches!(error.error, PlaceError::KeyReused("Idempotency-Key")));
+}
+
+#[tokio::test]
+async fn a_basket_counts_each_leg_against_the_placement_limit_and_the_kill_switch_stops_it() {
+    let w = world();
+    with_nifty_puts(&w);
+    for _ in 0..9 {
+        w.placed(limit(Side::Buy, 1, dec!(1400.00), Product::Delivery))
+            .await;
+    }
+    let error = w
+        .service
+        .place_basket(w.user, bull_put_spread("k4"))
+        .await
+        .unwrap_err();
+    // One placement left this minute: the second leg placed (the sell, index 0) is the one over.
+    assert_eq!(error.leg, Some(0));
+    assert!(matches!(error.error, PlaceError::RateLimited(_)));
+    assert!(w.ledger.positions(&w.user).await.unwrap().is_empty());
+
+    w.clock.set(ist("11:05:00"));
+    w.kill_switch
+        .set(&KillSwitch {
+            enabled: true,
+            reason: "drill".into(),
+            changed_by: w.user,
+            changed_at: ist("11:05:00"),
+        })
+        .await
+        .unwrap();
+    let error = w
+        .service
+        .place_basket(w.user, bull_put_spread("k5"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error.error, PlaceError::KillSwitch(_)));
+}
+
+#[tokio::test]
+async fn a_basket_with_a_limit_leg_or_an_instrument_twice_is_refused_before_anything_is_read() {
+    let w = world();
+    let mut twice = bull_put_spread("k6");
+    twice.legs[1].instrument = twice.legs[0].instrument.clone();
+    let error = w.service.place_basket(w.user, twice).await.unwrap_err();
+    assert!(matches!(&error.error, PlaceError::Invalid(v) if v[0].message.contains("already")));
+    let mut priced = bull_put_spread("k7");
+    priced.legs[0].request = limit(Side::Sell, 65, dec!(150), Product::Delivery);
+    let error = w.service.place_basket(w.user, priced).await.unwrap_err();
+    assert!(matches!(&error.error, PlaceError::Invalid(v) if v[0].message.contains("MARKET")));
 }

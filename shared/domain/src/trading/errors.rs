@@ -1,5 +1,6 @@
-//! Why an order use case changed nothing. Which HTTP status each gets is the functions' policy
-//! (`errors.rs` in each function crate).
+//! Why an order use case changed nothing (the order service's errors, kept with the model so other areas'
+//! ports can name them). Which HTTP status each gets is the functions' policy (`errors.rs` in each function
+//! crate).
 
 use crate::broker::live::LiveBrokerError;
 use crate::kernel::rate_limit::RateDecision;
