@@ -17,6 +17,8 @@ DEMO_BACKTEST = "01JDQ8ZK3M4N5P6Q7R8S9T0BT1"
 DEMO_ALERT = "01JDQ8ZK3M4N5P6Q7R8S9T0AL1"
 ALERT = {"instrument": "NSE:INFY", "condition": "ABOVE", "target": "1600.00", "channels": ["in_app"],
          "trigger_mode": "once", "note": "above 1600"}
+STRADDLE = {"template": "straddle", "params": {"underlying": "NSE:NIFTY", "expiry": "near", "lots": 1}}
+CONDOR = {"name": "Weekly condor", "template": "iron_condor", "params": {"underlying": "NSE:NIFTY"}}
 BACKTEST = {"strategy": {"kind": "sma_crossover", "params": {"fast": 10, "slow": 30}},
             "instrument": "NSE:INFY", "interval": "1d", "from": "2025-01-01", "to": "2025-12-31",
             "initial_capital": "100000", "commission_pct": "0.03", "slippage_bps": "5"}
@@ -117,6 +119,15 @@ FIXTURES = {
     "alerts-create-viewer.json": http_event(
         "POST", "/v1/alerts", context=principal(DEMO_VIEWER, "viewer"),
         headers={"content-type": "application/json"}, body=json.dumps(ALERT)),
+    "strategies-analyze.json": http_event(
+        "POST", "/v1/strategies/analyze", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json"}, body=json.dumps(STRADDLE)),
+    "strategies-save.json": http_event(
+        "POST", "/v1/strategies", context=principal(DEMO_TRADER, "trader"),
+        headers={"content-type": "application/json"}, body=json.dumps(CONDOR)),
+    "strategies-save-viewer.json": http_event(
+        "POST", "/v1/strategies", context=principal(DEMO_VIEWER, "viewer"),
+        headers={"content-type": "application/json"}, body=json.dumps(CONDOR)),
     "notifications-list.json": http_event(
         "GET", "/v1/notifications", context=principal(DEMO_TRADER, "trader"), query={"unread": "true"}),
     "authorizer.json": {

@@ -6,7 +6,6 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tradesense_domain::trading::charges::Charges;
-use tradesense_domain::trading::order::{Order, StatusChange};
 use tradesense_domain::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use tradesense_domain::trading::status::OrderStatus;
 use tradesense_domain::trading::trade::Trade;
@@ -85,118 +84,7 @@ impl PlaceOrderRequest {
     }
 }
 
-/// One step of an order's life.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusChangeDto {
-    /// Status entered.
-    #[schema(value_type = String)]
-    pub status: OrderStatus,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Why.
-    pub message: Option<String>,
-}
-
-/// An order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderDto {
-    /// Id.
-    pub id: String,
-    /// The client's id.
-    pub client_order_id: Option<String>,
-    /// Instrument key.
-    pub instrument: String,
-    /// Side.
-    #[schema(value_type = String, pattern = "^(BUY|SELL)$")]
-    pub side: Side,
-    /// Units ordered.
-    pub quantity: i64,
-    /// Units filled.
-    pub filled_quantity: i64,
-    /// Average fill price.
-    #[schema(value_type = Option<String>)]
-    pub average_price: Option<Decimal>,
-    /// Type.
-    #[schema(value_type = String, pattern = "^(MARKET|LIMIT|SL|SL-M)$")]
-    pub order_type: OrderType,
-    /// Product.
-    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
-    pub product: Product,
-    /// Limit price.
-    #[schema(value_type = Option<String>)]
-    pub price: Option<Decimal>,
-    /// Trigger price.
-    #[schema(value_type = Option<String>)]
-    pub trigger_price: Option<Decimal>,
-    /// Validity.
-    #[schema(value_type = String, pattern = "^(DAY|IOC)$")]
-    pub validity: Validity,
-    /// Disclosed quantity.
-    pub disclosed_quantity: Option<i64>,
-    /// Status.
-    #[schema(value_type = String)]
-    pub status: OrderStatus,
-    /// Why it stands where it does.
-    pub status_message: Option<String>,
-    /// Label.
-    pub tag: Option<String>,
-    /// After-market order.
-    pub is_amo: bool,
-    /// Funds blocked while it works.
-    #[schema(value_type = String)]
-    pub blocked: Decimal,
-    /// Placed at.
-    pub placed_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// Where the order went: `paper`, or the live broker (`upstox`).
-    pub broker: String,
-    /// The live broker's id of the order, once it confirmed it; `null` for paper orders.
-    pub broker_order_id: Option<String>,
-    /// Status history, oldest first (`GET /v1/orders/{id}` only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub history: Option<Vec<StatusChangeDto>>,
-}
-
-impl OrderDto {
-    /// The order, with its history when `with_history`.
-    pub fn from_order(order: &Order, with_history: bool) -> Self {
-        let change = |c: &StatusChange| StatusChangeDto {
-            status: c.status,
-            at: c.at,
-            message: c.message.clone(),
-        };
-        Self {
-            id: order.id.to_string(),
-            client_order_id: order.request.client_order_id.clone(),
-            instrument: order.instrument.to_string(),
-            side: order.request.side,
-            quantity: order.request.quantity,
-            filled_quantity: order.filled_quantity,
-            average_price: order.average_price,
-            order_type: order.request.order_type,
-            product: order.request.product,
-            price: order.request.price,
-            trigger_price: order.request.trigger_price,
-            validity: order.request.validity,
-            disclosed_quantity: order.request.disclosed_quantity,
-            status: order.status,
-            status_message: order.status_message.clone(),
-            tag: order.request.tag.clone(),
-            is_amo: order.is_amo,
-            blocked: order.blocked,
-            placed_at: order.placed_at,
-            updated_at: order.updated_at,
-            broker: order
-                .live
-                .as_ref()
-                .map_or("paper", |live| live.broker.as_str())
-                .to_owned(),
-            broker_order_id: order.live.as_ref().and_then(|live| live.broker_order_id.clone()),
-            history: with_history.then(|| order.history.iter().map(change).collect()),
-        }
-    }
-}
+pub use tradesense_http::trading::OrderDto;
 
 /// `GET /v1/orders` query.
 #[derive(Debug, Deserialize, IntoParams)]

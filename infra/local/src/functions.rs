@@ -69,6 +69,11 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let state = backtest_api::BacktestState::from_aws(aws, &cfg)?;
             LocalFunction::Http(backtest_api::router(state))
         }
+        "strategies-api" => {
+            let cfg = strategies_api::StrategiesConfig::from_vars(&vars)?;
+            let state = strategies_api::StrategiesState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(strategies_api::router(state))
+        }
         "alerts-api" => {
             let cfg = alerts_api::AlertsApiConfig::from_vars(&vars)?;
             let state = alerts_api::AlertsState::from_aws(aws, &cfg)?;

@@ -24,6 +24,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(market_api::openapi::MarketDoc::openapi());
     doc.merge(backtest_api::openapi::BacktestDoc::openapi());
     doc.merge(alerts_api::openapi::AlertsDoc::openapi());
+    doc.merge(strategies_api::openapi::StrategiesDoc::openapi());
     add_common_responses(&mut doc);
     doc
 }

@@ -16,6 +16,7 @@ pub mod live;
 pub mod paper;
 pub mod secrets;
 pub mod sqs;
+pub mod strategies;
 pub mod telemetry;
 pub mod upstox;
 pub mod webhooks;

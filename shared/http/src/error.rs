@@ -155,6 +155,19 @@ impl ApiError {
         )
     }
 
+    /// `422 VALIDATION_FAILED` saying `message`, one detail per violation: the request matched the document
+    /// but breaks a rule its description states.
+    pub fn violations(
+        message: impl Into<String>,
+        violations: Vec<tradesense_domain::kernel::validation::Violation>,
+    ) -> Self {
+        violations
+            .into_iter()
+            .fold(Self::unprocessable(message), |error, v| {
+                error.with_detail(v.field, v.message)
+            })
+    }
+
     /// Adds a field-level detail.
     pub fn with_detail(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
         self.details.push(FieldError {
@@ -265,6 +278,19 @@ impl ApiError {
         Self::new(StatusCode::NOT_IMPLEMENTED, ErrorCode::NotImplemented, message)
     }
 
+    /// The `error` member this error answers with, for a body that reports several outcomes (a basket's
+    /// legs). The cause of a 5xx is logged here, never sent.
+    pub fn into_detail(self) -> ErrorDetail {
+        if let Some(cause) = &self.cause {
+            tracing::error!(error = ?cause, status = self.status.as_u16(), "part of a request failed");
+        }
+        ErrorDetail {
+            code: self.code,
+            message: self.message,
+            details: self.details,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
@@ -373,19 +399,16 @@ impl IntoResponse for ApiError {
                 }
             }
         }
+        let (status, rate_limit, retry_after_secs) = (self.status, self.rate_limit, self.retry_after_secs);
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-                details: self.details,
-            },
+            error: self.into_detail(),
             request_id: request_id::current().unwrap_or_default(),
         };
-        let mut response = match self.rate_limit {
-            Some(d) => (self.status, RateLimitHeaders(d), Json(body)).into_response(),
-            None => (self.status, Json(body)).into_response(),
+        let mut response = match rate_limit {
+            Some(d) => (status, RateLimitHeaders(d), Json(body)).into_response(),
+            None => (status, Json(body)).into_response(),
         };
-        if let Some(secs) = self.retry_after_secs {
+        if let Some(secs) = retry_after_secs {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -13,6 +13,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod request_id;
 pub mod serve;
+pub mod trading;
 
 pub use auth::AuthContext;
 pub use client::SourceIp;

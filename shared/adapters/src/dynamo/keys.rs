@@ -37,7 +37,7 @@ use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::identity::user::Email;
 use tradesense_domain::kernel::ids::{
-    AlertId, BacktestId, NotificationId, OrderId, SessionId, TradeId, UserId, WebhookId,
+    AlertId, BacktestId, NotificationId, OrderId, SessionId, StrategyId, TradeId, UserId, WebhookId,
 };
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
@@ -341,6 +341,17 @@ pub fn backtest_claim(user: &UserId, key: &str) -> Key {
         sk: format!("CLAIM#backtest:{key}"),
     }
 }
+
+/// A saved strategy's item.
+pub fn strategy(user: &UserId, id: &StrategyId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{STRATEGY_PREFIX}{id}"),
+    }
+}
+
+/// The sort-key prefix of a user's saved strategies.
+pub const STRATEGY_PREFIX: &str = "STRATEGY#";
 
 /// An alert's item.
 pub fn alert(user: &UserId, id: &AlertId) -> Key {

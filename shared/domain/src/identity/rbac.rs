@@ -41,7 +41,10 @@ pub enum Permission {
     /// Create, edit and cancel alerts; register, test, rotate and delete webhook endpoints.
     #[serde(rename = "alerts:write")]
     AlertsWrite,
-    /// Save and execute strategies.
+    /// Read strategy templates, analyse strategies and read one's saved strategies.
+    #[serde(rename = "strategies:read")]
+    StrategiesRead,
+    /// Save, delete and execute strategies.
     #[serde(rename = "strategies:write")]
     StrategiesWrite,
     /// Read backtests.
@@ -60,13 +63,14 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::OrdersRead,
         Permission::OrdersWrite,
         Permission::PortfolioRead,
         Permission::MarketRead,
         Permission::AlertsRead,
         Permission::AlertsWrite,
+        Permission::StrategiesRead,
         Permission::StrategiesWrite,
         Permission::BacktestsRead,
         Permission::BacktestsWrite,
@@ -84,7 +88,13 @@ impl Role {
             Role::Trader => !matches!(permission, Admin),
             Role::Viewer => matches!(
                 permission,
-                OrdersRead | PortfolioRead | MarketRead | AlertsRead | BacktestsRead | AnalyticsRead
+                OrdersRead
+                    | PortfolioRead
+                    | MarketRead
+                    | AlertsRead
+                    | StrategiesRead
+                    | BacktestsRead
+                    | AnalyticsRead
             ),
         }
     }
@@ -212,6 +222,9 @@ mod tests {
     #[case(Role::Trader, Permission::OrdersWrite, true)]
     #[case(Role::Trader, Permission::BacktestsWrite, true)]
     #[case(Role::Viewer, Permission::BacktestsRead, true)]
+    #[case(Role::Viewer, Permission::StrategiesRead, true)]
+    #[case(Role::Viewer, Permission::StrategiesWrite, false)]
+    #[case(Role::Trader, Permission::StrategiesWrite, true)]
     #[case(Role::Viewer, Permission::BacktestsWrite, false)]
     #[case(Role::Trader, Permission::Admin, false)]
     #[case(Role::Admin, Permission::Admin, true)]

@@ -448,6 +448,21 @@ fn brent_and_golden_section_find_what_they_are_asked() {
     assert!((max - 3.0).abs() < 1e-12);
 }
 
+#[test]
+fn money_is_paise_at_scale_two_with_half_paise_to_even() {
+    for (x, expected) in [
+        (25_419.999_999_999_996, "25420.00"),
+        (0.125, "0.12"),  // a half paisa: to even, down
+        (0.135, "0.14"),  // up to even (0.135 is stored a hair above, the decimal conversion says 0.135)
+        (-0.001, "0.00"), // no negative zero
+        (-6_175.0, "-6175.00"),
+        (f64::NAN, "0.00"),
+        (1e20, "100000000000000000000.00"),
+    ] {
+        assert_eq!(money(x).to_string(), expected, "{x}");
+    }
+}
+
 /// A strategy's P&L at its (single) expiry, written out.
 fn pnl_at_expiry(legs: &[PricedLeg], s: f64) -> f64 {
     legs.iter()
@@ -505,5 +520,13 @@ proptest! {
             }
         }
         prop_assert!((0.0..=1.0).contains(&analysis.probability_of_profit));
+    }
+
+    /// The fast rounding to paise is the decimal conversion's, `Decimal::from_f64(x)?.round_dp(2)`.
+    #[test]
+    fn money_rounds_as_the_decimal_conversion_does(x in -1e10f64..1e10, half_paise in -2_000_000_000i64..2_000_000_000) {
+        for x in [x, half_paise as f64 / 200.0] {
+            prop_assert!(money(x) == Decimal::from_f64(x).unwrap().round_dp(2), "{x}");
+        }
     }
 }

@@ -1,0 +1,14 @@
+//! Lambda entry point of the strategies API.
+
+use strategies_api::{StrategiesConfig, StrategiesState, router};
+use tradesense_adapters::{AwsClients, config::process_env, telemetry};
+use tradesense_http::{serve, with_conventions};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let cfg = StrategiesConfig::from_vars(&process_env)?;
+    let aws = AwsClients::load(&cfg.aws).await;
+    let state = StrategiesState::from_aws(&aws, &cfg)?;
+    serve(with_conventions(router(state), &cfg.http)).await
+}
