@@ -22,3 +22,4 @@ mod orders;
 mod portfolio;
 mod round_trips;
 mod security;
+mod strategies;

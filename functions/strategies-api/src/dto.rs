@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use tradesense_domain::market::options::OptionType;
+use tradesense_domain::market::options::{DAYS_PER_YEAR, OptionType};
 use tradesense_domain::strategies::leg::{LegContract, PricedLeg};
 use tradesense_domain::strategies::payoff::Extreme;
 use tradesense_domain::strategies::service::{Analyzed, Executed, LegsRequest, RequestedLeg, StrategyView};
@@ -232,6 +232,10 @@ pub struct AnalyzedLegDto {
     pub price: Decimal,
     /// Implied volatility in percent (options).
     pub iv: Option<f64>,
+    /// The forward of the leg's expiry its Greeks are taken on (Black-76), 4 decimal places.
+    pub forward: f64,
+    /// Calendar days to 15:30 IST on expiry day, 6 decimal places.
+    pub days_to_expiry: f64,
     /// Per-unit Greeks now.
     pub greeks: GreeksDto,
 }
@@ -253,7 +257,9 @@ impl AnalyzedLegDto {
             quantity: leg.quantity,
             lots: leg.quantity / i64::from(leg.lot_size.max(1)),
             price: leg.price,
-            iv: leg.iv.map(|v| round(v * 100.0, 4)),
+            iv: leg.iv.map(|v| round(v * 100.0, 6)),
+            forward: round(leg.forward, 4),
+            days_to_expiry: round(leg.time_years * DAYS_PER_YEAR, 6),
             greeks: GreeksDto {
                 delta: round(leg.greeks.delta, 6),
                 gamma: round(leg.greeks.gamma, 8),

@@ -167,13 +167,13 @@ const RELATIVE_TOLERANCE: f64 = 1e-9;
 /// `x` rounded to paise (2 dp, always at scale 2; zero for what no decimal holds).
 ///
 /// The same amount as `Decimal::from_f64(x)?.round_dp(2)`, a hundred times faster (that conversion costs
-/// ~300 ns, most of an analysis): `x × 100` rounded to an integer, unless it lies within a relative 1e-9 of
-/// a half paisa — where the float product and the decimal conversion might round differently, or the
-/// midpoint rule (to even) matters — or is too large for an `i64`; those take the exact path.
+/// ~300 ns, most of an analysis): `x × 100` rounded to an integer, unless it lies within a relative 1e-12
+/// (thousands of ulps) of a half paisa — where the float product and the decimal conversion might round
+/// differently, or the midpoint rule (to even) matters — or is too large; those take the exact path.
 fn money(x: f64) -> Decimal {
     let paise = x * 100.0;
     let fraction = paise - paise.floor();
-    let near_half = (fraction - 0.5).abs() <= 1e-9 * paise.abs().max(1.0);
+    let near_half = (fraction - 0.5).abs() <= 1e-12 * paise.abs().max(1.0);
     if paise.is_finite() && paise.abs() < 1e15 && !near_half {
         return Decimal::new(paise.round() as i64, 2);
     }
@@ -541,7 +541,11 @@ impl Strategy {
                 }
             })
             .sum();
-        probability.clamp(0.0, 1.0)
+        if probability.is_finite() {
+            probability.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 }
 
