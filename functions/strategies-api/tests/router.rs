@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use strategies_api::{StrategiesConfig, StrategiesState, router};
 use tower::ServiceExt;
@@ -112,7 +113,7 @@ fn trader() -> String {
         .to_owned()
 }
 
-fn decimal(value: &Value) -> f64 {
+fn decimal(value: &Value) -> Decimal {
     value.as_str().unwrap().parse().unwrap()
 }
 
@@ -152,7 +153,7 @@ async fn the_checked_in_analyze_event_answers_a_long_straddle_with_its_breakeven
     assert_eq!(legs.len(), 2);
     let strike = decimal(&legs[0]["strike"]);
     let premium = decimal(&legs[0]["price"]) + decimal(&legs[1]["price"]);
-    let breakevens: Vec<f64> = body["breakevens"]
+    let breakevens: Vec<Decimal> = body["breakevens"]
         .as_array()
         .unwrap()
         .iter()
@@ -160,7 +161,7 @@ async fn the_checked_in_analyze_event_answers_a_long_straddle_with_its_breakeven
         .collect();
     assert_eq!(breakevens, vec![strike - premium, strike + premium]);
     assert_eq!(body["max_profit"], "unlimited");
-    assert_eq!(decimal(&body["max_loss"]), premium * 65.0);
+    assert_eq!(decimal(&body["max_loss"]), premium * Decimal::from(65));
     assert_eq!(body["net_premium"]["kind"], "debit");
     assert_eq!(body["payoff_at_expiry"].as_array().unwrap().len(), 500);
     assert_eq!(body["payoff_today"][0].as_array().unwrap().len(), 2);

@@ -64,7 +64,8 @@ pub struct NetGreeks {
 /// What [`analyze`] finds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Σ side × quantity × price: positive is a debit paid, negative a credit received.
+    /// Σ side × quantity × price over the option legs (a future has no premium: it is margined):
+    /// positive is a debit paid, negative a credit received.
     pub net_premium: Decimal,
     /// `(underlying, P&L)` at the first expiry.
     pub payoff_at_expiry: Vec<(Decimal, Decimal)>,
@@ -86,6 +87,7 @@ pub struct Analysis {
 pub fn analyze(legs: &[PricedLeg], scenario: &Scenario, points: usize) -> Analysis {
     let net_premium = legs
         .iter()
+        .filter(|leg| matches!(leg.contract, LegContract::Option { .. }))
         .map(|leg| match leg.side {
             Side::Buy => Decimal::from(leg.quantity) * leg.price,
             Side::Sell => -Decimal::from(leg.quantity) * leg.price,

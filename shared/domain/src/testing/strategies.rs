@@ -12,14 +12,17 @@ use crate::kernel::page::Page;
 use crate::strategies::ports::StrategyStore;
 use crate::strategies::strategy::Strategy;
 
+/// Every strategy, by owner and id.
+type Strategies = BTreeMap<(UserId, StrategyId), Strategy>;
+
 /// A [`StrategyStore`] in memory.
 #[derive(Debug, Default)]
 pub struct InMemoryStrategyStore {
-    strategies: Mutex<BTreeMap<(UserId, StrategyId), Strategy>>,
+    strategies: Mutex<Strategies>,
 }
 
 impl InMemoryStrategyStore {
-    fn all(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<(UserId, StrategyId), Strategy>>, RepoError> {
+    fn all(&self) -> Result<std::sync::MutexGuard<'_, Strategies>, RepoError> {
         self.strategies
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned").into())

@@ -34,7 +34,7 @@ pub struct BasketCommand {
 #[derive(Debug)]
 pub enum LegResult {
     /// Placed: its order.
-    Placed(Order),
+    Placed(Box<Order>),
     /// Refused (live mode): why.
     Failed(PlaceError),
     /// Not sent, because an earlier leg was refused (live mode).

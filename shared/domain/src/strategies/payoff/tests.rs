@@ -270,10 +270,10 @@ fn a_butterfly_earns_its_most_at_the_middle_strike() {
 fn a_protective_put_bounds_a_long_futures_loss_and_leaves_its_upside() {
     // Buy the future at 26,000 and the 25,800 put at 150. Below 25,800: (S − 26,000) + (25,800 − S) − 150
     // = −350 a unit, 65 × 350 = 22,750 at most. Above, 65 × (S − 26,150): breakeven 26,150, unlimited
-    // profit. Premium (price × quantity, the future's too): 65 × (26,000 + 150) = 1,699,750.
+    // profit. Premium (the put's only: a future is margined, not paid for): 65 × 150 = 9,750.
     let legs = [future(Side::Buy, LOT), put(25_800, Side::Buy, LOT, dec!(150))];
     let analysis = analyze(&legs, &scenario(), POINTS);
-    assert_eq!(analysis.net_premium, dec!(1699750));
+    assert_eq!(analysis.net_premium, dec!(9750));
     assert_eq!(analysis.max_loss, finite(dec!(22750)));
     assert_eq!(analysis.max_profit, Extreme::Unlimited);
     assert_eq!(analysis.breakevens, vec![dec!(26150)]);

@@ -245,7 +245,13 @@ impl StrategyService {
                             lot_size: instrument.lot_size,
                             price,
                             forward,
-                            time_years: years_to_expiry(expiry, now).unwrap_or_default(),
+                            // Counted from the chains' instant when one of its expiry is read, so a future
+                            // and the options of its expiry expire together in the analysis.
+                            time_years: chains
+                                .get(&expiry)
+                                .map(|c| c.time_years)
+                                .or_else(|| years_to_expiry(expiry, now))
+                                .unwrap_or_default(),
                             iv: None,
                             greeks: Valuation {
                                 price: forward,

@@ -382,3 +382,177 @@ async fn executing_a_saved_strategy_places_its_basket_once_and_marks_it_to_marke
     assert!(mark.legs.iter().any(|l| l.last_price != l.leg.entry_price));
     assert_eq!(mark.total, mark.legs.iter().map(|l| l.pnl).sum::<Decimal>());
 }
+
+/// Strike, price per unit and units of each leg, in template order.
+fn legs_of(analyzed: &Analyzed) -> Vec<(Decimal, Decimal)> {
+    analyzed
+        .legs
+        .iter()
+        .map(|l| {
+            let strike = match l.contract {
+                LegContract::Option { strike, .. } => strike,
+                LegContract::Future { .. } => Decimal::ZERO,
+            };
+            (strike, l.price)
+        })
+        .collect()
+}
+
+/// Each template's breakevens and maximum profit and loss by its textbook formula, from the strikes and
+/// prices its legs resolved to (one lot of 65).
+#[tokio::test]
+async fn every_linear_template_breaks_even_and_caps_where_its_formula_says() {
+    let w = world();
+    let q = dec!(65);
+    let analyze = |name: &'static str, params: serde_json::Value| {
+        let request = template(name, params);
+        let service = &w.service;
+        async move { service.analyze(&request).await.unwrap() }
+    };
+    let nifty = json!({"underlying": "NSE:NIFTY"});
+
+    // Strangle (long): K_put − P and K_call + P; loses the premium at most.
+    let a = analyze("strangle", nifty.clone()).await;
+    let [(kc, c), (kp, p)] = legs_of(&a)[..] else {
+        panic!()
+    };
+    assert_eq!(a.analysis.breakevens, vec![kp - (c + p), kc + c + p]);
+    assert_eq!(finite(a.analysis.max_loss), (c + p) * q);
+    assert_eq!(a.analysis.max_profit, Extreme::Unlimited);
+
+    // Short straddle: the credit at most, the loss unbounded.
+    let a = analyze("straddle", json!({"underlying": "NSE:NIFTY", "side": "SELL"})).await;
+    let [(k, c), (_, p)] = legs_of(&a)[..] else {
+        panic!()
+    };
+    assert_eq!(a.analysis.breakevens, vec![k - (c + p), k + c + p]);
+    assert_eq!(finite(a.analysis.max_profit), (c + p) * q);
+    assert_eq!(a.analysis.max_loss, Extreme::Unlimited);
+    assert_eq!(a.margin.hedge_benefit(), Decimal::ZERO);
+
+    // Debit spreads: buy K1, sell K2; debit D; breakeven K1 ± D; loss D, profit width − D.
+    for (name, call) in [("bull_call_spread", true), ("bear_put_spread", false)] {
+        let a = analyze(name, nifty.clone()).await;
+        let [(bought, pb), (sold, ps)] = legs_of(&a)[..] else {
+            panic!()
+        };
+        let debit = pb - ps;
+        let width = (sold - bought).abs();
+        let breakeven = if call { bought + debit } else { bought - debit };
+        assert_eq!(a.analysis.breakevens, vec![breakeven], "{name}");
+        assert_eq!(finite(a.analysis.max_loss), debit * q, "{name}");
+        assert_eq!(finite(a.analysis.max_profit), (width - debit) * q, "{name}");
+        assert_eq!(a.analysis.net_premium, debit * q, "{name}");
+    }
+
+    // Credit spreads: sell K1, buy K2; credit C; breakeven K1 ∓ C; profit C, loss width − C, which is
+    // also the margin blocked.
+    for (name, call) in [("bull_put_spread", false), ("bear_call_spread", true)] {
+        let a = analyze(name, nifty.clone()).await;
+        let [(sold, ps), (bought, pb)] = legs_of(&a)[..] else {
+            panic!()
+        };
+        let credit = ps - pb;
+        let width = (sold - bought).abs();
+        let breakeven = if call { sold + credit } else { sold - credit };
+        assert_eq!(a.analysis.breakevens, vec![breakeven], "{name}");
+        assert_eq!(finite(a.analysis.max_profit), credit * q, "{name}");
+        assert_eq!(finite(a.analysis.max_loss), (width - credit) * q, "{name}");
+        assert_eq!(a.margin.total, ((width - credit) * q).max(pb * q), "{name}");
+    }
+
+    // Iron condor and iron butterfly: long put, short put, short call, long call; credit C; breakevens at
+    // the short strikes ∓ C; profit C, loss the wider wing less C.
+    for name in ["iron_condor", "iron_butterfly"] {
+        let a = analyze(name, nifty.clone()).await;
+        let [(lp_k, lp), (sp_k, sp), (sc_k, sc), (lc_k, lc)] = legs_of(&a)[..] else {
+            panic!()
+        };
+        let credit = sp + sc - lp - lc;
+        let wing = (sp_k - lp_k).max(lc_k - sc_k);
+        assert_eq!(
+            a.analysis.breakevens,
+            vec![sp_k - credit, sc_k + credit],
+            "{name}"
+        );
+        assert_eq!(finite(a.analysis.max_profit), credit * q, "{name}");
+        assert_eq!(finite(a.analysis.max_loss), (wing - credit) * q, "{name}");
+    }
+
+    // Butterfly: long K1, short 2 × K2, long K3 (equal wings W); debit D; breakevens K1 + D and K3 − D;
+    // profit W − D at K2, loss D.
+    let a = analyze("butterfly", nifty.clone()).await;
+    let [(k1, c1), (k2, c2), (k3, c3)] = legs_of(&a)[..] else {
+        panic!()
+    };
+    assert_eq!(a.legs[1].quantity, 130);
+    let debit = c1 - dec!(2) * c2 + c3;
+    assert_eq!(a.analysis.breakevens, vec![k1 + debit, k3 - debit]);
+    assert_eq!(finite(a.analysis.max_profit), (k2 - k1 - debit) * q);
+    assert_eq!(finite(a.analysis.max_loss), debit * q);
+
+    // Covered call and protective put on the month's future, with options of the same expiry: a future
+    // bought at F with a call sold at K for c breaks even at F − c, earns K − F + c at most and loses F − c
+    // at most; with a put bought for p, F + p, unlimited upside, F − K + p at most lost.
+    let monthly = w
+        .service
+        .analyze(&template("covered_call", nifty.clone()))
+        .await
+        .unwrap();
+    let expiry = monthly.legs[0].contract.expiry();
+    let on_month = json!({"underlying": "NSE:NIFTY", "expiry": expiry.to_string()});
+    let a = analyze("covered_call", on_month.clone()).await;
+    let [(_, f), (k, c)] = legs_of(&a)[..] else {
+        panic!()
+    };
+    assert!(
+        matches!(a.legs[0].contract, LegContract::Future { expiry: e } if e == expiry),
+        "{:?}",
+        a.legs[0]
+    );
+    assert_eq!(a.analysis.breakevens, vec![f - c]);
+    assert_eq!(finite(a.analysis.max_profit), (k - f + c) * q);
+    assert_eq!(finite(a.analysis.max_loss), (f - c) * q);
+    assert_eq!(a.analysis.net_premium, -c * q);
+    let a = analyze("protective_put", on_month).await;
+    let [(_, f), (k, p)] = legs_of(&a)[..] else {
+        panic!()
+    };
+    assert_eq!(a.analysis.breakevens, vec![f + p]);
+    assert_eq!(a.analysis.max_profit, Extreme::Unlimited);
+    assert_eq!(finite(a.analysis.max_loss), (f - k + p) * q);
+}
+
+/// Calendars and diagonals value the far leg at the near expiry (Black-76 at its IV): two breakevens
+/// around the strike, a loss bounded by the debit, a long vega.
+#[tokio::test]
+async fn calendars_and_diagonals_risk_at_most_their_debit_and_are_long_volatility() {
+    let w = world();
+    for name in ["calendar_spread", "diagonal_spread"] {
+        let analyzed = w
+            .service
+            .analyze(&template(name, json!({"underlying": "NSE:NIFTY"})))
+            .await
+            .unwrap();
+        let [near, far] = &analyzed.legs[..] else { panic!() };
+        assert_eq!((near.side, far.side), (Side::Sell, Side::Buy), "{name}");
+        assert!(far.contract.expiry() > near.contract.expiry(), "{name}");
+        let a = &analyzed.analysis;
+        let debit = a.net_premium;
+        assert!(debit > Decimal::ZERO, "{name}: {debit}");
+        assert!(finite(a.max_loss) <= debit, "{name}: {:?} vs {debit}", a.max_loss);
+        assert!(finite(a.max_profit) > Decimal::ZERO, "{name}");
+        assert_eq!(a.breakevens.len(), 2, "{name}: {:?}", a.breakevens);
+        let k = strike(near);
+        assert!(
+            a.breakevens[0] < k && k < a.breakevens[1] + dec!(100),
+            "{name}: {:?} around {k}",
+            a.breakevens
+        );
+        assert!(
+            a.net_greeks.vega > 0.0 && a.net_greeks.theta > 0.0,
+            "{name}: {:?}",
+            a.net_greeks
+        );
+    }
+}

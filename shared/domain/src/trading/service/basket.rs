@@ -109,7 +109,7 @@ impl OrderService {
                 .order(user, id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("basket claim {key} names a missing order"))?;
-            legs.push((leg, LegResult::Placed(original)));
+            legs.push((leg, LegResult::Placed(Box::new(original))));
         }
         Ok(Some(BasketOutcome {
             legs,
@@ -140,7 +140,7 @@ impl OrderService {
             };
             match self.place(user, lone).await {
                 Ok(PlaceOutcome::Created(order, _) | PlaceOutcome::Replayed(order)) => {
-                    legs.push((i, LegResult::Placed(order)));
+                    legs.push((i, LegResult::Placed(Box::new(order))));
                 }
                 Err(e) => {
                     stopped = true;
@@ -237,7 +237,7 @@ impl OrderService {
                         legs: order
                             .iter()
                             .zip(basket.legs)
-                            .map(|(i, leg)| (*i, LegResult::Placed(leg.order)))
+                            .map(|(i, leg)| (*i, LegResult::Placed(Box::new(leg.order))))
                             .collect(),
                         margin: Some(basket.margin),
                         replayed: false,

@@ -711,7 +711,7 @@ fn placed_orders(outcome: &BasketOutcome) -> Vec<(usize, Order)> {
         .legs
         .iter()
         .map(|(i, r)| match r {
-            LegResult::Placed(order) => (*i, order.clone()),
+            LegResult::Placed(order) => (*i, (**order).clone()),
             other => panic!("leg {i}: {other:?}"),
         })
         .collect()
