@@ -73,7 +73,7 @@ async fn the_openapi_document_is_public_and_lists_the_routes() {
 async fn a_route_the_template_does_not_declare_is_404_even_with_a_token() {
     let token = stack().login_as(Role::Admin).await;
     let response = client()
-        .get(stack().url("/v1/strategies"))
+        .get(stack().url("/v1/no-such-area"))
         .bearer_auth(token)
         .send()
         .await

@@ -196,3 +196,48 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     .await;
     expect("DELETE /v1/orders/{id}", &cancelled, 2);
 }
+
+#[tokio::test]
+async fn every_strategies_route_makes_the_round_trips_the_table_says() {
+    let (_, token) = new_trader().await;
+    let condor = json!({"template": "iron_condor", "params": {"underlying": "NSE:NIFTY"}});
+    let analyzed = lowest(2, StatusCode::OK, |_| {
+        trips(Method::POST, "/v1/strategies/analyze", &token, Some(&condor))
+    })
+    .await;
+    // Chains, prices and the analysis are computed in process.
+    expect("POST /v1/strategies/analyze", &analyzed, 0);
+
+    let mut save = condor.clone();
+    save["name"] = "round trips".into();
+    let saved = lowest(2, StatusCode::CREATED, |_| {
+        trips(Method::POST, "/v1/strategies", &token, Some(&save))
+    })
+    .await;
+    // The saved count (beside the analysis) → the put.
+    expect("POST /v1/strategies", &saved, 2);
+    let id = saved.body["id"].as_str().unwrap().to_owned();
+
+    let executed = trips(Method::POST, &format!("/v1/strategies/{id}/execute"), &token, None).await;
+    assert_eq!(executed.status, StatusCode::CREATED, "{}", executed.body);
+    // The strategy → reads at once (claim, kill switch, mode, window, account, positions, working orders)
+    // → `TransactWriteItems` → the legs' events at once → the execution recorded.
+    expect("POST /v1/strategies/{id}/execute", &executed, 5);
+
+    let legs = json!({"legs": [{"instrument": executed.body["legs"][0]["order"]["instrument"],
+        "side": "BUY", "quantity": 65}]});
+    let basket = trips(Method::POST, "/v1/strategies/execute", &token, Some(&legs)).await;
+    assert_eq!(basket.status, StatusCode::CREATED, "{}", basket.body);
+    expect("POST /v1/strategies/execute", &basket, 3);
+
+    for (route, path, sequential) in [
+        ("GET /v1/strategies/templates", "/v1/strategies/templates".to_owned(), 0),
+        ("GET /v1/strategies", "/v1/strategies".to_owned(), 1),
+        ("GET /v1/strategies/{id}", format!("/v1/strategies/{id}"), 1),
+    ] {
+        expect(route, &steady(&path, &token).await, sequential);
+    }
+    let deleted = trips(Method::DELETE, &format!("/v1/strategies/{id}"), &token, None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    expect("DELETE /v1/strategies/{id}", &deleted, 1);
+}
