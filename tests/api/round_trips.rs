@@ -218,7 +218,13 @@ async fn every_strategies_route_makes_the_round_trips_the_table_says() {
     expect("POST /v1/strategies", &saved, 2);
     let id = saved.body["id"].as_str().unwrap().to_owned();
 
-    let executed = trips(Method::POST, &format!("/v1/strategies/{id}/execute"), &token, None).await;
+    let executed = trips(
+        Method::POST,
+        &format!("/v1/strategies/{id}/execute"),
+        &token,
+        None,
+    )
+    .await;
     assert_eq!(executed.status, StatusCode::CREATED, "{}", executed.body);
     // The strategy → reads at once (claim, kill switch, mode, window, account, positions, working orders)
     // → `TransactWriteItems` → the legs' events at once → the execution recorded.
@@ -231,7 +237,11 @@ async fn every_strategies_route_makes_the_round_trips_the_table_says() {
     expect("POST /v1/strategies/execute", &basket, 3);
 
     for (route, path, sequential) in [
-        ("GET /v1/strategies/templates", "/v1/strategies/templates".to_owned(), 0),
+        (
+            "GET /v1/strategies/templates",
+            "/v1/strategies/templates".to_owned(),
+            0,
+        ),
         ("GET /v1/strategies", "/v1/strategies".to_owned(), 1),
         ("GET /v1/strategies/{id}", format!("/v1/strategies/{id}"), 1),
     ] {

@@ -1,8 +1,8 @@
 //! Placing a basket: several orders as one request, buy legs first (their premiums before the short legs'
-//! margin). On paper the basket is all or nothing ([`crate::trading::paper::place_basket`]): one read of
-//! everything, one plan, one transaction; a refused leg is named and nothing is placed. A live broker has no
-//! baskets: each leg is placed in turn as a lone order (its own idempotency key derived from the basket's),
-//! and the first refusal stops the rest.
+//! margin). On paper the basket is all or nothing ([`crate::trading::paper::place_basket`]): one round trip
+//! of reads (as a lone placement makes), one plan, one transaction; a refused leg is named and nothing is
+//! placed. A live broker has no baskets: each leg is placed in turn as a lone order (its own idempotency key
+//! derived from the basket's), and the first refusal stops the rest.
 
 use crate::kernel::ids::UserId;
 use crate::kernel::validation::Violation;
@@ -15,10 +15,26 @@ use crate::trading::ports::{BasketClaim, CommitError};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderType, Side};
 use crate::trading::risk::ORDERS_PER_ACCOUNT;
-use crate::trading::service::paper::PaperVenue;
+use crate::trading::service::paper::{PaperBook, PaperVenue};
 use crate::trading::service::place::{PlaceCommand, PlaceOutcome, placement_limit, placement_limit_key};
 use crate::trading::service::pricing::Priced;
 use crate::trading::service::{ATTEMPTS, OrderService, PlaceError};
+
+/// What a paper basket starts from, read at once with the checks every basket starts with.
+struct BasketOpening {
+    /// When it is placed.
+    now: chrono::DateTime<chrono::Utc>,
+    /// The legs' indices in placement order.
+    order: Vec<usize>,
+    /// Each leg's market, in placement order.
+    priced: Vec<Priced>,
+    /// Placements the account's window had counted.
+    counted: u64,
+    /// The account's book.
+    book: PaperBook,
+    /// The basket's claim key.
+    claim_key: String,
+}
 
 fn refused(leg: usize, error: PlaceError) -> BasketError {
     BasketError {
@@ -77,14 +93,45 @@ impl OrderService {
     ) -> Result<BasketOutcome, BasketError> {
         check_shape(&command.legs)?;
         let claim_key = format!("basket:{}", command.idempotency_key);
-        if let Some(original) = self.basket_replay(&user, &command, &claim_key).await? {
+        let now = self.ctx.clock.now();
+        let order = placement_order(&command.legs);
+        let limit_key = placement_limit_key(&user);
+        let paper = PaperVenue::new(self, user);
+        // Everything a paper basket reads, at once (a live account's paper reads are dropped).
+        let (replay, halted, live, counted, book, priced) = futures::join!(
+            self.basket_replay(&user, &command, &claim_key),
+            self.check_not_halted(),
+            self.trades_live(&user),
+            self.ctx
+                .ledger
+                .placements_counted(placement_limit(&limit_key, now)),
+            paper.book_of_account(),
+            futures::future::join_all(order.iter().map(|i| {
+                let leg = &command.legs[*i];
+                self.priced(&leg.instrument, leg.request.product, now)
+            })),
+        );
+        if let Some(original) = replay? {
             return Ok(original);
         }
-        self.check_not_halted().await?;
-        if self.trades_live(&user).await? {
+        halted?;
+        if live? {
             return self.send_basket_live(user, &command).await;
         }
-        self.place_basket_on_paper(user, &command, claim_key).await
+        let priced: Vec<Priced> = priced
+            .into_iter()
+            .zip(&order)
+            .map(|(p, i)| p.map_err(|e| refused(*i, e)))
+            .collect::<Result<_, _>>()?;
+        let opening = BasketOpening {
+            now,
+            order,
+            priced,
+            counted: counted?,
+            book: book?,
+            claim_key,
+        };
+        self.place_basket_on_paper(user, &command, opening).await
     }
 
     /// The original orders of a claimed basket key, or why the key cannot be reused.
@@ -155,29 +202,25 @@ impl OrderService {
         })
     }
 
-    /// Paper: everything read at once, the basket planned and checked, one transaction; a plan refused for a
-    /// race is made again on fresh state.
+    /// Paper: the basket planned on what `opening` read and checked, one transaction; a plan refused for a
+    /// race is made again on a fresh book.
     async fn place_basket_on_paper(
         &self,
         user: UserId,
         command: &BasketCommand,
-        claim_key: String,
+        opening: BasketOpening,
     ) -> Result<BasketOutcome, BasketError> {
         let ctx = &self.ctx;
-        let now = ctx.clock.now();
-        let order = placement_order(&command.legs);
-        let priced: Vec<Priced> = futures::future::join_all(order.iter().map(|i| {
-            let leg = &command.legs[*i];
-            self.priced(&leg.instrument, leg.request.product, now)
-        }))
-        .await
-        .into_iter()
-        .zip(&order)
-        .map(|(p, i)| p.map_err(|e| refused(*i, e)))
-        .collect::<Result<_, _>>()?;
+        let BasketOpening {
+            now,
+            order,
+            priced,
+            counted,
+            book,
+            claim_key,
+        } = opening;
         let limit_key = placement_limit_key(&user);
         let limit = placement_limit(&limit_key, now);
-        let counted = ctx.ledger.placements_counted(limit).await?;
         let room = u64::from(ORDERS_PER_ACCOUNT.limit).saturating_sub(counted);
         if room < order.len() as u64 {
             let decision = ORDERS_PER_ACCOUNT.decide(u64::from(ORDERS_PER_ACCOUNT.limit) + 1, now);
@@ -194,8 +237,12 @@ impl OrderService {
             .map(|(p, instrument)| p.market(instrument, &ctx.plan))
             .collect();
         let paper = PaperVenue::new(self, user);
+        let mut first_read = Some(book);
         for _ in 0..ATTEMPTS {
-            let book = paper.book_of_account().await?;
+            let book = match first_read.take() {
+                Some(read) => read,
+                None => paper.book_of_account().await?,
+            };
             let positions: Vec<PositionRecord> = order
                 .iter()
                 .zip(&instruments)

@@ -130,9 +130,7 @@ impl TradingLedger for NotifyingLedger {
         limit: PlacementLimit<'_>,
     ) -> Result<(), CommitError> {
         self.inner.place_basket(basket, claim, limit).await?;
-        for leg in &basket.legs {
-            self.tell(&leg.order).await;
-        }
+        futures::future::join_all(basket.legs.iter().map(|leg| self.tell(&leg.order))).await;
         Ok(())
     }
 
