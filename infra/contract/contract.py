@@ -79,9 +79,15 @@ def write_hooks(path, url, email):
     """Schemathesis auth hook: logs the trader in from 127.0.0.2 and refreshes the token every 5 s."""
     path.write_text(
         f'''
-import http.client, json
+import http.client, json, sys
 from urllib.parse import urlparse
 import schemathesis
+
+# CPython 3.11.7's ast.parse turns a recursion limit hit deep in a call stack into a spurious
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905), which Hypothesis meets when it
+# describes a strategy's lambda and schemathesis reports as a runtime error (seen once on the candles route). A
+# higher limit leaves the parse room; the fuzzing itself never recurses that deep.
+sys.setrecursionlimit(4000)
 
 URL = urlparse({url!r})
 

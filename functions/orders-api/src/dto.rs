@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use tradesense_domain::trading::charges::Charges;
 use tradesense_domain::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use tradesense_domain::trading::status::OrderStatus;
@@ -71,16 +70,6 @@ impl PlaceOrderRequest {
             tag: self.tag.clone(),
             client_order_id: self.client_order_id.clone(),
         }
-    }
-
-    /// SHA-256 (hex) of the request in canonical form: the same order however its JSON was spaced or
-    /// ordered, a different hash for any different field.
-    pub fn canonical_hash(&self) -> String {
-        let canonical = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(&canonical)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
     }
 }
 

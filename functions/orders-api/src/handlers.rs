@@ -9,7 +9,7 @@ use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::trading::ports::OrderListQuery;
 use tradesense_domain::trading::service::{PlaceCommand, PlaceOutcome};
 use tradesense_http::error::ErrorBody as Body;
-use tradesense_http::pagination::{PageQuery, idempotency_key, page_size};
+use tradesense_http::pagination::{PageQuery, canonical_hash, idempotency_key, page_size};
 use tradesense_http::query::TimeParam;
 use tradesense_http::rate_limit::RateLimitHeaders;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
@@ -39,7 +39,7 @@ pub async fn place(
         instrument: body.instrument.clone(),
         request: body.to_domain(),
         idempotency_key: idempotency_key(&headers)?,
-        request_hash: body.canonical_hash(),
+        request_hash: canonical_hash(&body),
     };
     match state.orders.place(user, command).await? {
         PlaceOutcome::Created(order, decision) => {

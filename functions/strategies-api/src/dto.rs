@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use tradesense_domain::market::options::{DAYS_PER_YEAR, OptionType};
 use tradesense_domain::strategies::leg::{LegContract, PricedLeg};
 use tradesense_domain::strategies::payoff::Extreme;
@@ -16,7 +15,7 @@ use tradesense_domain::trading::request::{MAX_QUANTITY, Side};
 use tradesense_http::ApiError;
 use tradesense_http::error::ErrorDetail;
 use tradesense_http::trading::OrderDto;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 fn round(x: f64, places: i32) -> f64 {
     let factor = 10f64.powi(places);
@@ -162,16 +161,39 @@ impl LegsInput {
     }
 }
 
-/// `POST /v1/strategies`.
+/// `POST /v1/strategies`: a name, and a template with its parameters or legs (exactly one of the two).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveStrategyRequest {
     /// The name (1–80 characters).
     #[schema(min_length = 1, max_length = 80)]
     pub name: String,
-    /// The strategy.
-    #[serde(flatten)]
-    pub strategy: LegsInput,
+    /// A template's name (`GET /v1/strategies/templates`).
+    #[serde(default)]
+    pub template: Option<String>,
+    /// The template's parameters.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Legs on one index (1 to 10).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub legs: Option<Vec<LegInput>>,
+}
+
+impl SaveStrategyRequest {
+    /// The strategy to save, as [`LegsInput::to_domain`] reads it.
+    ///
+    /// # Errors
+    /// As [`LegsInput::to_domain`].
+    pub fn to_domain(&self) -> Result<LegsRequest, ApiError> {
+        LegsInput {
+            template: self.template.clone(),
+            params: self.params.clone(),
+            legs: self.legs.clone(),
+        }
+        .to_domain()
+    }
 }
 
 /// `POST /v1/strategies/execute`.
@@ -181,17 +203,6 @@ pub struct ExecuteLegsRequest {
     /// The legs (market orders, DELIVERY/NRML), buy legs placed first.
     #[schema(min_items = 1, max_items = 10)]
     pub legs: Vec<LegInput>,
-}
-
-impl ExecuteLegsRequest {
-    /// SHA-256 (hex) of the request in canonical form, to tell a replay from a different basket.
-    pub fn canonical_hash(&self) -> String {
-        let canonical = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(&canonical)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
 }
 
 /// Per-unit Greeks, or a strategy's net Greeks (per unit × signed units, summed).
@@ -573,16 +584,4 @@ impl From<Executed> for ExecuteResponse {
                 .collect(),
         }
     }
-}
-
-/// `GET /v1/strategies` query.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct StrategiesQuery {
-    /// At most this many (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u16>,
-    /// The previous page's `next_cursor`.
-    pub cursor: Option<String>,
 }

@@ -8,12 +8,12 @@ use tradesense_domain::kernel::ids::StrategyId;
 use tradesense_domain::strategies::service::SaveRequest;
 use tradesense_domain::strategies::template::Template;
 use tradesense_http::error::ErrorBody as Body;
-use tradesense_http::pagination::{idempotency_key, page_size};
+use tradesense_http::pagination::{PageQuery, canonical_hash, idempotency_key, page_size};
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::StrategiesState;
 use crate::dto::{
-    AnalysisResponse, ExecuteLegsRequest, ExecuteResponse, LegsInput, SaveStrategyRequest, StrategiesQuery,
+    AnalysisResponse, ExecuteLegsRequest, ExecuteResponse, LegsInput, SaveStrategyRequest,
     StrategiesResponse, StrategyDto, TemplateDto, TemplatesResponse,
 };
 use crate::errors::StrategiesError;
@@ -83,7 +83,7 @@ pub async fn save(
     let user = auth.require(Permission::StrategiesWrite)?.user_id;
     let request = SaveRequest {
         name: body.name.clone(),
-        legs: body.strategy.to_domain()?,
+        legs: body.to_domain()?,
     };
     let strategy = state.strategies.save(user, request).await?;
     Ok((StatusCode::CREATED, AppJson(StrategyDto::of(&strategy, None))))
@@ -92,13 +92,13 @@ pub async fn save(
 /// The caller's saved strategies, newest first, a page at a time (executions without their mark to
 /// market: read one for that).
 #[utoipa::path(get, path = "/v1/strategies", tag = "strategies", security(("bearer" = [])),
-    params(StrategiesQuery),
+    params(PageQuery),
     responses((status = 200, body = StrategiesResponse), (status = 400, body = Body), (status = 401, body = Body),
         (status = 403, body = Body), (status = 422, description = "A cursor this list did not issue", body = Body)))]
 pub async fn list(
     auth: AuthContext,
     State(state): State<StrategiesState>,
-    AppQuery(query): AppQuery<StrategiesQuery>,
+    AppQuery(query): AppQuery<PageQuery>,
 ) -> Result<AppJson<StrategiesResponse>, StrategiesError> {
     let user = auth.require(Permission::StrategiesRead)?.user_id;
     let scope = format!("strategies|{user}");
@@ -195,7 +195,7 @@ pub async fn execute_legs(
     let legs: Vec<_> = body.legs.iter().map(|l| l.to_domain()).collect();
     let executed = state
         .strategies
-        .execute_legs(user, &legs, key, body.canonical_hash())
+        .execute_legs(user, &legs, key, canonical_hash(&body))
         .await?;
     let response = ExecuteResponse::from(executed);
     Ok((executed_status(&response), AppJson(response)))

@@ -1,9 +1,11 @@
 //! What every paged list and every idempotent `POST` reads from the request: the page size (`?limit=`, 1–200,
 //! default 50), the list's cursor (one this list did not issue is a `422` on `cursor`; an unreadable signing
-//! key a `503`) and the `Idempotency-Key` header (1–64 visible ASCII characters).
+//! key a `503`), the `Idempotency-Key` header (1–64 visible ASCII characters) and the canonical hash that
+//! tells a replay under it from a different request.
 
 use axum::http::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use tradesense_adapters::dynamo::cursor::CursorError;
 use utoipa::IntoParams;
 
@@ -93,4 +95,15 @@ mod tests {
             "Idempotency-Key"
         );
     }
+}
+
+/// SHA-256 (hex) of `request` in canonical form (its serialization: the same request however its JSON was
+/// spaced or ordered, a different hash for any different field), to tell a replay under an `Idempotency-Key`
+/// from a different request.
+pub fn canonical_hash<T: Serialize>(request: &T) -> String {
+    let canonical = serde_json::to_vec(request).unwrap_or_default();
+    Sha256::digest(&canonical)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

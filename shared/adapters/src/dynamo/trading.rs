@@ -321,6 +321,15 @@ fn status_code(status: OrderStatus) -> String {
 
 /// Which item of a cancelled transaction failed, as a [`CommitError`]: `funds` is the account's index and
 /// `claims` the claims' index range.
+/// A claim item's text attribute `name`.
+fn claim_text(item: &Item, name: &str) -> anyhow::Result<String> {
+    Ok(item
+        .get(name)
+        .and_then(|v| v.as_s().ok())
+        .with_context(|| format!("claim without {name}"))?
+        .clone())
+}
+
 fn commit_error(
     error: TransactError,
     funds: usize,
@@ -389,13 +398,7 @@ impl TradingLedger for DynamoTradingLedger {
         let Some(item) = self.table.get(&keys::order_claim(user, key)).await? else {
             return Ok(None);
         };
-        let text = |name: &str| -> anyhow::Result<String> {
-            Ok(item
-                .get(name)
-                .and_then(|v| v.as_s().ok())
-                .with_context(|| format!("claim without {name}"))?
-                .clone())
-        };
+        let text = |name: &str| claim_text(&item, name);
         Ok(Some(OrderClaim {
             key: key.to_owned(),
             request_hash: text("request_hash")?,
@@ -520,13 +523,7 @@ impl TradingLedger for DynamoTradingLedger {
         let Some(item) = self.table.get(&keys::order_claim(user, key)).await? else {
             return Ok(None);
         };
-        let text = |name: &str| -> anyhow::Result<String> {
-            Ok(item
-                .get(name)
-                .and_then(|v| v.as_s().ok())
-                .with_context(|| format!("basket claim without {name}"))?
-                .clone())
-        };
+        let text = |name: &str| claim_text(&item, name);
         let order_ids = text("order_ids")?
             .split(',')
             .map(str::parse)

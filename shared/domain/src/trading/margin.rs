@@ -76,6 +76,20 @@ pub struct BasketLeg<'a> {
     pub underlying_price: Decimal,
 }
 
+impl BasketLeg<'_> {
+    /// What this leg blocks placed alone ([`required_margin`]).
+    pub fn alone(&self) -> Decimal {
+        required_margin(
+            self.instrument,
+            self.side,
+            self.product,
+            self.quantity,
+            self.price,
+            self.underlying_price,
+        )
+    }
+}
+
 /// What a basket blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BasketMargin {

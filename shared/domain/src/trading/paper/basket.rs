@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::kernel::validation::Violation;
-use crate::trading::margin::{BasketLeg, BasketMargin, basket_margin, required_margin};
+use crate::trading::margin::{BasketLeg, BasketMargin, basket_margin};
 use crate::trading::paper::{Market, PlaceRefusal, Placement, place};
 use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderRequest, Side};
@@ -131,19 +131,7 @@ fn hedge(
     margin_legs: &[BasketLeg<'_>],
     benefit: Decimal,
 ) {
-    let alone: Vec<Decimal> = margin_legs
-        .iter()
-        .map(|l| {
-            required_margin(
-                l.instrument,
-                l.side,
-                l.product,
-                l.quantity,
-                l.price,
-                l.underlying_price,
-            )
-        })
-        .collect();
+    let alone: Vec<Decimal> = margin_legs.iter().map(BasketLeg::alone).collect();
     let opened_only = orders
         .iter()
         .zip(legs.iter())
