@@ -1,6 +1,7 @@
-//! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the auth-context
-//! extractor and permission guard, request ids, security headers, CORS, the body size limit, the OpenAPI
-//! basics, and `serve()`, which runs one axum router under Lambda or as a local server.
+//! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the
+//! auth-context extractor and permission guard, request ids, security headers, CORS, the body size limit, the
+//! OpenAPI basics, the order as every API shows it with the status of each placement refusal, and `serve()`,
+//! which runs one axum router under Lambda or as a local server.
 
 pub mod auth;
 pub mod client;
