@@ -873,3 +873,50 @@ async fn a_basket_with_a_limit_leg_or_an_instrument_twice_is_refused_before_anyt
     let error = w.service.place_basket(w.user, priced).await.unwrap_err();
     assert!(matches!(&error.error, PlaceError::Invalid(v) if v[0].message.contains("MARKET")));
 }
+
+#[tokio::test]
+async fn live_a_basket_goes_to_the_broker_leg_by_leg_and_stops_at_the_first_refusal() {
+    let w = world();
+    with_nifty_puts(&w);
+    w.go_live().await;
+    // INFY is in the broker's instrument map; the NIFTY options are not, so the second leg is refused.
+    let command = basket(
+        &[
+            ("NSE:INFY", Side::Buy, 1),
+            ("NFO:NIFTY26D0125800PE", Side::Buy, 65),
+            ("NFO:NIFTY26D0126000PE", Side::Sell, 65),
+        ],
+        "live-1",
+    );
+    let outcome = w.service.place_basket(w.user, command.clone()).await.unwrap();
+    assert!(!outcome.complete());
+    assert_eq!(outcome.margin, None);
+    let shape: Vec<(usize, &str)> = outcome
+        .legs
+        .iter()
+        .map(|(i, r)| {
+            let what = match r {
+                LegResult::Placed(_) => "placed",
+                LegResult::Failed(_) => "failed",
+                LegResult::Skipped => "skipped",
+            };
+            (*i, what)
+        })
+        .collect();
+    assert_eq!(shape, vec![(0, "placed"), (1, "failed"), (2, "skipped")]);
+    assert_eq!(w.broker.placed().len(), 1);
+    assert_eq!(w.account().await.available, TEN_LAKH);
+
+    // The same basket again: the placed leg answers with its order (not sent twice), the refused one is tried
+    // again, and nothing after it is sent.
+    let again = w.service.place_basket(w.user, command).await.unwrap();
+    let LegResult::Placed(first) = &again.legs[0].1 else {
+        panic!("{:?}", again.legs[0]);
+    };
+    let LegResult::Placed(original) = &outcome.legs[0].1 else {
+        unreachable!()
+    };
+    assert_eq!(first.id, original.id);
+    assert!(matches!(again.legs[1].1, LegResult::Failed(_)));
+    assert_eq!(w.broker.placed().len(), 1);
+}
