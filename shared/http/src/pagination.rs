@@ -75,6 +75,17 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> 
     Ok(Some(key.to_owned()))
 }
 
+/// SHA-256 (hex) of `request` in canonical form (its serialization: the same request however its JSON was
+/// spaced or ordered, a different hash for any different field), to tell a replay under an `Idempotency-Key`
+/// from a different request.
+pub fn canonical_hash<T: Serialize>(request: &T) -> String {
+    let canonical = serde_json::to_vec(request).unwrap_or_default();
+    Sha256::digest(&canonical)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,15 +106,14 @@ mod tests {
             "Idempotency-Key"
         );
     }
-}
 
-/// SHA-256 (hex) of `request` in canonical form (its serialization: the same request however its JSON was
-/// spaced or ordered, a different hash for any different field), to tell a replay under an `Idempotency-Key`
-/// from a different request.
-pub fn canonical_hash<T: Serialize>(request: &T) -> String {
-    let canonical = serde_json::to_vec(request).unwrap_or_default();
-    Sha256::digest(&canonical)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    #[test]
+    fn the_canonical_hash_tells_requests_apart_and_not_their_spacing() {
+        let a: serde_json::Value = serde_json::from_str(r#"{"side": "BUY",  "quantity": 1}"#).unwrap();
+        let b: serde_json::Value = serde_json::from_str(r#"{"side":"BUY","quantity":1}"#).unwrap();
+        let c: serde_json::Value = serde_json::from_str(r#"{"side":"BUY","quantity":2}"#).unwrap();
+        assert_eq!(canonical_hash(&a), canonical_hash(&b));
+        assert_ne!(canonical_hash(&a), canonical_hash(&c));
+        assert_eq!(canonical_hash(&a).len(), 64);
+    }
 }
