@@ -1,6 +1,7 @@
 //! Analysing a strategy: its legs resolved (a template's on the live chains) and priced (each option at its
 //! last price unless one is given, with the IV and Greeks its chain row carries; a future at its last
-//! price), then the payoff analysis and the basket's margin at those prices.
+//! price), then the payoff analysis at those prices and the basket's margin at the prices its market orders
+//! would fill at now.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -130,14 +131,14 @@ impl StrategyService {
             }
             _ => (None, planned.unwrap_or_default(), prices.unwrap_or_default()),
         };
-        let legs = self.price_legs(&master, &chains, &planned, &prices, now).await?;
+        let (legs, fills) = self.price_legs(&master, &chains, &planned, &prices, now).await?;
         let scenario = Scenario {
             spot: spot_f64,
             atm_iv: at_the_money_iv(first),
             rate: REFERENCE_RATE,
         };
         let analysis = analyze(&legs, &scenario, PAYOFF_POINTS);
-        let margin = margin_of(&master, &legs, spot);
+        let margin = margin_of(&master, &legs, &fills, spot);
         Ok(Analyzed {
             template,
             underlying: index.key.clone(),
@@ -174,7 +175,9 @@ impl StrategyService {
             .collect()
     }
 
-    /// Each planned leg priced: options from their chain row, futures at their last price.
+    /// Each planned leg priced (options from their chain row, futures at their last price), with the price
+    /// it would fill at now as a market order (the given price, else the ask for a buy and the bid for a
+    /// sell): what the basket's margin is estimated at, as the paper broker blocks it at the fills.
     async fn price_legs(
         &self,
         master: &InstrumentMaster,
@@ -182,18 +185,27 @@ impl StrategyService {
         planned: &[PlannedLeg],
         prices: &[Option<Decimal>],
         now: DateTime<Utc>,
-    ) -> Result<Vec<PricedLeg>, StrategyError> {
-        let futures: Vec<&Instrument> = planned
+    ) -> Result<(Vec<PricedLeg>, Vec<Decimal>), StrategyError> {
+        let instruments: Vec<&Instrument> = planned
             .iter()
             .filter_map(|l| master.get(l.instrument.as_str()))
-            .filter(|i| i.segment == Segment::Future)
             .collect();
-        let future_prices = if futures.is_empty() {
-            HashMap::new()
-        } else {
-            self.ctx.market.last_prices(master, &futures, now).await?
-        };
-        planned
+        let quotes = self.ctx.market.quotes(master, &instruments, now).await?;
+        let fills = planned
+            .iter()
+            .zip(prices)
+            .map(|(leg, given)| {
+                let quote = quotes
+                    .get(&leg.instrument)
+                    .ok_or_else(|| anyhow::anyhow!("no quote for {}", leg.instrument))?;
+                let touch = match leg.side {
+                    Side::Buy => quote.ask,
+                    Side::Sell => quote.bid,
+                };
+                Ok(given.unwrap_or(touch))
+            })
+            .collect::<Result<Vec<Decimal>, StrategyError>>()?;
+        let legs = planned
             .iter()
             .zip(prices)
             .map(|(leg, given)| {
@@ -232,9 +244,10 @@ impl StrategyService {
                         }
                     }
                     _ => {
-                        let last = *future_prices
+                        let last = quotes
                             .get(&instrument.key)
-                            .ok_or_else(|| anyhow::anyhow!("no price for {}", instrument.key))?;
+                            .ok_or_else(|| anyhow::anyhow!("no price for {}", instrument.key))?
+                            .last_price;
                         let price = given.unwrap_or(last);
                         let forward = last.to_f64().unwrap_or_default();
                         PricedLeg {
@@ -263,7 +276,8 @@ impl StrategyService {
                 };
                 Ok(priced)
             })
-            .collect()
+            .collect::<Result<Vec<PricedLeg>, StrategyError>>()?;
+        Ok((legs, fills))
     }
 }
 
@@ -320,17 +334,23 @@ fn at_the_money_iv(chain: &OptionChain) -> f64 {
         .unwrap_or(0.15)
 }
 
-/// The basket margin of `legs` at their prices, the underlying at `spot`.
-fn margin_of(master: &InstrumentMaster, legs: &[PricedLeg], spot: Decimal) -> BasketMargin {
+/// The basket margin of `legs` filled at `fills`, the underlying at `spot`.
+fn margin_of(
+    master: &InstrumentMaster,
+    legs: &[PricedLeg],
+    fills: &[Decimal],
+    spot: Decimal,
+) -> BasketMargin {
     let basket: Vec<BasketLeg<'_>> = legs
         .iter()
-        .filter_map(|leg| {
+        .zip(fills)
+        .filter_map(|(leg, fill)| {
             Some(BasketLeg {
                 instrument: master.get(leg.instrument.as_str())?,
                 side: leg.side,
                 product: Product::Delivery,
                 quantity: leg.quantity,
-                price: leg.price,
+                price: *fill,
                 underlying_price: spot,
             })
         })

@@ -164,9 +164,18 @@ async fn a_long_straddle_breaks_even_at_the_strike_plus_and_minus_the_premium_an
     assert_eq!(finite(a.max_loss), premium * dec!(65));
     assert_eq!(a.max_profit, Extreme::Unlimited);
     assert_eq!(a.net_premium, premium * dec!(65));
-    // A long straddle blocks its premium: nothing is sold.
-    assert_eq!(straddle.margin.total, premium * dec!(65));
+    // A long straddle blocks its premium at the ask (what its market orders would pay): nothing is sold.
     assert_eq!(straddle.margin.hedge_benefit(), Decimal::ZERO);
+    assert!(
+        straddle.margin.total >= premium * dec!(65),
+        "{:?}",
+        straddle.margin
+    );
+    assert!(
+        straddle.margin.total <= (premium + dec!(1)) * dec!(65),
+        "{:?}",
+        straddle.margin
+    );
     assert!((0.0..1.0).contains(&a.probability_of_profit));
 }
 
@@ -328,6 +337,12 @@ async fn a_saved_strategy_is_its_owners_alone_and_deleting_it_forgets_it() {
 #[tokio::test]
 async fn executing_a_saved_strategy_places_its_basket_once_and_marks_it_to_market_as_prices_move() {
     let w = world();
+    let estimate = w
+        .service
+        .analyze(&template("iron_condor", json!({"underlying": "NSE:NIFTY"})))
+        .await
+        .unwrap()
+        .margin;
     let saved = save_condor(&w, w.user).await;
     let executed = w
         .service
@@ -337,6 +352,8 @@ async fn executing_a_saved_strategy_places_its_basket_once_and_marks_it_to_marke
     assert!(executed.outcome.complete());
     let margin = executed.outcome.margin.unwrap();
     assert!(margin.total < margin.naked, "{margin:?}");
+    // At the same instant, what analyze estimated is what the paper broker blocked.
+    assert_eq!(margin, estimate);
     let execution = executed.strategy.unwrap().execution.unwrap();
     assert_eq!(execution.legs.len(), 4);
     let positions = w.ledger.positions(&w.user).await.unwrap();
@@ -458,7 +475,19 @@ async fn every_linear_template_breaks_even_and_caps_where_its_formula_says() {
         assert_eq!(a.analysis.breakevens, vec![breakeven], "{name}");
         assert_eq!(finite(a.analysis.max_profit), credit * q, "{name}");
         assert_eq!(finite(a.analysis.max_loss), (width - credit) * q, "{name}");
-        assert_eq!(a.margin.total, ((width - credit) * q).max(pb * q), "{name}");
+        // Hedged: the margin is the maximum loss at the prices its orders would fill at (a touch away from
+        // the last prices above), far below the naked short's.
+        let at_last = ((width - credit) * q).max(pb * q);
+        assert!(
+            a.margin.total >= at_last && a.margin.total < at_last + dec!(0.5) * q,
+            "{name}: {:?}",
+            a.margin
+        );
+        assert!(
+            a.margin.total * dec!(10) < a.margin.naked,
+            "{name}: {:?}",
+            a.margin
+        );
     }
 
     // Iron condor and iron butterfly: long put, short put, short call, long call; credit C; breakevens at
