@@ -166,6 +166,21 @@ async fn a_basket_one_leg_beyond_the_funds_places_nothing_and_names_the_leg() {
         StatusCode::BAD_REQUEST,
         "a basket needs an Idempotency-Key"
     );
+    let priced = json!({"legs": [{"instrument": row["call"]["instrument"], "side": "BUY", "quantity": 65,
+        "price": "100.00"}]});
+    let (status, error) = call(
+        Method::POST,
+        "/v1/strategies/execute",
+        &token,
+        Some(&priced),
+        Some("priced-1"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a basket's legs are market orders: {error}"
+    );
 }
 
 #[tokio::test]

@@ -94,8 +94,8 @@ pub struct LegInput {
     /// Units: a whole number of lots (at most 50 lots).
     #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
-    /// The price per unit to analyse at (a decimal string); the last price if not given. Ignored by execute,
-    /// whose legs are market orders.
+    /// The price per unit to analyse at (a decimal string); the last price if not given. Execute refuses it
+    /// (a 422): its legs are market orders.
     #[serde(default)]
     #[schema(value_type = Option<tradesense_http::openapi::DecimalString>, example = "120.50")]
     pub price: Option<Decimal>,

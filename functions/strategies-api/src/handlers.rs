@@ -192,6 +192,13 @@ pub async fn execute_legs(
     let user = auth.require(Permission::StrategiesWrite)?.user_id;
     auth.require(Permission::OrdersWrite)?;
     let key = basket_key(&headers)?;
+    if body.legs.iter().any(|l| l.price.is_some()) {
+        return Err(ApiError::unprocessable_field(
+            "legs",
+            "a basket's legs are market orders: give no price",
+        )
+        .into());
+    }
     let legs: Vec<_> = body.legs.iter().map(|l| l.to_domain()).collect();
     let executed = state
         .strategies

@@ -10,6 +10,7 @@ use crate::strategies::strategy::{
 };
 use crate::trading::basket::{BasketCommand, BasketLegCommand, BasketOutcome, LegResult};
 use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
+use crate::trading::status::OrderStatus;
 
 /// The tag every strategy order carries.
 pub const STRATEGY_TAG: &str = "strategy";
@@ -54,6 +55,14 @@ fn market_order(side: Side, quantity: i64) -> OrderRequest {
         tag: Some(STRATEGY_TAG.to_owned()),
         client_order_id: None,
     }
+}
+
+/// Whether every leg of `outcome` was placed and filled whole, with its average price known.
+fn filled(outcome: &BasketOutcome) -> bool {
+    outcome.legs.iter().all(|(_, result)| match result {
+        LegResult::Placed(order) => order.status == OrderStatus::Complete && order.average_price.is_some(),
+        LegResult::Failed(_) | LegResult::Skipped => false,
+    })
 }
 
 impl StrategyService {
@@ -145,7 +154,8 @@ impl StrategyService {
     }
 
     /// Executes `user`'s saved strategy `id` as a basket under `idempotency_key`, and records the execution
-    /// on it once every leg is placed. The same key again answers with the same orders; a strategy executed
+    /// on it when every leg filled at once (always on paper; a live broker confirms fills later, so a live
+    /// execution is not recorded and its orders are read from the order book). The same key again answers with the same orders; a strategy executed
     /// under another key is not executed again.
     ///
     /// # Errors
@@ -182,7 +192,7 @@ impl StrategyService {
             request_hash: format!("strategy:{id}"),
         };
         let outcome = self.ctx.desk.place_basket(user, command).await?;
-        if strategy.execution.is_none() && outcome.complete() {
+        if strategy.execution.is_none() && filled(&outcome) {
             let mut legs: Vec<(usize, ExecutedLeg)> = outcome
                 .legs
                 .iter()
@@ -194,7 +204,7 @@ impl StrategyService {
                             side: order.request.side,
                             quantity: order.filled_quantity,
                             order_id: order.id,
-                            entry_price: order.average_price.unwrap_or_default(),
+                            entry_price: order.average_price?,
                         },
                     )),
                     _ => None,
