@@ -89,13 +89,12 @@ impl InstrumentStore for DynamoInstrumentStore {
         let Some((id, version, parts)) = self.pointer().await? else {
             return Ok(None);
         };
+        // Every part at once: a reload is one round trip after the pointer, not one per part.
+        let part_keys: Vec<_> = (0..parts).map(|i| keys::instrument_part(&id, i)).collect();
+        let items = futures::future::try_join_all(part_keys.iter().map(|key| self.table.get(key))).await?;
         let mut instruments: Vec<Instrument> = Vec::new();
-        for i in 0..parts {
-            let item = self
-                .table
-                .get(&keys::instrument_part(&id, i))
-                .await?
-                .with_context(|| format!("instrument snapshot {id} is missing part {i}"))?;
+        for (i, item) in items.into_iter().enumerate() {
+            let item = item.with_context(|| format!("instrument snapshot {id} is missing part {i}"))?;
             let json = item
                 .get("instruments")
                 .and_then(|v| v.as_s().ok())
