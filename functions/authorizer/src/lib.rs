@@ -152,6 +152,18 @@ impl Authorizer {
         )
     }
 
+    /// Reads the verify keys into the cache (at most 1 s, best effort: a failure is logged and the first
+    /// request reads them instead), so a cold start's first request does not wait on Secrets Manager. Called
+    /// during init, where Lambda gives the whole CPU.
+    pub async fn warm_up(&self) {
+        let read = self.secrets.verify_keys(&self.verify_keys_secret_id);
+        match tokio::time::timeout(Duration::from_secs(1), read).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = ?e, "verify keys not read during init"),
+            Err(_) => tracing::warn!("verify keys not read during init: timed out"),
+        }
+    }
+
     /// The principal a request proves, or why not. A bearer token wins; otherwise the access cookie, and then
     /// a state-changing method must echo the CSRF cookie in `X-CSRF-Token`.
     ///

@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
     let cfg = AuthorizerConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
     let authorizer = Authorizer::from_aws(&aws, &cfg);
+    authorizer.warm_up().await;
     let authorizer = &authorizer;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayV2CustomAuthorizerV2Request>| async move {

@@ -237,6 +237,49 @@ async fn a_warm_authorizer_accepts_a_key_rotated_in_after_it_cached_the_keys_and
     );
 }
 
+#[tokio::test]
+async fn warming_up_reads_the_keys_before_the_first_request() {
+    let stack = TestStack::provision().await;
+    let p = signed_in(&stack).await;
+    let claims = AccessClaims::new(p.user_id, p.session_id, p.roles.clone(), Utc::now());
+    let (warmed, cold) = (
+        warm_authorizer(&stack, Duration::from_secs(3600)),
+        warm_authorizer(&stack, Duration::from_secs(3600)),
+    );
+    warmed.warm_up().await;
+    rotate(&stack).await;
+    let after = sign(&current_key(&stack).await, &claims);
+    // The cold one reads the keys on its first request and finds the new key; the warmed one read them
+    // before the rotation and, within the re-read interval, does not read them again.
+    assert!(cold.handle(&with_token(&after)).await.is_authorized);
+    assert!(!warmed.handle(&with_token(&after)).await.is_authorized);
+
+    // Secrets Manager unreachable: warming up gives up within its second and the authorizer still answers.
+    let unreachable = Authorizer::new(
+        SecretsProvider::new(
+            tradesense_adapters::AwsClients::load(&tradesense_adapters::config::AwsSettings {
+                endpoint_url: Some("http://127.0.0.1:9".into()),
+                warm_up_table: None,
+            })
+            .await
+            .secrets,
+            Duration::from_secs(3600),
+        ),
+        stack.reference("VerifyKeysSecret"),
+        Arc::new(users(&stack)),
+        Arc::new(sessions(&stack)),
+        Arc::new(SystemClock),
+    );
+    let started = std::time::Instant::now();
+    unreachable.warm_up().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!unreachable.handle(&with_token(&after)).await.is_authorized);
+}
+
 /// Sessions whose reads fail `failures` times (a storage fault), then answer from the table.
 struct FlakySessions {
     inner: DynamoSessionRepository,
