@@ -89,9 +89,28 @@ impl OptionSpec {
         }
     }
 
-    /// The price at volatility `vol` (a decimal: 0.2 for 20%).
+    /// The price at volatility `vol` (a decimal: 0.2 for 20%): [`value`](Self::value)'s price without the
+    /// Greeks (no density, one exponential fewer), for curves that price many points.
     pub fn price(&self, vol: f64) -> f64 {
-        self.value(vol).price
+        let (s, k, t, r, q) = (
+            self.underlying,
+            self.strike,
+            self.time_years,
+            self.rate,
+            self.carry_yield(),
+        );
+        let sqrt_t = t.sqrt();
+        let d1 = ((s / k).ln() + (r - q + 0.5 * vol * vol) * t) / (vol * sqrt_t);
+        let d2 = d1 - vol * sqrt_t;
+        let disc_r = (-r * t).exp();
+        let disc_q = match self.model {
+            Model::Black76 => disc_r,
+            Model::BlackScholes => (-q * t).exp(),
+        };
+        match self.option_type {
+            OptionType::Call => s * disc_q * norm_cdf(d1) - k * disc_r * norm_cdf(d2),
+            OptionType::Put => k * disc_r * norm_cdf(-d2) - s * disc_q * norm_cdf(-d1),
+        }
     }
 
     /// Price and Greeks at volatility `vol` (a decimal).
@@ -356,6 +375,30 @@ mod tests {
             let spec = bs(option_type, 100.0, k, 0.5, 0.065, 0.0);
             let iv = spec.implied_volatility(spec.price(vol)).unwrap();
             assert!(close(iv, vol, 1e-7), "{option_type:?} {k}: {iv} vs {vol}");
+        }
+    }
+
+    #[test]
+    fn the_price_alone_is_the_valuations_price() {
+        for model in [Model::BlackScholes, Model::Black76] {
+            for option_type in [OptionType::Call, OptionType::Put] {
+                for (k, t, vol) in [(90.0, 0.1, 0.2), (100.0, 0.5, 0.65), (130.0, 2.0, 0.05)] {
+                    let spec = OptionSpec {
+                        model,
+                        option_type,
+                        underlying: 100.0,
+                        strike: k,
+                        time_years: t,
+                        rate: 0.065,
+                        dividend_yield: 0.02,
+                    };
+                    let (alone, valued) = (spec.price(vol), spec.value(vol).price);
+                    assert!(
+                        close(alone, valued, 1e-12 * valued.abs().max(1.0)),
+                        "{spec:?}: {alone} vs {valued}"
+                    );
+                }
+            }
         }
     }
 
