@@ -76,6 +76,7 @@ FIXTURES = {
     "portfolio-api": {"file": "portfolio-holdings.json"},
     "backtest-api": {"file": "backtests-list.json"},
     "alerts-api": {"file": "notifications-list.json"},
+    "analytics-api": {"file": "analytics-tax-pnl.json"},
     "strategies-api": {"file": "orders-list.json", "route": ("GET", "/v1/strategies/templates", {})},
     "audit-worker": {"file": "audit-worker-sqs.json"},
     "backtest-worker": {"file": "backtest-worker-sqs.json"},

@@ -128,6 +128,8 @@ FIXTURES = {
     "strategies-save-viewer.json": http_event(
         "POST", "/v1/strategies", context=principal(DEMO_VIEWER, "viewer"),
         headers={"content-type": "application/json"}, body=json.dumps(CONDOR)),
+    "analytics-tax-pnl.json": http_event(
+        "GET", "/v1/analytics/tax-pnl", context=principal(DEMO_TRADER, "trader"), query={"fy": "2026-27"}),
     "notifications-list.json": http_event(
         "GET", "/v1/notifications", context=principal(DEMO_TRADER, "trader"), query={"unread": "true"}),
     "authorizer.json": {

@@ -5,6 +5,7 @@
 
 mod administration;
 mod alerts;
+mod analytics;
 mod async_paths;
 mod auth;
 mod backtests;

@@ -69,6 +69,12 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
             let state = backtest_api::BacktestState::from_aws(aws, &cfg)?;
             LocalFunction::Http(backtest_api::router(state))
         }
+        "analytics-api" => {
+            let cfg = analytics_api::AnalyticsConfig::from_vars(&vars)?;
+            LocalFunction::Http(analytics_api::router(analytics_api::AnalyticsState::from_aws(
+                aws, &cfg,
+            )))
+        }
         "strategies-api" => {
             let cfg = strategies_api::StrategiesConfig::from_vars(&vars)?;
             let state = strategies_api::StrategiesState::from_aws(aws, &cfg)?;

@@ -25,6 +25,7 @@ pub fn api_document() -> utoipa::openapi::OpenApi {
     doc.merge(backtest_api::openapi::BacktestDoc::openapi());
     doc.merge(alerts_api::openapi::AlertsDoc::openapi());
     doc.merge(strategies_api::openapi::StrategiesDoc::openapi());
+    doc.merge(analytics_api::openapi::AnalyticsDoc::openapi());
     add_common_responses(&mut doc);
     doc
 }

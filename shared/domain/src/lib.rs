@@ -8,6 +8,7 @@
 //! an area may use another area's model and ports, never its service (docs/architecture.md).
 
 pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod backtest;
 pub mod broker;

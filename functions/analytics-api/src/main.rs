@@ -1,0 +1,14 @@
+//! Lambda entry point of the analytics API.
+
+use analytics_api::{AnalyticsConfig, AnalyticsState, router};
+use tradesense_adapters::{AwsClients, config::process_env, telemetry};
+use tradesense_http::{serve, with_conventions};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    telemetry::init();
+    let cfg = AnalyticsConfig::from_vars(&process_env)?;
+    let aws = AwsClients::load(&cfg.aws).await;
+    let state = AnalyticsState::from_aws(&aws, &cfg);
+    serve(with_conventions(router(state), &cfg.http)).await
+}
