@@ -98,4 +98,32 @@ async fn a_days_round_trips_land_under_their_tax_heads_with_their_own_figures() 
             .all(|l| l["instrument"] != "NSE:TCS")
     );
     assert_eq!(head(&report, "short_term_capital_gain")["lots"], 0);
+
+    // The same two round trips as trade statistics: by instrument, and the day's calendar cell.
+    let response = get_with_token("/v1/analytics/trades?group_by=instrument", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stats: Value = response.json().await.unwrap();
+    let groups = stats["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{stats}");
+    let infy = groups.iter().find(|g| g["key"] == "NSE:INFY").unwrap();
+    assert_eq!(
+        (infy["trades"].as_u64(), dec(&infy["gross_pnl"])),
+        (Some(1), equity)
+    );
+    let day: Value = get_with_token("/v1/analytics/trades", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let cells = day["groups"].as_array().unwrap();
+    assert_eq!((day["group_by"].as_str(), cells.len()), (Some("day"), 1), "{day}");
+    assert_eq!(cells[0]["key"], crate::helpers::simulated_today().to_string());
+    assert_eq!(dec(&cells[0]["gross_pnl"]), equity + option);
+    assert_eq!(cells[0]["trades"].as_u64().unwrap(), 2);
+    let wins = cells[0]["wins"].as_u64().unwrap() + cells[0]["losses"].as_u64().unwrap();
+    assert!(wins <= 2);
+    let refused = get_with_token("/v1/analytics/trades?group_by=month", &token).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let backwards = get_with_token("/v1/analytics/trades?from=2026-12-01&to=2026-11-01", &token).await;
+    assert_eq!(backwards.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

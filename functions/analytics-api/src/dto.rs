@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::analytics::tax::{ClosedLot, HeadSummary, TaxHead, TaxReport};
+use tradesense_domain::analytics::trades::TradeGroup;
 use tradesense_domain::trading::request::Side;
 use utoipa::{IntoParams, ToSchema};
 
@@ -145,4 +146,72 @@ impl From<&TaxReport> for TaxPnlResponse {
             lots: report.lots.iter().map(LotDto::from).collect(),
         }
     }
+}
+
+/// `GET /v1/analytics/trades` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TradesQuery {
+    /// The first IST date of trades closed (default: 29 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// The last IST date (default: today on the market clock). At most 3,660 days after `from`.
+    pub to: Option<NaiveDate>,
+    /// `instrument`, `day` (default: the P&L calendar), `weekday`, `hour` or `product`.
+    #[param(pattern = "^(instrument|day|weekday|hour|product)$")]
+    pub group_by: Option<String>,
+}
+
+/// One group of trades (round trips: closed FIFO lots).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradeGroupDto {
+    /// The group: an instrument key, a date (`2026-11-25`), a weekday (`1 Mon` … `7 Sun`), an IST hour
+    /// (`09` … `15`) or a product.
+    pub key: String,
+    /// Trades closed.
+    pub trades: usize,
+    /// Trades with a P&L after charges above zero.
+    pub wins: usize,
+    /// Trades with a P&L after charges below zero.
+    pub losses: usize,
+    /// Wins over trades, 0 to 1.
+    #[schema(value_type = String)]
+    pub win_rate: Decimal,
+    /// P&L before charges.
+    #[schema(value_type = String)]
+    pub gross_pnl: Decimal,
+    /// Charges.
+    #[schema(value_type = String)]
+    pub charges: Decimal,
+    /// P&L after charges.
+    #[schema(value_type = String)]
+    pub net_pnl: Decimal,
+}
+
+impl From<&TradeGroup> for TradeGroupDto {
+    fn from(g: &TradeGroup) -> Self {
+        Self {
+            key: g.key.clone(),
+            trades: g.trades,
+            wins: g.wins,
+            losses: g.losses,
+            win_rate: g.win_rate(),
+            gross_pnl: g.gross_pnl,
+            charges: g.charges,
+            net_pnl: g.net_pnl,
+        }
+    }
+}
+
+/// `GET /v1/analytics/trades`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradesResponse {
+    /// The first date.
+    pub from: NaiveDate,
+    /// The last date.
+    pub to: NaiveDate,
+    /// The grouping.
+    pub group_by: String,
+    /// The groups with trades, in key order.
+    pub groups: Vec<TradeGroupDto>,
 }

@@ -1,5 +1,6 @@
 //! The analytics API on the caller's own account (`analytics:read`, every role): so far, realized P&L of a
-//! financial year by Indian tax head (`GET /v1/analytics/tax-pnl`).
+//! financial year by Indian tax head (`GET /v1/analytics/tax-pnl`) and trade statistics by group
+//! (`GET /v1/analytics/trades`).
 
 mod dto;
 mod errors;
@@ -71,5 +72,6 @@ impl AnalyticsState {
 pub fn router(state: AnalyticsState) -> Router {
     Router::new()
         .route("/v1/analytics/tax-pnl", get(handlers::tax_pnl))
+        .route("/v1/analytics/trades", get(handlers::trades))
         .with_state(state)
 }

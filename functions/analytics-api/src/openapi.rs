@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 /// Analytics paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::handlers::tax_pnl),
+    paths(crate::handlers::tax_pnl, crate::handlers::trades),
     tags((name = "analytics", description = "Analytics on the caller's own account"))
 )]
 pub struct AnalyticsDoc;

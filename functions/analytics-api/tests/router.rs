@@ -123,4 +123,20 @@ async fn the_checked_in_event_answers_every_head_of_the_year_and_a_bad_year_is_r
     viewer_of_nothing["requestContext"]["authorizer"]["lambda"]["roles"] = "viewer".into();
     let (status, _) = api.call(viewer_of_nothing).await;
     assert_eq!(status, StatusCode::OK, "analytics:read is every role's");
+
+    let mut trades: Value = serde_json::from_str(TAX_PNL).unwrap();
+    trades["rawPath"] = "/v1/analytics/trades".into();
+    trades["routeKey"] = "GET /v1/analytics/trades".into();
+    trades["requestContext"]["http"]["path"] = "/v1/analytics/trades".into();
+    trades["requestContext"]["routeKey"] = "GET /v1/analytics/trades".into();
+    trades["rawQueryString"] = "group_by=weekday".into();
+    trades["queryStringParameters"] = serde_json::json!({"group_by": "weekday"});
+    let (status, body) = api.call(trades).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The last 30 days to the market clock's date, nothing traded.
+    assert_eq!(
+        (body["from"].as_str(), body["to"].as_str()),
+        (Some("2027-03-04"), Some("2027-04-02"))
+    );
+    assert_eq!(body["groups"], serde_json::json!([]));
 }

@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use crate::analytics::tax::{FinancialYear, TaxReport, tax_report};
+use chrono::NaiveDate;
+
+use crate::analytics::tax::{FinancialYear, TaxReport, closed_lots, tax_report};
+use crate::analytics::trades::{GroupBy, TradeGroup, trade_groups};
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::UserId;
 use crate::trading::ports::TradingLedger;
@@ -41,6 +44,21 @@ impl AnalyticsService {
     /// [`AnalyticsError`].
     pub async fn tax_pnl(&self, user: &UserId, year: FinancialYear) -> Result<TaxReport, AnalyticsError> {
         Ok(tax_report(&self.fills(user).await?, year))
+    }
+
+    /// `user`'s trades (round trips) closed from `from` to `to`, grouped `by` ([`trade_groups`]).
+    ///
+    /// # Errors
+    /// [`AnalyticsError`].
+    pub async fn trades(
+        &self,
+        user: &UserId,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: GroupBy,
+    ) -> Result<Vec<TradeGroup>, AnalyticsError> {
+        let lots = closed_lots(&self.fills(user).await?);
+        Ok(trade_groups(&lots, from, to, by))
     }
 
     /// Every fill of `user`.

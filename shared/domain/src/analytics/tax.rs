@@ -102,6 +102,8 @@ impl FinancialYear {
 pub struct ClosedLot {
     /// The instrument.
     pub instrument: InstrumentKey,
+    /// The product it was traded with.
+    pub product: Product,
     /// Its head.
     pub head: TaxHead,
     /// Units.
@@ -116,6 +118,8 @@ pub struct ClosedLot {
     pub opened_on: NaiveDate,
     /// When it closed (IST date).
     pub closed_on: NaiveDate,
+    /// The closing fill's instant.
+    pub closed_at: DateTime<Utc>,
     /// (sell − buy) × units.
     pub pnl: Decimal,
     /// Its share of both fills' charges.
@@ -240,6 +244,7 @@ pub fn closed_lots(fills: &[Trade]) -> Vec<ClosedLot> {
             let charges = add(&scale(&open.charges_per_unit, units), &scale(&per_unit, units));
             lots.push(ClosedLot {
                 instrument: fill.instrument.clone(),
+                product: fill.product,
                 head: head_of(&fill.instrument, fill.product, opened_on, closed_on),
                 quantity: matched,
                 opened_with: open.side,
@@ -247,6 +252,7 @@ pub fn closed_lots(fills: &[Trade]) -> Vec<ClosedLot> {
                 sell_price,
                 opened_on,
                 closed_on,
+                closed_at: fill.executed_at,
                 pnl: (sell_price - buy_price) * units,
                 charges,
             });
