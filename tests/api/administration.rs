@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tradesense_domain::identity::rbac::Role;
 
 use crate::helpers::{
-    PASSWORD, client, eventually, get_with_token, post_json, register, stack, unique_email,
+    PASSWORD, client, eventually, get_with_token, post_json, register, send, stack, unique_email,
 };
 
 struct Registered {
@@ -201,4 +201,26 @@ async fn only_admins_change_access_and_never_their_own_or_into_nonsense() {
         .await
         .unwrap();
     assert_eq!(me["roles"], json!(["trader"]), "refusals changed nothing");
+}
+
+#[tokio::test]
+async fn an_admin_redrives_each_workers_dead_letter_queue_through_the_gateway() {
+    let admin = stack().login_as(Role::Admin).await;
+    for queue in ["audit", "backtest", "alert"] {
+        let path = format!("/v1/admin/dlq/{queue}/redrive");
+        let (status, _, body) = send(reqwest::Method::POST, &path, &admin, None, None).await;
+        assert_eq!(status, StatusCode::OK, "{queue}: {body}");
+        assert_eq!(body["queue"], queue);
+        assert!(body["moved"].is_u64());
+    }
+    let trader = stack().login_as(Role::Trader).await;
+    let (status, _, _) = send(
+        reqwest::Method::POST,
+        "/v1/admin/dlq/audit/redrive",
+        &trader,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -1,6 +1,7 @@
 //! The admin function's configuration, read once at cold start.
 
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
+use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_http::HttpConfig;
 
 /// Configuration of the admin function.
@@ -16,6 +17,9 @@ pub struct AdminConfig {
     pub audit_queue_url: String,
     /// The signing-key secret, described (never read) by the deep health check (`SIGNING_KEY_SECRET_ID`).
     pub signing_key_secret_id: String,
+    /// Each redrivable queue with its dead-letter queue and its own URL (`AUDIT_DLQ_URL`, `BACKTEST_QUEUE_URL`,
+    /// `BACKTEST_DLQ_URL`, `ALERT_QUEUE_URL`, `ALERT_DLQ_URL`; the audit queue's is `AUDIT_QUEUE_URL`).
+    pub dead_letters: Vec<(RedrivableQueue, String, String)>,
 }
 
 impl AdminConfig {
@@ -30,6 +34,23 @@ impl AdminConfig {
             table_name: required(vars, "TABLE_NAME")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            dead_letters: vec![
+                (
+                    RedrivableQueue::Audit,
+                    required(vars, "AUDIT_DLQ_URL")?,
+                    required(vars, "AUDIT_QUEUE_URL")?,
+                ),
+                (
+                    RedrivableQueue::Backtest,
+                    required(vars, "BACKTEST_DLQ_URL")?,
+                    required(vars, "BACKTEST_QUEUE_URL")?,
+                ),
+                (
+                    RedrivableQueue::Alert,
+                    required(vars, "ALERT_DLQ_URL")?,
+                    required(vars, "ALERT_QUEUE_URL")?,
+                ),
+            ],
         })
     }
 }

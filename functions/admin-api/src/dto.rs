@@ -146,3 +146,12 @@ pub struct KillSwitchDto {
     /// When.
     pub changed_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// `POST /v1/admin/dlq/{queue}/redrive`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedriveDto {
+    /// The queue (`audit`, `backtest`, `alert`).
+    pub queue: &'static str,
+    /// Messages moved back to it (at most 1,000 a call; call again for the rest).
+    pub moved: usize,
+}

@@ -6,13 +6,15 @@ use axum::response::IntoResponse;
 use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::identity::service::administration::AccessChange;
 use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::ops::service::health::check_dependencies;
 use tradesense_http::{ApiError, AppJson, AuthContext};
 
 use crate::AdminState;
 use crate::dto::{
-    AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest, UpdateUserRequest,
+    AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest, RedriveDto,
+    UpdateUserRequest,
 };
 use crate::errors::{AdminError, unhealthy};
 
@@ -105,6 +107,35 @@ pub async fn kill_switch(
         reason: switch.reason,
         changed_by: switch.changed_by.to_string(),
         changed_at: switch.changed_at,
+    }))
+}
+
+/// Moves a dead-letter queue's messages back to their queue (`audit`, `backtest` or `alert`), at most 1,000
+/// a call, so the worker retries them after a fix; audited with what moved.
+#[utoipa::path(post, path = "/v1/admin/dlq/{queue}/redrive", tag = "admin", security(("bearer" = [])),
+    params(("queue" = String, Path, description = "audit, backtest or alert", pattern = "^(audit|backtest|alert)$")),
+    responses(
+        (status = 200, body = RedriveDto),
+        (status = 403, body = tradesense_http::error::ErrorBody),
+        (status = 404, description = "No such queue", body = tradesense_http::error::ErrorBody),
+        (status = 503, description = "The queue service did not answer; what moved stays moved", body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn redrive(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    Path(queue): Path<String>,
+) -> Result<AppJson<RedriveDto>, AdminError> {
+    let admin = auth.require(Permission::Admin)?;
+    let queue = RedrivableQueue::from_name(&queue).ok_or_else(ApiError::not_found)?;
+    let moved = state
+        .redrive
+        .redrive(admin, queue)
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::warn!(admin = %admin.user_id, queue = queue.name(), moved, "dead letters redriven");
+    Ok(AppJson(RedriveDto {
+        queue: queue.name(),
+        moved,
     }))
 }
 

@@ -19,11 +19,12 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::ids::UlidIds;
-use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_adapters::sqs::{SqsDeadLetters, SqsPublisher};
 use tradesense_domain::audit::service::AuditTrail;
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
+use tradesense_domain::ops::service::redrive::Redrive;
 
 pub use config::AdminConfig;
 
@@ -38,6 +39,8 @@ pub struct AdminState {
     pub administration: Arc<Administration>,
     /// Halting and resuming order entry.
     pub kill_switch: Arc<KillSwitchControl>,
+    /// Moving dead letters back to their queues.
+    pub redrive: Arc<Redrive>,
 }
 
 impl AdminState {
@@ -66,14 +69,17 @@ impl AdminState {
         );
         let kill_switch = KillSwitchControl::new(
             Arc::new(DynamoKillSwitch::new(table.clone())),
-            audit,
+            audit.clone(),
             Arc::new(SystemClock),
         );
+        let dead_letters = SqsDeadLetters::new(aws.sqs.clone(), cfg.dead_letters.clone());
+        let redrive = Redrive::new(Arc::new(dead_letters), audit, Arc::new(SystemClock));
         Self {
             checks: checks.into(),
             job_runs: Arc::new(DynamoJobRunLog::new(table)),
             administration: Arc::new(administration),
             kill_switch: Arc::new(kill_switch),
+            redrive: Arc::new(redrive),
         }
     }
 }
@@ -85,6 +91,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/v1/admin/health", get(handlers::deep_health))
         .route("/v1/admin/users/{id}", patch(handlers::update_user))
         .route("/v1/admin/kill-switch", post(handlers::kill_switch))
+        .route("/v1/admin/dlq/{queue}/redrive", post(handlers::redrive))
         .route("/openapi.json", get(handlers::openapi_document))
         .with_state(state)
 }

@@ -10,6 +10,7 @@ use utoipa::OpenApi;
         crate::handlers::deep_health,
         crate::handlers::update_user,
         crate::handlers::kill_switch,
+        crate::handlers::redrive,
         crate::handlers::openapi_document
     ),
     components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse, crate::dto::RoleName)),

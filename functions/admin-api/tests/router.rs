@@ -14,9 +14,11 @@ use chrono::TimeZone;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tradesense_domain::identity::service::administration::Administration;
+use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
-use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::ops::ports::{DeadLetters, DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
+use tradesense_domain::ops::service::redrive::Redrive;
 use tradesense_domain::testing::{
     FixedClock, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryUsers, RecordingPublisher, StaticCheck,
     audit_trail,
@@ -38,8 +40,23 @@ fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>
             audit_trail(Arc::new(RecordingPublisher::default())),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),
+        redrive: Arc::new(Redrive::new(
+            Arc::new(FourLetters),
+            audit_trail(Arc::new(RecordingPublisher::default())),
+            Arc::new(FixedClock(chrono::Utc::now())),
+        )),
     };
     (with_conventions(router(state), &HttpConfig::default()), runs)
+}
+
+/// Four dead letters waiting in every queue (the SQS adapter is tested against the emulator).
+struct FourLetters;
+
+#[async_trait::async_trait]
+impl DeadLetters for FourLetters {
+    async fn redrive(&self, _: RedrivableQueue, max: usize) -> anyhow::Result<usize> {
+        Ok(max.min(4))
+    }
 }
 
 fn healthy() -> Vec<Arc<dyn DependencyCheck>> {
@@ -163,6 +180,36 @@ async fn deep_health_for_a_viewer_is_403() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn an_admin_redrives_a_named_dead_letter_queue_and_nobody_else_can() {
+    let (app, _) = app(healthy());
+    let redrive = |queue: &str, roles: &str| {
+        let mut json: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/admin-health.json")).unwrap();
+        let path = format!("/v1/admin/dlq/{queue}/redrive");
+        json["rawPath"] = path.clone().into();
+        json["routeKey"] = format!("POST {path}").into();
+        json["requestContext"]["http"]["method"] = "POST".into();
+        json["requestContext"]["http"]["path"] = path.into();
+        json["requestContext"]["authorizer"]["lambda"]["roles"] = roles.into();
+        event(&json.to_string())
+    };
+    let (status, _, body) = call(app.clone(), redrive("alert", "admin")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["queue"].as_str(), body["moved"].as_u64()),
+        (Some("alert"), Some(4))
+    );
+    let (status, _, _) = call(app.clone(), redrive("scheduler", "admin")).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the scheduler's DLQ has no queue to go back to"
+    );
+    let (status, _, _) = call(app, redrive("alert", "trader")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

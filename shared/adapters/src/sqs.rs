@@ -1,4 +1,6 @@
-//! Publishing envelopes to an SQS queue.
+//! Publishing envelopes to an SQS queue, and moving dead letters back to their queue.
+
+use std::collections::HashMap;
 
 use anyhow::Context as _;
 
@@ -6,6 +8,8 @@ use crate::aws::sdk_error;
 use async_trait::async_trait;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use tradesense_domain::kernel::events::{Envelope, EventPublisher};
+use tradesense_domain::ops::dead_letters::RedrivableQueue;
+use tradesense_domain::ops::ports::DeadLetters;
 
 /// [`EventPublisher`] writing each envelope as one SQS message (JSON body), with the event type as a message
 /// attribute. On a FIFO queue the envelope id is the deduplication id and the event type the group.
@@ -65,5 +69,76 @@ impl SqsPublisher {
         }
         send.send().await.map_err(|e| sdk_error(e, "send message"))?;
         Ok(())
+    }
+}
+
+/// [`DeadLetters`] over SQS: each redrivable queue's dead-letter queue URL and its own.
+#[derive(Clone, Debug)]
+pub struct SqsDeadLetters {
+    client: aws_sdk_sqs::Client,
+    queues: HashMap<RedrivableQueue, (String, String)>,
+}
+
+impl SqsDeadLetters {
+    /// Dead letters of `queues`: `(queue, its dead-letter queue URL, its URL)`.
+    pub fn new(
+        client: aws_sdk_sqs::Client,
+        queues: impl IntoIterator<Item = (RedrivableQueue, String, String)>,
+    ) -> Self {
+        Self {
+            client,
+            queues: queues.into_iter().map(|(q, dlq, url)| (q, (dlq, url))).collect(),
+        }
+    }
+}
+
+#[async_trait]
+impl DeadLetters for SqsDeadLetters {
+    async fn redrive(&self, queue: RedrivableQueue, max: usize) -> anyhow::Result<usize> {
+        let (dead_letters, target) = self
+            .queues
+            .get(&queue)
+            .with_context(|| format!("no dead-letter queue configured for {}", queue.name()))?;
+        let mut moved = 0;
+        while moved < max {
+            let batch = i32::try_from((max - moved).min(10)).unwrap_or(10);
+            let received = self
+                .client
+                .receive_message()
+                .queue_url(dead_letters)
+                .max_number_of_messages(batch)
+                .message_attribute_names("All")
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .map_err(|e| sdk_error(e, "receive dead letters"))?;
+            let messages = received.messages.unwrap_or_default();
+            if messages.is_empty() {
+                break;
+            }
+            for message in messages {
+                // Sent back before it is deleted: a failure in between leaves a copy in each queue (the
+                // workers are idempotent), never none.
+                self.client
+                    .send_message()
+                    .queue_url(target)
+                    .set_message_body(message.body)
+                    .set_message_attributes(message.message_attributes)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error(e, "send a dead letter back"))?;
+                if let Some(receipt) = message.receipt_handle {
+                    self.client
+                        .delete_message()
+                        .queue_url(dead_letters)
+                        .receipt_handle(receipt)
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error(e, "delete a redriven dead letter"))?;
+                }
+                moved += 1;
+            }
+        }
+        Ok(moved)
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_sqs::types::MessageAttributeValue;
 use chrono::{TimeZone, Utc};
 use secrecy::ExposeSecret;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
@@ -19,7 +20,7 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Item, PageFilter, PageQuery, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
-use tradesense_adapters::sqs::SqsPublisher;
+use tradesense_adapters::sqs::{SqsDeadLetters, SqsPublisher};
 use tradesense_domain::audit::ports::AuditLog;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::identity::mfa::MfaState;
@@ -31,7 +32,9 @@ use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::events::{Envelope, EventPublisher};
 use tradesense_domain::kernel::ids::{EventId, SessionId, UserId};
 use tradesense_domain::kernel::rate_limit::RateRule;
+use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::ops::ports::DeadLetters as _;
 use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::trading::account::PaperAccount;
 use tradesense_local::provision::rotate_signing_key;
@@ -308,6 +311,66 @@ async fn publishes_an_envelope_that_a_consumer_receives_whole() {
     assert_eq!(parsed.open::<AuditEvent>().unwrap(), event);
     let attrs = received[0].message_attributes().unwrap();
     assert_eq!(attrs["event_type"].string_value(), Some("audit.recorded"));
+}
+
+#[tokio::test]
+async fn dead_letters_go_back_to_their_queue_whole_at_most_the_cap_at_a_time() {
+    let stack = TestStack::provision().await;
+    let (queue, dlq) = (
+        stack.reference("AlertQueue"),
+        stack.reference("AlertDeadLetterQueue"),
+    );
+    let sqs = &stack.aws.sqs;
+    for i in 0..13 {
+        let kind = MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value("alert.triggered")
+            .build()
+            .unwrap();
+        sqs.send_message()
+            .queue_url(&dlq)
+            .message_body(format!("letter {i}"))
+            .message_attributes("event_type", kind)
+            .send()
+            .await
+            .unwrap();
+    }
+    let letters = SqsDeadLetters::new(
+        sqs.clone(),
+        [(RedrivableQueue::Alert, dlq.clone(), queue.clone())],
+    );
+    assert_eq!(letters.redrive(RedrivableQueue::Alert, 11).await.unwrap(), 11);
+    assert_eq!(letters.redrive(RedrivableQueue::Alert, 11).await.unwrap(), 2);
+    assert_eq!(letters.redrive(RedrivableQueue::Alert, 11).await.unwrap(), 0);
+    let mut bodies = Vec::new();
+    loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(&queue)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() {
+            break;
+        }
+        for m in got {
+            assert_eq!(
+                m.message_attributes().unwrap()["event_type"].string_value(),
+                Some("alert.triggered")
+            );
+            bodies.push(m.body().unwrap().to_owned());
+        }
+    }
+    bodies.sort();
+    let mut expected: Vec<String> = (0..13).map(|i| format!("letter {i}")).collect();
+    expected.sort();
+    assert_eq!(bodies, expected, "every letter back, once, with its attributes");
+    // A queue with no dead-letter queue configured is refused, not guessed.
+    assert!(letters.redrive(RedrivableQueue::Audit, 10).await.is_err());
 }
 
 #[tokio::test]

@@ -31,6 +31,8 @@ pub enum AuditKind {
     BrokerLinkChanged,
     /// An admin turned the platform kill switch on or off.
     KillSwitchChanged,
+    /// An admin moved a dead-letter queue's messages back to their queue.
+    DeadLettersRedriven,
 }
 
 /// One audit event.

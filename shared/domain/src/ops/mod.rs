@@ -1,5 +1,7 @@
-//! Operations: the platform kill switch, scheduled jobs and the deep health check.
+//! Operations: the platform kill switch, scheduled jobs, the deep health check and redriving dead-letter
+//! queues.
 
+pub mod dead_letters;
 pub mod health;
 pub mod jobs;
 pub mod kill_switch;

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::kernel::error::RepoError;
+use crate::ops::dead_letters::RedrivableQueue;
 use crate::ops::jobs::ScheduledJob;
 use crate::ops::kill_switch::KillSwitch;
 
@@ -83,4 +84,18 @@ pub trait AlertScanner: Send + Sync {
     /// # Errors
     /// Storage, market-data or queue failures that stop the scan.
     async fn scan_alerts(&self) -> anyhow::Result<()>;
+}
+
+/// The workers' dead-letter queues.
+///
+/// Implementations MUST delete a message from the dead-letter queue only after it was sent back to its
+/// queue (a failure part-way leaves every message in one queue or the other, never in none), and MUST stop
+/// after `max` messages.
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    /// Moves up to `max` messages of `queue`'s dead-letter queue back to `queue`; how many moved.
+    ///
+    /// # Errors
+    /// The queue service failed (what moved before stays moved).
+    async fn redrive(&self, queue: RedrivableQueue, max: usize) -> anyhow::Result<usize>;
 }

@@ -3,3 +3,4 @@
 pub mod health;
 pub mod jobs;
 pub mod kill_switch;
+pub mod redrive;
