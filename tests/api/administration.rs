@@ -224,3 +224,113 @@ async fn an_admin_redrives_each_workers_dead_letter_queue_through_the_gateway() 
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_finds_users_by_email_prefix_and_reads_one_account_and_nobody_else_can() {
+    let admin = stack().login_as(Role::Admin).await;
+    // The demo trader logged in (login_as), so a login is on record once the audit worker stored it.
+    let trader = stack().login_as(Role::Trader).await;
+    let (status, _, found) = send(
+        reqwest::Method::GET,
+        "/v1/admin/users?q=TRADER@demo",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(items[0]["email"], "trader@demo.tradesense.in");
+    assert!(items[0].get("password_hash").is_none());
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+
+    let (status, _, admins) = send(
+        reqwest::Method::GET,
+        "/v1/admin/users?role=admin&disabled=false",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        admins["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["roles"].as_array().unwrap().contains(&json!("admin")))
+    );
+    assert!(!admins["items"].as_array().unwrap().is_empty());
+
+    // One user per page: the cursor leads on, in email order.
+    let (_, _, first) = send(
+        reqwest::Method::GET,
+        "/v1/admin/users?q=&limit=1",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        first["error"]["code"], "VALIDATION_FAILED",
+        "an empty prefix is refused: {first}"
+    );
+    let (_, _, first) = send(
+        reqwest::Method::GET,
+        "/v1/admin/users?limit=1",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("more than one user")
+        .to_owned();
+    let (_, _, second) = send(
+        reqwest::Method::GET,
+        &format!("/v1/admin/users?limit=1&cursor={cursor}"),
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    let email = |page: &Value| page["items"][0]["email"].as_str().unwrap().to_owned();
+    assert!(email(&first) < email(&second), "{first} then {second}");
+
+    let account = eventually("the trader's login in the audit log", || {
+        let (admin, id) = (admin.clone(), id.clone());
+        async move {
+            let (status, _, account) = send(
+                reqwest::Method::GET,
+                &format!("/v1/admin/users/{id}"),
+                &admin,
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{account}");
+            account["last_login"].is_string().then_some(account)
+        }
+    })
+    .await;
+    assert_eq!(account["email"], "trader@demo.tradesense.in");
+    assert_eq!(account["mfa_enabled"], false);
+    assert_eq!(account["broker_linked"], false);
+    assert!(account["open_orders"].is_u64());
+
+    let (status, _, _) = send(
+        reqwest::Method::GET,
+        "/v1/admin/users/01JDQ8ZK3M4N5P6Q7R8S9T0XX9",
+        &admin,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in ["/v1/admin/users".to_owned(), format!("/v1/admin/users/{id}")] {
+        let (status, _, _) = send(reqwest::Method::GET, &path, &trader, None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+}

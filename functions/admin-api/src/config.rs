@@ -17,6 +17,8 @@ pub struct AdminConfig {
     pub audit_queue_url: String,
     /// The signing-key secret, described (never read) by the deep health check (`SIGNING_KEY_SECRET_ID`).
     pub signing_key_secret_id: String,
+    /// The secret whose value signs list cursors (`CURSOR_KEY_SECRET_ID`).
+    pub cursor_key_secret_id: String,
     /// Each redrivable queue with its dead-letter queue and its own URL (`AUDIT_DLQ_URL`, `BACKTEST_QUEUE_URL`,
     /// `BACKTEST_DLQ_URL`, `ALERT_QUEUE_URL`, `ALERT_DLQ_URL`; the audit queue's is `AUDIT_QUEUE_URL`).
     pub dead_letters: Vec<(RedrivableQueue, String, String)>,
@@ -34,6 +36,7 @@ impl AdminConfig {
             table_name: required(vars, "TABLE_NAME")?,
             audit_queue_url: required(vars, "AUDIT_QUEUE_URL")?,
             signing_key_secret_id: required(vars, "SIGNING_KEY_SECRET_ID")?,
+            cursor_key_secret_id: required(vars, "CURSOR_KEY_SECRET_ID")?,
             dead_letters: vec![
                 (
                     RedrivableQueue::Audit,

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::identity::user::User;
 use tradesense_domain::ops::health::{DependencyStatus, HealthReport};
-use utoipa::ToSchema;
+use tradesense_domain::ops::service::accounts::AccountDetail;
+use utoipa::{IntoParams, ToSchema};
 
 /// A role's wire name in the document: `admin`, `trader` or `viewer`.
 pub struct RoleName;
@@ -154,4 +155,64 @@ pub struct RedriveDto {
     pub queue: &'static str,
     /// Messages moved back to it (at most 1,000 a call; call again for the rest).
     pub moved: usize,
+}
+
+/// `GET /v1/admin/users` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Only emails starting with this (compared lower-cased), 1–254 characters.
+    #[param(min_length = 1, max_length = 254)]
+    pub q: Option<String>,
+    /// Only users holding this role.
+    #[param(value_type = Option<String>, pattern = "^(admin|trader|viewer)$")]
+    pub role: Option<Role>,
+    /// Only disabled (`true`) or enabled (`false`) users.
+    pub disabled: Option<bool>,
+    /// At most this many (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// `GET /v1/admin/users`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsersResponse {
+    /// The page, in email order.
+    pub items: Vec<AdminUserDto>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/admin/users/{id}`: the account as an operator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountDto {
+    /// The user.
+    #[serde(flatten)]
+    pub user: AdminUserDto,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// Whether MFA is on.
+    pub mfa_enabled: bool,
+    /// Whether an Upstox account is linked.
+    pub broker_linked: bool,
+    /// The last successful login on record (`null`: none yet).
+    pub last_login: Option<DateTime<Utc>>,
+    /// Working orders (open, trigger pending, partly filled).
+    pub open_orders: usize,
+}
+
+impl From<&AccountDetail> for AccountDto {
+    fn from(d: &AccountDetail) -> Self {
+        Self {
+            user: AdminUserDto::from(&d.user),
+            created_at: d.user.created_at,
+            mfa_enabled: d.user.mfa.enabled,
+            broker_linked: d.broker_linked,
+            last_login: d.last_login,
+            open_orders: d.open_orders,
+        }
+    }
 }

@@ -3,18 +3,20 @@
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
+use tradesense_domain::identity::ports::UserQuery;
 use tradesense_domain::identity::rbac::Permission;
 use tradesense_domain::identity::service::administration::AccessChange;
 use tradesense_domain::kernel::ids::UserId;
 use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::ops::service::health::check_dependencies;
-use tradesense_http::{ApiError, AppJson, AuthContext};
+use tradesense_http::pagination::page_size;
+use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::AdminState;
 use crate::dto::{
-    AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest, RedriveDto,
-    UpdateUserRequest,
+    AccountDto, AdminUserDto, DeepHealthResponse, HealthResponse, KillSwitchDto, KillSwitchRequest,
+    RedriveDto, UpdateUserRequest, UsersQuery, UsersResponse,
 };
 use crate::errors::{AdminError, unhealthy};
 
@@ -57,6 +59,74 @@ pub async fn deep_health(
             None
         });
     Ok(AppJson(DeepHealthResponse::new(&report, heartbeat)))
+}
+
+/// Users by email prefix, role and disabled flag, in email order, a page at a time; audited.
+#[utoipa::path(get, path = "/v1/admin/users", tag = "admin", security(("bearer" = [])), params(UsersQuery),
+    responses(
+        (status = 200, body = UsersResponse),
+        (status = 400, body = tradesense_http::error::ErrorBody),
+        (status = 403, body = tradesense_http::error::ErrorBody),
+        (status = 422, description = "A cursor this list did not issue", body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn list_users(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    AppQuery(query): AppQuery<UsersQuery>,
+) -> Result<AppJson<UsersResponse>, AdminError> {
+    let admin = auth.require(Permission::Admin)?;
+    let prefix = query.q.as_deref().map(|q| q.trim().to_lowercase());
+    if prefix.as_deref().is_some_and(|p| p.is_empty() || p.len() > 254) {
+        return Err(ApiError::invalid_field("q", "1 to 254 characters").into());
+    }
+    let scope = format!(
+        "admin-users|{}|{prefix:?}|{:?}|{:?}",
+        admin.user_id, query.role, query.disabled
+    );
+    let after = state
+        .cursors
+        .resume_after(&scope, query.cursor.as_deref())
+        .await?;
+    let search = UserQuery {
+        email_prefix: prefix,
+        role: query.role,
+        disabled: query.disabled,
+        limit: page_size(query.limit)?,
+        after,
+    };
+    let page = state
+        .accounts
+        .list(admin, &search)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(AppJson(UsersResponse {
+        items: page.items.iter().map(AdminUserDto::from).collect(),
+        next_cursor: state.cursors.next(&scope, page.resume_after).await?,
+    }))
+}
+
+/// One account: profile, roles, MFA on or off, broker linked, last login, working orders; audited.
+#[utoipa::path(get, path = "/v1/admin/users/{id}", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "User id")),
+    responses(
+        (status = 200, body = AccountDto),
+        (status = 403, body = tradesense_http::error::ErrorBody),
+        (status = 404, body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn get_user(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    Path(id): Path<String>,
+) -> Result<AppJson<AccountDto>, AdminError> {
+    let admin = auth.require(Permission::Admin)?;
+    let target: UserId = id.parse().map_err(|_| ApiError::not_found())?;
+    let detail = state
+        .accounts
+        .detail(admin, &target)
+        .await
+        .map_err(ApiError::from)?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(AppJson(AccountDto::from(&detail)))
 }
 
 /// Changes a user's roles and/or disabled flag; effective on their next request, and audited.

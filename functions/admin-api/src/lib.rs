@@ -11,18 +11,24 @@ pub mod openapi;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::dynamo::audit::DynamoAuditLog;
+use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
+use tradesense_adapters::dynamo::cursor::SignedCursors;
 use tradesense_adapters::dynamo::kill_switch::DynamoKillSwitch;
+use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::dynamo::{Table, jobs::DynamoJobRunLog};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::ids::UlidIds;
+use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_adapters::sqs::{SqsDeadLetters, SqsPublisher};
 use tradesense_domain::audit::service::AuditTrail;
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
+use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::ops::service::redrive::Redrive;
 
@@ -41,6 +47,10 @@ pub struct AdminState {
     pub kill_switch: Arc<KillSwitchControl>,
     /// Moving dead letters back to their queues.
     pub redrive: Arc<Redrive>,
+    /// The operators' view of user accounts.
+    pub accounts: Arc<Accounts>,
+    /// Signs and opens the users list's cursors.
+    pub cursors: Arc<SignedCursors>,
 }
 
 impl AdminState {
@@ -73,13 +83,28 @@ impl AdminState {
             Arc::new(SystemClock),
         );
         let dead_letters = SqsDeadLetters::new(aws.sqs.clone(), cfg.dead_letters.clone());
-        let redrive = Redrive::new(Arc::new(dead_letters), audit, Arc::new(SystemClock));
+        let redrive = Redrive::new(Arc::new(dead_letters), audit.clone(), Arc::new(SystemClock));
+        let users = Arc::new(DynamoUserRepository::new(table.clone()));
+        let accounts = Accounts::new(AccountsContext {
+            directory: users.clone(),
+            users,
+            audit_log: Arc::new(DynamoAuditLog::new(table.clone())),
+            links: Arc::new(DynamoBrokerLinks::new(table.clone())),
+            ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
+            audit,
+            clock: Arc::new(SystemClock),
+        });
         Self {
             checks: checks.into(),
             job_runs: Arc::new(DynamoJobRunLog::new(table)),
             administration: Arc::new(administration),
             kill_switch: Arc::new(kill_switch),
             redrive: Arc::new(redrive),
+            accounts: Arc::new(accounts),
+            cursors: Arc::new(SignedCursors::new(
+                SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
+                &cfg.cursor_key_secret_id,
+            )),
         }
     }
 }
@@ -89,7 +114,11 @@ pub fn router(state: AdminState) -> Router {
     Router::new()
         .route("/v1/health", get(handlers::health))
         .route("/v1/admin/health", get(handlers::deep_health))
-        .route("/v1/admin/users/{id}", patch(handlers::update_user))
+        .route("/v1/admin/users", get(handlers::list_users))
+        .route(
+            "/v1/admin/users/{id}",
+            get(handlers::get_user).patch(handlers::update_user),
+        )
         .route("/v1/admin/kill-switch", post(handlers::kill_switch))
         .route("/v1/admin/dlq/{queue}/redrive", post(handlers::redrive))
         .route("/openapi.json", get(handlers::openapi_document))

@@ -8,6 +8,8 @@ use utoipa::OpenApi;
     paths(
         crate::handlers::health,
         crate::handlers::deep_health,
+        crate::handlers::list_users,
+        crate::handlers::get_user,
         crate::handlers::update_user,
         crate::handlers::kill_switch,
         crate::handlers::redrive,

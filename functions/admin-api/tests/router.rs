@@ -13,25 +13,29 @@ use axum::http::{Request, StatusCode};
 use chrono::TimeZone;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
+use tradesense_adapters::dynamo::cursor::SignedCursors;
+use tradesense_adapters::secrets::SecretsProvider;
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::ops::ports::{DeadLetters, DependencyCheck, JobRunLog};
+use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::ops::service::redrive::Redrive;
 use tradesense_domain::testing::{
-    FixedClock, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryUsers, RecordingPublisher, StaticCheck,
-    audit_trail,
+    FixedClock, InMemoryAuditLog, InMemoryBrokerLinks, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryLedger,
+    InMemoryUsers, RecordingPublisher, StaticCheck, audit_trail,
 };
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
 fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
     let runs = Arc::new(InMemoryJobRunLog::default());
+    let users = Arc::new(InMemoryUsers::default());
     let state = AdminState {
         checks: checks.into(),
         job_runs: runs.clone(),
         administration: Arc::new(Administration::new(
-            Arc::new(InMemoryUsers::default()),
+            users.clone(),
             audit_trail(Arc::new(RecordingPublisher::default())),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),
@@ -45,8 +49,32 @@ fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>
             audit_trail(Arc::new(RecordingPublisher::default())),
             Arc::new(FixedClock(chrono::Utc::now())),
         )),
+        accounts: Arc::new(Accounts::new(AccountsContext {
+            directory: users.clone(),
+            users,
+            audit_log: Arc::new(InMemoryAuditLog::default()),
+            links: Arc::new(InMemoryBrokerLinks::default()),
+            ledger: Arc::new(InMemoryLedger::default()),
+            audit: audit_trail(Arc::new(RecordingPublisher::default())),
+            clock: Arc::new(FixedClock(chrono::Utc::now())),
+        })),
+        // Never reached: these tests list nothing with a cursor (the emulator-backed tests in tests/ do).
+        cursors: Arc::new(SignedCursors::new(
+            SecretsProvider::new(unreachable_secrets(), std::time::Duration::ZERO),
+            "cursor-key",
+        )),
     };
     (with_conventions(router(state), &HttpConfig::default()), runs)
+}
+
+/// A Secrets Manager client with nowhere to go.
+fn unreachable_secrets() -> aws_sdk_secretsmanager::Client {
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
 }
 
 /// Four dead letters waiting in every queue (the SQS adapter is tested against the emulator).
@@ -208,8 +236,14 @@ async fn an_admin_redrives_a_named_dead_letter_queue_and_nobody_else_can() {
         StatusCode::NOT_FOUND,
         "the scheduler's DLQ has no queue to go back to"
     );
-    let (status, _, _) = call(app, redrive("alert", "trader")).await;
+    let (status, _, _) = call(app.clone(), redrive("alert", "trader")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let mut users: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/admin-health-viewer.json")).unwrap();
+    users["rawPath"] = "/v1/admin/users".into();
+    users["requestContext"]["http"]["path"] = "/v1/admin/users".into();
+    let (status, _, _) = call(app, event(&users.to_string())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the users list is admins' only");
 }
 
 #[tokio::test]

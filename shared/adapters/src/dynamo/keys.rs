@@ -314,6 +314,19 @@ pub fn job_run(job: ScheduledJob) -> Key {
     }
 }
 
+/// The GSI1 partition listing every user by email (the operators' directory).
+pub const USER_DIRECTORY: &str = "USERS";
+
+/// A user profile's GSI1 sort key in [`USER_DIRECTORY`]: email order, the id breaking ties.
+pub fn user_directory_sort(email: &Email, user: &UserId) -> String {
+    format!("{email}#{user}")
+}
+
+/// The user id a [`user_directory_sort`] key ends with.
+pub fn user_in_directory_sort(sort: &str) -> Option<UserId> {
+    sort.rsplit_once('#')?.1.parse().ok()
+}
+
 /// A backtest run's item.
 pub fn backtest(user: &UserId, id: &BacktestId) -> Key {
     Key {

@@ -10,15 +10,17 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use tradesense_domain::identity::mfa::MfaState;
-use tradesense_domain::identity::ports::UserRepository;
+use tradesense_domain::identity::ports::{UserDirectory, UserQuery, UserRepository};
 use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::identity::user::{Email, LoginGuard, PasswordHash, User};
 use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::UserId;
+use tradesense_domain::kernel::page::Page;
 use tradesense_domain::trading::account::PaperAccount;
 
+use super::document::s;
 use super::keys;
-use super::table::{Item, Table};
+use super::table::{Item, PageFilter, PageQuery, Table};
 
 #[derive(Debug, Serialize, Deserialize)]
 struct UserItem {
@@ -39,6 +41,12 @@ struct UserItem {
     #[serde(default)]
     mfa: MfaState,
     created_at: String,
+    /// The operators' directory ([`keys::USER_DIRECTORY`]); absent on users created before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    /// Email, then id ([`keys::user_directory_sort`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -110,6 +118,66 @@ impl TryFrom<UserItem> for User {
     }
 }
 
+#[async_trait]
+impl UserDirectory for DynamoUserRepository {
+    async fn search(&self, query: &UserQuery) -> Result<Page<User, UserId>, RepoError> {
+        let mut filter = PageFilter::default();
+        if let Some(role) = query.role {
+            filter = filter.and(
+                "contains(#roles, :role)",
+                ("#roles", "roles"),
+                (":role", s(role.as_str())),
+            );
+        }
+        if let Some(disabled) = query.disabled {
+            filter = filter.and(
+                "#disabled = :disabled",
+                ("#disabled", "disabled"),
+                (":disabled", AttributeValue::Bool(disabled)),
+            );
+        }
+        let page = PageQuery {
+            on_gsi1: true,
+            partition: keys::USER_DIRECTORY.to_owned(),
+            sort_prefix: query.email_prefix.clone(),
+            filter: Some(filter),
+            limit: query.limit,
+            descending: false,
+        };
+        // Resume after a user: their directory key, rebuilt from their profile.
+        let start = match query.after {
+            Some(id) => {
+                let user = self.get(&id).await?.context("resume after a user that is gone")?;
+                let mut key = keys::user_profile(&id).to_attributes();
+                key.insert(keys::GSI1PK.into(), s(keys::USER_DIRECTORY));
+                key.insert(
+                    keys::GSI1SK.into(),
+                    s(keys::user_directory_sort(&user.email, &id)),
+                );
+                Some(key)
+            }
+            None => None,
+        };
+        let (items, resume) = self.table.query_from(&page, start).await?;
+        let users = items
+            .into_iter()
+            .map(|item| {
+                let item: UserItem = serde_dynamo::from_item(item).context("decode user")?;
+                User::try_from(item)
+            })
+            .collect::<anyhow::Result<Vec<User>>>()?;
+        let resume_after = resume
+            .as_ref()
+            .and_then(|key| key.get(keys::GSI1SK))
+            .and_then(|v| v.as_s().ok())
+            .and_then(|sort| keys::user_in_directory_sort(sort));
+        Ok(Page {
+            items: users,
+            resume_after,
+        })
+    }
+}
+
 /// [`UserRepository`] over the single table.
 #[derive(Clone, Debug)]
 pub struct DynamoUserRepository {
@@ -152,6 +220,8 @@ impl UserRepository for DynamoUserRepository {
             locked_until: user.login_guard.locked_until.map(keys::sortable_time),
             mfa: user.mfa.clone(),
             created_at: keys::sortable_time(user.created_at),
+            gsi1pk: Some(keys::USER_DIRECTORY.to_owned()),
+            gsi1sk: Some(keys::user_directory_sort(&user.email, &user.id)),
         })
         .context("encode user")?;
         let claim = serde_dynamo::to_item(EmailClaimItem {

@@ -33,6 +33,10 @@ pub enum AuditKind {
     KillSwitchChanged,
     /// An admin moved a dead-letter queue's messages back to their queue.
     DeadLettersRedriven,
+    /// An admin listed users.
+    UsersListed,
+    /// An admin read one user's account.
+    UserViewed,
 }
 
 /// One audit event.

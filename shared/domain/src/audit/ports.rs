@@ -1,9 +1,10 @@
-//! Where audit events are stored.
+//! Where audit events are stored, and read back.
 
 use async_trait::async_trait;
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::kernel::error::RepoError;
+use crate::kernel::ids::UserId;
 
 /// Stores audit events.
 ///
@@ -16,4 +17,10 @@ pub trait AuditLog: Send + Sync {
     /// # Errors
     /// [`RepoError::Conflict`] if already stored; [`RepoError::Unexpected`] otherwise.
     async fn record(&self, event: &AuditEvent) -> Result<(), RepoError>;
+
+    /// The newest event of `kind` concerning `user`, if any (among their latest 500 events).
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn latest(&self, user: &UserId, kind: AuditKind) -> Result<Option<AuditEvent>, RepoError>;
 }

@@ -10,6 +10,7 @@ use crate::identity::session::Session;
 use crate::identity::user::{Email, LoginGuard, User};
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::page::Page;
 use crate::kernel::rate_limit::{RateDecision, RateRule};
 use crate::trading::account::PaperAccount;
 
@@ -63,6 +64,34 @@ pub trait UserRepository: Send + Sync {
     /// # Errors
     /// [`RepoError::Conflict`] if the user does not exist; nothing is written.
     async fn update_access(&self, id: &UserId, roles: &[Role], disabled: bool) -> Result<(), RepoError>;
+}
+
+/// Which users to list, and where to continue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Only emails starting with this (as stored: trimmed and lower-cased).
+    pub email_prefix: Option<String>,
+    /// Only users holding this role.
+    pub role: Option<Role>,
+    /// Only disabled (`true`) or enabled (`false`) users.
+    pub disabled: Option<bool>,
+    /// At most this many.
+    pub limit: u16,
+    /// Continue after this user (from the previous page's resume key).
+    pub after: Option<UserId>,
+}
+
+/// Lists user accounts for operators, by email.
+///
+/// Implementations MUST list users in email order and MUST answer from an index, never by scanning the
+/// table; every user created is listed.
+#[async_trait]
+pub trait UserDirectory: Send + Sync {
+    /// One page of the users `query` asks for, in email order.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn search(&self, query: &UserQuery) -> Result<Page<User, UserId>, RepoError>;
 }
 
 /// Stores login sessions.

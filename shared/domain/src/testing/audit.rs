@@ -5,10 +5,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::{RecordingPublisher, SequentialIds};
-use crate::audit::AuditEvent;
 use crate::audit::ports::AuditLog;
 use crate::audit::service::AuditTrail;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::kernel::error::RepoError;
+use crate::kernel::ids::UserId;
 
 /// An [`AuditTrail`] into `publisher`, its events numbered by [`SequentialIds`].
 pub fn audit_trail(publisher: Arc<RecordingPublisher>) -> AuditTrail {
@@ -49,5 +50,14 @@ impl AuditLog for InMemoryAuditLog {
         }
         events.push(event.clone());
         Ok(())
+    }
+
+    async fn latest(&self, user: &UserId, kind: AuditKind) -> Result<Option<AuditEvent>, RepoError> {
+        let events = self.events.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        Ok(events
+            .iter()
+            .filter(|e| e.kind == kind && e.user_id.as_ref() == Some(user))
+            .max_by_key(|e| (e.occurred_at, e.id))
+            .cloned())
     }
 }

@@ -7,12 +7,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::identity::mfa::MfaState;
-use crate::identity::ports::{RateLimiter, SessionRepository, UserRepository};
+use crate::identity::ports::{RateLimiter, SessionRepository, UserDirectory, UserQuery, UserRepository};
 use crate::identity::rbac::Role;
 use crate::identity::session::Session;
 use crate::identity::user::{Email, LoginGuard, User};
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::page::Page;
 use crate::kernel::rate_limit::{RateDecision, RateRule};
 use crate::trading::account::PaperAccount;
 
@@ -28,6 +29,34 @@ impl InMemoryUsers {
         if let Some(u) = self.users.lock().ok().as_mut().and_then(|m| m.get_mut(id)) {
             change(u);
         }
+    }
+}
+
+#[async_trait]
+impl UserDirectory for InMemoryUsers {
+    async fn search(&self, query: &UserQuery) -> Result<Page<User, UserId>, RepoError> {
+        let users = self.users.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let mut found: Vec<&User> = users
+            .values()
+            .filter(|u| {
+                query
+                    .email_prefix
+                    .as_ref()
+                    .is_none_or(|p| u.email.as_str().starts_with(p.as_str()))
+            })
+            .filter(|u| query.role.is_none_or(|r| u.roles.contains(&r)))
+            .filter(|u| query.disabled.is_none_or(|d| u.disabled == d))
+            .collect();
+        found.sort_by(|a, b| (a.email.as_str(), a.id).cmp(&(b.email.as_str(), b.id)));
+        if let Some(after) = query.after.and_then(|id| users.get(&id)) {
+            found.retain(|u| (u.email.as_str(), u.id) > (after.email.as_str(), after.id));
+        }
+        let more = found.len() > usize::from(query.limit);
+        found.truncate(usize::from(query.limit));
+        Ok(Page {
+            resume_after: more.then(|| found.last().map(|u| u.id)).flatten(),
+            items: found.into_iter().cloned().collect(),
+        })
     }
 }
 
