@@ -152,7 +152,7 @@ impl From<&TaxReport> for TaxPnlResponse {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct TradesQuery {
+pub struct TradeStatisticsQuery {
     /// The first IST date of trades closed (default: 29 days before `to`).
     pub from: Option<NaiveDate>,
     /// The last IST date (default: today on the market clock). At most 3,660 days after `from`.
@@ -205,7 +205,7 @@ impl From<&TradeGroup> for TradeGroupDto {
 
 /// `GET /v1/analytics/trades`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TradesResponse {
+pub struct TradeStatisticsResponse {
     /// The first date.
     pub from: NaiveDate,
     /// The last date.

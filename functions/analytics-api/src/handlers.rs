@@ -11,7 +11,7 @@ use tradesense_http::error::ErrorBody as Body;
 use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::AnalyticsState;
-use crate::dto::{TaxPnlResponse, TaxQuery, TradeGroupDto, TradesQuery, TradesResponse};
+use crate::dto::{TaxPnlResponse, TaxQuery, TradeGroupDto, TradeStatisticsQuery, TradeStatisticsResponse};
 use crate::errors::AnalyticsApiError;
 
 /// Realized P&L of a financial year split the way Indian income tax treats it: intraday equity
@@ -45,14 +45,14 @@ const MAX_RANGE_DAYS: i64 = 3660;
 /// instrument, day (the P&L calendar), weekday, hour or product, each with its count, wins, losses, win
 /// rate, P&L and charges. A trade wins when its P&L after its charges is above zero.
 #[utoipa::path(get, path = "/v1/analytics/trades", tag = "analytics", security(("bearer" = [])),
-    params(TradesQuery),
-    responses((status = 200, body = TradesResponse), (status = 400, body = Body), (status = 401, body = Body),
+    params(TradeStatisticsQuery),
+    responses((status = 200, body = TradeStatisticsResponse), (status = 400, body = Body), (status = 401, body = Body),
         (status = 403, body = Body), (status = 422, body = Body), (status = 503, body = Body)))]
 pub async fn trades(
     auth: AuthContext,
     State(state): State<AnalyticsState>,
-    AppQuery(query): AppQuery<TradesQuery>,
-) -> Result<AppJson<TradesResponse>, AnalyticsApiError> {
+    AppQuery(query): AppQuery<TradeStatisticsQuery>,
+) -> Result<AppJson<TradeStatisticsResponse>, AnalyticsApiError> {
     let user = auth.require(Permission::AnalyticsRead)?.user_id;
     let group_by = query.group_by.as_deref().unwrap_or("day");
     let by = GroupBy::parse(group_by).ok_or_else(|| {
@@ -70,7 +70,7 @@ pub async fn trades(
         .into());
     }
     let groups = state.analytics.trades(&user, from, to, by).await?;
-    Ok(AppJson(TradesResponse {
+    Ok(AppJson(TradeStatisticsResponse {
         from,
         to,
         group_by: group_by.to_owned(),

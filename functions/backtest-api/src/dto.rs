@@ -338,7 +338,7 @@ impl From<&Metrics> for MetricsDto {
 /// One trade, or the position still open at the end (`OPEN`, marked at the last close).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = BacktestTrade)]
-pub struct TradeDto {
+pub struct BacktestTradeDto {
     /// The entry signal's bar.
     pub entry_signal_at: DateTime<Utc>,
     /// The entry's fill (the next bar's open).
@@ -380,7 +380,7 @@ pub struct TradeDto {
     pub mark_price: Option<Decimal>,
 }
 
-impl From<&Trade> for TradeDto {
+impl From<&Trade> for BacktestTradeDto {
     fn from(t: &Trade) -> Self {
         Self {
             entry_signal_at: t.entry_signal_at,
@@ -466,7 +466,7 @@ pub struct RunDto {
     /// The standard metrics.
     pub metrics: Option<MetricsDto>,
     /// Every trade, oldest first.
-    pub trades: Option<Vec<TradeDto>>,
+    pub trades: Option<Vec<BacktestTradeDto>>,
     /// `[date_or_ts, equity]` at every bar's close: a daily bar's IST date, an intraday bar's start.
     #[schema(value_type = Option<Vec<Vec<String>>>)]
     pub equity_curve: Option<Vec<(String, Decimal)>>,
@@ -506,7 +506,7 @@ impl From<&RunView> for RunDto {
             None => run,
             Some(result) => Self {
                 metrics: Some(MetricsDto::from(&result.metrics)),
-                trades: Some(result.trades.iter().map(TradeDto::from).collect()),
+                trades: Some(result.trades.iter().map(BacktestTradeDto::from).collect()),
                 equity_curve: Some(result.equity_curve.iter().map(|p| (p.0.clone(), p.1)).collect()),
                 drawdown_curve: Some(
                     result

@@ -464,7 +464,7 @@ impl ExecutionDto {
 
 /// A saved strategy.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StrategyDto {
+pub struct SavedStrategyDto {
     /// Id.
     pub id: String,
     /// Name.
@@ -481,7 +481,7 @@ pub struct StrategyDto {
     pub execution: Option<ExecutionDto>,
 }
 
-impl StrategyDto {
+impl SavedStrategyDto {
     /// `strategy`, its execution marked by `mark` when given.
     pub fn of(strategy: &Strategy, mark: Option<&MarkToMarket>) -> Self {
         Self {
@@ -505,9 +505,9 @@ impl StrategyDto {
     }
 }
 
-impl From<&StrategyView> for StrategyDto {
+impl From<&StrategyView> for SavedStrategyDto {
     fn from(view: &StrategyView) -> Self {
-        StrategyDto::of(&view.strategy, view.mark.as_ref())
+        SavedStrategyDto::of(&view.strategy, view.mark.as_ref())
     }
 }
 
@@ -515,7 +515,7 @@ impl From<&StrategyView> for StrategyDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StrategiesResponse {
     /// The page, newest first.
-    pub items: Vec<StrategyDto>,
+    pub items: Vec<SavedStrategyDto>,
     /// Pass as `cursor` for the next page; `null` on the last.
     pub next_cursor: Option<String>,
 }

@@ -13,8 +13,8 @@ use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 
 use crate::StrategiesState;
 use crate::dto::{
-    AnalysisResponse, ExecuteLegsRequest, ExecuteResponse, LegsInput, SaveStrategyRequest,
-    StrategiesResponse, StrategyDto, TemplateDto, TemplatesResponse,
+    AnalysisResponse, ExecuteLegsRequest, ExecuteResponse, LegsInput, SaveStrategyRequest, SavedStrategyDto,
+    StrategiesResponse, TemplateDto, TemplatesResponse,
 };
 use crate::errors::StrategiesError;
 
@@ -72,21 +72,24 @@ pub async fn analyze(
 /// Saves a strategy (a template or legs, resolved and priced now) under a name; at most 100 per account.
 #[utoipa::path(post, path = "/v1/strategies", tag = "strategies", security(("bearer" = [])),
     request_body = SaveStrategyRequest,
-    responses((status = 201, body = StrategyDto), (status = 400, body = Body), (status = 401, body = Body),
+    responses((status = 201, body = SavedStrategyDto), (status = 400, body = Body), (status = 401, body = Body),
         (status = 403, body = Body), (status = 409, description = "100 strategies are saved already", body = Body),
         (status = 422, body = Body), (status = 503, body = Body)))]
 pub async fn save(
     auth: AuthContext,
     State(state): State<StrategiesState>,
     AppJson(body): AppJson<SaveStrategyRequest>,
-) -> Result<(StatusCode, AppJson<StrategyDto>), StrategiesError> {
+) -> Result<(StatusCode, AppJson<SavedStrategyDto>), StrategiesError> {
     let user = auth.require(Permission::StrategiesWrite)?.user_id;
     let request = SaveRequest {
         name: body.name.clone(),
         legs: body.to_domain()?,
     };
     let strategy = state.strategies.save(user, request).await?;
-    Ok((StatusCode::CREATED, AppJson(StrategyDto::of(&strategy, None))))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(SavedStrategyDto::of(&strategy, None)),
+    ))
 }
 
 /// The caller's saved strategies, newest first, a page at a time (executions without their mark to
@@ -111,7 +114,7 @@ pub async fn list(
         .list(&user, page_size(query.limit)?, after)
         .await?;
     Ok(AppJson(StrategiesResponse {
-        items: page.items.iter().map(|s| StrategyDto::of(s, None)).collect(),
+        items: page.items.iter().map(|s| SavedStrategyDto::of(s, None)).collect(),
         next_cursor: state.cursors.next(&scope, page.resume_after).await?,
     }))
 }
@@ -120,16 +123,16 @@ pub async fn list(
 /// × units) and the total.
 #[utoipa::path(get, path = "/v1/strategies/{id}", tag = "strategies", security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = StrategyDto), (status = 401, body = Body), (status = 403, body = Body),
+    responses((status = 200, body = SavedStrategyDto), (status = 401, body = Body), (status = 403, body = Body),
         (status = 404, body = Body), (status = 503, body = Body)))]
 pub async fn get(
     auth: AuthContext,
     State(state): State<StrategiesState>,
     Path(raw): Path<String>,
-) -> Result<AppJson<StrategyDto>, StrategiesError> {
+) -> Result<AppJson<SavedStrategyDto>, StrategiesError> {
     let user = auth.require(Permission::StrategiesRead)?.user_id;
     let view = state.strategies.get(&user, &id(&raw)?).await?;
-    Ok(AppJson(StrategyDto::from(&view)))
+    Ok(AppJson(SavedStrategyDto::from(&view)))
 }
 
 /// Deletes one of the caller's strategies (orders and positions it made stay).

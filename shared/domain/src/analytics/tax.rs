@@ -169,30 +169,6 @@ struct OpenLot {
     charges_per_unit: Charges,
 }
 
-fn scale(charges: &Charges, factor: Decimal) -> Charges {
-    Charges {
-        brokerage: charges.brokerage * factor,
-        stt: charges.stt * factor,
-        transaction: charges.transaction * factor,
-        ipf: charges.ipf * factor,
-        sebi: charges.sebi * factor,
-        stamp: charges.stamp * factor,
-        gst: charges.gst * factor,
-    }
-}
-
-fn add(a: &Charges, b: &Charges) -> Charges {
-    Charges {
-        brokerage: a.brokerage + b.brokerage,
-        stt: a.stt + b.stt,
-        transaction: a.transaction + b.transaction,
-        ipf: a.ipf + b.ipf,
-        sebi: a.sebi + b.sebi,
-        stamp: a.stamp + b.stamp,
-        gst: a.gst + b.gst,
-    }
-}
-
 fn ist_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&ist()).date_naive()
 }
@@ -227,7 +203,9 @@ pub fn closed_lots(fills: &[Trade]) -> Vec<ClosedLot> {
     let mut books: HashMap<(InstrumentKey, Product), VecDeque<OpenLot>> = HashMap::new();
     let mut lots = Vec::new();
     for fill in ordered {
-        let per_unit = scale(&fill.charges, Decimal::ONE / Decimal::from(fill.quantity.max(1)));
+        let per_unit = fill
+            .charges
+            .scaled(Decimal::ONE / Decimal::from(fill.quantity.max(1)));
         let book = books.entry((fill.instrument.clone(), fill.product)).or_default();
         let mut left = fill.quantity;
         while left > 0 {
@@ -241,7 +219,7 @@ pub fn closed_lots(fills: &[Trade]) -> Vec<ClosedLot> {
                 Side::Sell => (fill.price, open.price),
             };
             let (opened_on, closed_on) = (ist_date(open.opened_at), ist_date(fill.executed_at));
-            let charges = add(&scale(&open.charges_per_unit, units), &scale(&per_unit, units));
+            let charges = open.charges_per_unit.scaled(units) + per_unit.scaled(units);
             lots.push(ClosedLot {
                 instrument: fill.instrument.clone(),
                 product: fill.product,

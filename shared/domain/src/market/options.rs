@@ -89,32 +89,8 @@ impl OptionSpec {
         }
     }
 
-    /// The price at volatility `vol` (a decimal: 0.2 for 20%): [`value`](Self::value)'s price without the
-    /// Greeks (no density, one exponential fewer), for curves that price many points.
-    pub fn price(&self, vol: f64) -> f64 {
-        let (s, k, t, r, q) = (
-            self.underlying,
-            self.strike,
-            self.time_years,
-            self.rate,
-            self.carry_yield(),
-        );
-        let sqrt_t = t.sqrt();
-        let d1 = ((s / k).ln() + (r - q + 0.5 * vol * vol) * t) / (vol * sqrt_t);
-        let d2 = d1 - vol * sqrt_t;
-        let disc_r = (-r * t).exp();
-        let disc_q = match self.model {
-            Model::Black76 => disc_r,
-            Model::BlackScholes => (-q * t).exp(),
-        };
-        match self.option_type {
-            OptionType::Call => s * disc_q * norm_cdf(d1) - k * disc_r * norm_cdf(d2),
-            OptionType::Put => k * disc_r * norm_cdf(-d2) - s * disc_q * norm_cdf(-d1),
-        }
-    }
-
-    /// Price and Greeks at volatility `vol` (a decimal).
-    pub fn value(&self, vol: f64) -> Valuation {
+    /// The terms of the closed form at volatility `vol`.
+    fn terms(&self, vol: f64) -> Terms {
         let (s, k, t, r, q) = (
             self.underlying,
             self.strike,
@@ -131,6 +107,52 @@ impl OptionSpec {
             Model::Black76 => disc_r,
             Model::BlackScholes => (-q * t).exp(),
         };
+        Terms {
+            s,
+            k,
+            t,
+            r,
+            q,
+            sqrt_t,
+            d1,
+            d2,
+            disc_r,
+            disc_q,
+        }
+    }
+
+    /// The price at volatility `vol` (a decimal: 0.2 for 20%): [`value`](Self::value)'s price without the
+    /// Greeks (no density, one exponential fewer), for curves that price many points.
+    pub fn price(&self, vol: f64) -> f64 {
+        let Terms {
+            s,
+            k,
+            d1,
+            d2,
+            disc_r,
+            disc_q,
+            ..
+        } = self.terms(vol);
+        match self.option_type {
+            OptionType::Call => s * disc_q * norm_cdf(d1) - k * disc_r * norm_cdf(d2),
+            OptionType::Put => k * disc_r * norm_cdf(-d2) - s * disc_q * norm_cdf(-d1),
+        }
+    }
+
+    /// Price and Greeks at volatility `vol` (a decimal).
+    pub fn value(&self, vol: f64) -> Valuation {
+        let Terms {
+            s,
+            k,
+            t,
+            r,
+            q,
+            sqrt_t,
+            d1,
+            d2,
+            disc_r,
+            disc_q,
+        } = self.terms(vol);
         let pdf = norm_pdf(d1);
         let gamma = disc_q * pdf / (s * vol * sqrt_t);
         let vega = s * disc_q * pdf * sqrt_t / 100.0;
@@ -247,6 +269,20 @@ impl OptionSpec {
         let inside = v > IV_BOUNDS.0 * sqrt_t * (1.0 + 1e-9) && v < IV_BOUNDS.1 * sqrt_t * (1.0 - 1e-9);
         inside.then_some(v / sqrt_t)
     }
+}
+
+/// The closed form's terms at one volatility: the inputs, √t, d1, d2 and the two discount factors.
+struct Terms {
+    s: f64,
+    k: f64,
+    t: f64,
+    r: f64,
+    q: f64,
+    sqrt_t: f64,
+    d1: f64,
+    d2: f64,
+    disc_r: f64,
+    disc_q: f64,
 }
 
 /// The out-of-the-money option at a strike (the call at or above the forward, else the put), undiscounted,

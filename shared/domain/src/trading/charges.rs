@@ -205,6 +205,19 @@ impl Charges {
     pub fn total(&self) -> Decimal {
         self.brokerage + self.stt + self.transaction + self.ipf + self.sebi + self.stamp + self.gst
     }
+
+    /// Every component × `factor` (a share of a fill's charges), unrounded.
+    pub fn scaled(&self, factor: Decimal) -> Charges {
+        Charges {
+            brokerage: self.brokerage * factor,
+            stt: self.stt * factor,
+            transaction: self.transaction * factor,
+            ipf: self.ipf * factor,
+            sebi: self.sebi * factor,
+            stamp: self.stamp * factor,
+            gst: self.gst * factor,
+        }
+    }
 }
 
 impl Add for Charges {
