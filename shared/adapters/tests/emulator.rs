@@ -1282,3 +1282,48 @@ mod backtests {
         assert_eq!(store.get(&ravi, &first.id).await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn the_saved_strategy_cap_holds_under_concurrent_saves_and_a_delete_frees_a_place() {
+    use tradesense_adapters::dynamo::strategies::DynamoStrategyStore;
+    use tradesense_domain::kernel::ids::StrategyId;
+    use tradesense_domain::market::instrument::InstrumentKey;
+    use tradesense_domain::strategies::ports::StrategyStore;
+    use tradesense_domain::strategies::strategy::Strategy;
+
+    let stack = TestStack::provision().await;
+    let store = DynamoStrategyStore::new(stack.table());
+    let user = UserId::from_ulid(ulid::Ulid::new());
+    let strategy = |n: u64| Strategy {
+        id: StrategyId::from_ulid(ulid::Ulid::from_parts(n, 7)),
+        user_id: user,
+        name: format!("s{n}"),
+        template: None,
+        underlying: InstrumentKey::parse("NSE:NIFTY").unwrap(),
+        legs: Vec::new(),
+        created_at: chrono::Utc::now(),
+        execution: None,
+        version: 1,
+    };
+    let saves: Vec<Strategy> = (1..=5).map(strategy).collect();
+    let results = futures::future::join_all(saves.iter().map(|s| store.create(s, 3))).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "{results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|r| r.is_err())
+            .all(|r| matches!(r, Err(RepoError::Conflict)))
+    );
+    let kept = store.page(&user, 10, None).await.unwrap().items;
+    assert_eq!(kept.len(), 3);
+    assert!(store.delete(&user, &kept[0].id).await.unwrap());
+    assert!(
+        !store.delete(&user, &kept[0].id).await.unwrap(),
+        "deleting twice frees one place only"
+    );
+    store.create(&strategy(6), 3).await.unwrap();
+    assert!(matches!(
+        store.create(&strategy(7), 3).await,
+        Err(RepoError::Conflict)
+    ));
+}

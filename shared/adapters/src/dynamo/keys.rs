@@ -5,7 +5,7 @@
 //! |-------------|--------------------|-----------------------------|------------------------|---------------------|
 //! | audit event | `USER#<user_id>` or `SYSTEM` | `AUDIT#<occurred_at>#<id>` | `AUDIT#<yyyy-mm-dd>` | `<occurred_at>#<id>` |
 //! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
-//! | user        | `USER#<user_id>`   | `PROFILE`                   |                        |                     |
+//! | user        | `USER#<user_id>`   | `PROFILE`                   | `USERS`                | `<email>#<user_id>` |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
 //! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
 //! | trading mode | `USER#<user_id>`  | `TRADING_MODE`              |                        |                     |
@@ -25,6 +25,9 @@
 //! | webhook count | `USER#<user_id>` | `WEBHOOK_COUNT`             |                        |                     |
 //! | notification | `USER#<user_id>`  | `NOTIF#<notification_id>` (TTL 90 days) |            |                     |
 //! | inbox read-all | `USER#<user_id>` | `NOTIF_READ_ALL`           |                        |                     |
+//! | strategy    | `USER#<user_id>`   | `STRATEGY#<strategy_id>`    |                        |                     |
+//! | strategy count | `USER#<user_id>` | `STRATEGY_COUNT`           |                        |                     |
+//! | basket claim | `USER#<user_id>`  | `CLAIM#basket:<key>`        |                        |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -365,6 +368,14 @@ pub fn strategy(user: &UserId, id: &StrategyId) -> Key {
 
 /// The sort-key prefix of a user's saved strategies.
 pub const STRATEGY_PREFIX: &str = "STRATEGY#";
+
+/// A user's count of saved strategies (outside [`STRATEGY_PREFIX`], so listings never read it).
+pub fn strategy_count(user: &UserId) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: "STRATEGY_COUNT".to_owned(),
+    }
+}
 
 /// An alert's item.
 pub fn alert(user: &UserId, id: &AlertId) -> Key {

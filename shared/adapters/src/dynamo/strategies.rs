@@ -1,20 +1,21 @@
-//! Saved strategies in DynamoDB, under their owner's partition: each a document with its `version`.
+//! Saved strategies in DynamoDB, under their owner's partition: each a document with its `version`, and a
+//! per-owner count changed in the same transaction as every create and delete, which holds the cap under
+//! concurrent saves.
 
 use std::collections::HashMap;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ReturnValue, Select};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::{StrategyId, UserId};
 use tradesense_domain::kernel::page::Page;
 use tradesense_domain::strategies::ports::StrategyStore;
 use tradesense_domain::strategies::strategy::Strategy;
 
-use super::document::{self, document, n, s};
+use super::document::{self, document, n};
 use super::keys;
 use super::table::{Item, PageQuery, Table};
-use crate::aws::sdk_error;
 
 /// [`StrategyStore`] over the single table.
 #[derive(Clone, Debug)]
@@ -40,8 +41,22 @@ impl DynamoStrategyStore {
 
 #[async_trait]
 impl StrategyStore for DynamoStrategyStore {
-    async fn create(&self, strategy: &Strategy) -> Result<(), RepoError> {
-        self.table.put_new(Self::item(strategy)?).await
+    async fn create(&self, strategy: &Strategy, cap: usize) -> Result<(), RepoError> {
+        let count = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::strategy_count(&strategy.user_id).to_attributes()))
+            .update_expression("ADD saved :one")
+            .condition_expression("attribute_not_exists(saved) OR saved < :cap")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .build()
+            .context("build strategy count")?;
+        let writes = vec![
+            self.table
+                .put_write(Self::item(strategy)?, "attribute_not_exists(pk)", None)?,
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        self.table.transact(writes).await.map_err(RepoError::from)
     }
 
     async fn get(&self, user: &UserId, id: &StrategyId) -> Result<Option<Strategy>, RepoError> {
@@ -73,31 +88,6 @@ impl StrategyStore for DynamoStrategyStore {
         })
     }
 
-    async fn count(&self, user: &UserId) -> Result<usize, RepoError> {
-        let mut counted = 0;
-        let mut start = None;
-        loop {
-            let out = self
-                .table
-                .client()
-                .query()
-                .table_name(self.table.name())
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(keys::user_partition(user)))
-                .expression_attribute_values(":prefix", s(keys::STRATEGY_PREFIX))
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error(e, "count strategies"))?;
-            counted += usize::try_from(out.count).unwrap_or_default();
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(counted),
-            }
-        }
-    }
-
     async fn update(&self, strategy: &Strategy) -> Result<(), RepoError> {
         let previous = HashMap::from([(":previous".to_owned(), n(strategy.version.saturating_sub(1)))]);
         self.table
@@ -106,16 +96,27 @@ impl StrategyStore for DynamoStrategyStore {
     }
 
     async fn delete(&self, user: &UserId, id: &StrategyId) -> Result<bool, RepoError> {
-        let out = self
-            .table
-            .client()
-            .delete_item()
+        let delete = Delete::builder()
             .table_name(self.table.name())
             .set_key(Some(keys::strategy(user, id).to_attributes()))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(|e| sdk_error(e, "delete strategy"))?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .context("build delete")?;
+        let count = Update::builder()
+            .table_name(self.table.name())
+            .set_key(Some(keys::strategy_count(user).to_attributes()))
+            .update_expression("ADD saved :minus")
+            .expression_attribute_values(":minus", n(-1))
+            .build()
+            .context("build strategy count")?;
+        let writes = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        match self.table.transact(writes).await.map_err(RepoError::from) {
+            Ok(()) => Ok(true),
+            Err(RepoError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -11,15 +11,16 @@ use crate::trading::basket::{BasketCommand, BasketError, BasketOutcome};
 
 /// Saved strategies under their owner.
 ///
-/// Implementations MUST refuse ([`RepoError::Conflict`], writing nothing) a create whose id exists and an
-/// update whose stored version is not the one before the strategy's, and MUST list newest first.
+/// Implementations MUST keep, per owner, a count of saved strategies and refuse ([`RepoError::Conflict`],
+/// writing nothing) a create that would take it above the cap given, or whose id exists; MUST refuse an
+/// update whose stored version is not the one before the strategy's; and MUST list newest first.
 #[async_trait]
 pub trait StrategyStore: Send + Sync {
-    /// Stores a new strategy.
+    /// Stores a new strategy, if its owner keeps fewer than `cap`.
     ///
     /// # Errors
-    /// [`RepoError::Conflict`] if its id exists.
-    async fn create(&self, strategy: &Strategy) -> Result<(), RepoError>;
+    /// [`RepoError::Conflict`] at the cap (or if its id exists).
+    async fn create(&self, strategy: &Strategy, cap: usize) -> Result<(), RepoError>;
 
     /// One strategy of `user`.
     ///
@@ -37,12 +38,6 @@ pub trait StrategyStore: Send + Sync {
         limit: u16,
         after: Option<StrategyId>,
     ) -> Result<Page<Strategy, StrategyId>, RepoError>;
-
-    /// How many strategies `user` keeps.
-    ///
-    /// # Errors
-    /// Storage failures.
-    async fn count(&self, user: &UserId) -> Result<usize, RepoError>;
 
     /// Writes `strategy` over the version before its own.
     ///

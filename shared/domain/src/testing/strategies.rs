@@ -1,5 +1,5 @@
-//! An in-memory [`StrategyStore`] keeping its contract: a new strategy only once, later versions only over
-//! the one before, newest first.
+//! An in-memory [`StrategyStore`] keeping its contract: a new strategy only once and within the cap, later
+//! versions only over the one before, newest first.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -31,10 +31,11 @@ impl InMemoryStrategyStore {
 
 #[async_trait]
 impl StrategyStore for InMemoryStrategyStore {
-    async fn create(&self, strategy: &Strategy) -> Result<(), RepoError> {
+    async fn create(&self, strategy: &Strategy, cap: usize) -> Result<(), RepoError> {
         let mut all = self.all()?;
         let key = (strategy.user_id, strategy.id);
-        if all.contains_key(&key) {
+        let kept = all.keys().filter(|(owner, _)| *owner == strategy.user_id).count();
+        if all.contains_key(&key) || kept >= cap {
             return Err(RepoError::Conflict);
         }
         all.insert(key, strategy.clone());
@@ -63,10 +64,6 @@ impl StrategyStore for InMemoryStrategyStore {
             resume_after: more.then(|| mine.last().map(|s| s.id)).flatten(),
             items: mine.into_iter().cloned().collect(),
         })
-    }
-
-    async fn count(&self, user: &UserId) -> Result<usize, RepoError> {
-        Ok(self.all()?.keys().filter(|(owner, _)| owner == user).count())
     }
 
     async fn update(&self, strategy: &Strategy) -> Result<(), RepoError> {

@@ -1,6 +1,7 @@
 //! Saved strategies: save (legs resolved and priced now), list, read with the mark to market of an executed
 //! one, delete; and execution as a basket, of a saved strategy (recorded on it, once) or of legs given.
 
+use crate::kernel::error::RepoError;
 use crate::kernel::ids::{StrategyId, UserId};
 use crate::kernel::page::Page;
 use crate::strategies::service::analyze::check_legs;
@@ -72,11 +73,7 @@ impl StrategyService {
     /// [`StrategyError::Invalid`], [`StrategyError::TooMany`], market data and storage failures.
     pub async fn save(&self, user: UserId, request: SaveRequest) -> Result<Strategy, StrategyError> {
         check_name(&request.name).map_err(|v| StrategyError::Invalid(vec![v]))?;
-        let (count, analyzed) = futures::join!(self.ctx.store.count(&user), self.analyze(&request.legs));
-        if count? >= MAX_SAVED {
-            return Err(StrategyError::TooMany(MAX_SAVED));
-        }
-        let analyzed = analyzed?;
+        let analyzed = self.analyze(&request.legs).await?;
         let strategy = Strategy {
             id: self.ctx.ids.next(),
             user_id: user,
@@ -97,8 +94,11 @@ impl StrategyService {
             execution: None,
             version: 1,
         };
-        self.ctx.store.create(&strategy).await?;
-        Ok(strategy)
+        match self.ctx.store.create(&strategy, MAX_SAVED).await {
+            Ok(()) => Ok(strategy),
+            Err(RepoError::Conflict) => Err(StrategyError::TooMany(MAX_SAVED)),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// One page of `user`'s strategies, newest first.
