@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike as _, Months, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use crate::kernel::money::paise;
-use crate::kernel::time::ist;
+use crate::kernel::time::ist_date;
 use crate::market::instrument::{Exchange, InstrumentKey};
 use crate::trading::charges::Charges;
 use crate::trading::request::{Product, Side};
@@ -167,10 +167,6 @@ struct OpenLot {
     opened_at: DateTime<Utc>,
     /// The opening fill's charges per unit.
     charges_per_unit: Charges,
-}
-
-fn ist_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&ist()).date_naive()
 }
 
 /// The head of a lot of `instrument` traded with `product`, opened and closed on these dates.

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 use serde::{Deserialize, Serialize};
 
-use crate::backtest::engine::{Outcome, Trade, TradeStatus};
+use crate::backtest::engine::{Outcome, TradeStatus};
 use crate::kernel::time::ist;
 use crate::market::candles::Interval;
 
@@ -96,52 +96,44 @@ pub fn drawdowns(equity: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The metrics of `outcome` over bars starting at `times`, of `interval`.
-pub fn metrics(outcome: &Outcome, times: &[DateTime<Utc>], interval: Interval) -> Metrics {
-    let equity: Vec<f64> = outcome
-        .equity
-        .iter()
-        .map(|e| e.to_f64().unwrap_or(f64::NAN))
-        .collect();
-    let r = returns(&equity);
-    let periods = periods_per_year(interval);
+/// The figures of an equity curve alone ([`Metrics`] documents each).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveStats {
+    /// Last ÷ first − 1.
+    pub total_return: f64,
+    /// Compounded per-period growth, annualised.
+    pub cagr: Option<f64>,
+    /// Growth annualised over calendar days.
+    pub cagr_calendar: Option<f64>,
+    /// Annualised sample standard deviation of the returns.
+    pub annual_volatility: Option<f64>,
+    /// Annualised mean return over its standard deviation.
+    pub sharpe: Option<f64>,
+    /// Annualised mean return over the downside risk.
+    pub sortino: Option<f64>,
+    /// The deepest drawdown (0 or negative).
+    pub max_drawdown: f64,
+    /// CAGR ÷ |max drawdown|.
+    pub calmar: Option<f64>,
+}
+
+/// The [`CurveStats`] of `equity`, whose points are at `times`, with `periods` points in a year.
+pub fn curve_stats(equity: &[f64], times: &[DateTime<Utc>], periods: f64) -> CurveStats {
+    let r = returns(equity);
     let growth = equity.last().zip(equity.first()).map_or(1.0, |(l, f)| l / f);
     let cagr = (!r.is_empty()).then(|| growth.powf(periods / r.len() as f64) - 1.0);
     let days = match (times.first(), times.last()) {
         (Some(first), Some(last)) => (*last - *first).num_seconds() as f64 / 86_400.0,
         _ => 0.0,
     };
-    let cagr_calendar = (days > 0.0).then(|| growth.powf(365.25 / days) - 1.0);
     let std = sample_std(&r);
     let downside =
         (!r.is_empty()).then(|| (r.iter().map(|x| x.min(0.0).powi(2)).sum::<f64>() / r.len() as f64).sqrt());
-    let max_drawdown = drawdowns(&equity).into_iter().fold(0.0, f64::min);
-    let closed: Vec<&Trade> = outcome
-        .trades
-        .iter()
-        .filter(|t| t.status == TradeStatus::Closed)
-        .collect();
-    let winners: Decimal = closed
-        .iter()
-        .map(|t| t.net_pnl)
-        .filter(|p| *p > Decimal::ZERO)
-        .sum();
-    let others: Decimal = closed
-        .iter()
-        .map(|t| t.net_pnl)
-        .filter(|p| *p <= Decimal::ZERO)
-        .sum();
-    let wins = closed.iter().filter(|t| t.net_pnl > Decimal::ZERO).count();
-    let mut streak = 0;
-    let mut max_consecutive_losses = 0;
-    for t in &closed {
-        streak = if t.net_pnl < Decimal::ZERO { streak + 1 } else { 0 };
-        max_consecutive_losses = max_consecutive_losses.max(streak);
-    }
-    Metrics {
+    let max_drawdown = deepest_drawdown(equity).map_or(0.0, |d| d.depth);
+    CurveStats {
         total_return: growth - 1.0,
         cagr,
-        cagr_calendar,
+        cagr_calendar: (days > 0.0).then(|| growth.powf(365.25 / days) - 1.0),
         annual_volatility: std.map(|s| s * periods.sqrt()),
         sharpe: std.and_then(nonzero).map(|s| mean(&r) / s * periods.sqrt()),
         sortino: downside
@@ -149,9 +141,126 @@ pub fn metrics(outcome: &Outcome, times: &[DateTime<Utc>], interval: Interval) -
             .map(|d| mean(&r) * periods / (d * periods.sqrt())),
         max_drawdown,
         calmar: cagr.zip(nonzero(max_drawdown)).map(|(c, d)| c / d.abs()),
-        win_rate: (!closed.is_empty()).then(|| wins as f64 / closed.len() as f64),
+    }
+}
+
+/// The deepest fall of a curve from a running peak.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Drawdown {
+    /// Trough ÷ peak − 1 (negative).
+    pub depth: f64,
+    /// The index of the peak it fell from.
+    pub peak: usize,
+    /// The index of its trough.
+    pub trough: usize,
+    /// The index where the curve first regained the peak, if it did.
+    pub recovered: Option<usize>,
+}
+
+/// The deepest drawdown of `equity`; `None` when it never falls below a running peak.
+pub fn deepest_drawdown(equity: &[f64]) -> Option<Drawdown> {
+    let mut peak = 0;
+    let mut deepest: Option<Drawdown> = None;
+    for (i, e) in equity.iter().enumerate() {
+        if *e >= equity[peak] {
+            peak = i;
+            continue;
+        }
+        let depth = e / equity[peak] - 1.0;
+        if deepest.is_none_or(|d| depth < d.depth) {
+            deepest = Some(Drawdown {
+                depth,
+                peak,
+                trough: i,
+                recovered: None,
+            });
+        }
+    }
+    deepest.map(|d| Drawdown {
+        recovered: (d.trough..equity.len()).find(|i| equity[*i] >= equity[d.peak]),
+        ..d
+    })
+}
+
+/// The figures of closed trades alone, from their net P&L in the order they closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeStats {
+    /// Closed trades.
+    pub closed: usize,
+    /// Trades with a positive net P&L ÷ closed trades.
+    pub win_rate: Option<f64>,
+    /// Σ winning net P&L ÷ |Σ of the others|.
+    pub profit_factor: Option<f64>,
+    /// Mean net P&L of the winners.
+    pub average_win: Option<Decimal>,
+    /// Mean net P&L of the losers (negative).
+    pub average_loss: Option<Decimal>,
+    /// Mean net P&L of a closed trade.
+    pub expectancy: Option<Decimal>,
+    /// The longest run of winners.
+    pub max_consecutive_wins: usize,
+    /// The longest run of losers (negative net P&L).
+    pub max_consecutive_losses: usize,
+}
+
+/// The mean of `xs`; `None` when empty.
+fn mean_decimal(xs: &[Decimal]) -> Option<Decimal> {
+    (!xs.is_empty()).then(|| xs.iter().sum::<Decimal>() / Decimal::from(xs.len()))
+}
+
+/// The [`TradeStats`] of closed trades with net P&L `net`, in the order they closed.
+pub fn trade_stats(net: &[Decimal]) -> TradeStats {
+    let winners: Vec<Decimal> = net.iter().copied().filter(|p| *p > Decimal::ZERO).collect();
+    let losers: Vec<Decimal> = net.iter().copied().filter(|p| *p < Decimal::ZERO).collect();
+    let others: Decimal = net.iter().filter(|p| **p <= Decimal::ZERO).sum();
+    let longest_run = |wins: bool| {
+        let (mut run, mut longest) = (0, 0);
+        for p in net {
+            let counts = if wins { *p > Decimal::ZERO } else { *p < Decimal::ZERO };
+            run = if counts { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        longest
+    };
+    TradeStats {
+        closed: net.len(),
+        win_rate: (!net.is_empty()).then(|| winners.len() as f64 / net.len() as f64),
         profit_factor: nonzero(others.abs().to_f64().unwrap_or(0.0))
-            .map(|losses| winners.to_f64().unwrap_or(0.0) / losses),
+            .map(|losses| winners.iter().sum::<Decimal>().to_f64().unwrap_or(0.0) / losses),
+        average_win: mean_decimal(&winners),
+        average_loss: mean_decimal(&losers),
+        expectancy: mean_decimal(net),
+        max_consecutive_wins: longest_run(true),
+        max_consecutive_losses: longest_run(false),
+    }
+}
+
+/// The metrics of `outcome` over bars starting at `times`, of `interval`.
+pub fn metrics(outcome: &Outcome, times: &[DateTime<Utc>], interval: Interval) -> Metrics {
+    let equity: Vec<f64> = outcome
+        .equity
+        .iter()
+        .map(|e| e.to_f64().unwrap_or(f64::NAN))
+        .collect();
+    let curve = curve_stats(&equity, times, periods_per_year(interval));
+    let closed: Vec<Decimal> = outcome
+        .trades
+        .iter()
+        .filter(|t| t.status == TradeStatus::Closed)
+        .map(|t| t.net_pnl)
+        .collect();
+    let trades = trade_stats(&closed);
+    Metrics {
+        total_return: curve.total_return,
+        cagr: curve.cagr,
+        cagr_calendar: curve.cagr_calendar,
+        annual_volatility: curve.annual_volatility,
+        sharpe: curve.sharpe,
+        sortino: curve.sortino,
+        max_drawdown: curve.max_drawdown,
+        calmar: curve.calmar,
+        win_rate: trades.win_rate,
+        profit_factor: trades.profit_factor,
         trades: outcome.trades.len(),
         exposure_pct: if equity.is_empty() {
             0.0
@@ -159,9 +268,8 @@ pub fn metrics(outcome: &Outcome, times: &[DateTime<Utc>], interval: Interval) -
             outcome.bars_in_market as f64 / equity.len() as f64 * 100.0
         },
         total_commission: outcome.total_commission,
-        max_consecutive_losses,
-        expectancy: (!closed.is_empty())
-            .then(|| closed.iter().map(|t| t.net_pnl).sum::<Decimal>() / Decimal::from(closed.len())),
+        max_consecutive_losses: trades.max_consecutive_losses,
+        expectancy: trades.expectancy,
     }
 }
 
@@ -209,6 +317,7 @@ pub fn monthly_returns(equity: &[Decimal], times: &[DateTime<Utc>]) -> Vec<Month
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backtest::engine::Trade;
     use chrono::Duration;
     use rust_decimal_macros::dec;
 
@@ -297,6 +406,30 @@ mod tests {
         assert!(close(m.profit_factor.unwrap(), 50.0 / 15.0));
         assert_eq!(m.expectancy, Some(dec!(8.75)));
         assert_eq!((m.max_consecutive_losses, m.trades), (2, 5));
+    }
+
+    #[test]
+    fn the_deepest_drawdown_names_its_peak_trough_and_recovery() {
+        // 100 → 120 → 90 → 110 → 125 → 100: the fall from 120 to 90 (−25%) beats 125 to 100 (−20%); 120 is
+        // regained at index 4.
+        let d = deepest_drawdown(&[100.0, 120.0, 90.0, 110.0, 125.0, 100.0]).unwrap();
+        assert!(close(d.depth, -0.25));
+        assert_eq!((d.peak, d.trough, d.recovered), (1, 2, Some(4)));
+        let unrecovered = deepest_drawdown(&[100.0, 80.0, 90.0]).unwrap();
+        assert_eq!((unrecovered.peak, unrecovered.trough, unrecovered.recovered), (0, 1, None));
+        assert_eq!(deepest_drawdown(&[1.0, 2.0, 2.0]), None);
+    }
+
+    #[test]
+    fn trade_runs_averages_and_expectancy_by_hand() {
+        // +10 +20 −5 +0 −15 −10 +30: wins 10, 20, 30 (mean 20); losses −5, −15, −10 (mean −10); the zero
+        // breaks both runs; expectancy 30/7.
+        let s = trade_stats(&[dec!(10), dec!(20), dec!(-5), dec!(0), dec!(-15), dec!(-10), dec!(30)]);
+        assert_eq!((s.closed, s.max_consecutive_wins, s.max_consecutive_losses), (7, 2, 2));
+        assert_eq!((s.average_win, s.average_loss), (Some(dec!(20)), Some(dec!(-10))));
+        assert_eq!(s.expectancy, Some(dec!(30) / dec!(7)));
+        assert!(close(s.win_rate.unwrap(), 3.0 / 7.0) && close(s.profit_factor.unwrap(), 2.0));
+        assert_eq!(trade_stats(&[]).win_rate, None);
     }
 
     #[test]

@@ -21,6 +21,11 @@ pub fn ist_instant(date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     (date.and_time(time) - Duration::seconds(i64::from(IST_OFFSET_SECS))).and_utc()
 }
 
+/// The IST date of `at`.
+pub fn ist_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&ist()).date_naive()
+}
+
 /// One end of a time range as clients write it: an IST day (`2026-11-25`) or an RFC 3339 instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeBound {

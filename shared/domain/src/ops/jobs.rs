@@ -19,6 +19,8 @@ pub enum ScheduledJob {
     PaperMatch,
     /// Evaluates every active alert against the market and queues what triggered (market hours only).
     AlertScan,
+    /// Writes every paper account's end-of-day snapshot of each closed session it lacks (missed days too).
+    EodSnapshots,
 }
 
 impl ScheduledJob {
@@ -29,6 +31,7 @@ impl ScheduledJob {
             ScheduledJob::InstrumentRefresh => "instrument-refresh",
             ScheduledJob::PaperMatch => "paper-match",
             ScheduledJob::AlertScan => "alert-scan",
+            ScheduledJob::EodSnapshots => "eod-snapshots",
         }
     }
 }

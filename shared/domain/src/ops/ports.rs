@@ -86,6 +86,18 @@ pub trait AlertScanner: Send + Sync {
     async fn scan_alerts(&self) -> anyhow::Result<()>;
 }
 
+/// The end-of-day snapshot job, which the scheduler's `eod-snapshots` job runs.
+///
+/// Implementations MUST write each account's missing snapshots of closed sessions only, never one twice.
+#[async_trait]
+pub trait SnapshotTaker: Send + Sync {
+    /// One run.
+    ///
+    /// # Errors
+    /// Storage or market-data failures that stopped some account's snapshots.
+    async fn take_snapshots(&self) -> anyhow::Result<()>;
+}
+
 /// The workers' dead-letter queues.
 ///
 /// Implementations MUST delete a message from the dead-letter queue only after it was sent back to its

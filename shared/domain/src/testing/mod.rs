@@ -3,6 +3,7 @@
 //! against the emulator; these never replace that.
 
 mod alerts;
+mod analytics;
 mod audit;
 mod backtest;
 mod broker;
@@ -12,6 +13,7 @@ mod ops;
 mod strategies;
 mod trading;
 
+pub use analytics::InMemorySnapshotStore;
 pub use alerts::{
     ContextSealer, InMemoryAlertStore, InMemoryNotificationStore, InMemoryWebhookStore, ScriptedTransport,
 };

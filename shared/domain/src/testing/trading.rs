@@ -13,7 +13,7 @@ use crate::kernel::error::RepoError;
 use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::market::instrument::InstrumentKey;
-use crate::trading::account::PaperAccount;
+use crate::trading::account::{Funding, PaperAccount};
 use crate::trading::order::Order;
 use crate::trading::paper::{BasketPlacement, Placement};
 use crate::trading::ports::{
@@ -31,6 +31,7 @@ struct Book {
     positions: HashMap<(UserId, InstrumentKey, Product), PositionRecord>,
     claims: HashMap<(UserId, String), OrderClaim>,
     basket_claims: HashMap<(UserId, String), BasketClaim>,
+    fundings: Vec<(UserId, Funding)>,
     windows: HashMap<(String, DateTime<Utc>), u64>,
 }
 
@@ -313,6 +314,11 @@ impl TradingLedger for InMemoryLedger {
         if account.available != account.cash {
             return Err(CommitError::Conflict);
         }
+        let funding = Funding {
+            at: now,
+            cash_before: account.cash,
+            cash_after: cash,
+        };
         *account = PaperAccount {
             user_id: *user,
             cash,
@@ -322,7 +328,18 @@ impl TradingLedger for InMemoryLedger {
         };
         let account = account.clone();
         book.positions.retain(|(owner, _, _), _| owner != user);
+        book.fundings.push((*user, funding));
         Ok(account)
+    }
+
+    async fn fundings(&self, user: &UserId, since: DateTime<Utc>) -> Result<Vec<Funding>, RepoError> {
+        Ok(self
+            .book()?
+            .fundings
+            .iter()
+            .filter(|(owner, f)| owner == user && f.at >= since)
+            .map(|(_, f)| f.clone())
+            .collect())
     }
 
     async fn update_order(&self, order: &Order) -> Result<(), CommitError> {

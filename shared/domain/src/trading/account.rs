@@ -36,6 +36,25 @@ impl PaperAccount {
     }
 }
 
+/// Money paid into or out of a paper account at one instant: a reset re-funds it, and since a reset needs
+/// nothing held, the cash before is the whole account then. Returns are measured net of these flows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Funding {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The account's cash (its whole value) just before.
+    pub cash_before: Decimal,
+    /// The account's cash just after.
+    pub cash_after: Decimal,
+}
+
+impl Funding {
+    /// Paid in (positive) or out (negative).
+    pub fn flow(&self) -> Decimal {
+        self.cash_after - self.cash_before
+    }
+}
+
 /// The least a paper account can be reset to: ₹10,000.00.
 pub const MIN_PAPER_CASH: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 2);
 /// The most a paper account can be reset to: ₹1,00,00,000.00 (₹1 crore).

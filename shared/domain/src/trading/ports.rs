@@ -9,7 +9,7 @@ use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::kernel::rate_limit::RateRule;
 use crate::market::instrument::InstrumentKey;
-use crate::trading::account::PaperAccount;
+use crate::trading::account::{Funding, PaperAccount};
 use crate::trading::order::Order;
 use crate::trading::paper::{BasketPlacement, Placement};
 use crate::trading::position::PositionRecord;
@@ -211,7 +211,8 @@ pub trait TradingLedger: Send + Sync {
     async fn modify(&self, placement: &Placement) -> Result<(), CommitError>;
 
     /// Refunds the user's paper account with `cash` at `now` and forgets its (flat) positions, only when
-    /// nothing is held (available equals cash: no open position, no working order).
+    /// nothing is held (available equals cash: no open position, no working order). MUST record the
+    /// [`Funding`] (the cash before and after) in the same write, for [`fundings`](Self::fundings).
     ///
     /// # Errors
     /// [`CommitError::Conflict`] when something is held; nothing is written.
@@ -221,6 +222,12 @@ pub trait TradingLedger: Send + Sync {
         cash: Decimal,
         now: DateTime<Utc>,
     ) -> Result<PaperAccount, CommitError>;
+
+    /// Every reset of the user's paper account since `since`, oldest first.
+    ///
+    /// # Errors
+    /// Storage failures.
+    async fn fundings(&self, user: &UserId, since: DateTime<Utc>) -> Result<Vec<Funding>, RepoError>;
 
     /// Stores `order`'s new state (a live order's, as its broker reports it), at the version before
     /// `order.version`. Funds are not touched: a live order blocks none of the paper account's.

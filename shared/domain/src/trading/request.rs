@@ -42,7 +42,7 @@ pub enum OrderType {
 }
 
 /// Intraday (squared off the same day) or delivery / carry-forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Product {
     /// Squared off at 15:20 IST.

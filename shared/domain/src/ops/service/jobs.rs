@@ -8,7 +8,7 @@ use crate::market::calendar::MarketCalendar;
 use crate::market::master::InstrumentMaster;
 use crate::market::ports::InstrumentStore;
 use crate::ops::jobs::ScheduledJob;
-use crate::ops::ports::{AlertScanner, JobRunLog, PaperExchange};
+use crate::ops::ports::{AlertScanner, JobRunLog, PaperExchange, SnapshotTaker};
 
 /// What the jobs work with.
 pub struct JobDeps<'a> {
@@ -22,6 +22,8 @@ pub struct JobDeps<'a> {
     pub exchange: Option<&'a dyn PaperExchange>,
     /// The alert scan (absent where a deployment runs no alerts).
     pub alerts: Option<&'a dyn AlertScanner>,
+    /// The end-of-day snapshots (absent where a deployment takes none).
+    pub snapshots: Option<&'a dyn SnapshotTaker>,
 }
 
 /// Runs one scheduled job at `now`, then records the run.
@@ -49,6 +51,12 @@ pub async fn run_job(job: ScheduledJob, now: DateTime<Utc>, deps: &JobDeps<'_>) 
                 .scan_alerts()
                 .await?;
         }
+        ScheduledJob::EodSnapshots => {
+            deps.snapshots
+                .ok_or_else(|| anyhow::anyhow!("eod-snapshots needs the snapshot job"))?
+                .take_snapshots()
+                .await?;
+        }
     }
     deps.runs.record_run(job, now).await
 }
@@ -72,6 +80,7 @@ mod tests {
             calendar: &calendar,
             exchange: None,
             alerts: None,
+            snapshots: None,
         };
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
         run_job(ScheduledJob::Heartbeat, at, &deps).await.unwrap();
@@ -89,6 +98,7 @@ mod tests {
             calendar: &calendar,
             exchange: None,
             alerts: None,
+            snapshots: None,
         };
         // 20:00 UTC on the 24th is 01:30 IST on the 25th: the master is built for the 25th.
         let at = Utc.with_ymd_and_hms(2026, 11, 24, 20, 0, 0).unwrap();

@@ -14,7 +14,7 @@ use crate::kernel::events::{Envelope, EventPublisher};
 use crate::kernel::ids::{IdGen, OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::market::instrument::InstrumentKey;
-use crate::trading::account::PaperAccount;
+use crate::trading::account::{Funding, PaperAccount};
 use crate::trading::events::OrderUpdated;
 use crate::trading::order::Order;
 use crate::trading::paper::{BasketPlacement, Placement};
@@ -147,6 +147,10 @@ impl TradingLedger for NotifyingLedger {
         now: DateTime<Utc>,
     ) -> Result<PaperAccount, CommitError> {
         self.inner.reset(user, cash, now).await
+    }
+
+    async fn fundings(&self, user: &UserId, since: DateTime<Utc>) -> Result<Vec<Funding>, RepoError> {
+        self.inner.fundings(user, since).await
     }
 
     async fn update_order(&self, order: &Order) -> Result<(), CommitError> {
