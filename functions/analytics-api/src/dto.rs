@@ -3,8 +3,11 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tradesense_domain::analytics::curve::CurvePoint;
+use tradesense_domain::analytics::performance::{DayReturn, Performance};
 use tradesense_domain::analytics::tax::{ClosedLot, HeadSummary, TaxHead, TaxReport};
 use tradesense_domain::analytics::trades::TradeGroup;
+use tradesense_domain::kernel::money::paise;
 use tradesense_domain::trading::request::Side;
 use utoipa::{IntoParams, ToSchema};
 
@@ -116,7 +119,7 @@ impl From<&ClosedLot> for LotDto {
             opened_on: lot.opened_on,
             closed_on: lot.closed_on,
             pnl: lot.pnl,
-            charges: tradesense_domain::kernel::money::paise(lot.charges.total()),
+            charges: paise(lot.charges.total()),
         }
     }
 }
@@ -214,4 +217,276 @@ pub struct TradeStatisticsResponse {
     pub group_by: String,
     /// The groups with trades, in key order.
     pub groups: Vec<TradeGroupDto>,
+}
+
+/// `GET /v1/analytics/equity-curve` and `GET /v1/analytics/performance` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// The first session (IST date; default: 364 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// The last session (default: today on the market clock). At most 3,660 days after `from`.
+    pub to: Option<NaiveDate>,
+}
+
+/// A ratio rounded to 6 places at the boundary (the math runs in floats); `None` when not finite.
+fn ratio(x: f64) -> Option<f64> {
+    x.is_finite().then(|| (x * 1e6).round() / 1e6)
+}
+
+/// One session of the equity curve.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurvePointDto {
+    /// The session (IST date).
+    pub date: NaiveDate,
+    /// The account's value at its close: cash plus unrealized P&L.
+    #[schema(value_type = String)]
+    pub equity: Decimal,
+    /// Money paid in (positive) or out since the previous session (a paper reset).
+    #[schema(value_type = String)]
+    pub flow: Decimal,
+    /// The session's time-weighted return (flows excluded); 0 on the first session, the base.
+    pub daily_return: Option<f64>,
+    /// Growth of 1 invested at the first session's close.
+    pub growth: Option<f64>,
+    /// Growth below its running peak (0 at a peak, negative below).
+    pub drawdown: Option<f64>,
+}
+
+impl From<&CurvePoint> for CurvePointDto {
+    fn from(p: &CurvePoint) -> Self {
+        Self {
+            date: p.day,
+            equity: p.equity,
+            flow: p.flow,
+            daily_return: ratio(p.daily_return),
+            growth: ratio(p.growth),
+            drawdown: ratio(p.drawdown),
+        }
+    }
+}
+
+/// `GET /v1/analytics/equity-curve`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EquityCurveResponse {
+    /// The first session asked for.
+    pub from: NaiveDate,
+    /// The last session asked for.
+    pub to: NaiveDate,
+    /// `[[date, equity]]`, one pair per session with a snapshot, oldest first (equity a decimal string).
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub equity: Vec<[String; 2]>,
+    /// `[[date, drawdown]]` of the time-weighted growth (a decimal string, 0 or negative).
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub drawdown: Vec<[String; 2]>,
+    /// The same sessions in full.
+    pub points: Vec<CurvePointDto>,
+}
+
+impl EquityCurveResponse {
+    /// The curve of `points` over `from` to `to`.
+    pub fn of(from: NaiveDate, to: NaiveDate, points: &[CurvePoint]) -> Self {
+        Self {
+            from,
+            to,
+            equity: points
+                .iter()
+                .map(|p| [p.day.to_string(), p.equity.to_string()])
+                .collect(),
+            drawdown: points
+                .iter()
+                .map(|p| {
+                    [
+                        p.day.to_string(),
+                        format!("{:.6}", ratio(p.drawdown).unwrap_or(0.0)),
+                    ]
+                })
+                .collect(),
+            points: points.iter().map(CurvePointDto::from).collect(),
+        }
+    }
+}
+
+/// The deepest drawdown, dated.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DrawdownDto {
+    /// Trough ÷ peak − 1 of the time-weighted growth (negative).
+    pub depth: Option<f64>,
+    /// The peak's session.
+    pub peak: NaiveDate,
+    /// The trough's session.
+    pub trough: NaiveDate,
+    /// The session the peak was regained; `null` if not yet.
+    pub recovered: Option<NaiveDate>,
+}
+
+/// One session's return.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayReturnDto {
+    /// The session.
+    pub date: NaiveDate,
+    /// Its time-weighted return.
+    pub r#return: Option<f64>,
+}
+
+impl From<DayReturn> for DayReturnDto {
+    fn from(d: DayReturn) -> Self {
+        Self {
+            date: d.day,
+            r#return: ratio(d.r#return),
+        }
+    }
+}
+
+/// Statistics of the round trips closed in the range, net of their charges.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClosedTradesDto {
+    /// Round trips closed.
+    pub closed: usize,
+    /// Winners ÷ closed; `null` without trades.
+    pub win_rate: Option<f64>,
+    /// Σ winners ÷ |Σ the others|; `null` without a loser.
+    pub profit_factor: Option<f64>,
+    /// Mean net P&L of a winner.
+    #[schema(value_type = Option<String>)]
+    pub average_win: Option<Decimal>,
+    /// Mean net P&L of a loser (negative).
+    #[schema(value_type = Option<String>)]
+    pub average_loss: Option<Decimal>,
+    /// Mean net P&L of a trade.
+    #[schema(value_type = Option<String>)]
+    pub expectancy: Option<Decimal>,
+    /// The longest run of winners.
+    pub max_consecutive_wins: usize,
+    /// The longest run of losers.
+    pub max_consecutive_losses: usize,
+}
+
+/// Charges paid, by kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChargesByKindDto {
+    /// Brokerage.
+    #[schema(value_type = String)]
+    pub brokerage: Decimal,
+    /// Securities transaction tax.
+    #[schema(value_type = String)]
+    pub stt: Decimal,
+    /// Exchange transaction charges (with the investor protection fund's).
+    #[schema(value_type = String)]
+    pub exchange: Decimal,
+    /// SEBI turnover fees.
+    #[schema(value_type = String)]
+    pub sebi: Decimal,
+    /// Stamp duty.
+    #[schema(value_type = String)]
+    pub stamp: Decimal,
+    /// GST.
+    #[schema(value_type = String)]
+    pub gst: Decimal,
+    /// All of them.
+    #[schema(value_type = String)]
+    pub total: Decimal,
+}
+
+/// `GET /v1/analytics/performance`. Returns are time-weighted (a reset is a flow, not a return) and
+/// annualised over 252 sessions; ratios are rounded to 6 places and `null` when there is nothing to divide by.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PerformanceResponse {
+    /// The first session asked for.
+    pub from: NaiveDate,
+    /// The last session asked for.
+    pub to: NaiveDate,
+    /// The first session with a snapshot (the base); `null` without one.
+    pub first_day: Option<NaiveDate>,
+    /// The last session with a snapshot.
+    pub last_day: Option<NaiveDate>,
+    /// Equity at the base.
+    #[schema(value_type = Option<String>)]
+    pub start_equity: Option<Decimal>,
+    /// Equity at the last snapshot.
+    #[schema(value_type = Option<String>)]
+    pub end_equity: Option<Decimal>,
+    /// Money paid in or out after the base.
+    #[schema(value_type = String)]
+    pub net_flows: Decimal,
+    /// Time-weighted growth − 1.
+    pub total_return: Option<f64>,
+    /// Total return compounded to a year of 252 sessions.
+    pub annualised_return: Option<f64>,
+    /// Annualised sample standard deviation of the daily returns.
+    pub volatility: Option<f64>,
+    /// Annualised mean daily return over its standard deviation (risk-free rate 0).
+    pub sharpe: Option<f64>,
+    /// Annualised mean daily return over the downside deviation.
+    pub sortino: Option<f64>,
+    /// Annualised return ÷ |max drawdown|.
+    pub calmar: Option<f64>,
+    /// The deepest drawdown; `null` without one.
+    pub max_drawdown: Option<DrawdownDto>,
+    /// The best session.
+    pub best_day: Option<DayReturnDto>,
+    /// The worst session.
+    pub worst_day: Option<DayReturnDto>,
+    /// Round trips closed in the range.
+    pub trades: ClosedTradesDto,
+    /// Charges of the range's fills.
+    pub charges: ChargesByKindDto,
+    /// P&L realized in the range's sessions.
+    #[schema(value_type = String)]
+    pub realized_pnl: Decimal,
+    /// Unrealized P&L at the last snapshot.
+    #[schema(value_type = String)]
+    pub unrealized_pnl: Decimal,
+}
+
+impl PerformanceResponse {
+    /// `p` over `from` to `to`.
+    pub fn of(from: NaiveDate, to: NaiveDate, p: &Performance) -> Self {
+        let (c, t) = (&p.charges, &p.trades);
+        Self {
+            from,
+            to,
+            first_day: p.first_day,
+            last_day: p.last_day,
+            start_equity: p.start_equity,
+            end_equity: p.end_equity,
+            net_flows: p.net_flows,
+            total_return: ratio(p.curve.total_return),
+            annualised_return: p.curve.cagr.and_then(ratio),
+            volatility: p.curve.annual_volatility.and_then(ratio),
+            sharpe: p.curve.sharpe.and_then(ratio),
+            sortino: p.curve.sortino.and_then(ratio),
+            calmar: p.curve.calmar.and_then(ratio),
+            max_drawdown: p.max_drawdown.map(|d| DrawdownDto {
+                depth: ratio(d.depth),
+                peak: d.peak,
+                trough: d.trough,
+                recovered: d.recovered,
+            }),
+            best_day: p.best_day.map(DayReturnDto::from),
+            worst_day: p.worst_day.map(DayReturnDto::from),
+            trades: ClosedTradesDto {
+                closed: t.closed,
+                win_rate: t.win_rate.and_then(ratio),
+                profit_factor: t.profit_factor.and_then(ratio),
+                average_win: t.average_win.map(paise),
+                average_loss: t.average_loss.map(paise),
+                expectancy: t.expectancy.map(paise),
+                max_consecutive_wins: t.max_consecutive_wins,
+                max_consecutive_losses: t.max_consecutive_losses,
+            },
+            charges: ChargesByKindDto {
+                brokerage: c.brokerage,
+                stt: c.stt,
+                exchange: c.transaction + c.ipf,
+                sebi: c.sebi,
+                stamp: c.stamp,
+                gst: c.gst,
+                total: c.total(),
+            },
+            realized_pnl: p.realized_pnl,
+            unrealized_pnl: p.unrealized_pnl,
+        }
+    }
 }

@@ -1,6 +1,7 @@
-//! The analytics API on the caller's own account (`analytics:read`, every role): so far, realized P&L of a
-//! financial year by Indian tax head (`GET /v1/analytics/tax-pnl`) and trade statistics by group
-//! (`GET /v1/analytics/trades`).
+//! The analytics API on the caller's own account (`analytics:read`, every role): realized P&L of a
+//! financial year by Indian tax head (`GET /v1/analytics/tax-pnl`), trade statistics by group
+//! (`GET /v1/analytics/trades`), and from the end-of-day snapshots the equity curve
+//! (`GET /v1/analytics/equity-curve`) and performance (`GET /v1/analytics/performance`).
 
 mod dto;
 mod errors;
@@ -15,9 +16,11 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::market_clock;
 use tradesense_adapters::config::{AwsSettings, ConfigError, Vars, required};
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::snapshots::DynamoSnapshotStore;
 use tradesense_adapters::dynamo::trading::DynamoTradingLedger;
 use tradesense_domain::analytics::service::AnalyticsService;
 use tradesense_domain::kernel::time::Clock;
+use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_http::HttpConfig;
 
 /// Configuration of the analytics function.
@@ -58,13 +61,22 @@ pub struct AnalyticsState {
 }
 
 impl AnalyticsState {
-    /// The deployed wiring: the account's fills from the paper book in the table.
-    pub fn from_aws(aws: &AwsClients, cfg: &AnalyticsConfig) -> Self {
-        let ledger = DynamoTradingLedger::new(Table::new(aws.dynamodb.clone(), &cfg.table_name));
-        Self {
-            analytics: Arc::new(AnalyticsService::new(Arc::new(ledger))),
+    /// The deployed wiring: the account's fills from the paper book in the table, its snapshots beside
+    /// them, and the NSE sessions.
+    ///
+    /// # Errors
+    /// If the shipped holiday list does not parse.
+    pub fn from_aws(aws: &AwsClients, cfg: &AnalyticsConfig) -> anyhow::Result<Self> {
+        let table = Table::new(aws.dynamodb.clone(), &cfg.table_name);
+        let analytics = AnalyticsService::new(
+            Arc::new(DynamoTradingLedger::new(table.clone())),
+            Arc::new(DynamoSnapshotStore::new(table)),
+            Arc::new(MarketCalendar::nse()?),
+        );
+        Ok(Self {
+            analytics: Arc::new(analytics),
             clock: cfg.clock.clone(),
-        }
+        })
     }
 }
 
@@ -73,5 +85,7 @@ pub fn router(state: AnalyticsState) -> Router {
     Router::new()
         .route("/v1/analytics/tax-pnl", get(handlers::tax_pnl))
         .route("/v1/analytics/trades", get(handlers::trades))
+        .route("/v1/analytics/equity-curve", get(handlers::equity_curve))
+        .route("/v1/analytics/performance", get(handlers::performance))
         .with_state(state)
 }

@@ -9,6 +9,6 @@ async fn main() -> Result<(), lambda_http::Error> {
     telemetry::init();
     let cfg = AnalyticsConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
-    let state = AnalyticsState::from_aws(&aws, &cfg);
+    let state = AnalyticsState::from_aws(&aws, &cfg)?;
     serve(with_conventions(router(state), &cfg.http)).await
 }

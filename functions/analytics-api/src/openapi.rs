@@ -5,7 +5,12 @@ use utoipa::OpenApi;
 /// Analytics paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::handlers::tax_pnl, crate::handlers::trades),
+    paths(
+        crate::handlers::tax_pnl,
+        crate::handlers::trades,
+        crate::handlers::equity_curve,
+        crate::handlers::performance
+    ),
     tags((name = "analytics", description = "Analytics on the caller's own account"))
 )]
 pub struct AnalyticsDoc;

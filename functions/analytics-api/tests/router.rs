@@ -43,7 +43,7 @@ impl Api {
             )),
         };
         let app = with_conventions(
-            router(AnalyticsState::from_aws(&stack.aws, &cfg)),
+            router(AnalyticsState::from_aws(&stack.aws, &cfg).unwrap()),
             &HttpConfig::default(),
         );
         Self { _stack: stack, app }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::alerts::AlertsConfig;
+use tradesense_adapters::analytics::snapshot_job;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
@@ -15,7 +16,7 @@ use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::ports::InstrumentStore;
 use tradesense_domain::ops::jobs::JobRequest;
-use tradesense_domain::ops::ports::{AlertScanner, JobRunLog, PaperExchange};
+use tradesense_domain::ops::ports::{AlertScanner, JobRunLog, PaperExchange, SnapshotTaker};
 use tradesense_domain::ops::service::jobs::{JobDeps, run_job};
 use tradesense_domain::trading::service::{OrderService, TradingContext};
 
@@ -27,6 +28,7 @@ pub struct Scheduler {
     calendar: MarketCalendar,
     exchange: Option<Arc<dyn PaperExchange>>,
     alerts: Option<Arc<dyn AlertScanner>>,
+    snapshots: Option<Arc<dyn SnapshotTaker>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -44,6 +46,7 @@ impl Scheduler {
             calendar,
             exchange: None,
             alerts: None,
+            snapshots: None,
             clock,
         }
     }
@@ -64,6 +67,14 @@ impl Scheduler {
         }
     }
 
+    /// The same scheduler, taking the end-of-day snapshots on `eod-snapshots`.
+    pub fn with_snapshots(self, snapshots: Arc<dyn SnapshotTaker>) -> Self {
+        Self {
+            snapshots: Some(snapshots),
+            ..self
+        }
+    }
+
     /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
     /// ([`paper_trading`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
     /// deployments; tests may shift it into market hours, as every paper-trading function's).
@@ -75,11 +86,13 @@ impl Scheduler {
         Ok(Self::from_trading(table, trading))
     }
 
-    /// The scheduler over `table` ticking the paper exchange of `trading` (on its clock and calendar).
+    /// The scheduler over `table` ticking the paper exchange of `trading` (on its clock and calendar) and
+    /// snapshotting its accounts after each close.
     pub fn from_trading(table: Table, trading: TradingContext) -> Self {
         let clock = trading.clock.clone();
         // The exchange's calendar, not a second parse of the holiday file.
         let calendar = (*trading.calendar).clone();
+        let snapshots = Arc::new(snapshot_job(&table, &trading));
         Self::new(
             Arc::new(DynamoJobRunLog::new(table.clone())),
             Arc::new(DynamoInstrumentStore::new(table)),
@@ -87,6 +100,7 @@ impl Scheduler {
             clock,
         )
         .with_exchange(Arc::new(OrderService::new(trading)))
+        .with_snapshots(snapshots)
     }
 
     /// The deployed wiring of a function configured by `cfg` (its paper exchange publishing order events
@@ -110,6 +124,7 @@ impl Scheduler {
             calendar: &self.calendar,
             exchange: self.exchange.as_deref(),
             alerts: self.alerts.as_deref(),
+            snapshots: self.snapshots.as_deref(),
         };
         run_job(job, self.clock.now(), &deps).await?;
         tracing::info!(%job, "scheduled job done");

@@ -71,9 +71,8 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
         }
         "analytics-api" => {
             let cfg = analytics_api::AnalyticsConfig::from_vars(&vars)?;
-            LocalFunction::Http(analytics_api::router(analytics_api::AnalyticsState::from_aws(
-                aws, &cfg,
-            )))
+            let state = analytics_api::AnalyticsState::from_aws(aws, &cfg)?;
+            LocalFunction::Http(analytics_api::router(state))
         }
         "strategies-api" => {
             let cfg = strategies_api::StrategiesConfig::from_vars(&vars)?;

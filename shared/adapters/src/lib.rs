@@ -3,6 +3,7 @@
 //! telemetry and Lambda worker helpers.
 
 pub mod alerts;
+pub mod analytics;
 pub mod aws;
 pub mod backtest;
 pub mod broker_tokens;

@@ -205,3 +205,119 @@ async fn a_market_order_waiting_for_the_open_is_held_to_the_position_limit_at_th
     };
     assert!(amo.is_amo, "one share is within the limit and waits for the open");
 }
+
+/// A trader funded with ₹10 lakh at `at`.
+async fn trader_funded_at(table: &Table, at: DateTime<Utc>) -> UserId {
+    let id = funded_trader(table).await;
+    // Registration funded them now; the book is re-funded at the test's instant (a reset of an empty book).
+    let ledger = DynamoTradingLedger::new(table.clone());
+    ledger.reset(&id, dec("1000000.00"), at).await.unwrap();
+    id
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+#[tokio::test]
+async fn end_of_day_snapshots_replay_the_book_and_a_reset_is_recorded_with_its_cash() {
+    use tradesense_adapters::analytics::snapshot_job;
+    use tradesense_adapters::dynamo::snapshots::DynamoSnapshotStore;
+    use tradesense_domain::analytics::ports::SnapshotStore;
+    use tradesense_domain::market::instrument::Exchange;
+
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    let trader = trader_funded_at(&table, ist("2026-11-30T09:00:00")).await;
+    let ledger = DynamoTradingLedger::new(table.clone());
+    let market = |side, quantity| OrderRequest {
+        side,
+        quantity,
+        order_type: OrderType::Market,
+        product: Product::Delivery,
+        price: None,
+        trigger_price: None,
+        validity: Validity::Day,
+        disclosed_quantity: None,
+        tag: None,
+        client_order_id: None,
+    };
+    let place = |at: &str, side, quantity| {
+        let service = service(&table, ist(at));
+        let command = PlaceCommand {
+            instrument: "NSE:INFY".into(),
+            request: market(side, quantity),
+            idempotency_key: None,
+            request_hash: "h".into(),
+        };
+        async move { service.place(trader, command).await.unwrap() }
+    };
+    place("2026-11-30T10:00:00", Side::Buy, 5).await;
+    place("2026-12-01T11:00:00", Side::Sell, 2).await;
+
+    // Tuesday after the close: Monday and Tuesday written; a rerun writes nothing.
+    let tuesday = ist("2026-12-01T16:00:00");
+    let ctx = context(&table, tuesday);
+    let job = snapshot_job(&table, &ctx);
+    let through = tuesday
+        .with_timezone(&tradesense_domain::kernel::time::ist())
+        .date_naive();
+    assert_eq!(job.take_for(&trader, through).await.unwrap(), 2);
+    assert_eq!(job.take_for(&trader, through).await.unwrap(), 0);
+    let store = DynamoSnapshotStore::new(table.clone());
+    let monday = through.pred_opt().unwrap();
+    let days = store.range(&trader, monday, through).await.unwrap();
+    assert_eq!(
+        days.iter().map(|s| s.day).collect::<Vec<_>>(),
+        vec![monday, through]
+    );
+    // Tuesday's cash is the book's; its equity marks the 3 left at Tuesday's close.
+    let account = ledger.account(&trader).await.unwrap().unwrap();
+    let (_, position) = ledger
+        .positions(&trader)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| ((), p))
+        .next()
+        .unwrap();
+    let master = ctx.master.get(tuesday).await.unwrap();
+    let infy = master.get("NSE:INFY").unwrap();
+    let close_at = ctx.calendar.close_on(Exchange::Nse, through);
+    let close = ctx.market.last_prices(&master, &[infy], close_at).await.unwrap()[&infy.key];
+    let tuesday_snapshot = &days[1];
+    assert_eq!(tuesday_snapshot.cash, account.cash);
+    assert_eq!(tuesday_snapshot.holdings_value, Decimal::from(3) * close);
+    assert_eq!(
+        tuesday_snapshot.equity,
+        account.cash + (Decimal::from(3) * close - position.position.open_cost).round_dp(2)
+    );
+
+    // Wednesday: the rest sold, the account reset to ₹5 lakh; the funding holds the cash it replaced.
+    place("2026-12-02T09:30:00", Side::Sell, 3).await;
+    let sold = ledger.account(&trader).await.unwrap().unwrap().cash;
+    ledger
+        .reset(&trader, dec("500000.00"), ist("2026-12-02T10:00:00"))
+        .await
+        .unwrap();
+    let fundings = ledger
+        .fundings(&trader, ist("2026-12-01T00:00:00"))
+        .await
+        .unwrap();
+    assert_eq!(fundings.len(), 1);
+    assert_eq!(
+        (fundings[0].cash_before, fundings[0].cash_after),
+        (sold, dec("500000.00"))
+    );
+    let wednesday = ist("2026-12-02T16:00:00");
+    let job = snapshot_job(&table, &context(&table, wednesday));
+    assert_eq!(
+        job.take_for(&trader, through.succ_opt().unwrap()).await.unwrap(),
+        1
+    );
+    let latest = store.latest(&trader).await.unwrap().unwrap();
+    assert_eq!(
+        (latest.equity, latest.flow()),
+        (dec("500000.00"), dec("500000.00") - sold)
+    );
+}

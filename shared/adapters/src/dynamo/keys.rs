@@ -8,6 +8,8 @@
 //! | user        | `USER#<user_id>`   | `PROFILE`                   | `USERS`                | `<email>#<user_id>` |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
 //! | paper acct  | `USER#<user_id>`   | `PAPER_ACCOUNT`             |                        |                     |
+//! | funding     | `USER#<user_id>`   | `FUNDING#<at>` (a paper reset) |                    |                     |
+//! | snapshot    | `USER#<user_id>`   | `SNAPSHOT#<yyyy-mm-dd>` (end of day) |              |                     |
 //! | trading mode | `USER#<user_id>`  | `TRADING_MODE`              |                        |                     |
 //! | session     | `USER#<user_id>`   | `SESSION#<session_id>`      |                        |                     |
 //! | rate window | `RATE#<key>`       | `<window start, epoch s>`   |                        |                     |
@@ -35,7 +37,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::identity::user::Email;
@@ -111,6 +113,28 @@ pub fn paper_account(user: &UserId) -> Key {
         sk: "PAPER_ACCOUNT".to_owned(),
     }
 }
+
+/// A paper account's funding (a reset) at `at`.
+pub fn funding(user: &UserId, at: DateTime<Utc>) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{FUNDING_PREFIX}{}", sortable_time(at)),
+    }
+}
+
+/// Sort-key prefix of a user's fundings.
+pub const FUNDING_PREFIX: &str = "FUNDING#";
+
+/// A user's end-of-day snapshot of `day`.
+pub fn snapshot(user: &UserId, day: NaiveDate) -> Key {
+    Key {
+        pk: user_partition(user),
+        sk: format!("{SNAPSHOT_PREFIX}{}", day.format("%Y-%m-%d")),
+    }
+}
+
+/// Sort-key prefix of a user's end-of-day snapshots.
+pub const SNAPSHOT_PREFIX: &str = "SNAPSHOT#";
 
 /// A user's trading mode (paper or live).
 pub fn trading_mode(user: &UserId) -> Key {

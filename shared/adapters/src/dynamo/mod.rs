@@ -15,6 +15,7 @@ pub mod kill_switch;
 pub mod quote_cache;
 pub mod rate_limits;
 pub mod sessions;
+pub mod snapshots;
 pub mod strategies;
 pub mod table;
 pub mod trading;

@@ -24,7 +24,7 @@ use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::ids::{OrderId, TradeId, UserId};
 use tradesense_domain::kernel::page::Page;
 use tradesense_domain::market::instrument::InstrumentKey;
-use tradesense_domain::trading::account::PaperAccount;
+use tradesense_domain::trading::account::{Funding, PaperAccount};
 use tradesense_domain::trading::order::Order;
 use tradesense_domain::trading::paper::{BasketPlacement, Placement};
 use tradesense_domain::trading::ports::{
@@ -587,20 +587,36 @@ impl TradingLedger for DynamoTradingLedger {
         cash: Decimal,
         now: DateTime<Utc>,
     ) -> Result<PaperAccount, CommitError> {
-        let positions: Vec<PositionRecord> = self
-            .documents(user, keys::POSITION_PREFIX)
-            .await
-            .map_err(|e| CommitError::Unexpected(e.into()))?;
+        let (account, positions) = futures::try_join!(
+            self.account(user),
+            self.documents::<PositionRecord>(user, keys::POSITION_PREFIX)
+        )
+        .map_err(|e| CommitError::Unexpected(e.into()))?;
+        let before = account.ok_or(CommitError::Conflict)?.cash;
+        // The cash read is the cash replaced: the funding record cannot name another.
         let refund = Update::builder()
             .table_name(self.table.name())
             .set_key(Some(keys::paper_account(user).to_attributes()))
             .update_expression("SET cash = :cash, available = :cash, initial_cash = :cash, funded_at = :now")
-            .condition_expression("attribute_exists(pk) AND available = cash")
+            .condition_expression("attribute_exists(pk) AND available = cash AND cash = :before")
             .expression_attribute_values(":cash", n(cash))
+            .expression_attribute_values(":before", n(before))
             .expression_attribute_values(":now", s(keys::sortable_time(now)))
             .build()
             .context("build paper reset")?;
-        let mut writes = vec![TransactWriteItem::builder().update(refund).build()];
+        let funding = Funding {
+            at: now,
+            cash_before: before,
+            cash_after: cash,
+        };
+        let mut writes = vec![
+            TransactWriteItem::builder().update(refund).build(),
+            self.put(
+                document(&keys::funding(user, now), "funding", &funding, None)?,
+                "attribute_not_exists(pk)",
+                None,
+            )?,
+        ];
         for position in &positions {
             let key = keys::position(user, &position.instrument, position.product);
             let delete = Delete::builder()
@@ -632,6 +648,13 @@ impl TradingLedger for DynamoTradingLedger {
             initial_cash: cash,
             funded_at: now,
         })
+    }
+
+    async fn fundings(&self, user: &UserId, since: DateTime<Utc>) -> Result<Vec<Funding>, RepoError> {
+        let fundings: Vec<Funding> = self.documents(user, keys::FUNDING_PREFIX).await?;
+        let mut fundings: Vec<Funding> = fundings.into_iter().filter(|f| f.at >= since).collect();
+        fundings.sort_by_key(|f| f.at);
+        Ok(fundings)
     }
 
     async fn day_positions(&self) -> Result<Vec<(UserId, PositionRecord)>, RepoError> {

@@ -29,5 +29,10 @@ pub trait SnapshotStore: Send + Sync {
     ///
     /// # Errors
     /// Storage failures.
-    async fn range(&self, user: &UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailySnapshot>, RepoError>;
+    async fn range(
+        &self,
+        user: &UserId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailySnapshot>, RepoError>;
 }

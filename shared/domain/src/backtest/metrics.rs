@@ -216,7 +216,11 @@ pub fn trade_stats(net: &[Decimal]) -> TradeStats {
     let longest_run = |wins: bool| {
         let (mut run, mut longest) = (0, 0);
         for p in net {
-            let counts = if wins { *p > Decimal::ZERO } else { *p < Decimal::ZERO };
+            let counts = if wins {
+                *p > Decimal::ZERO
+            } else {
+                *p < Decimal::ZERO
+            };
             run = if counts { run + 1 } else { 0 };
             longest = longest.max(run);
         }
@@ -416,7 +420,10 @@ mod tests {
         assert!(close(d.depth, -0.25));
         assert_eq!((d.peak, d.trough, d.recovered), (1, 2, Some(4)));
         let unrecovered = deepest_drawdown(&[100.0, 80.0, 90.0]).unwrap();
-        assert_eq!((unrecovered.peak, unrecovered.trough, unrecovered.recovered), (0, 1, None));
+        assert_eq!(
+            (unrecovered.peak, unrecovered.trough, unrecovered.recovered),
+            (0, 1, None)
+        );
         assert_eq!(deepest_drawdown(&[1.0, 2.0, 2.0]), None);
     }
 
@@ -424,8 +431,19 @@ mod tests {
     fn trade_runs_averages_and_expectancy_by_hand() {
         // +10 +20 −5 +0 −15 −10 +30: wins 10, 20, 30 (mean 20); losses −5, −15, −10 (mean −10); the zero
         // breaks both runs; expectancy 30/7.
-        let s = trade_stats(&[dec!(10), dec!(20), dec!(-5), dec!(0), dec!(-15), dec!(-10), dec!(30)]);
-        assert_eq!((s.closed, s.max_consecutive_wins, s.max_consecutive_losses), (7, 2, 2));
+        let s = trade_stats(&[
+            dec!(10),
+            dec!(20),
+            dec!(-5),
+            dec!(0),
+            dec!(-15),
+            dec!(-10),
+            dec!(30),
+        ]);
+        assert_eq!(
+            (s.closed, s.max_consecutive_wins, s.max_consecutive_losses),
+            (7, 2, 2)
+        );
         assert_eq!((s.average_win, s.average_loss), (Some(dec!(20)), Some(dec!(-10))));
         assert_eq!(s.expectancy, Some(dec!(30) / dec!(7)));
         assert!(close(s.win_rate.unwrap(), 3.0 / 7.0) && close(s.profit_factor.unwrap(), 2.0));

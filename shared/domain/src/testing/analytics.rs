@@ -18,7 +18,9 @@ pub struct InMemorySnapshotStore {
 }
 
 impl InMemorySnapshotStore {
-    fn all(&self) -> Result<std::sync::MutexGuard<'_, BTreeMap<(UserId, NaiveDate), DailySnapshot>>, RepoError> {
+    fn all(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, BTreeMap<(UserId, NaiveDate), DailySnapshot>>, RepoError> {
         self.snapshots
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned").into())
@@ -46,7 +48,12 @@ impl SnapshotStore for InMemorySnapshotStore {
             .map(|(_, s)| s.clone()))
     }
 
-    async fn range(&self, user: &UserId, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailySnapshot>, RepoError> {
+    async fn range(
+        &self,
+        user: &UserId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailySnapshot>, RepoError> {
         Ok(self
             .all()?
             .range((*user, from)..=(*user, to))

@@ -13,10 +13,10 @@ mod ops;
 mod strategies;
 mod trading;
 
-pub use analytics::InMemorySnapshotStore;
 pub use alerts::{
     ContextSealer, InMemoryAlertStore, InMemoryNotificationStore, InMemoryWebhookStore, ScriptedTransport,
 };
+pub use analytics::InMemorySnapshotStore;
 pub use audit::{InMemoryAuditLog, audit_trail};
 pub use backtest::InMemoryBacktestStore;
 pub use broker::{

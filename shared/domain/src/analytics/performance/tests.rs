@@ -60,10 +60,19 @@ fn close(a: f64, b: f64) -> bool {
 fn a_reset_is_a_flow_not_a_return() {
     let week = week();
     // Wednesday: 10,20,000 → 10,30,200 before the reset (+1%), 5,00,000 → 5,02,500 after (+0.5%).
-    assert!(close(time_weighted_return(&week[1], &week[2]), 1.01 * 1.005 - 1.0));
+    assert!(close(
+        time_weighted_return(&week[1], &week[2]),
+        1.01 * 1.005 - 1.0
+    ));
     let curve = equity_curve(&week);
     let growth: Vec<f64> = curve.iter().map(|p| p.growth).collect();
-    let expected = [1.0, 1.02, 1.02 * 1.01505, 1.02 * 1.01505 * 0.98, 1.02 * 1.01505 * 0.98 * 1.01];
+    let expected = [
+        1.0,
+        1.02,
+        1.02 * 1.01505,
+        1.02 * 1.01505 * 0.98,
+        1.02 * 1.01505 * 0.98 * 1.01,
+    ];
     for (g, e) in growth.iter().zip(expected) {
         assert!(close(*g, e), "{growth:?}");
     }
@@ -79,18 +88,58 @@ fn a_weeks_performance_by_hand() {
     let fills = vec![
         // Round trips: INFY +300 gross −20 charges (closes Tuesday), TCS −100 − 10 (closes Thursday); a
         // round trip closed the Friday before is outside the range.
-        fill(1, "NSE:RELIANCE", Product::Intraday, (Side::Buy, 1, dec!(100)), dec!(1.00), "2026-11-27T10:00:00+05:30"),
-        fill(2, "NSE:RELIANCE", Product::Intraday, (Side::Sell, 1, dec!(200)), dec!(1.00), "2026-11-27T11:00:00+05:30"),
-        fill(3, "NSE:INFY", Product::Intraday, (Side::Buy, 10, dec!(1500)), dec!(12.00), "2026-12-01T10:00:00+05:30"),
-        fill(4, "NSE:INFY", Product::Intraday, (Side::Sell, 10, dec!(1530)), dec!(8.00), "2026-12-01T11:00:00+05:30"),
-        fill(5, "NSE:TCS", Product::Intraday, (Side::Buy, 1, dec!(3000)), dec!(5.00), "2026-12-03T10:00:00+05:30"),
-        fill(6, "NSE:TCS", Product::Intraday, (Side::Sell, 1, dec!(2900)), dec!(5.00), "2026-12-03T11:00:00+05:30"),
+        fill(
+            1,
+            "NSE:RELIANCE",
+            Product::Intraday,
+            (Side::Buy, 1, dec!(100)),
+            dec!(1.00),
+            "2026-11-27T10:00:00+05:30",
+        ),
+        fill(
+            2,
+            "NSE:RELIANCE",
+            Product::Intraday,
+            (Side::Sell, 1, dec!(200)),
+            dec!(1.00),
+            "2026-11-27T11:00:00+05:30",
+        ),
+        fill(
+            3,
+            "NSE:INFY",
+            Product::Intraday,
+            (Side::Buy, 10, dec!(1500)),
+            dec!(12.00),
+            "2026-12-01T10:00:00+05:30",
+        ),
+        fill(
+            4,
+            "NSE:INFY",
+            Product::Intraday,
+            (Side::Sell, 10, dec!(1530)),
+            dec!(8.00),
+            "2026-12-01T11:00:00+05:30",
+        ),
+        fill(
+            5,
+            "NSE:TCS",
+            Product::Intraday,
+            (Side::Buy, 1, dec!(3000)),
+            dec!(5.00),
+            "2026-12-03T10:00:00+05:30",
+        ),
+        fill(
+            6,
+            "NSE:TCS",
+            Product::Intraday,
+            (Side::Sell, 1, dec!(2900)),
+            dec!(5.00),
+            "2026-12-03T11:00:00+05:30",
+        ),
     ];
     let lots = closed_lots(&fills);
     let range = (day(30), day(4));
-    let close_of = |d: NaiveDate| {
-        chrono::Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap())
-    };
+    let close_of = |d: NaiveDate| chrono::Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap());
     let p = performance(&week(), &lots, &fills, range, close_of);
 
     let r = [0.02, 1.01505 - 1.0, -0.02, 0.01];
@@ -107,11 +156,17 @@ fn a_weeks_performance_by_hand() {
     assert!(close(p.curve.max_drawdown, -0.02));
     assert!(close(p.curve.calmar.unwrap() * 0.02 / p.curve.cagr.unwrap(), 1.0));
     let drawdown = p.max_drawdown.unwrap();
-    assert_eq!((drawdown.peak, drawdown.trough, drawdown.recovered), (day(2), day(3), None));
+    assert_eq!(
+        (drawdown.peak, drawdown.trough, drawdown.recovered),
+        (day(2), day(3), None)
+    );
     assert_eq!(p.best_day.map(|d| d.day), Some(day(1)));
     assert_eq!(p.worst_day.map(|d| d.day), Some(day(3)));
     assert!(close(p.worst_day.unwrap().r#return, -0.02));
-    assert_eq!((p.start_equity, p.end_equity), (Some(dec!(1000000.00)), Some(dec!(497374.50))));
+    assert_eq!(
+        (p.start_equity, p.end_equity),
+        (Some(dec!(1000000.00)), Some(dec!(497374.50)))
+    );
     assert_eq!(p.net_flows, dec!(-530200.00));
 
     // Trades in the range: +280 and −110 net. Win rate 1/2, profit factor 280/110, expectancy 85.
@@ -119,8 +174,14 @@ fn a_weeks_performance_by_hand() {
     assert_eq!(p.trades.win_rate, Some(0.5));
     assert!(close(p.trades.profit_factor.unwrap(), 280.0 / 110.0));
     assert_eq!(p.trades.expectancy, Some(dec!(85)));
-    assert_eq!((p.trades.average_win, p.trades.average_loss), (Some(dec!(280)), Some(dec!(-110))));
-    assert_eq!((p.trades.max_consecutive_wins, p.trades.max_consecutive_losses), (1, 1));
+    assert_eq!(
+        (p.trades.average_win, p.trades.average_loss),
+        (Some(dec!(280)), Some(dec!(-110)))
+    );
+    assert_eq!(
+        (p.trades.max_consecutive_wins, p.trades.max_consecutive_losses),
+        (1, 1)
+    );
     // Charges of the range's four fills: 12 + 8 + 5 + 5, all brokerage.
     assert_eq!(p.charges.brokerage, dec!(30.00));
     assert_eq!(p.charges.total(), dec!(30.00));

@@ -133,17 +133,22 @@ impl SnapshotService {
         // that snapshot) are not replayed, but what they did is counted on the first session written.
         let last_close = latest.as_ref().map(|s| close(s.day));
         let since = last_close.map_or(account.funded_at, |at| at.min(account.funded_at));
-        let (fills, fundings) = futures::try_join!(
-            fills_since(ctx.ledger.as_ref(), user, since),
-            async {
-                let since = last_close.unwrap_or(DateTime::<Utc>::MIN_UTC);
-                Ok::<_, AnalyticsError>(ctx.ledger.fundings(user, since).await?)
-            },
-        )?;
+        let (fills, fundings) = futures::try_join!(fills_since(ctx.ledger.as_ref(), user, since), async {
+            let since = last_close.unwrap_or(DateTime::<Utc>::MIN_UTC);
+            Ok::<_, AnalyticsError>(ctx.ledger.fundings(user, since).await?)
+        },)?;
         let mut carried = match &latest {
             Some(last) => {
-                let replaced: Vec<_> = fundings.iter().filter(|f| f.at <= account.funded_at).cloned().collect();
-                let before: Vec<_> = fills.iter().filter(|f| f.executed_at <= account.funded_at).cloned().collect();
+                let replaced: Vec<_> = fundings
+                    .iter()
+                    .filter(|f| f.at <= account.funded_at)
+                    .cloned()
+                    .collect();
+                let before: Vec<_> = fills
+                    .iter()
+                    .filter(|f| f.executed_at <= account.funded_at)
+                    .cloned()
+                    .collect();
                 activity_before_funding(last.cash, &replaced, &before)
             }
             None => SessionActivity::default(),
@@ -205,7 +210,11 @@ impl SnapshotService {
 impl crate::ops::ports::SnapshotTaker for SnapshotService {
     async fn take_snapshots(&self) -> anyhow::Result<()> {
         let run = self.take().await.map_err(anyhow::Error::from)?;
-        tracing::info!(accounts = run.accounts, written = run.written, "end-of-day snapshots taken");
+        tracing::info!(
+            accounts = run.accounts,
+            written = run.written,
+            "end-of-day snapshots taken"
+        );
         Ok(())
     }
 }

@@ -28,7 +28,9 @@ use crate::trading::risk::RiskLimits;
 use crate::trading::service::{OrderService, PlaceCommand, TradingContext};
 
 fn ist(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(&format!("{text}+05:30")).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(&format!("{text}+05:30"))
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 fn day(text: &str) -> NaiveDate {
@@ -100,7 +102,9 @@ impl World {
         let id = UserId::from_ulid(ulid::Ulid::new());
         let user = User {
             id,
-            email: format!("{}@example.in", id.to_string().to_lowercase()).parse().unwrap(),
+            email: format!("{}@example.in", id.to_string().to_lowercase())
+                .parse()
+                .unwrap(),
             display_name: "t".into(),
             roles: vec![Role::Trader],
             password_hash: PasswordHash::from_stored("$argon2id$stub".into()),
@@ -148,7 +152,11 @@ impl World {
     }
 
     async fn days(&self, user: UserId) -> Vec<NaiveDate> {
-        let all = self.snapshots.range(&user, day("2026-01-01"), day("2027-01-01")).await.unwrap();
+        let all = self
+            .snapshots
+            .range(&user, day("2026-01-01"), day("2027-01-01"))
+            .await
+            .unwrap();
         all.iter().map(|s| s.day).collect()
     }
 }
@@ -174,7 +182,11 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     assert_eq!(monday.unrealized_pnl, dec!(-1.00));
     assert_eq!(monday.equity, cash - dec!(1.00));
     assert_eq!(monday.holdings_value, dec!(15000.00));
-    assert_eq!(monday.charges, dec!(1000000.00) - cash, "only charges moved the cash");
+    assert_eq!(
+        monday.charges,
+        dec!(1000000.00) - cash,
+        "only charges moved the cash"
+    );
     assert!(w.days(late).await.is_empty());
 
     // No run Tuesday or Wednesday; Thursday's run makes them good (marked at today's 1,510 here, since the
@@ -184,8 +196,14 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     let sessions = [day("2026-12-01"), day("2026-12-02"), day("2026-12-03")];
     assert_eq!(w.days(late).await, sessions);
     let thursday = w.snapshots.latest(&trader).await.unwrap().unwrap();
-    assert_eq!((thursday.unrealized_pnl, thursday.equity), (dec!(99.00), cash + dec!(99.00)));
-    assert_eq!((thursday.realized_pnl, thursday.charges), (Decimal::ZERO, Decimal::ZERO));
+    assert_eq!(
+        (thursday.unrealized_pnl, thursday.equity),
+        (dec!(99.00), cash + dec!(99.00))
+    );
+    assert_eq!(
+        (thursday.realized_pnl, thursday.charges),
+        (Decimal::ZERO, Decimal::ZERO)
+    );
 
     // Friday: sold at the bid, 1,509.90 (+98.00 realized), then the account reset to ₹5 lakh.
     w.clock.set(ist("2026-12-04T12:00:00"));
@@ -204,9 +222,17 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     assert_eq!(friday.flow(), dec!(500000.00) - before_reset);
 
     // The curve: Friday's return is the sale's, before the reset; the reset is not a loss.
-    let curve = w.reports.equity_curve(&trader, day("2026-11-30"), day("2026-12-04")).await.unwrap();
+    let curve = w
+        .reports
+        .equity_curve(&trader, day("2026-11-30"), day("2026-12-04"))
+        .await
+        .unwrap();
     assert_eq!(curve.len(), 5);
-    let friday_return = (before_reset / thursday.equity).to_string().parse::<f64>().unwrap() - 1.0;
+    let friday_return = (before_reset / thursday.equity)
+        .to_string()
+        .parse::<f64>()
+        .unwrap()
+        - 1.0;
     assert!((curve[4].daily_return - friday_return).abs() < 1e-12);
     assert!(curve[4].drawdown > -0.001, "{curve:?}");
 }
