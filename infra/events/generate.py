@@ -130,6 +130,12 @@ FIXTURES = {
         headers={"content-type": "application/json"}, body=json.dumps(CONDOR)),
     "analytics-tax-pnl.json": http_event(
         "GET", "/v1/analytics/tax-pnl", context=principal(DEMO_TRADER, "trader"), query={"fy": "2026-27"}),
+    "analytics-equity-curve.json": http_event(
+        "GET", "/v1/analytics/equity-curve", context=principal(DEMO_TRADER, "trader"),
+        query={"from": "2026-11-02", "to": "2026-11-30"}),
+    "analytics-performance.json": http_event(
+        "GET", "/v1/analytics/performance", context=principal(DEMO_TRADER, "trader"),
+        query={"from": "2026-11-02", "to": "2026-11-30"}),
     "notifications-list.json": http_event(
         "GET", "/v1/notifications", context=principal(DEMO_TRADER, "trader"), query={"unread": "true"}),
     "authorizer.json": {
@@ -171,6 +177,17 @@ FIXTURES = {
         "region": "ap-south-1",
         "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-alert-scan"],
         "detail": {"job": "alert-scan"},
+    },
+    "scheduler-eod-snapshots.json": {
+        "version": "0",
+        "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9a",
+        "detail-type": "Scheduled Event",
+        "source": "tradesense.scheduler",
+        "account": "123456789012",
+        "time": "2026-11-25T11:00:00Z",
+        "region": "ap-south-1",
+        "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-eod-snapshots"],
+        "detail": {"job": "eod-snapshots"},
     },
     "scheduler-heartbeat.json": {
         "version": "0",

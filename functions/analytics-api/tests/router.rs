@@ -140,3 +140,70 @@ async fn the_checked_in_event_answers_every_head_of_the_year_and_a_bad_year_is_r
     );
     assert_eq!(body["groups"], serde_json::json!([]));
 }
+
+const EQUITY_CURVE: &str = include_str!("../../../events/analytics-equity-curve.json");
+const PERFORMANCE: &str = include_str!("../../../events/analytics-performance.json");
+
+/// `event` with its query replaced by `query` (`None`: no query string).
+fn querying(event: &str, query: Option<(&str, &str)>) -> Value {
+    let mut event: Value = serde_json::from_str(event).unwrap();
+    match query {
+        Some((from, to)) => {
+            event["rawQueryString"] = format!("from={from}&to={to}").into();
+            event["queryStringParameters"] = serde_json::json!({"from": from, "to": to});
+        }
+        None => {
+            event["rawQueryString"] = "".into();
+            event.as_object_mut().unwrap().remove("queryStringParameters");
+        }
+    }
+    event
+}
+
+#[tokio::test]
+async fn the_curve_and_performance_of_an_account_without_snapshots_are_empty_and_bad_ranges_are_refused() {
+    let api = Api::new().await;
+    let (status, curve) = api.call(serde_json::from_str(EQUITY_CURVE).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{curve}");
+    assert_eq!(
+        (curve["from"].as_str(), curve["to"].as_str()),
+        (Some("2026-11-02"), Some("2026-11-30"))
+    );
+    assert_eq!(
+        (curve["equity"].clone(), curve["points"].clone()),
+        (serde_json::json!([]), serde_json::json!([]))
+    );
+
+    let (status, report) = api.call(serde_json::from_str(PERFORMANCE).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["first_day"].clone(), report["max_drawdown"].clone()),
+        (Value::Null, Value::Null)
+    );
+    assert_eq!(
+        (report["sharpe"].clone(), report["trades"]["closed"].clone()),
+        (Value::Null, 0.into())
+    );
+    assert_eq!(report["charges"]["total"], "0");
+
+    // No range: the year to the market clock's date.
+    let (status, body) = api.call(querying(PERFORMANCE, None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (body["from"].as_str(), body["to"].as_str()),
+        (Some("2026-04-03"), Some("2027-04-02"))
+    );
+    for event in [EQUITY_CURVE, PERFORMANCE] {
+        for (from, to) in [
+            ("2026-12-01", "2026-11-01"),
+            ("2010-01-01", "2026-11-01"),
+            ("yesterday", "2026-11-01"),
+        ] {
+            let (status, error) = api.call(querying(event, Some((from, to)))).await;
+            assert!(
+                status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+                "{from}..{to}: {status} {error}"
+            );
+        }
+    }
+}

@@ -207,4 +207,43 @@ mod tests {
         assert!(scheduler.handle(event).await.is_err());
         assert_eq!(runs.last_run(ScheduledJob::AlertScan).await.unwrap(), None);
     }
+
+    /// Counts the snapshot runs it is asked for.
+    #[derive(Default)]
+    struct CountingSnapshots(std::sync::atomic::AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl SnapshotTaker for CountingSnapshots {
+        async fn take_snapshots(&self) -> anyhow::Result<()> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_eod_snapshots_event_runs_the_snapshot_job_and_fails_loudly_without_it() {
+        let runs = Arc::new(InMemoryJobRunLog::default());
+        let now = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 11, 0, 0).unwrap();
+        let scheduler = Scheduler::new(
+            runs.clone(),
+            Arc::new(InMemoryInstrumentStore::default()),
+            MarketCalendar::default(),
+            Arc::new(FixedClock(now)),
+        );
+        let event = || -> EventBridgeEvent<JobRequest> {
+            serde_json::from_str(include_str!("../../../events/scheduler-eod-snapshots.json")).unwrap()
+        };
+        assert_eq!(event().detail.job, ScheduledJob::EodSnapshots);
+        assert!(scheduler.handle(event()).await.is_err());
+        assert_eq!(runs.last_run(ScheduledJob::EodSnapshots).await.unwrap(), None);
+
+        let snapshots = Arc::new(CountingSnapshots::default());
+        let scheduler = scheduler.with_snapshots(snapshots.clone());
+        scheduler.handle(event()).await.unwrap();
+        assert_eq!(snapshots.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(
+            runs.last_run(ScheduledJob::EodSnapshots).await.unwrap(),
+            Some(now)
+        );
+    }
 }
