@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::kernel::money::paise;
 use crate::market::instrument::{Exchange, InstrumentKey};
-use crate::trading::account::{Funding, PaperAccount};
+use crate::trading::account::Funding;
 use crate::trading::position::Position;
 use crate::trading::request::Product;
 use crate::trading::trade::Trade;
@@ -100,13 +100,13 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// The book of `account` as it was funded, to be advanced through `fills` (any order; those before the
-    /// funding are not this book's and are left out).
-    pub fn new(account: &PaperAccount, mut fills: Vec<Trade>) -> Self {
-        fills.retain(|f| f.executed_at > account.funded_at);
+    /// A book funded with `cash` at `since` (`None`: it holds every fill), to be advanced through `fills`
+    /// (any order; those at or before `since` are another book's and are left out).
+    pub fn new(cash: Decimal, since: Option<DateTime<Utc>>, mut fills: Vec<Trade>) -> Self {
+        fills.retain(|f| since.is_none_or(|since| f.executed_at > since));
         fills.sort_by_key(|f| (f.executed_at, f.id));
         Self {
-            cash: account.initial_cash,
+            cash,
             positions: BTreeMap::new(),
             fills,
             next: 0,

@@ -125,36 +125,49 @@ impl SnapshotService {
         };
         let close = |day: NaiveDate| ctx.calendar.close_on(Exchange::Nse, day);
         let after = latest.as_ref().map(|s| s.day);
-        let sessions = self.sessions(after, through, |day| close(day) >= account.funded_at);
+        if after.is_some_and(|last| last >= through) {
+            // Most runs: nothing closed since the last snapshot, two reads.
+            return Ok(0);
+        }
+        let fundings = ctx.ledger.fundings(user, DateTime::<Utc>::MIN_UTC).await?;
+        // The book replayed: since its last reset (on the market clock), else since it opened (all fills).
+        let reset = fundings
+            .last()
+            .filter(|f| f.at == account.funded_at)
+            .map(|f| f.at);
+        let last_close = latest.as_ref().map(|s| close(s.day));
+        let since = match (reset, last_close) {
+            (Some(reset), Some(last)) => reset.min(last),
+            (Some(reset), None) => reset,
+            (None, _) => DateTime::<Utc>::MIN_UTC,
+        };
+        let fills = fills_since(ctx.ledger.as_ref(), user, since).await?;
+        // An account's first session closes at or after its reset, else its first fill or its opening.
+        let start = reset.unwrap_or_else(|| {
+            let first_fill = fills.iter().map(|f| f.executed_at).min();
+            first_fill.map_or(account.funded_at, |first| first.min(account.funded_at))
+        });
+        let sessions = self.sessions(after, through, |day| close(day) >= start);
         if sessions.is_empty() {
             return Ok(0);
         }
-        // Since the last snapshot's close, or the funding if later: fills before the funding (a reset since
-        // that snapshot) are not replayed, but what they did is counted on the first session written.
-        let last_close = latest.as_ref().map(|s| close(s.day));
-        let since = last_close.map_or(account.funded_at, |at| at.min(account.funded_at));
-        let (fills, fundings) = futures::try_join!(fills_since(ctx.ledger.as_ref(), user, since), async {
-            let since = last_close.unwrap_or(DateTime::<Utc>::MIN_UTC);
-            Ok::<_, AnalyticsError>(ctx.ledger.fundings(user, since).await?)
-        },)?;
-        let mut carried = match &latest {
-            Some(last) => {
+        // A reset since the last snapshot: the fills before it are not replayed, but what they did is
+        // counted on the first session written.
+        let mut carried = match (&latest, last_close, reset) {
+            (Some(last), Some(last_close), Some(reset)) if last_close < reset => {
                 let replaced: Vec<_> = fundings
                     .iter()
-                    .filter(|f| f.at <= account.funded_at)
+                    .filter(|f| f.at > last_close && f.at <= reset)
                     .cloned()
                     .collect();
-                let before: Vec<_> = fills
-                    .iter()
-                    .filter(|f| f.executed_at <= account.funded_at)
-                    .cloned()
-                    .collect();
+                let before: Vec<_> = fills.iter().filter(|f| f.executed_at <= reset).cloned().collect();
                 activity_before_funding(last.cash, &replaced, &before)
             }
-            None => SessionActivity::default(),
+            _ => SessionActivity::default(),
         };
-        let mut replay = Replay::new(&account, fills);
-        let mut fundings = fundings.into_iter().peekable();
+        let attach_after = last_close.unwrap_or(start - chrono::Duration::nanoseconds(1));
+        let mut fundings = fundings.into_iter().filter(|f| f.at > attach_after).peekable();
+        let mut replay = Replay::new(account.initial_cash, reset, fills);
         let mut written = 0;
         for day in sessions {
             let at = close(day);

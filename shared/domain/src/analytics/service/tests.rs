@@ -236,3 +236,17 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     assert!((curve[4].daily_return - friday_return).abs() < 1e-12);
     assert!(curve[4].drawdown > -0.001, "{curve:?}");
 }
+
+#[tokio::test]
+async fn an_account_opened_on_the_system_clock_after_its_simulated_fills_is_snapshotted_from_its_first_fill() {
+    // On a simulated market clock, registration stamps the real date, which may be after the fills.
+    let w = World::new();
+    w.clock.set(ist("2026-12-10T09:00:00"));
+    let trader = w.trader().await;
+    w.clock.set(ist("2026-11-30T10:00:00"));
+    w.market_order(trader, Side::Buy, 1).await;
+    assert_eq!(w.run_at("2026-11-30T16:00:00").await, 1);
+    let monday = w.snapshots.latest(&trader).await.unwrap().unwrap();
+    assert_eq!((monday.day, monday.cash), (day("2026-11-30"), w.cash(trader).await));
+    assert_eq!(monday.holdings_value, dec!(1500.00));
+}

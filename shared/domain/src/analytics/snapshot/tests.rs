@@ -9,6 +9,7 @@ use rust_decimal_macros::dec;
 use ulid::Ulid;
 
 use super::*;
+use crate::trading::account::PaperAccount;
 use crate::kernel::ids::{OrderId, TradeId, UserId};
 use crate::trading::charges::Charges;
 use crate::trading::request::Side;
@@ -108,7 +109,7 @@ fn two_sessions_replayed_and_marked_at_their_closes_by_hand() {
             "2026-11-27T10:00:00+05:30",
         ),
     ];
-    let mut replay = Replay::new(&account(), fills);
+    let mut replay = Replay::new(account().initial_cash, Some(account().funded_at), fills);
 
     // Monday: bought 10 INFY at 1,500 and 75 calls at 100, paying 2 + 5. Closes 1,510 and 120.
     let monday = replay.advance_to(at("2026-11-30T15:30:00+05:30"));
@@ -170,7 +171,7 @@ fn a_short_option_is_a_position_not_a_holding_and_a_flow_is_reported() {
         dec!(0),
         "2026-11-30T10:00:00+05:30",
     )];
-    let mut replay = Replay::new(&account(), fills);
+    let mut replay = Replay::new(account().initial_cash, Some(account().funded_at), fills);
     let activity = replay.advance_to(at("2026-11-30T15:30:00+05:30"));
     let funding = Funding {
         at: at("2026-11-30T09:00:00+05:30"),
