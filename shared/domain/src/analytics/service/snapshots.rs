@@ -168,6 +168,10 @@ impl SnapshotService {
         let attach_after = last_close.unwrap_or(start - chrono::Duration::nanoseconds(1));
         let mut fundings = fundings.into_iter().filter(|f| f.at > attach_after).peekable();
         let mut replay = Replay::new(account.initial_cash, reset, fills);
+        if let Some(last_close) = last_close {
+            // Up to the last snapshot: those sessions' activity is already theirs.
+            replay.advance_to(last_close);
+        }
         let mut written = 0;
         for day in sessions {
             let at = close(day);

@@ -195,6 +195,8 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     assert_eq!(w.run_at("2026-12-03T16:00:00").await, 6);
     let sessions = [day("2026-12-01"), day("2026-12-02"), day("2026-12-03")];
     assert_eq!(w.days(late).await, sessions);
+    let tuesday = w.snapshots.range(&trader, sessions[0], sessions[0]).await.unwrap();
+    assert_eq!(tuesday[0].charges, Decimal::ZERO, "Monday's charges are Monday's only");
     let thursday = w.snapshots.latest(&trader).await.unwrap().unwrap();
     assert_eq!(
         (thursday.unrealized_pnl, thursday.equity),
@@ -238,7 +240,8 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
 }
 
 #[tokio::test]
-async fn an_account_opened_on_the_system_clock_after_its_simulated_fills_is_snapshotted_from_its_first_fill() {
+async fn an_account_opened_on_the_system_clock_after_its_simulated_fills_is_snapshotted_from_its_first_fill()
+{
     // On a simulated market clock, registration stamps the real date, which may be after the fills.
     let w = World::new();
     w.clock.set(ist("2026-12-10T09:00:00"));
@@ -247,6 +250,9 @@ async fn an_account_opened_on_the_system_clock_after_its_simulated_fills_is_snap
     w.market_order(trader, Side::Buy, 1).await;
     assert_eq!(w.run_at("2026-11-30T16:00:00").await, 1);
     let monday = w.snapshots.latest(&trader).await.unwrap().unwrap();
-    assert_eq!((monday.day, monday.cash), (day("2026-11-30"), w.cash(trader).await));
+    assert_eq!(
+        (monday.day, monday.cash),
+        (day("2026-11-30"), w.cash(trader).await)
+    );
     assert_eq!(monday.holdings_value, dec!(1500.00));
 }

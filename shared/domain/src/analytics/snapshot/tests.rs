@@ -9,8 +9,8 @@ use rust_decimal_macros::dec;
 use ulid::Ulid;
 
 use super::*;
-use crate::trading::account::PaperAccount;
 use crate::kernel::ids::{OrderId, TradeId, UserId};
+use crate::trading::account::PaperAccount;
 use crate::trading::charges::Charges;
 use crate::trading::request::Side;
 
