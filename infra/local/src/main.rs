@@ -87,6 +87,7 @@ async fn run() -> anyhow::Result<()> {
         .into(),
         demo_password: std::env::var("DEMO_PASSWORD")
             .unwrap_or_else(|_| seed::DEFAULT_DEMO_PASSWORD.to_owned()),
+        demo_history: true,
         ..LocalOptions::default()
     };
     let password = opts.demo_password.clone();

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tradesense_adapters::AwsClients;
-use tradesense_adapters::config::AwsSettings;
+use tradesense_adapters::clock::market_clock;
+use tradesense_adapters::config::{AwsSettings, market_seed};
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_domain::identity::rbac::{Principal, Role};
@@ -25,7 +26,7 @@ use crate::gateway::{self, Gateway};
 use crate::pollers;
 use crate::provision::{StackContext, provision};
 use crate::round_trips;
-use crate::seed::seed_demo_users;
+use crate::seed::{seed_demo_history, seed_demo_users};
 use crate::template::{Resolver, Template};
 
 /// How to start the local stack.
@@ -43,6 +44,8 @@ pub struct LocalOptions {
     pub template: PathBuf,
     /// The demo users' password.
     pub demo_password: String,
+    /// Whether the demo trader gets two sessions of trading history (`make run`; tests start clean).
+    pub demo_history: bool,
 }
 
 impl Default for LocalOptions {
@@ -54,6 +57,7 @@ impl Default for LocalOptions {
             parameters: HashMap::new(),
             template: workspace_root().join("template.yaml"),
             demo_password: crate::seed::DEFAULT_DEMO_PASSWORD.to_owned(),
+            demo_history: false,
         }
     }
 }
@@ -119,10 +123,33 @@ impl LocalStack {
             .context("template has no Table")?
             .reference
             .clone();
-        let users = DynamoUserRepository::new(Table::new(aws.dynamodb.clone(), table));
+        let table = Table::new(aws.dynamodb.clone(), table);
+        let users = DynamoUserRepository::new(table.clone());
         let demo_users = seed_demo_users(&users, &opts.demo_password, Utc::now())
             .await
             .context("seed demo users")?;
+        if opts.demo_history {
+            // On the scheduler's market clock and simulated market, which the first snapshot run prices with.
+            let scheduler = template
+                .functions()?
+                .into_iter()
+                .find(|f| f.binary == "scheduler")
+                .context("template has no scheduler")?;
+            let env = resources.environment(&scheduler)?;
+            let vars = |key: &str| env.get(key).cloned();
+            let trader = demo_users
+                .iter()
+                .find(|u| u.roles.contains(&Role::Trader))
+                .context("no demo trader")?;
+            seed_demo_history(
+                &table,
+                market_clock(&vars)?.as_ref(),
+                market_seed(&vars)?,
+                trader.id,
+            )
+            .await
+            .context("seed the demo trader's history")?;
+        }
 
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = Vec::new();

@@ -195,8 +195,16 @@ async fn daily_runs_reruns_missed_sessions_and_a_reset() {
     assert_eq!(w.run_at("2026-12-03T16:00:00").await, 6);
     let sessions = [day("2026-12-01"), day("2026-12-02"), day("2026-12-03")];
     assert_eq!(w.days(late).await, sessions);
-    let tuesday = w.snapshots.range(&trader, sessions[0], sessions[0]).await.unwrap();
-    assert_eq!(tuesday[0].charges, Decimal::ZERO, "Monday's charges are Monday's only");
+    let tuesday = w
+        .snapshots
+        .range(&trader, sessions[0], sessions[0])
+        .await
+        .unwrap();
+    assert_eq!(
+        tuesday[0].charges,
+        Decimal::ZERO,
+        "Monday's charges are Monday's only"
+    );
     let thursday = w.snapshots.latest(&trader).await.unwrap().unwrap();
     assert_eq!(
         (thursday.unrealized_pnl, thursday.equity),
