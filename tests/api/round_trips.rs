@@ -130,7 +130,7 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     let alert = created.body["id"].as_str().unwrap().to_owned();
     let order = orders[0].clone();
 
-    let reads: [(&str, String, &str, usize); 20] = [
+    let reads: [(&str, String, &str, usize); 24] = [
         ("GET /v1/auth/me", "/v1/auth/me".into(), &token, 1),
         ("GET /v1/portfolio", "/v1/portfolio".into(), &token, 1),
         ("GET /v1/portfolio/funds", "/v1/portfolio/funds".into(), &token, 1),
@@ -181,6 +181,30 @@ async fn every_route_makes_the_round_trips_the_table_says() {
         ("GET /v1/webhooks", "/v1/webhooks".into(), &token, 1),
         ("GET /v1/backtests", "/v1/backtests".into(), &token, 1),
         ("GET /v1/admin/health", "/v1/admin/health".into(), &admin, 2),
+        (
+            "GET /v1/analytics/equity-curve",
+            "/v1/analytics/equity-curve".into(),
+            &token,
+            1,
+        ),
+        (
+            "GET /v1/analytics/performance",
+            "/v1/analytics/performance".into(),
+            &token,
+            1,
+        ),
+        (
+            "GET /v1/analytics/tax-pnl",
+            "/v1/analytics/tax-pnl".into(),
+            &token,
+            1,
+        ),
+        (
+            "GET /v1/analytics/trades",
+            "/v1/analytics/trades".into(),
+            &token,
+            1,
+        ),
     ];
     for (route, path, caller, sequential) in &reads {
         expect(route, &steady(path, caller).await, *sequential);
