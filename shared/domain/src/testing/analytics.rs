@@ -11,16 +11,17 @@ use crate::analytics::snapshot::DailySnapshot;
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::UserId;
 
+/// Every snapshot, by owner and session.
+type Snapshots = BTreeMap<(UserId, NaiveDate), DailySnapshot>;
+
 /// A [`SnapshotStore`] in memory.
 #[derive(Debug, Default)]
 pub struct InMemorySnapshotStore {
-    snapshots: Mutex<BTreeMap<(UserId, NaiveDate), DailySnapshot>>,
+    snapshots: Mutex<Snapshots>,
 }
 
 impl InMemorySnapshotStore {
-    fn all(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, BTreeMap<(UserId, NaiveDate), DailySnapshot>>, RepoError> {
+    fn all(&self) -> Result<std::sync::MutexGuard<'_, Snapshots>, RepoError> {
         self.snapshots
             .lock()
             .map_err(|_| anyhow::anyhow!("poisoned").into())
