@@ -26,17 +26,18 @@ const SESSIONS: i64 = 250;
 const FILLS_PER_SESSION: i64 = 20;
 const INSTRUMENTS: usize = 20;
 
-fn year() -> (
-    Vec<Trade>,
-    Vec<(NaiveDate, DateTime<Utc>)>,
-    HashMap<InstrumentKey, Decimal>,
-) {
+/// A session and its close.
+type Session = (NaiveDate, DateTime<Utc>);
+/// Each instrument's closing price.
+type Closes = HashMap<InstrumentKey, Decimal>;
+
+fn year() -> (Vec<Trade>, Vec<Session>, Closes) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let keys: Vec<InstrumentKey> = (0..INSTRUMENTS)
         .map(|i| InstrumentKey::parse(&format!("NSE:SYM{i}")).unwrap())
         .collect();
     let first_close = DateTime::<Utc>::from_timestamp(1_764_495_000, 0).unwrap();
-    let sessions: Vec<(NaiveDate, DateTime<Utc>)> = (0..SESSIONS)
+    let sessions: Vec<Session> = (0..SESSIONS)
         .map(|d| {
             let close = first_close + Duration::days(d);
             (close.date_naive(), close)
@@ -50,11 +51,7 @@ fn year() -> (
                 id: TradeId::from_ulid(Ulid::from_parts(n, 1)),
                 order_id: OrderId::from_ulid(Ulid::from_parts(n, 2)),
                 instrument: keys[rng.gen_range(0..INSTRUMENTS)].clone(),
-                side: if rng.gen_bool(0.5) {
-                    Side::Buy
-                } else {
-                    Side::Sell
-                },
+                side: if rng.gen_bool(0.5) { Side::Buy } else { Side::Sell },
                 product: if f % 2 == 0 {
                     Product::Delivery
                 } else {
@@ -77,11 +74,7 @@ fn year() -> (
     (fills, sessions, closes)
 }
 
-fn replay_year(
-    fills: &[Trade],
-    sessions: &[(NaiveDate, DateTime<Utc>)],
-    closes: &HashMap<InstrumentKey, Decimal>,
-) -> Vec<DailySnapshot> {
+fn replay_year(fills: &[Trade], sessions: &[Session], closes: &Closes) -> Vec<DailySnapshot> {
     let mut replay = Replay::new(Decimal::from(1_000_000), None, fills.to_vec());
     sessions
         .iter()
