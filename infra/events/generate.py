@@ -92,6 +92,9 @@ FIXTURES = {
     "admin-health.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_ADMIN, "admin")),
     "admin-health-viewer.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_VIEWER, "viewer")),
     "admin-health-no-context.json": http_event("GET", "/v1/admin/health"),
+    "admin-audit.json": http_event(
+        "GET", "/v1/admin/audit", context=principal(DEMO_ADMIN, "admin"),
+        query={"type": "ROLE_CHANGED", "limit": "20"}),
     "orders-place.json": http_event(
         "POST", "/v1/orders", context=principal(DEMO_TRADER, "trader"),
         headers={"content-type": "application/json", "idempotency-key": "demo-order-1"},

@@ -25,6 +25,9 @@ async fn an_audit_event_on_the_queue_is_stored_by_the_worker_even_behind_a_poiso
         user_id: Some(user),
         occurred_at: Utc::now(),
         detail: serde_json::json!({"ip": "203.0.113.9"}),
+        actor: None,
+        request_id: None,
+        source_ip: None,
     };
     let publisher = SqsPublisher::new(aws.sqs.clone(), &stack().audit_queue);
     publisher

@@ -284,13 +284,22 @@ pub fn principal(roles: &[Role]) -> Principal {
 /// A client on its own loopback source address (127.x.y.z), so per-IP limits never couple tests. Traffic
 /// stays on the loopback interface.
 pub fn client() -> reqwest::Client {
+    client_at(loopback_address())
+}
+
+/// A loopback address (127.x.y.z) no other test is likely to use.
+pub fn loopback_address() -> std::net::IpAddr {
     let n = ulid::Ulid::new().random();
-    let source = std::net::Ipv4Addr::new(127, (n >> 16) as u8 | 1, (n >> 8) as u8, (n as u8).max(2));
+    std::net::Ipv4Addr::new(127, (n >> 16) as u8 | 1, (n >> 8) as u8, (n as u8).max(2)).into()
+}
+
+/// A client whose requests come from `source` (a loopback address).
+pub fn client_at(source: std::net::IpAddr) -> reqwest::Client {
     // Generous: it only stops a hung request. Tests never assert speed, and 50 racing placements against one
     // emulator on a loaded 2-core machine can take a while.
     reqwest::Client::builder()
         .timeout(Duration::from_secs(90))
-        .local_address(std::net::IpAddr::V4(source))
+        .local_address(source)
         .build()
         .expect("client")
 }

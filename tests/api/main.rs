@@ -7,6 +7,7 @@ mod administration;
 mod alerts;
 mod analytics;
 mod async_paths;
+mod audit;
 mod auth;
 mod backtests;
 mod broker;

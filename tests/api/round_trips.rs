@@ -70,7 +70,7 @@ fn expect(route: &str, trips: &Trips, sequential: usize) {
 #[tokio::test]
 async fn every_route_makes_the_round_trips_the_table_says() {
     let stack = stack();
-    let (_, token) = new_trader().await;
+    let (trader, token) = new_trader().await;
     let admin = stack
         .login_as(tradesense_domain::identity::rbac::Role::Admin)
         .await;
@@ -130,7 +130,9 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     let alert = created.body["id"].as_str().unwrap().to_owned();
     let order = orders[0].clone();
 
-    let reads: [(&str, String, &str, usize); 24] = [
+    // The audit search reads GSI1 a UTC day at a time: from today's start, that is one day.
+    let today = chrono::Utc::now().format("%Y-%m-%dT00:00:00Z");
+    let reads: [(&str, String, &str, usize); 26] = [
         ("GET /v1/auth/me", "/v1/auth/me".into(), &token, 1),
         ("GET /v1/portfolio", "/v1/portfolio".into(), &token, 1),
         ("GET /v1/portfolio/funds", "/v1/portfolio/funds".into(), &token, 1),
@@ -204,6 +206,20 @@ async fn every_route_makes_the_round_trips_the_table_says() {
             "/v1/analytics/trades".into(),
             &token,
             1,
+        ),
+        // One query of the user's events → the search's own audit event sent.
+        (
+            "GET /v1/admin/audit?user=",
+            format!("/v1/admin/audit?user={trader}"),
+            &admin,
+            2,
+        ),
+        // One query of the day's partition → the audit event sent.
+        (
+            "GET /v1/admin/audit, one day",
+            format!("/v1/admin/audit?from={today}"),
+            &admin,
+            2,
         ),
     ];
     for (route, path, caller, sequential) in &reads {

@@ -2,10 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tradesense_domain::audit::search::AuditFilter;
+use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::identity::user::User;
+use tradesense_domain::kernel::ids::UserId;
 use tradesense_domain::ops::health::{DependencyStatus, HealthReport};
 use tradesense_domain::ops::service::accounts::AccountDetail;
+use tradesense_http::query::TimeParam;
 use utoipa::{IntoParams, ToSchema};
 
 /// A role's wire name in the document: `admin`, `trader` or `viewer`.
@@ -23,6 +27,21 @@ impl utoipa::PartialSchema for RoleName {
 }
 
 impl ToSchema for RoleName {}
+
+/// An audit event's kind in the document: `LOGIN_SUCCEEDED`, `ROLE_CHANGED`, ….
+pub struct AuditKindName;
+
+impl utoipa::PartialSchema for AuditKindName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(AuditKind::ALL.map(AuditKind::as_str)))
+            .into()
+    }
+}
+
+impl ToSchema for AuditKindName {}
 
 /// `GET /v1/health`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -215,4 +234,94 @@ impl From<&AccountDetail> for AccountDto {
             open_orders: d.open_orders,
         }
     }
+}
+
+/// `GET /v1/admin/audit` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only events concerning this user (their id: the events' `target`). An unknown user has none.
+    #[param(value_type = Option<String>)]
+    pub user: Option<UserId>,
+    /// Only events of this kind.
+    #[serde(rename = "type")]
+    #[param(value_type = Option<AuditKindName>)]
+    pub kind: Option<AuditKind>,
+    /// Events at or after this: an IST day (from its start) or an RFC 3339 instant (default: 7 days before
+    /// `to`).
+    #[param(inline)]
+    pub from: Option<TimeParam>,
+    /// Events before this: an IST day (to its end) or an RFC 3339 instant (default: now). At most 366 days
+    /// after `from`.
+    #[param(inline)]
+    pub to: Option<TimeParam>,
+    /// At most this many (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u16>,
+    /// The previous page's `next_cursor`, with the same filters (opaque; one this search did not issue is a
+    /// 422).
+    pub cursor: Option<String>,
+}
+
+impl AuditQuery {
+    /// What the query asks the audit log for.
+    pub fn filter(&self) -> AuditFilter {
+        AuditFilter {
+            user: self.user,
+            kind: self.kind,
+            from: self.from.map(TimeParam::as_start),
+            to: self.to.map(TimeParam::as_end),
+        }
+    }
+}
+
+/// One audit event as operators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventDto {
+    /// Id.
+    pub id: String,
+    /// What happened.
+    #[serde(rename = "type")]
+    #[schema(value_type = AuditKindName)]
+    pub kind: AuditKind,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it: the user authenticated on the request that caused it (`null` for a login, for the
+    /// platform's own jobs, and for events recorded before actors were).
+    pub actor: Option<String>,
+    /// The user it concerns (`null` when none: a platform-wide change).
+    pub target: Option<String>,
+    /// The id of the request that caused it (`null` outside a request, and for older events).
+    pub request_id: Option<String>,
+    /// The IP that request came from, as API Gateway saw it (`null` when there was none).
+    pub source_ip: Option<String>,
+    /// What happened, in detail; its fields depend on `type`.
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<&AuditEvent> for AuditEventDto {
+    fn from(e: &AuditEvent) -> Self {
+        Self {
+            id: e.id.to_string(),
+            kind: e.kind,
+            occurred_at: e.occurred_at,
+            actor: e.actor.map(|a| a.to_string()),
+            target: e.user_id.map(|u| u.to_string()),
+            request_id: e.request_id.clone(),
+            source_ip: e.source_ip.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+/// `GET /v1/admin/audit`: a page of events, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditResponse {
+    /// The page, newest first. Without `user`, one call reads at most 31 days of the range, so a page may be
+    /// short, or empty, while `next_cursor` leads on to older days.
+    pub events: Vec<AuditEventDto>,
+    /// Pass as `cursor` (with the same filters) for the next page; `null` once the range is read.
+    pub next_cursor: Option<String>,
 }

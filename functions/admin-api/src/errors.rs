@@ -2,12 +2,13 @@
 
 use axum::http::StatusCode;
 use tradesense_domain::identity::service::administration::AccessChangeError;
+use tradesense_domain::ops::service::audit_search::AuditSearchError;
 use tradesense_domain::ops::service::kill_switch::KillSwitchError;
 use tradesense_http::{ApiError, ErrorCode};
 
 tradesense_http::api_error_newtype!(
-    /// What the admin handlers return: any [`ApiError`], and the access-change and kill-switch errors mapped
-    /// below.
+    /// What the admin handlers return: any [`ApiError`], and the access-change, kill-switch and audit-search
+    /// errors mapped below.
     AdminError
 );
 
@@ -30,6 +31,17 @@ impl From<KillSwitchError> for AdminError {
         AdminError(match e {
             KillSwitchError::InvalidReason => ApiError::unprocessable_field("reason", e.to_string()),
             KillSwitchError::Unexpected(cause) => ApiError::internal(cause),
+        })
+    }
+}
+
+impl From<AuditSearchError> for AdminError {
+    fn from(e: AuditSearchError) -> Self {
+        AdminError(match e {
+            AuditSearchError::FromAfterTo | AuditSearchError::RangeTooLong => {
+                ApiError::invalid_field("from", e.to_string())
+            }
+            AuditSearchError::Unexpected(cause) => ApiError::internal(cause),
         })
     }
 }

@@ -1,6 +1,7 @@
-//! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep),
-//! `PATCH /v1/admin/users/{id}` (admin: roles, disabled) and `GET /openapi.json` (public, the whole API's
-//! generated document).
+//! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep), the users
+//! (`GET /v1/admin/users`, `GET`/`PATCH /v1/admin/users/{id}`), the audit search (`GET /v1/admin/audit`), the
+//! kill switch, dead-letter redrive (admin) and `GET /openapi.json` (public, the whole API's generated
+//! document).
 
 mod config;
 mod dto;
@@ -29,6 +30,7 @@ use tradesense_domain::audit::service::AuditTrail;
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
+use tradesense_domain::ops::service::audit_search::AuditSearch;
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::ops::service::redrive::Redrive;
 
@@ -49,7 +51,9 @@ pub struct AdminState {
     pub redrive: Arc<Redrive>,
     /// The operators' view of user accounts.
     pub accounts: Arc<Accounts>,
-    /// Signs and opens the users list's cursors.
+    /// The audit search.
+    pub audit_search: Arc<AuditSearch>,
+    /// Signs and opens the users list's and the audit search's cursors.
     pub cursors: Arc<SignedCursors>,
 }
 
@@ -85,10 +89,12 @@ impl AdminState {
         let dead_letters = SqsDeadLetters::new(aws.sqs.clone(), cfg.dead_letters.clone());
         let redrive = Redrive::new(Arc::new(dead_letters), audit.clone(), Arc::new(SystemClock));
         let users = Arc::new(DynamoUserRepository::new(table.clone()));
+        let audit_log = Arc::new(DynamoAuditLog::new(table.clone()));
+        let audit_search = AuditSearch::new(audit_log.clone(), audit.clone(), Arc::new(SystemClock));
         let accounts = Accounts::new(AccountsContext {
             directory: users.clone(),
             users,
-            audit_log: Arc::new(DynamoAuditLog::new(table.clone())),
+            audit_log,
             links: Arc::new(DynamoBrokerLinks::new(table.clone())),
             ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
             audit,
@@ -101,6 +107,7 @@ impl AdminState {
             kill_switch: Arc::new(kill_switch),
             redrive: Arc::new(redrive),
             accounts: Arc::new(accounts),
+            audit_search: Arc::new(audit_search),
             cursors: Arc::new(SignedCursors::new(
                 SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
                 &cfg.cursor_key_secret_id,
@@ -115,6 +122,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/v1/health", get(handlers::health))
         .route("/v1/admin/health", get(handlers::deep_health))
         .route("/v1/admin/users", get(handlers::list_users))
+        .route("/v1/admin/audit", get(handlers::search_audit))
         .route(
             "/v1/admin/users/{id}",
             get(handlers::get_user).patch(handlers::update_user),

@@ -10,12 +10,18 @@ use utoipa::OpenApi;
         crate::handlers::deep_health,
         crate::handlers::list_users,
         crate::handlers::get_user,
+        crate::handlers::search_audit,
         crate::handlers::update_user,
         crate::handlers::kill_switch,
         crate::handlers::redrive,
         crate::handlers::openapi_document
     ),
-    components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse, crate::dto::RoleName)),
+    components(schemas(
+        crate::dto::HealthResponse,
+        crate::dto::DeepHealthResponse,
+        crate::dto::RoleName,
+        crate::dto::AuditKindName
+    )),
     tags((name = "admin", description = "Health, operations and the API document"))
 )]
 /// The admin area's paths and schemas.

@@ -15,11 +15,14 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 use tradesense_adapters::dynamo::cursor::SignedCursors;
 use tradesense_adapters::secrets::SecretsProvider;
+use tradesense_domain::audit::ports::AuditLog;
+use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
 use tradesense_domain::ops::ports::{DeadLetters, DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
+use tradesense_domain::ops::service::audit_search::AuditSearch;
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
 use tradesense_domain::ops::service::redrive::Redrive;
 use tradesense_domain::testing::{
@@ -28,43 +31,69 @@ use tradesense_domain::testing::{
 };
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
-fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
+/// The admin router over fakes, and the fakes tests look into.
+struct Fakes {
+    app: Router,
+    runs: Arc<InMemoryJobRunLog>,
+    audit_log: Arc<InMemoryAuditLog>,
+    published: Arc<RecordingPublisher>,
+}
+
+fn fakes(checks: Vec<Arc<dyn DependencyCheck>>) -> Fakes {
     let runs = Arc::new(InMemoryJobRunLog::default());
     let users = Arc::new(InMemoryUsers::default());
+    let audit_log = Arc::new(InMemoryAuditLog::default());
+    let published = Arc::new(RecordingPublisher::default());
+    let clock = Arc::new(FixedClock(chrono::Utc::now()));
     let state = AdminState {
         checks: checks.into(),
         job_runs: runs.clone(),
         administration: Arc::new(Administration::new(
             users.clone(),
-            audit_trail(Arc::new(RecordingPublisher::default())),
-            Arc::new(FixedClock(chrono::Utc::now())),
+            audit_trail(published.clone()),
+            clock.clone(),
         )),
         kill_switch: Arc::new(KillSwitchControl::new(
             Arc::new(InMemoryKillSwitch::default()),
-            audit_trail(Arc::new(RecordingPublisher::default())),
-            Arc::new(FixedClock(chrono::Utc::now())),
+            audit_trail(published.clone()),
+            clock.clone(),
         )),
         redrive: Arc::new(Redrive::new(
             Arc::new(FourLetters),
-            audit_trail(Arc::new(RecordingPublisher::default())),
-            Arc::new(FixedClock(chrono::Utc::now())),
+            audit_trail(published.clone()),
+            clock.clone(),
         )),
         accounts: Arc::new(Accounts::new(AccountsContext {
             directory: users.clone(),
             users,
-            audit_log: Arc::new(InMemoryAuditLog::default()),
+            audit_log: audit_log.clone(),
             links: Arc::new(InMemoryBrokerLinks::default()),
             ledger: Arc::new(InMemoryLedger::default()),
-            audit: audit_trail(Arc::new(RecordingPublisher::default())),
-            clock: Arc::new(FixedClock(chrono::Utc::now())),
+            audit: audit_trail(published.clone()),
+            clock: clock.clone(),
         })),
+        audit_search: Arc::new(AuditSearch::new(
+            audit_log.clone(),
+            audit_trail(published.clone()),
+            clock,
+        )),
         // Never reached: these tests list nothing with a cursor (the emulator-backed tests in tests/ do).
         cursors: Arc::new(SignedCursors::new(
             SecretsProvider::new(unreachable_secrets(), std::time::Duration::ZERO),
             "cursor-key",
         )),
     };
-    (with_conventions(router(state), &HttpConfig::default()), runs)
+    Fakes {
+        app: with_conventions(router(state), &HttpConfig::default()),
+        runs,
+        audit_log,
+        published,
+    }
+}
+
+fn app(checks: Vec<Arc<dyn DependencyCheck>>) -> (Router, Arc<InMemoryJobRunLog>) {
+    let f = fakes(checks);
+    (f.app, f.runs)
 }
 
 /// A Secrets Manager client with nowhere to go.
@@ -314,4 +343,107 @@ async fn a_local_request_gets_a_generated_request_id() {
     let id = headers["x-request-id"].to_str().unwrap();
     assert_ne!(id, "spoofed");
     assert_eq!(id.len(), 26, "a ULID");
+}
+
+/// `events/admin-audit.json` (an admin's search) asking `query` instead, by a caller holding `roles`.
+fn audit_search(query: &str, roles: &str) -> Request<Body> {
+    let mut json: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/admin-audit.json")).unwrap();
+    json["rawQueryString"] = query.into();
+    json.as_object_mut().unwrap().remove("queryStringParameters");
+    json["requestContext"]["authorizer"]["lambda"]["roles"] = roles.into();
+    event(&json.to_string())
+}
+
+#[tokio::test]
+async fn the_audit_search_refuses_each_malformed_parameter_by_name_and_reads_nothing() {
+    let f = fakes(healthy());
+    let cases = [
+        ("user=someone", "user"),
+        ("type=LOGGED_IN", "type"),
+        ("type=role_changed", "type"),
+        ("from=yesterday", "from"),
+        ("to=2026-13-01", "to"),
+        ("from=2026-11-25&to=2026-11-23", "from"),
+        ("from=2025-11-01&to=2026-11-23", "from"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("q=x", "q"),
+    ];
+    for (query, field) in cases {
+        let (status, _, body) = call(f.app.clone(), audit_search(query, "admin")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], "VALIDATION_FAILED", "{query}");
+        assert_eq!(body["error"]["details"][0]["field"], field, "{query}: {body}");
+    }
+    assert!(f.audit_log.searches().is_empty());
+    assert!(
+        f.published.published().is_empty(),
+        "a refused search is not audited"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_search_is_for_admins_only() {
+    let f = fakes(healthy());
+    for roles in ["trader", "viewer", "trader,viewer"] {
+        let (status, _, body) = call(f.app.clone(), audit_search("", roles)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{roles}");
+        assert_eq!(body["error"]["code"], "FORBIDDEN");
+    }
+    let mut anonymous: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/admin-audit.json")).unwrap();
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let (status, _, _) = call(f.app.clone(), event(&anonymous.to_string())).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(f.audit_log.searches().is_empty());
+}
+
+#[tokio::test]
+async fn an_admin_sees_each_event_with_its_actor_target_request_and_ip_and_the_search_is_audited_likewise() {
+    let f = fakes(healthy());
+    let admin = "01JDQ8ZK3M4N5P6Q7R8S9T0AD1";
+    let trader = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1";
+    let role_change = AuditEvent {
+        id: "01JDQ8ZK3M4N5P6Q7R8S9T0EV9".parse().unwrap(),
+        kind: AuditKind::RoleChanged,
+        user_id: Some(trader.parse().unwrap()),
+        occurred_at: chrono::Utc::now() - chrono::Duration::hours(1),
+        detail: serde_json::json!({"before": ["trader"], "after": ["viewer"]}),
+        actor: Some(admin.parse().unwrap()),
+        request_id: Some("req-1".into()),
+        source_ip: Some("198.51.100.4".into()),
+    };
+    f.audit_log.record(&role_change).await.unwrap();
+
+    let (status, headers, body) = call(
+        f.app.clone(),
+        event(include_str!("../../../events/admin-audit.json")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "events": [{
+                "id": role_change.id.to_string(), "type": "ROLE_CHANGED",
+                "occurred_at": role_change.occurred_at, "actor": admin, "target": trader,
+                "request_id": "req-1", "source_ip": "198.51.100.4",
+                "detail": {"before": ["trader"], "after": ["viewer"]},
+            }],
+            "next_cursor": null,
+        })
+    );
+    // The search itself, by the admin, from API Gateway's request and source IP.
+    let searched: AuditEvent = f.published.published()[0].open().unwrap();
+    assert_eq!(searched.kind, AuditKind::AuditSearched);
+    assert_eq!(searched.actor, searched.user_id);
+    assert_eq!(searched.actor.unwrap().to_string(), admin);
+    assert_eq!(searched.request_id.as_deref(), Some("Jt1Hh3pXBcwEJbQ="));
+    assert_eq!(headers["x-request-id"], "Jt1Hh3pXBcwEJbQ=");
+    assert_eq!(searched.source_ip.as_deref(), Some("203.0.113.7"));
+    assert_eq!(searched.detail["type"], "ROLE_CHANGED");
 }

@@ -16,7 +16,7 @@ use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use lambda_http::request::RequestContext;
-use tradesense_http::{ApiError, HttpConfig, request_id, with_conventions};
+use tradesense_http::{ApiError, HttpConfig, origin, request_id, with_conventions};
 
 use crate::round_trips;
 use crate::template::HttpRoute;
@@ -96,7 +96,9 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
         ctx.authorizer = Some(authorizer);
     }
     req.extensions_mut().insert(RequestContext::ApiGatewayV2(ctx));
-    let (mut response, trips) = round_trips::record(next.run(req)).await;
+    // The request-id layer ran before this context existed: the function's handler runs in the origin the
+    // context gives (source IP, principal), as under API Gateway.
+    let (mut response, trips) = round_trips::record(origin::within_context(req, next)).await;
     let headers = response.headers_mut();
     headers.insert(
         round_trips::SEQUENTIAL_HEADER,

@@ -21,7 +21,8 @@ use tradesense_adapters::dynamo::{Item, PageFilter, PageQuery, Table};
 use tradesense_adapters::health::{DynamoDbCheck, SecretsManagerCheck, SqsCheck};
 use tradesense_adapters::secrets::{SecretsProvider, Stage};
 use tradesense_adapters::sqs::{SqsDeadLetters, SqsPublisher};
-use tradesense_domain::audit::ports::AuditLog;
+use tradesense_domain::audit::ports::{AuditLog, AuditQuery};
+use tradesense_domain::audit::search::AuditPosition;
 use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::identity::mfa::MfaState;
 use tradesense_domain::identity::ports::{RateLimiter, SessionRepository, UserRepository};
@@ -69,6 +70,9 @@ fn audit_event(user: Option<&str>, at_secs: i64) -> AuditEvent {
         user_id: user.map(|u| u.parse().unwrap()),
         occurred_at: Utc.timestamp_opt(1_795_400_000 + at_secs, 0).unwrap(),
         detail: serde_json::json!({"ip": "203.0.113.7", "attempt": 2}),
+        actor: None,
+        request_id: None,
+        source_ip: None,
     }
 }
 
@@ -257,7 +261,7 @@ async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
     log.record(&audit_event(None, 1)).await.unwrap();
     let day = PageQuery {
         on_gsi1: true,
-        partition: keys::audit_day_partition(event.occurred_at),
+        partition: keys::audit_day_partition(event.occurred_at.date_naive()),
         sort_prefix: None,
         filter: None,
         limit: 10,
@@ -271,6 +275,135 @@ async fn records_an_audit_event_once_and_lists_it_by_day_on_the_index() {
         r#"{"attempt":2,"ip":"203.0.113.7"}"#
     );
     assert!(resume.is_none());
+}
+
+/// Every event `query` finds, page after page, and the pages' sizes.
+async fn search_all(log: &DynamoAuditLog, mut query: AuditQuery) -> (Vec<EventId>, Vec<usize>) {
+    let (mut ids, mut sizes) = (Vec::new(), Vec::new());
+    loop {
+        let page = log.search(&query).await.unwrap();
+        sizes.push(page.items.len());
+        ids.extend(page.items.iter().map(|e| e.id));
+        match page.resume_after {
+            Some(before) => query.before = before,
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn searches_audit_events_by_user_or_day_by_day_by_kind_newest_first_page_by_page() {
+    let stack = TestStack::provision().await;
+    let table = stack.table();
+    let log = DynamoAuditLog::new(table.clone());
+    let (admin, trader, viewer) = (
+        "01JDQ8ZK3M4N5P6Q7R8S9T0AD1".parse::<UserId>().unwrap(),
+        "01JDQ8ZK3M4N5P6Q7R8S9T0TR1",
+        "01JDQ8ZK3M4N5P6Q7R8S9T0VW1",
+    );
+    let at = |d, h, m, s, ms| {
+        Utc.with_ymd_and_hms(2026, 11, d, h, m, s).unwrap() + chrono::Duration::milliseconds(ms)
+    };
+    let event = |user: Option<&str>, kind, occurred_at| AuditEvent {
+        kind,
+        occurred_at,
+        ..audit_event(user, 0)
+    };
+    // Over three UTC days; two events in one millisecond (twin_a the lower id).
+    let first = event(Some(trader), AuditKind::LoginSucceeded, at(21, 10, 0, 0, 0));
+    let old = event(Some(trader), AuditKind::LoginFailed, at(22, 12, 0, 0, 0));
+    let late = event(Some(viewer), AuditKind::LoginFailed, at(22, 23, 59, 59, 999));
+    let midnight = AuditEvent {
+        actor: Some(admin),
+        request_id: Some("Jt1Hh3pXBcwEJbQ=".into()),
+        source_ip: Some("203.0.113.7".into()),
+        ..event(Some(trader), AuditKind::RoleChanged, at(23, 0, 0, 0, 0))
+    };
+    let login = event(Some(trader), AuditKind::LoginSucceeded, at(23, 5, 0, 0, 0));
+    let system = event(None, AuditKind::KillSwitchChanged, at(23, 6, 0, 0, 0));
+    let mut twins = [0, 1].map(|_| event(Some(trader), AuditKind::LoginFailed, at(23, 7, 0, 0, 0)));
+    twins.sort_by_key(|e| e.id);
+    let [twin_a, twin_b] = twins;
+    for e in [&first, &old, &late, &midnight, &login, &system, &twin_a, &twin_b] {
+        log.record(e).await.unwrap();
+    }
+    // `old` as an event stored before events had an actor, a request id and a source IP.
+    table
+        .client()
+        .update_item()
+        .table_name(table.name())
+        .set_key(Some(keys::audit_event(&old).key.to_attributes()))
+        .update_expression("REMOVE actor, request_id, source_ip")
+        .send()
+        .await
+        .unwrap();
+
+    let query = AuditQuery {
+        user: Some(trader.parse().unwrap()),
+        kind: None,
+        from: at(21, 0, 0, 0, 0),
+        before: AuditPosition::before(at(24, 0, 0, 0, 0)),
+        limit: 50,
+    };
+    let page = log.search(&query).await.unwrap();
+    let ids: Vec<EventId> = page.items.iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids,
+        [twin_b.id, twin_a.id, login.id, midnight.id, old.id, first.id]
+    );
+    assert_eq!(page.resume_after, None);
+    assert_eq!(
+        page.items[3], midnight,
+        "stored with its actor, request id and source IP"
+    );
+    assert_eq!(page.items[4], old, "an event stored without them reads as none");
+
+    // Every user's events, day by day across three days, three a page.
+    let everyone = AuditQuery {
+        user: None,
+        limit: 3,
+        ..query.clone()
+    };
+    let (ids, sizes) = search_all(&log, everyone.clone()).await;
+    assert_eq!(
+        ids,
+        [
+            twin_b.id,
+            twin_a.id,
+            system.id,
+            login.id,
+            midnight.id,
+            late.id,
+            old.id,
+            first.id
+        ]
+    );
+    assert_eq!(sizes, [3, 3, 2]);
+
+    // One kind, across days, a page of one at a time.
+    let logins = AuditQuery {
+        kind: Some(AuditKind::LoginSucceeded),
+        limit: 1,
+        ..everyone.clone()
+    };
+    assert_eq!(
+        search_all(&log, logins).await,
+        (vec![login.id, first.id], vec![1, 1])
+    );
+
+    // The range's start is inclusive and its end exclusive; a range ending before it starts is empty.
+    let last_minute = AuditQuery {
+        from: late.occurred_at,
+        before: AuditPosition::before(midnight.occurred_at),
+        ..everyone.clone()
+    };
+    assert_eq!(search_all(&log, last_minute).await, (vec![late.id], vec![1]));
+    let backwards = AuditQuery {
+        from: midnight.occurred_at,
+        before: AuditPosition::before(late.occurred_at),
+        ..everyone
+    };
+    assert_eq!(search_all(&log, backwards).await, (vec![], vec![0]));
 }
 
 #[tokio::test]

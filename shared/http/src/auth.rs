@@ -3,6 +3,7 @@
 //! after running the same verification. There is no other way in: no header, flag or feature bypasses it.
 
 use axum::extract::FromRequestParts;
+use http::Extensions;
 use http::request::Parts;
 use lambda_http::request::RequestContext;
 use tradesense_domain::identity::rbac::{Permission, Principal};
@@ -28,8 +29,9 @@ impl AuthContext {
     }
 }
 
-fn principal_from(parts: &Parts) -> Option<Principal> {
-    match parts.extensions.get::<RequestContext>()? {
+/// The principal in the authorizer context among a request's `extensions`, if it holds a valid one.
+pub(crate) fn principal(extensions: &Extensions) -> Option<Principal> {
+    match extensions.get::<RequestContext>()? {
         RequestContext::ApiGatewayV2(ctx) => Principal::from_context(&ctx.authorizer.as_ref()?.fields),
         #[allow(unreachable_patterns)]
         _ => None,
@@ -40,7 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        principal_from(parts)
+        principal(&parts.extensions)
             .map(AuthContext)
             .ok_or_else(ApiError::unauthorized)
     }

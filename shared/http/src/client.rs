@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 
 use axum::extract::FromRequestParts;
+use http::Extensions;
 use http::request::Parts;
 use lambda_http::request::RequestContext;
 
@@ -15,11 +16,16 @@ impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = match parts.extensions.get::<RequestContext>() {
-            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-            #[allow(unreachable_patterns)]
-            _ => None,
-        };
-        Ok(SourceIp(ip.filter(|ip| !ip.is_empty() && ip.len() <= 64)))
+        Ok(SourceIp(source_ip(&parts.extensions)))
     }
+}
+
+/// The caller's IP in the API Gateway context among a request's `extensions`, if any (and plausible).
+pub(crate) fn source_ip(extensions: &Extensions) -> Option<String> {
+    let ip = match extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    ip.filter(|ip| !ip.is_empty() && ip.len() <= 64)
 }

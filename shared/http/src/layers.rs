@@ -1,6 +1,6 @@
-//! The layers every router gets, in the Lambda and in the local stack alike: request id (outermost, so even a
-//! rejected request has one), security headers, CORS from configuration, the body size limit, and JSON
-//! 404/405 fallbacks.
+//! The layers every router gets, in the Lambda and in the local stack alike: request id and origin (outermost,
+//! so even a rejected request has one, and the handler runs inside it), security headers, CORS from
+//! configuration, the body size limit, and JSON 404/405 fallbacks.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};

@@ -1,7 +1,7 @@
 //! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the
-//! auth-context extractor and permission guard, request ids, security headers, CORS, the body size limit, the
-//! OpenAPI basics, the order as every API shows it with the status of each placement refusal, and `serve()`,
-//! which runs one axum router under Lambda or as a local server.
+//! auth-context extractor and permission guard, request ids and origins, security headers, CORS, the body
+//! size limit, the OpenAPI basics, the order as every API shows it with the status of each placement refusal,
+//! and `serve()`, which runs one axum router under Lambda or as a local server.
 
 pub mod auth;
 pub mod client;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod layers;
 pub mod openapi;
+pub mod origin;
 pub mod pagination;
 pub mod query;
 pub mod rate_limit;

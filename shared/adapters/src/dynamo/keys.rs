@@ -3,7 +3,7 @@
 //!
 //! | entity      | pk                 | sk                          | gsi1pk                 | gsi1sk              |
 //! |-------------|--------------------|-----------------------------|------------------------|---------------------|
-//! | audit event | `USER#<user_id>` or `SYSTEM` | `AUDIT#<occurred_at>#<id>` | `AUDIT#<yyyy-mm-dd>` | `<occurred_at>#<id>` |
+//! | audit event | `USER#<user_id>` or `SYSTEM` | `AUDIT#<occurred_at>#<id>` | `AUDIT#<yyyy-mm-dd>` (UTC day) | `<occurred_at>#<id>` |
 //! | job run     | `SYSTEM`           | `JOB#<job>`                 |                        |                     |
 //! | user        | `USER#<user_id>`   | `PROFILE`                   | `USERS`                | `<email>#<user_id>` |
 //! | email claim | `EMAIL#<email>`    | `EMAIL`                     |                        |                     |
@@ -33,16 +33,20 @@
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
+//!
+//! The audit search reads a time range of `AUDIT#` sort keys: in one user's partition, or in GSI1's day
+//! partitions from the newest day back ([`audit_search_range`]).
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use tradesense_domain::audit::AuditEvent;
+use tradesense_domain::audit::search::AuditPosition;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::identity::user::Email;
 use tradesense_domain::kernel::ids::{
-    AlertId, BacktestId, NotificationId, OrderId, SessionId, StrategyId, TradeId, UserId, WebhookId,
+    AlertId, BacktestId, EventId, NotificationId, OrderId, SessionId, StrategyId, TradeId, UserId, WebhookId,
 };
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
@@ -310,7 +314,7 @@ pub fn sortable_time(at: DateTime<Utc>) -> String {
 
 /// Where an audit event is stored: under its user (or `SYSTEM`), and in GSI1 by day for the admin feed.
 pub fn audit_event(event: &AuditEvent) -> IndexedKey {
-    let at = sortable_time(event.occurred_at);
+    let at = audit_sort(event.occurred_at, Some(&event.id));
     let pk = event
         .user_id
         .as_ref()
@@ -318,15 +322,41 @@ pub fn audit_event(event: &AuditEvent) -> IndexedKey {
     IndexedKey {
         key: Key {
             pk,
-            sk: format!("AUDIT#{at}#{}", event.id),
+            sk: format!("{AUDIT_PREFIX}{at}"),
         },
-        gsi1pk: audit_day_partition(event.occurred_at),
-        gsi1sk: format!("{at}#{}", event.id),
+        gsi1pk: audit_day_partition(event.occurred_at.date_naive()),
+        gsi1sk: at,
     }
 }
 
+/// An audit event's place in time order: `<occurred_at>#<id>`, or `<at>` alone, which sorts before every
+/// event at `at` (timestamps to the millisecond).
+fn audit_sort(at: DateTime<Utc>, id: Option<&EventId>) -> String {
+    let at = sortable_time(at);
+    match id {
+        Some(id) => format!("{at}#{id}"),
+        None => at,
+    }
+}
+
+/// The sort keys bounding a search of audit events (both inclusive, for `BETWEEN`): from the first event at
+/// `from` up to the end of `before`, which is the event the position follows when it names one (that event
+/// is the upper bound itself, and the reader drops it). In a user's partition when `in_user_partition`,
+/// else in a day's GSI1 partition.
+pub fn audit_search_range(
+    from: DateTime<Utc>,
+    before: &AuditPosition,
+    in_user_partition: bool,
+) -> (String, String) {
+    let prefix = if in_user_partition { AUDIT_PREFIX } else { "" };
+    (
+        format!("{prefix}{}", audit_sort(from, None)),
+        format!("{prefix}{}", audit_sort(before.at, before.after.as_ref())),
+    )
+}
+
 /// The GSI1 partition holding one UTC day's audit events.
-pub fn audit_day_partition(day: DateTime<Utc>) -> String {
+pub fn audit_day_partition(day: NaiveDate) -> String {
     format!("AUDIT#{}", day.format("%Y-%m-%d"))
 }
 
@@ -501,6 +531,9 @@ mod tests {
             user_id: Some("01JDQ8ZK3M4N5P6Q7R8S9T0V1X".parse().unwrap()),
             occurred_at: Utc.with_ymd_and_hms(2026, 11, 23, 4, 5, 6).unwrap(),
             detail: serde_json::Value::Null,
+            actor: None,
+            request_id: None,
+            source_ip: None,
         };
         let k = audit_event(&event);
         assert_eq!(k.key.pk, "USER#01JDQ8ZK3M4N5P6Q7R8S9T0V1X");
@@ -511,8 +544,22 @@ mod tests {
         assert_eq!(k.gsi1pk, "AUDIT#2026-11-23");
         let system = audit_event(&AuditEvent {
             user_id: None,
-            ..event
+            ..event.clone()
         });
         assert_eq!(system.key.pk, "SYSTEM");
+
+        // A search from 04:00 up to just after this event: in its user's partition, and in a day's.
+        let from = Utc.with_ymd_and_hms(2026, 11, 23, 4, 0, 0).unwrap();
+        let after = AuditPosition::after(&event);
+        assert_eq!(
+            audit_search_range(from, &after, true),
+            ("AUDIT#2026-11-23T04:00:00.000Z".to_owned(), k.key.sk.clone())
+        );
+        let (low, high) = audit_search_range(from, &AuditPosition::before(event.occurred_at), false);
+        assert_eq!(low, "2026-11-23T04:00:00.000Z");
+        assert!(
+            high.as_str() < k.gsi1sk.as_str(),
+            "before every event of its instant"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Audit events: security-relevant facts (logins, MFA changes, role changes, …) recorded once each, for the
-//! admin audit log. Producers publish them to the audit queue; the audit worker stores them.
+//! admin audit log. Producers publish them to the audit queue; the audit worker stores them; operators search
+//! them ([`search`]). Each event carries who did it, to whom, and from which request.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -37,9 +38,54 @@ pub enum AuditKind {
     UsersListed,
     /// An admin read one user's account.
     UserViewed,
+    /// An admin searched the audit log.
+    AuditSearched,
+}
+
+impl AuditKind {
+    /// Every kind, in a stable order.
+    pub const ALL: [AuditKind; 14] = [
+        AuditKind::LoginSucceeded,
+        AuditKind::LoginFailed,
+        AuditKind::AccountLocked,
+        AuditKind::MfaEnabled,
+        AuditKind::MfaDisabled,
+        AuditKind::BackupCodesRegenerated,
+        AuditKind::RefreshTokenReused,
+        AuditKind::RoleChanged,
+        AuditKind::BrokerLinkChanged,
+        AuditKind::KillSwitchChanged,
+        AuditKind::DeadLettersRedriven,
+        AuditKind::UsersListed,
+        AuditKind::UserViewed,
+        AuditKind::AuditSearched,
+    ];
+
+    /// The kind's wire name (`ROLE_CHANGED`), as stored and as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::LoginSucceeded => "LOGIN_SUCCEEDED",
+            AuditKind::LoginFailed => "LOGIN_FAILED",
+            AuditKind::AccountLocked => "ACCOUNT_LOCKED",
+            AuditKind::MfaEnabled => "MFA_ENABLED",
+            AuditKind::MfaDisabled => "MFA_DISABLED",
+            AuditKind::BackupCodesRegenerated => "BACKUP_CODES_REGENERATED",
+            AuditKind::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
+            AuditKind::RoleChanged => "ROLE_CHANGED",
+            AuditKind::BrokerLinkChanged => "BROKER_LINK_CHANGED",
+            AuditKind::KillSwitchChanged => "KILL_SWITCH_CHANGED",
+            AuditKind::DeadLettersRedriven => "DEAD_LETTERS_REDRIVEN",
+            AuditKind::UsersListed => "USERS_LISTED",
+            AuditKind::UserViewed => "USER_VIEWED",
+            AuditKind::AuditSearched => "AUDIT_SEARCHED",
+        }
+    }
 }
 
 /// One audit event.
+///
+/// `actor`, `request_id` and `source_ip` came after the first events were recorded: events stored and messages
+/// queued before them lack the fields and read as `None`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
@@ -47,12 +93,23 @@ pub struct AuditEvent {
     pub id: EventId,
     /// What happened.
     pub kind: AuditKind,
-    /// The user it concerns, when known.
+    /// The user it concerns (its target), when known: the user who logged in, whose roles changed, the admin
+    /// whose read of other accounts is recorded.
     pub user_id: Option<UserId>,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
     /// Kind-specific detail. MUST NOT contain secrets, tokens or passwords.
     pub detail: serde_json::Value,
+    /// Who did it: the authenticated user of the request that caused it; `None` for a login (nobody is
+    /// authenticated yet) and outside a request (the scheduler, the workers).
+    #[serde(default)]
+    pub actor: Option<UserId>,
+    /// The id of the request that caused it, if a request did.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// The IP the request came from, as API Gateway saw it, if a request caused it.
+    #[serde(default)]
+    pub source_ip: Option<String>,
 }
 
 impl DomainEvent for AuditEvent {
@@ -61,4 +118,17 @@ impl DomainEvent for AuditEvent {
 }
 
 pub mod ports;
+pub mod search;
 pub mod service;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_wire_name() {
+        for kind in AuditKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
+}

@@ -9,6 +9,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::kernel::error::{RepoError, Retryable};
 use crate::kernel::events::{Envelope, EnvelopeError, EventPublisher};
 use crate::kernel::ids::{IdGen, UserId};
+use crate::kernel::origin::RequestOrigin;
 
 /// Where producers send audit events: the queue's publisher, and the ids the events are minted with.
 #[derive(Clone)]
@@ -23,8 +24,9 @@ impl AuditTrail {
         Self { publisher, ids }
     }
 
-    /// Publishes an audit event. A publishing failure is logged, not returned: the audit trail must not take
-    /// the use case (a login, a broker link) down with it.
+    /// Publishes an audit event concerning `user_id`, stamped with the origin of the request being handled
+    /// (its actor, request id and source IP; none outside a request). A publishing failure is logged, not
+    /// returned: the audit trail must not take the use case (a login, a broker link) down with it.
     pub async fn record(
         &self,
         kind: AuditKind,
@@ -32,12 +34,16 @@ impl AuditTrail {
         at: DateTime<Utc>,
         detail: serde_json::Value,
     ) {
+        let origin = RequestOrigin::current();
         let event = AuditEvent {
             id: self.ids.next(),
             kind,
             user_id,
             occurred_at: at,
             detail,
+            actor: origin.as_ref().and_then(|o| o.actor),
+            request_id: origin.as_ref().map(|o| o.request_id.clone()),
+            source_ip: origin.and_then(|o| o.source_ip),
         };
         let published = match Envelope::wrap(event.id, event.occurred_at, &event) {
             Ok(envelope) => self.publisher.publish(&envelope).await,
@@ -108,6 +114,9 @@ mod tests {
             user_id: None,
             occurred_at: Utc::now(),
             detail: serde_json::json!({"ip": "203.0.113.7"}),
+            actor: None,
+            request_id: None,
+            source_ip: None,
         };
         (
             id,
@@ -146,6 +155,63 @@ mod tests {
                 .is_retryable()
         );
         assert!(log.events().is_empty());
+    }
+
+    #[tokio::test]
+    async fn records_a_message_queued_before_events_had_an_actor_request_id_and_source_ip() {
+        let log = InMemoryAuditLog::default();
+        let body = r#"{"id": "01JDQ8ZK3M4N5P6Q7R8S9T0EV1", "type": "audit.recorded", "version": 1,
+            "occurred_at": "2026-11-23T04:30:00Z", "data": {"id": "01JDQ8ZK3M4N5P6Q7R8S9T0EV1",
+            "kind": "LOGIN_SUCCEEDED", "user_id": "01JDQ8ZK3M4N5P6Q7R8S9T0AD1",
+            "occurred_at": "2026-11-23T04:30:00Z", "detail": {"ip": "203.0.113.7"}}}"#;
+        assert_eq!(
+            record_audit_message(&log, body).await.unwrap(),
+            RecordOutcome::Recorded
+        );
+        let stored = &log.events()[0];
+        assert_eq!(stored.kind, AuditKind::LoginSucceeded);
+        assert_eq!(
+            (&stored.actor, &stored.request_id, &stored.source_ip),
+            (&None, &None, &None)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_event_carries_the_origin_of_the_request_it_was_recorded_in_and_none_outside_one() {
+        let publisher = Arc::new(crate::testing::RecordingPublisher::default());
+        let trail = crate::testing::audit_trail(publisher.clone());
+        let admin: UserId = "01JDQ8ZK3M4N5P6Q7R8S9T0AD1".parse().unwrap();
+        let target: UserId = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1".parse().unwrap();
+        let origin = RequestOrigin {
+            request_id: "Jt1Hh3pXBcwEJbQ=".into(),
+            source_ip: Some("203.0.113.7".into()),
+            actor: Some(admin),
+        };
+        origin
+            .scope(trail.record(
+                AuditKind::RoleChanged,
+                Some(target),
+                Utc::now(),
+                serde_json::json!({}),
+            ))
+            .await;
+        trail
+            .record(
+                AuditKind::KillSwitchChanged,
+                None,
+                Utc::now(),
+                serde_json::json!({}),
+            )
+            .await;
+        let events: Vec<AuditEvent> = publisher.published().iter().map(|e| e.open().unwrap()).collect();
+        assert_eq!(events[0].user_id, Some(target));
+        assert_eq!(events[0].actor, Some(admin));
+        assert_eq!(events[0].request_id.as_deref(), Some("Jt1Hh3pXBcwEJbQ="));
+        assert_eq!(events[0].source_ip.as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            (&events[1].actor, &events[1].request_id, &events[1].source_ip),
+            (&None, &None, &None)
+        );
     }
 
     #[tokio::test]
