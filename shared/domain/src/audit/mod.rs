@@ -37,6 +37,8 @@ pub enum AuditKind {
     UsersListed,
     /// An admin read one user's account.
     UserViewed,
+    /// An admin read the request and queue metrics.
+    MetricsRead,
 }
 
 /// One audit event.
