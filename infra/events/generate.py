@@ -92,6 +92,10 @@ FIXTURES = {
     "admin-health.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_ADMIN, "admin")),
     "admin-health-viewer.json": http_event("GET", "/v1/admin/health", context=principal(DEMO_VIEWER, "viewer")),
     "admin-health-no-context.json": http_event("GET", "/v1/admin/health"),
+    "admin-metrics.json": http_event(
+        "GET", "/v1/admin/metrics", context=principal(DEMO_ADMIN, "admin"), query={"window": "1h"}),
+    "admin-metrics-trader.json": http_event(
+        "GET", "/v1/admin/metrics", context=principal(DEMO_TRADER, "trader"), query={"window": "1h"}),
     "orders-place.json": http_event(
         "POST", "/v1/orders", context=principal(DEMO_TRADER, "trader"),
         headers={"content-type": "application/json", "idempotency-key": "demo-order-1"},

@@ -18,6 +18,7 @@ mod health;
 mod helpers;
 mod live;
 mod market;
+mod metrics;
 mod mfa;
 mod orders;
 mod portfolio;

@@ -13,6 +13,7 @@ use utoipa::OpenApi;
         crate::handlers::update_user,
         crate::handlers::kill_switch,
         crate::handlers::redrive,
+        crate::handlers::metrics,
         crate::handlers::openapi_document
     ),
     components(schemas(crate::dto::HealthResponse, crate::dto::DeepHealthResponse, crate::dto::RoleName)),
