@@ -1,7 +1,7 @@
 //! Round trips per route: how many AWS calls (DynamoDB, SQS, CloudWatch) each route waits for one after
 //! another, after the authorizer. The local gateway reports them on every answer (`x-local-round-trips`, and
-//! the calls in `x-local-round-trip-calls`); this test holds each route to the figure in docs/round-trips.md, so a change
-//! that adds a sequential round trip fails here. Figures are steady state: a read is measured three times
+//! the calls in `x-local-round-trip-calls`); this test holds each route to the figure in docs/round-trips.md,
+//! so a change that adds a sequential round trip fails here. Figures are steady state: a read is measured three times
 //! and its lowest count kept, since a warm function re-checks the instrument master once a minute.
 
 use reqwest::{Method, StatusCode};
