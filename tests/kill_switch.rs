@@ -60,6 +60,20 @@ async fn only_an_admin_halts_order_entry_and_resuming_lets_orders_in_again() {
             .unwrap()
             .contains("exchange outage")
     );
+    let metrics: Value = helpers::get_with_token("/v1/admin/metrics", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let switch = &metrics["kill_switch"];
+    assert_eq!(
+        (switch["enabled"].as_bool(), switch["reason"].as_str()),
+        (Some(true), Some("exchange outage"))
+    );
+    assert!(
+        switch["changed_by"].is_string() && switch["changed_at"].is_string(),
+        "{switch}"
+    );
 
     let (status, body) = flip(
         admin.clone(),

@@ -95,6 +95,10 @@ FIXTURES = {
     "admin-audit.json": http_event(
         "GET", "/v1/admin/audit", context=principal(DEMO_ADMIN, "admin"),
         query={"type": "ROLE_CHANGED", "limit": "20"}),
+    "admin-metrics.json": http_event(
+        "GET", "/v1/admin/metrics", context=principal(DEMO_ADMIN, "admin"), query={"window": "1h"}),
+    "admin-metrics-trader.json": http_event(
+        "GET", "/v1/admin/metrics", context=principal(DEMO_TRADER, "trader"), query={"window": "1h"}),
     "orders-place.json": http_event(
         "POST", "/v1/orders", context=principal(DEMO_TRADER, "trader"),
         headers={"content-type": "application/json", "idempotency-key": "demo-order-1"},

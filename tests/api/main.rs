@@ -19,6 +19,7 @@ mod health;
 mod helpers;
 mod live;
 mod market;
+mod metrics;
 mod mfa;
 mod orders;
 mod portfolio;

@@ -1,7 +1,7 @@
-//! Round trips per route: how many AWS calls (DynamoDB, SQS) each route waits for one after another, after
-//! the authorizer. The local gateway reports them on every answer (`x-local-round-trips`, and the calls in
-//! `x-local-round-trip-calls`); this test holds each route to the figure in docs/round-trips.md, so a change
-//! that adds a sequential round trip fails here. Figures are steady state: a read is measured three times
+//! Round trips per route: how many AWS calls (DynamoDB, SQS, CloudWatch) each route waits for one after
+//! another, after the authorizer. The local gateway reports them on every answer (`x-local-round-trips`, and
+//! the calls in `x-local-round-trip-calls`); this test holds each route to the figure in docs/round-trips.md,
+//! so a change that adds a sequential round trip fails here. Figures are steady state: a read is measured three times
 //! and its lowest count kept, since a warm function re-checks the instrument master once a minute.
 
 use reqwest::{Method, StatusCode};
@@ -225,6 +225,16 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     for (route, path, caller, sequential) in &reads {
         expect(route, &steady(path, caller).await, *sequential);
     }
+    let metrics = steady("/v1/admin/metrics?window=5m", &admin).await;
+    // CloudWatch (every function and queue in one call), each queue and dead-letter queue, and the kill switch,
+    // all at once; then the read's audit event.
+    expect("GET /v1/admin/metrics", &metrics, 2);
+    assert_eq!(
+        metrics.calls.matches("CloudWatch.GetMetricData").count(),
+        1,
+        "{}",
+        metrics.calls
+    );
     let unread = steady("/v1/notifications?unread=true", &token).await;
     // The read-all watermark filters the unread query, so it is read first.
     expect("GET /v1/notifications?unread=true", &unread, 2);

@@ -22,6 +22,9 @@ pub struct AdminConfig {
     /// Each redrivable queue with its dead-letter queue and its own URL (`AUDIT_DLQ_URL`, `BACKTEST_QUEUE_URL`,
     /// `BACKTEST_DLQ_URL`, `ALERT_QUEUE_URL`, `ALERT_DLQ_URL`; the audit queue's is `AUDIT_QUEUE_URL`).
     pub dead_letters: Vec<(RedrivableQueue, String, String)>,
+    /// The HTTP functions whose request metrics the metrics route reads, by binary name, in report order
+    /// (`METRICS_FUNCTIONS`, comma-separated).
+    pub metrics_functions: Vec<String>,
 }
 
 impl AdminConfig {
@@ -54,6 +57,12 @@ impl AdminConfig {
                     required(vars, "ALERT_QUEUE_URL")?,
                 ),
             ],
+            metrics_functions: required(vars, "METRICS_FUNCTIONS")?
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     }
 }

@@ -8,6 +8,8 @@ use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::identity::user::User;
 use tradesense_domain::kernel::ids::UserId;
 use tradesense_domain::ops::health::{DependencyStatus, HealthReport};
+use tradesense_domain::ops::kill_switch::KillSwitch;
+use tradesense_domain::ops::metrics::{FunctionMetrics, MetricsReport, MetricsWindow, QueueMetrics};
 use tradesense_domain::ops::service::accounts::AccountDetail;
 use tradesense_http::query::TimeParam;
 use utoipa::{IntoParams, ToSchema};
@@ -316,6 +318,48 @@ impl From<&AuditEvent> for AuditEventDto {
     }
 }
 
+/// `GET /v1/admin/metrics` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MetricsQuery {
+    /// The span summed over, ending with the current minute (default `1h`).
+    #[param(value_type = Option<String>, pattern = "^(5m|15m|1h|6h|24h)$")]
+    pub window: Option<MetricsWindow>,
+}
+
+/// One function's requests over the window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FunctionMetricsDto {
+    /// The function (`orders-api`, …).
+    pub function: String,
+    /// Requests its routes answered.
+    pub requests: u64,
+    /// Of which answered 4xx.
+    pub errors_4xx: u64,
+    /// Of which answered 5xx.
+    pub errors_5xx: u64,
+    /// Median latency in ms, read from fixed latency buckets (exact to within its bucket: 0–5, 5–10, 10–25, 25–50,
+    /// 50–100, 100–250, 250–500 ms, 0.5–1, 1–2.5, 2.5–5, 5–10 s; 10000 means 10 s or more); `null` without
+    /// requests.
+    pub p50_ms: Option<f64>,
+    /// 95th-percentile latency in ms, read as `p50_ms` is; `null` without requests.
+    pub p95_ms: Option<f64>,
+}
+
+impl From<&FunctionMetrics> for FunctionMetricsDto {
+    fn from(f: &FunctionMetrics) -> Self {
+        Self {
+            function: f.function.clone(),
+            requests: f.requests,
+            errors_4xx: f.errors_4xx,
+            errors_5xx: f.errors_5xx,
+            p50_ms: f.latency.quantile_ms(0.50),
+            p95_ms: f.latency.quantile_ms(0.95),
+        }
+    }
+}
+
 /// `GET /v1/admin/audit`: a page of events, newest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditResponse {
@@ -324,4 +368,86 @@ pub struct AuditResponse {
     pub events: Vec<AuditEventDto>,
     /// Pass as `cursor` (with the same filters) for the next page; `null` once the range is read.
     pub next_cursor: Option<String>,
+}
+
+/// One worker queue now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueMetricsDto {
+    /// The queue (`audit`, `backtest`, `alert`).
+    pub queue: &'static str,
+    /// Messages waiting.
+    pub depth: u64,
+    /// Messages received by the worker and not yet done.
+    pub in_flight: u64,
+    /// Age of the oldest message in seconds, the largest over the window (CloudWatch's
+    /// `ApproximateAgeOfOldestMessage`); `null` where no figure was published, as always on the local stack.
+    pub oldest_age_seconds: Option<u64>,
+    /// Messages waiting in its dead-letter queue (`POST /v1/admin/dlq/{queue}/redrive` moves them back).
+    pub dlq_depth: u64,
+}
+
+impl From<&QueueMetrics> for QueueMetricsDto {
+    fn from(q: &QueueMetrics) -> Self {
+        Self {
+            queue: q.depth.queue.name(),
+            depth: q.depth.depth,
+            in_flight: q.depth.in_flight,
+            oldest_age_seconds: q.oldest_age_seconds,
+            dlq_depth: q.depth.dlq_depth,
+        }
+    }
+}
+
+/// The kill switch now, with its last flip as `POST /v1/admin/kill-switch` reports it (`null`s: never flipped).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KillSwitchStateDto {
+    /// Whether new orders are refused (`423 KILL_SWITCH_ACTIVE`).
+    pub enabled: bool,
+    /// Why it was last flipped.
+    pub reason: Option<String>,
+    /// The admin who last flipped it.
+    pub changed_by: Option<String>,
+    /// When.
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+impl From<Option<&KillSwitch>> for KillSwitchStateDto {
+    fn from(switch: Option<&KillSwitch>) -> Self {
+        Self {
+            enabled: switch.is_some_and(|s| s.enabled),
+            reason: switch.map(|s| s.reason.clone()),
+            changed_by: switch.map(|s| s.changed_by.to_string()),
+            changed_at: switch.map(|s| s.changed_at),
+        }
+    }
+}
+
+/// `GET /v1/admin/metrics`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsResponse {
+    /// The window (`5m`, `15m`, `1h`, `6h`, `24h`).
+    pub window: &'static str,
+    /// Its start, on a whole minute (inclusive).
+    pub from: DateTime<Utc>,
+    /// Its end: the start of the minute after the current one (exclusive).
+    pub to: DateTime<Utc>,
+    /// Every HTTP function's requests, in a fixed order.
+    pub functions: Vec<FunctionMetricsDto>,
+    /// Every worker queue (`audit`, `backtest`, `alert`).
+    pub queues: Vec<QueueMetricsDto>,
+    /// The kill switch.
+    pub kill_switch: KillSwitchStateDto,
+}
+
+impl From<&MetricsReport> for MetricsResponse {
+    fn from(r: &MetricsReport) -> Self {
+        Self {
+            window: r.window.as_str(),
+            from: r.range.from,
+            to: r.range.to,
+            functions: r.functions.iter().map(FunctionMetricsDto::from).collect(),
+            queues: r.queues.iter().map(QueueMetricsDto::from).collect(),
+            kill_switch: KillSwitchStateDto::from(r.kill_switch.as_ref()),
+        }
+    }
 }

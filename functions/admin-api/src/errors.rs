@@ -1,6 +1,7 @@
 //! Which status and code each admin error gets: API policy, kept out of the domain.
 
 use axum::http::StatusCode;
+use tradesense_adapters::aws::is_unavailable;
 use tradesense_domain::identity::service::administration::AccessChangeError;
 use tradesense_domain::ops::service::audit_search::AuditSearchError;
 use tradesense_domain::ops::service::kill_switch::KillSwitchError;
@@ -54,4 +55,14 @@ pub fn unhealthy(failing: &[&'static str]) -> AdminError {
         format!("dependencies down: {}", failing.join(", ")),
     );
     AdminError(failing.iter().fold(e, |e, name| e.with_detail(*name, "down")))
+}
+
+/// A metrics read that failed: `503 UNAVAILABLE` with `Retry-After` when CloudWatch, SQS or the table gave no
+/// answer (timed out or unreachable: trying again shortly may work), else 500. The cause is logged, never sent.
+pub fn metrics_failed(cause: anyhow::Error) -> AdminError {
+    AdminError(if is_unavailable(cause.as_ref()) {
+        ApiError::dependency_unavailable("a metrics source", cause)
+    } else {
+        ApiError::internal(cause)
+    })
 }

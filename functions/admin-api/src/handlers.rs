@@ -16,9 +16,10 @@ use tradesense_http::{ApiError, AppJson, AppQuery, AuthContext};
 use crate::AdminState;
 use crate::dto::{
     AccountDto, AdminUserDto, AuditEventDto, AuditQuery, AuditResponse, DeepHealthResponse, HealthResponse,
-    KillSwitchDto, KillSwitchRequest, RedriveDto, UpdateUserRequest, UsersQuery, UsersResponse,
+    KillSwitchDto, KillSwitchRequest, MetricsQuery, MetricsResponse, RedriveDto, UpdateUserRequest,
+    UsersQuery, UsersResponse,
 };
-use crate::errors::{AdminError, unhealthy};
+use crate::errors::{AdminError, metrics_failed, unhealthy};
 
 /// Shallow health: the function is up. Touches no dependency.
 #[utoipa::path(get, path = "/v1/health", tag = "admin", security(()),
@@ -239,6 +240,32 @@ pub async fn redrive(
         queue: queue.name(),
         moved,
     }))
+}
+
+/// Request and queue metrics over a window ending now: each HTTP function's requests, 4xx and 5xx and p50/p95
+/// latency (CloudWatch), each worker queue's depth, messages in flight, oldest message age and dead-letter
+/// depth (SQS), and the kill switch; audited.
+#[utoipa::path(get, path = "/v1/admin/metrics", tag = "admin", security(("bearer" = [])), params(MetricsQuery),
+    responses(
+        (status = 200, body = MetricsResponse),
+        (status = 400, description = "A window other than 5m, 15m, 1h, 6h or 24h; `details` names `window`", body = tradesense_http::error::ErrorBody),
+        (status = 403, description = "Not an admin", body = tradesense_http::error::ErrorBody),
+        (status = 500, description = "A metrics source answered with an error", body = tradesense_http::error::ErrorBody),
+        (status = 503, description = "CloudWatch, SQS or the table did not answer; retry after `Retry-After`", body = tradesense_http::error::ErrorBody),
+    ))]
+pub async fn metrics(
+    auth: AuthContext,
+    State(state): State<AdminState>,
+    AppQuery(query): AppQuery<MetricsQuery>,
+) -> Result<AppJson<MetricsResponse>, AdminError> {
+    let admin = auth.require(Permission::Admin)?;
+    let window = query.window.unwrap_or_default();
+    let report = state
+        .metrics
+        .report(admin, window)
+        .await
+        .map_err(metrics_failed)?;
+    Ok(AppJson(MetricsResponse::from(&report)))
 }
 
 /// The whole API's OpenAPI document, as committed (`make openapi` composes it from every area's fragment).

@@ -1,7 +1,7 @@
 //! The admin API: `GET /v1/health` (public, shallow), `GET /v1/admin/health` (admin, deep), the users
 //! (`GET /v1/admin/users`, `GET`/`PATCH /v1/admin/users/{id}`), the audit search (`GET /v1/admin/audit`), the
-//! kill switch, dead-letter redrive (admin) and `GET /openapi.json` (public, the whole API's generated
-//! document).
+//! kill switch, dead-letter redrive, request and queue metrics (`GET /v1/admin/metrics`), all admin only, and
+//! `GET /openapi.json` (public, the whole API's generated document).
 
 mod config;
 mod dto;
@@ -15,6 +15,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
+use tradesense_adapters::cloudwatch::CloudWatchMetrics;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::dynamo::broker_links::DynamoBrokerLinks;
 use tradesense_adapters::dynamo::cursor::SignedCursors;
@@ -32,6 +33,7 @@ use tradesense_domain::ops::ports::{DependencyCheck, JobRunLog};
 use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
 use tradesense_domain::ops::service::audit_search::AuditSearch;
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
+use tradesense_domain::ops::service::metrics::{Metrics, MetricsContext};
 use tradesense_domain::ops::service::redrive::Redrive;
 
 pub use config::AdminConfig;
@@ -55,6 +57,8 @@ pub struct AdminState {
     pub audit_search: Arc<AuditSearch>,
     /// Signs and opens the users list's and the audit search's cursors.
     pub cursors: Arc<SignedCursors>,
+    /// The request and queue metrics report.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AdminState {
@@ -81,13 +85,23 @@ impl AdminState {
             audit.clone(),
             Arc::new(SystemClock),
         );
-        let kill_switch = KillSwitchControl::new(
-            Arc::new(DynamoKillSwitch::new(table.clone())),
-            audit.clone(),
-            Arc::new(SystemClock),
-        );
-        let dead_letters = SqsDeadLetters::new(aws.sqs.clone(), cfg.dead_letters.clone());
-        let redrive = Redrive::new(Arc::new(dead_letters), audit.clone(), Arc::new(SystemClock));
+        let kill_switch_store = Arc::new(DynamoKillSwitch::new(table.clone()));
+        let kill_switch =
+            KillSwitchControl::new(kill_switch_store.clone(), audit.clone(), Arc::new(SystemClock));
+        let dead_letters = Arc::new(SqsDeadLetters::new(aws.sqs.clone(), cfg.dead_letters.clone()));
+        let redrive = Redrive::new(dead_letters.clone(), audit.clone(), Arc::new(SystemClock));
+        let queue_urls = cfg
+            .dead_letters
+            .iter()
+            .map(|(queue, _, url)| (*queue, url.clone()));
+        let metrics = Metrics::new(MetricsContext {
+            store: Arc::new(CloudWatchMetrics::new(aws.cloudwatch.clone(), queue_urls)),
+            queues: dead_letters,
+            kill_switch: kill_switch_store,
+            functions: cfg.metrics_functions.clone(),
+            audit: audit.clone(),
+            clock: Arc::new(SystemClock),
+        });
         let users = Arc::new(DynamoUserRepository::new(table.clone()));
         let audit_log = Arc::new(DynamoAuditLog::new(table.clone()));
         let audit_search = AuditSearch::new(audit_log.clone(), audit.clone(), Arc::new(SystemClock));
@@ -112,6 +126,7 @@ impl AdminState {
                 SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
                 &cfg.cursor_key_secret_id,
             )),
+            metrics: Arc::new(metrics),
         }
     }
 }
@@ -129,6 +144,7 @@ pub fn router(state: AdminState) -> Router {
         )
         .route("/v1/admin/kill-switch", post(handlers::kill_switch))
         .route("/v1/admin/dlq/{queue}/redrive", post(handlers::redrive))
+        .route("/v1/admin/metrics", get(handlers::metrics))
         .route("/openapi.json", get(handlers::openapi_document))
         .with_state(state)
 }

@@ -14,6 +14,7 @@ use utoipa::OpenApi;
         crate::handlers::update_user,
         crate::handlers::kill_switch,
         crate::handlers::redrive,
+        crate::handlers::metrics,
         crate::handlers::openapi_document
     ),
     components(schemas(

@@ -20,14 +20,18 @@ use tradesense_domain::audit::{AuditEvent, AuditKind};
 use tradesense_domain::identity::service::administration::Administration;
 use tradesense_domain::ops::dead_letters::RedrivableQueue;
 use tradesense_domain::ops::jobs::ScheduledJob;
-use tradesense_domain::ops::ports::{DeadLetters, DependencyCheck, JobRunLog};
+use tradesense_domain::ops::metrics::{
+    FunctionMetrics, LatencyHistogram, MetricsRange, QueueDepth, StoredMetrics,
+};
+use tradesense_domain::ops::ports::{DeadLetters, DependencyCheck, JobRunLog, MetricStore};
 use tradesense_domain::ops::service::accounts::{Accounts, AccountsContext};
 use tradesense_domain::ops::service::audit_search::AuditSearch;
 use tradesense_domain::ops::service::kill_switch::KillSwitchControl;
+use tradesense_domain::ops::service::metrics::{Metrics, MetricsContext};
 use tradesense_domain::ops::service::redrive::Redrive;
 use tradesense_domain::testing::{
-    FixedClock, InMemoryAuditLog, InMemoryBrokerLinks, InMemoryJobRunLog, InMemoryKillSwitch, InMemoryLedger,
-    InMemoryUsers, RecordingPublisher, StaticCheck, audit_trail,
+    FixedClock, FixedMetrics, FixedQueueDepths, InMemoryAuditLog, InMemoryBrokerLinks, InMemoryJobRunLog,
+    InMemoryKillSwitch, InMemoryLedger, InMemoryUsers, RecordingPublisher, StaticCheck, audit_trail,
 };
 use tradesense_http::{HttpConfig, MAX_BODY_BYTES, with_conventions};
 
@@ -40,6 +44,33 @@ struct Fakes {
 }
 
 fn fakes(checks: Vec<Arc<dyn DependencyCheck>>) -> Fakes {
+    fakes_reading(checks, Arc::new(orders_metrics()))
+}
+
+/// orders-api's 100 requests: 3 answered 4xx, 1 answered 5xx, latencies in the buckets ≤5: 10, ≤10: 30,
+/// ≤25: 40, ≤50: 12, ≤100: 8 (p50 13.75 ms, p95 68.75 ms by hand); the alert queue's oldest message 42 s old.
+fn orders_metrics() -> FixedMetrics {
+    FixedMetrics {
+        functions: vec![FunctionMetrics {
+            function: "orders-api".into(),
+            requests: 100,
+            errors_4xx: 3,
+            errors_5xx: 1,
+            latency: LatencyHistogram::from_counts([10, 30, 40, 12, 8, 0, 0, 0, 0, 0, 0, 0]),
+        }],
+        ages: vec![(RedrivableQueue::Alert, 42)],
+    }
+}
+
+fn app_reading(
+    checks: Vec<Arc<dyn DependencyCheck>>,
+    store: Arc<dyn MetricStore>,
+) -> (Router, Arc<InMemoryJobRunLog>) {
+    let f = fakes_reading(checks, store);
+    (f.app, f.runs)
+}
+
+fn fakes_reading(checks: Vec<Arc<dyn DependencyCheck>>, store: Arc<dyn MetricStore>) -> Fakes {
     let runs = Arc::new(InMemoryJobRunLog::default());
     let users = Arc::new(InMemoryUsers::default());
     let audit_log = Arc::new(InMemoryAuditLog::default());
@@ -82,6 +113,19 @@ fn fakes(checks: Vec<Arc<dyn DependencyCheck>>) -> Fakes {
             SecretsProvider::new(unreachable_secrets(), std::time::Duration::ZERO),
             "cursor-key",
         )),
+        metrics: Arc::new(Metrics::new(MetricsContext {
+            store,
+            queues: Arc::new(FixedQueueDepths(vec![QueueDepth {
+                queue: RedrivableQueue::Alert,
+                depth: 4,
+                in_flight: 1,
+                dlq_depth: 2,
+            }])),
+            kill_switch: Arc::new(InMemoryKillSwitch::default()),
+            functions: vec!["orders-api".into(), "market-api".into()],
+            audit: audit_trail(Arc::new(RecordingPublisher::default())),
+            clock: Arc::new(FixedClock(chrono::Utc::now())),
+        })),
     };
     Fakes {
         app: with_conventions(router(state), &HttpConfig::default()),
@@ -384,6 +428,38 @@ async fn the_audit_search_refuses_each_malformed_parameter_by_name_and_reads_not
 }
 
 #[tokio::test]
+async fn an_admin_reads_each_functions_counts_and_percentiles_each_queue_and_the_kill_switch() {
+    let (app, _) = app(healthy());
+    let (status, _, body) = call(app, event(include_str!("../../../events/admin-metrics.json"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["window"], "1h");
+    let from: chrono::DateTime<chrono::Utc> = body["from"].as_str().unwrap().parse().unwrap();
+    let to: chrono::DateTime<chrono::Utc> = body["to"].as_str().unwrap().parse().unwrap();
+    assert_eq!((to - from).num_seconds(), 3_600);
+    assert_eq!(
+        body["functions"],
+        serde_json::json!([
+            {"function": "orders-api", "requests": 100, "errors_4xx": 3, "errors_5xx": 1,
+             "p50_ms": 13.75, "p95_ms": 68.75},
+            {"function": "market-api", "requests": 0, "errors_4xx": 0, "errors_5xx": 0,
+             "p50_ms": null, "p95_ms": null},
+        ])
+    );
+    assert_eq!(
+        body["queues"],
+        serde_json::json!([
+            {"queue": "audit", "depth": 0, "in_flight": 0, "oldest_age_seconds": null, "dlq_depth": 0},
+            {"queue": "backtest", "depth": 0, "in_flight": 0, "oldest_age_seconds": null, "dlq_depth": 0},
+            {"queue": "alert", "depth": 4, "in_flight": 1, "oldest_age_seconds": 42, "dlq_depth": 2},
+        ])
+    );
+    assert_eq!(
+        body["kill_switch"],
+        serde_json::json!({"enabled": false, "reason": null, "changed_by": null, "changed_at": null})
+    );
+}
+
+#[tokio::test]
 async fn the_audit_search_is_for_admins_only() {
     let f = fakes(healthy());
     for roles in ["trader", "viewer", "trader,viewer"] {
@@ -446,4 +522,54 @@ async fn an_admin_sees_each_event_with_its_actor_target_request_and_ip_and_the_s
     assert_eq!(headers["x-request-id"], "Jt1Hh3pXBcwEJbQ=");
     assert_eq!(searched.source_ip.as_deref(), Some("203.0.113.7"));
     assert_eq!(searched.detail["type"], "ROLE_CHANGED");
+}
+
+#[tokio::test]
+async fn a_window_not_offered_is_400_naming_the_window_and_a_trader_is_403() {
+    let (app, _) = app(healthy());
+    for bad in ["2h", "1H", "", "60"] {
+        let mut json: serde_json::Value =
+            serde_json::from_str(include_str!("../../../events/admin-metrics.json")).unwrap();
+        json["rawQueryString"] = format!("window={bad}").into();
+        json["queryStringParameters"]["window"] = bad.into();
+        let (status, _, body) = call(app.clone(), event(&json.to_string())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
+        assert_eq!(body["error"]["details"][0]["field"], "window", "{body}");
+    }
+    let (status, _, body) = call(
+        app,
+        event(include_str!("../../../events/admin-metrics-trader.json")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "FORBIDDEN");
+}
+
+/// A metric store that never answers (CloudWatch timed out).
+struct Silent;
+
+#[async_trait::async_trait]
+impl MetricStore for Silent {
+    async fn read(
+        &self,
+        _: &MetricsRange,
+        _: &[String],
+        _: &[RedrivableQueue],
+    ) -> anyhow::Result<StoredMetrics> {
+        let timeout = aws_smithy_runtime_api::client::result::SdkError::<std::io::Error, ()>::timeout_error(
+            "no answer in 10 s from 10.0.0.9",
+        );
+        Err(tradesense_adapters::aws::sdk_error(timeout, "get metric data"))
+    }
+}
+
+#[tokio::test]
+async fn a_metrics_source_that_does_not_answer_is_503_with_retry_after_and_nothing_internal() {
+    let (app, _) = app_reading(healthy(), Arc::new(Silent));
+    let (status, headers, body) = call(app, event(include_str!("../../../events/admin-metrics.json"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "UNAVAILABLE");
+    assert_eq!(headers["retry-after"], "2");
+    assert!(!body.to_string().contains("10.0.0.9"), "internals leaked: {body}");
 }

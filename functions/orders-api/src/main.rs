@@ -2,7 +2,7 @@
 
 use orders_api::{OrdersConfig, OrdersState, router};
 use tradesense_adapters::{AwsClients, config::process_env, telemetry};
-use tradesense_http::{serve, with_conventions};
+use tradesense_http::{function_app, serve};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
@@ -10,5 +10,5 @@ async fn main() -> Result<(), lambda_http::Error> {
     let cfg = OrdersConfig::from_vars(&process_env)?;
     let aws = AwsClients::load(&cfg.aws).await;
     let state = OrdersState::from_aws(&aws, &cfg)?;
-    serve(with_conventions(router(state), &cfg.http)).await
+    serve(function_app(env!("CARGO_PKG_NAME"), router(state), &cfg.http)).await
 }

@@ -1,4 +1,4 @@
-//! Counting a request's AWS round trips (DynamoDB and SQS), local stack only.
+//! Counting a request's AWS round trips (DynamoDB, SQS and CloudWatch), local stack only.
 //!
 //! A request's latency on Lambda is set by how many calls it waits for one after another, so the gateway
 //! records every SDK call a route makes while it serves one request ([`record`]) and answers with the
@@ -153,7 +153,7 @@ impl Intercept for RoundTripCounter {
     }
 }
 
-/// `aws` with the DynamoDB and SQS clients reporting to [`record`]ings.
+/// `aws` with the DynamoDB, SQS and CloudWatch clients reporting to [`record`]ings.
 pub fn counted(aws: AwsClients) -> AwsClients {
     AwsClients {
         dynamodb: aws_sdk_dynamodb::Client::from_conf(
@@ -171,6 +171,13 @@ pub fn counted(aws: AwsClients) -> AwsClients {
                 .build(),
         ),
         secrets: aws.secrets,
+        cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+            aws.cloudwatch
+                .config()
+                .to_builder()
+                .interceptor(RoundTripCounter)
+                .build(),
+        ),
     }
 }
 

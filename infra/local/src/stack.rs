@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 use axum::Router;
@@ -18,11 +19,12 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_domain::identity::rbac::{Principal, Role};
 use tradesense_domain::identity::user::User;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
-use tradesense_http::HttpConfig;
+use tradesense_http::{HttpConfig, with_request_metrics};
 
 use crate::emulator::{Emulator, workspace_root};
 use crate::functions::{LocalFunction, wire};
 use crate::gateway::{self, Gateway};
+use crate::metrics::EmulatorSink;
 use crate::pollers;
 use crate::provision::{StackContext, provision};
 use crate::round_trips;
@@ -152,7 +154,10 @@ impl LocalStack {
         }
 
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
+        // Ends once the gateway (holding every copy of the sink) has stopped, after putting what is left.
+        let (metrics, metrics_task) = EmulatorSink::start(aws.cloudwatch.clone());
+        let metrics = Arc::new(metrics);
+        let mut tasks = vec![metrics_task];
         let mut routers = Router::new();
         let mut routes = Vec::new();
         let mut authorizer = None;
@@ -171,7 +176,7 @@ impl LocalStack {
             }
             match wire(&f.binary, &env, &aws).with_context(|| format!("wire {}", f.binary))? {
                 LocalFunction::Http(router) => {
-                    routers = routers.merge(router);
+                    routers = routers.merge(with_request_metrics(router, &f.binary, metrics.clone()));
                     routes.extend(f.routes.iter().cloned());
                 }
                 LocalFunction::Authorizer(a) => authorizer = Some(a),

@@ -509,4 +509,24 @@ mod tests {
         assert_eq!(scheduler.schedules[0].input["detail"]["job"], "heartbeat");
         assert_eq!(t.resources_of_type("AWS::DynamoDB::Table").len(), 1);
     }
+
+    #[test]
+    fn the_admin_function_reads_the_metrics_of_every_http_function() {
+        let t = Template::load(&crate::emulator::workspace_root().join("template.yaml")).unwrap();
+        let functions = t.functions().unwrap();
+        let admin = functions.iter().find(|f| f.binary == "admin-api").unwrap();
+        let mut read: Vec<&str> = admin.environment["METRICS_FUNCTIONS"]
+            .as_str()
+            .unwrap()
+            .split(',')
+            .collect();
+        let mut http: Vec<&str> = functions
+            .iter()
+            .filter(|f| !f.routes.is_empty())
+            .map(|f| f.binary.as_str())
+            .collect();
+        read.sort_unstable();
+        http.sort_unstable();
+        assert_eq!(read, http);
+    }
 }

@@ -19,6 +19,8 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
     /// Secrets Manager.
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// CloudWatch (the admin function's metrics reads; the local stack's metric sink).
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 impl AwsClients {
@@ -51,6 +53,7 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
         };
         if let Some(table) = &settings.warm_up_table {
             clients.warm_up(table).await;

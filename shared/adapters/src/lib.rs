@@ -1,6 +1,6 @@
 //! TradeSense adapters: everything that does I/O. DynamoDB repositories (single table), the SQS publisher,
-//! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, configuration,
-//! telemetry and Lambda worker helpers.
+//! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, request metrics (EMF out,
+//! CloudWatch in), configuration, telemetry and Lambda worker helpers.
 
 pub mod alerts;
 pub mod analytics;
@@ -8,12 +8,14 @@ pub mod aws;
 pub mod backtest;
 pub mod broker_tokens;
 pub mod clock;
+pub mod cloudwatch;
 pub mod config;
 pub mod dynamo;
 pub mod health;
 pub mod ids;
 pub mod lambda;
 pub mod live;
+pub mod metrics;
 pub mod paper;
 pub mod secrets;
 pub mod sqs;

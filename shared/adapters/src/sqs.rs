@@ -1,4 +1,5 @@
-//! Publishing envelopes to an SQS queue, and moving dead letters back to their queue.
+//! Publishing envelopes to an SQS queue, moving dead letters back to their queue, and reading the workers'
+//! queue depths.
 
 use std::collections::HashMap;
 
@@ -6,10 +7,11 @@ use anyhow::Context as _;
 
 use crate::aws::sdk_error;
 use async_trait::async_trait;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName};
 use tradesense_domain::kernel::events::{Envelope, EventPublisher};
 use tradesense_domain::ops::dead_letters::RedrivableQueue;
-use tradesense_domain::ops::ports::DeadLetters;
+use tradesense_domain::ops::metrics::QueueDepth;
+use tradesense_domain::ops::ports::{DeadLetters, QueueDepths};
 
 /// [`EventPublisher`] writing each envelope as one SQS message (JSON body), with the event type as a message
 /// attribute. On a FIFO queue the envelope id is the deduplication id and the event type the group.
@@ -72,7 +74,7 @@ impl SqsPublisher {
     }
 }
 
-/// [`DeadLetters`] over SQS: each redrivable queue's dead-letter queue URL and its own.
+/// [`DeadLetters`] and [`QueueDepths`] over SQS: each redrivable queue's dead-letter queue URL and its own.
 #[derive(Clone, Debug)]
 pub struct SqsDeadLetters {
     client: aws_sdk_sqs::Client,
@@ -90,15 +92,63 @@ impl SqsDeadLetters {
             queues: queues.into_iter().map(|(q, dlq, url)| (q, (dlq, url))).collect(),
         }
     }
+
+    /// `queue`'s dead-letter queue URL and its own.
+    fn urls(&self, queue: RedrivableQueue) -> anyhow::Result<(&str, &str)> {
+        self.queues
+            .get(&queue)
+            .map(|(dead_letters, url)| (dead_letters.as_str(), url.as_str()))
+            .with_context(|| format!("no dead-letter queue configured for {}", queue.name()))
+    }
+
+    /// The messages a queue holds: `(waiting, in flight)`, one `GetQueueAttributes`.
+    async fn messages(&self, url: &str) -> anyhow::Result<(u64, u64)> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .map_err(|e| sdk_error(e, "get queue attributes"))?;
+        let attributes = out.attributes.unwrap_or_default();
+        let number = |name: &QueueAttributeName| -> anyhow::Result<u64> {
+            let value = attributes.get(name).map_or("0", String::as_str);
+            value
+                .parse()
+                .with_context(|| format!("queue attribute {name} is {value:?}"))
+        };
+        Ok((
+            number(&QueueAttributeName::ApproximateNumberOfMessages)?,
+            number(&QueueAttributeName::ApproximateNumberOfMessagesNotVisible)?,
+        ))
+    }
+}
+
+#[async_trait]
+impl QueueDepths for SqsDeadLetters {
+    /// Every queue and dead-letter queue asked for at once: one round trip however many.
+    async fn depths(&self, queues: &[RedrivableQueue]) -> anyhow::Result<Vec<QueueDepth>> {
+        let reads = queues.iter().map(|&queue| async move {
+            let (dead_letters, url) = self.urls(queue)?;
+            let ((depth, in_flight), (dlq_depth, _)) =
+                futures::try_join!(self.messages(url), self.messages(dead_letters))?;
+            anyhow::Ok(QueueDepth {
+                queue,
+                depth,
+                in_flight,
+                dlq_depth,
+            })
+        });
+        futures::future::try_join_all(reads).await
+    }
 }
 
 #[async_trait]
 impl DeadLetters for SqsDeadLetters {
     async fn redrive(&self, queue: RedrivableQueue, max: usize) -> anyhow::Result<usize> {
-        let (dead_letters, target) = self
-            .queues
-            .get(&queue)
-            .with_context(|| format!("no dead-letter queue configured for {}", queue.name()))?;
+        let (dead_letters, target) = self.urls(queue)?;
         let mut moved = 0;
         while moved < max {
             let batch = i32::try_from((max - moved).min(10)).unwrap_or(10);

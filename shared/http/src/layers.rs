@@ -1,14 +1,20 @@
 //! The layers every router gets, in the Lambda and in the local stack alike: request id and origin (outermost,
 //! so even a rejected request has one, and the handler runs inside it), security headers, CORS from
-//! configuration, the body size limit, and JSON 404/405 fallbacks.
+//! configuration, the body size limit, and JSON 404/405 fallbacks; and, around each function's own routes,
+//! its request metrics (one EMF document per request to a [`MetricSink`]).
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tradesense_adapters::config::{ConfigError, Vars, optional};
+use tradesense_adapters::metrics::{MetricSink, StdoutEmf, emf_document};
+use tradesense_domain::ops::metrics::RequestSample;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::request_id;
@@ -147,9 +153,103 @@ pub fn with_conventions(router: Router, cfg: &HttpConfig) -> Router {
         .layer(middleware::from_fn(request_id::layer))
 }
 
+/// Who records a function's requests, and where.
+#[derive(Clone)]
+struct RequestRecorder {
+    function: Arc<str>,
+    sink: Arc<dyn MetricSink>,
+}
+
+async fn record_request(State(recorder): State<RequestRecorder>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let sample = RequestSample {
+        function: &recorder.function,
+        status: response.status().as_u16(),
+        latency: started.elapsed(),
+        at: chrono::Utc::now(),
+    };
+    recorder.sink.emit(emf_document(&sample));
+    response
+}
+
+/// Records each request `router`'s routes answer as `function`'s (its binary name: the `Function` dimension):
+/// its status and latency as one EMF document to `sink`, once the response is built. Only requests that match
+/// a route are recorded, so a function's figures are the same in Lambda and in the local stack: what API
+/// Gateway or the local gateway refuses (authorizer denials, unknown routes) and what the conventions answer
+/// before any route (a declared body over the limit, CORS preflights) never reach a function's routes.
+pub fn with_request_metrics(router: Router, function: &str, sink: Arc<dyn MetricSink>) -> Router {
+    let recorder = RequestRecorder {
+        function: Arc::from(function),
+        sink,
+    };
+    router.route_layer(middleware::from_fn_with_state(recorder, record_request))
+}
+
+/// One function's app as deployed: `router`'s requests recorded as EMF lines on stdout under `function`
+/// ([`with_request_metrics`], [`StdoutEmf`]), inside the shared conventions ([`with_conventions`]).
+pub fn function_app(function: &str, router: Router, cfg: &HttpConfig) -> Router {
+    with_conventions(with_request_metrics(router, function, Arc::new(StdoutEmf)), cfg)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
     use super::*;
+
+    /// Keeps what it is given.
+    #[derive(Default)]
+    struct Kept(Mutex<Vec<serde_json::Value>>);
+
+    impl MetricSink for Kept {
+        fn emit(&self, document: serde_json::Value) {
+            self.0.lock().unwrap().push(document);
+        }
+    }
+
+    #[tokio::test]
+    async fn every_request_a_route_answers_is_recorded_once_under_its_function() {
+        let sink = Arc::new(Kept::default());
+        let routes = Router::new()
+            .route("/ok", get(|| async { "ok" }))
+            .route("/refused", get(|| async { ApiError::forbidden() }));
+        let app = with_conventions(
+            with_request_metrics(routes, "orders-api", sink.clone()),
+            &HttpConfig::default(),
+        );
+        for path in ["/ok", "/refused", "/unknown"] {
+            let request = http::Request::get(path).body(Body::empty()).unwrap();
+            app.clone().oneshot(request).await.unwrap();
+        }
+        let kept = sink.0.lock().unwrap();
+        let recorded: Vec<_> = kept
+            .iter()
+            .map(|d| {
+                (
+                    d["Function"].as_str(),
+                    d["Requests"].as_u64(),
+                    d["Errors4xx"].as_u64(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            recorded,
+            [
+                (Some("orders-api"), Some(1), Some(0)),
+                (Some("orders-api"), Some(1), Some(1))
+            ],
+            "an unknown route reaches no function's route"
+        );
+        assert!(
+            kept.iter()
+                .all(|d| d["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "TradeSense")
+        );
+    }
 
     #[test]
     fn parses_exact_origins_and_refuses_wildcards() {

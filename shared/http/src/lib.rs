@@ -1,7 +1,8 @@
 //! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the
 //! auth-context extractor and permission guard, request ids and origins, security headers, CORS, the body
-//! size limit, the OpenAPI basics, the order as every API shows it with the status of each placement refusal,
-//! and `serve()`, which runs one axum router under Lambda or as a local server.
+//! size limit, each function's request metrics, the OpenAPI basics, the order as every API shows it with the
+//! status of each placement refusal, and `serve()`, which runs one axum router under Lambda or as a local
+//! server.
 
 pub mod auth;
 pub mod client;
@@ -21,7 +22,7 @@ pub use auth::AuthContext;
 pub use client::SourceIp;
 pub use error::{ApiError, ErrorCode};
 pub use json::AppJson;
-pub use layers::{HttpConfig, MAX_BODY_BYTES, with_conventions};
+pub use layers::{HttpConfig, MAX_BODY_BYTES, function_app, with_conventions, with_request_metrics};
 pub use query::AppQuery;
 pub use serve::serve;
 

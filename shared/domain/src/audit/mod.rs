@@ -40,11 +40,13 @@ pub enum AuditKind {
     UserViewed,
     /// An admin searched the audit log.
     AuditSearched,
+    /// An admin read the request and queue metrics.
+    MetricsRead,
 }
 
 impl AuditKind {
     /// Every kind, in a stable order.
-    pub const ALL: [AuditKind; 14] = [
+    pub const ALL: [AuditKind; 15] = [
         AuditKind::LoginSucceeded,
         AuditKind::LoginFailed,
         AuditKind::AccountLocked,
@@ -59,6 +61,7 @@ impl AuditKind {
         AuditKind::UsersListed,
         AuditKind::UserViewed,
         AuditKind::AuditSearched,
+        AuditKind::MetricsRead,
     ];
 
     /// The kind's wire name (`ROLE_CHANGED`), as stored and as the API spells it.
@@ -78,6 +81,7 @@ impl AuditKind {
             AuditKind::UsersListed => "USERS_LISTED",
             AuditKind::UserViewed => "USER_VIEWED",
             AuditKind::AuditSearched => "AUDIT_SEARCHED",
+            AuditKind::MetricsRead => "METRICS_READ",
         }
     }
 }

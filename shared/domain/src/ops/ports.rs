@@ -1,6 +1,6 @@
 //! What operations need from the world: the jobs' run log, the dependencies the deep health check probes, the
-//! kill switch's store, and the paper exchange the scheduler ticks. Each trait says what an implementation
-//! MUST do.
+//! kill switch's store, the paper exchange the scheduler ticks, the workers' dead-letter queues, and where
+//! request and queue metrics are read from. Each trait says what an implementation MUST do.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -9,6 +9,7 @@ use crate::kernel::error::RepoError;
 use crate::ops::dead_letters::RedrivableQueue;
 use crate::ops::jobs::ScheduledJob;
 use crate::ops::kill_switch::KillSwitch;
+use crate::ops::metrics::{MetricsRange, QueueDepth, StoredMetrics};
 
 /// Remembers when each scheduled job last ran.
 ///
@@ -110,4 +111,38 @@ pub trait DeadLetters: Send + Sync {
     /// # Errors
     /// The queue service failed (what moved before stays moved).
     async fn redrive(&self, queue: RedrivableQueue, max: usize) -> anyhow::Result<usize>;
+}
+
+/// Where the functions' request metrics and the queues' oldest-message ages are kept (CloudWatch, in
+/// deployments and against the emulator alike).
+///
+/// Implementations MUST return one [`FunctionMetrics`](crate::ops::metrics::FunctionMetrics) per function
+/// asked for and one age per queue asked for, each in the order asked, with zeros (an age of `None`) where
+/// nothing was recorded; MUST sum each counter over the whole of `range` (and take the largest age); and MUST
+/// read everything in as few calls as the store allows, never one per function or metric.
+#[async_trait]
+pub trait MetricStore: Send + Sync {
+    /// The figures of `functions` (binary names) and `queues` over `range`.
+    ///
+    /// # Errors
+    /// The store failed or did not answer.
+    async fn read(
+        &self,
+        range: &MetricsRange,
+        functions: &[String],
+        queues: &[RedrivableQueue],
+    ) -> anyhow::Result<StoredMetrics>;
+}
+
+/// How many messages the workers' queues and their dead-letter queues hold now.
+///
+/// Implementations MUST return one [`QueueDepth`] per queue asked for, in the order asked, MUST read the
+/// queues at once (not one after another), and MUST NOT change any queue.
+#[async_trait]
+pub trait QueueDepths: Send + Sync {
+    /// The depths of `queues` and their dead-letter queues.
+    ///
+    /// # Errors
+    /// The queue service failed or did not answer.
+    async fn depths(&self, queues: &[RedrivableQueue]) -> anyhow::Result<Vec<QueueDepth>>;
 }

@@ -25,7 +25,7 @@ pub use broker::{
 };
 pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
 pub use market::{FixedMarket, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache};
-pub use ops::{InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
+pub use ops::{FixedMetrics, FixedQueueDepths, InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
 pub use strategies::InMemoryStrategyStore;
 pub use trading::InMemoryLedger;
 

@@ -7,9 +7,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::kernel::error::RepoError;
+use crate::ops::dead_letters::RedrivableQueue;
 use crate::ops::jobs::ScheduledJob;
 use crate::ops::kill_switch::KillSwitch;
-use crate::ops::ports::{DependencyCheck, JobRunLog, KillSwitchStore};
+use crate::ops::metrics::{FunctionMetrics, MetricsRange, QueueDepth, StoredMetrics};
+use crate::ops::ports::{DependencyCheck, JobRunLog, KillSwitchStore, MetricStore, QueueDepths};
 
 /// A [`JobRunLog`] in memory.
 #[derive(Debug, Default)]
@@ -91,5 +93,70 @@ impl KillSwitchStore for InMemoryKillSwitch {
     async fn set(&self, switch: &KillSwitch) -> Result<(), RepoError> {
         *self.switch.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = Some(switch.clone());
         Ok(())
+    }
+}
+
+/// A [`MetricStore`] holding fixed figures: `functions` by name and `ages` (seconds) by queue, whatever the
+/// range; any other function reads as idle and any other queue's age as `None`.
+#[derive(Debug, Default)]
+pub struct FixedMetrics {
+    /// The functions that recorded something.
+    pub functions: Vec<FunctionMetrics>,
+    /// The queues with an oldest-message age.
+    pub ages: Vec<(RedrivableQueue, u64)>,
+}
+
+#[async_trait]
+impl MetricStore for FixedMetrics {
+    async fn read(
+        &self,
+        _range: &MetricsRange,
+        functions: &[String],
+        queues: &[RedrivableQueue],
+    ) -> anyhow::Result<StoredMetrics> {
+        Ok(StoredMetrics {
+            functions: functions
+                .iter()
+                .map(|name| {
+                    self.functions
+                        .iter()
+                        .find(|f| &f.function == name)
+                        .cloned()
+                        .unwrap_or_else(|| FunctionMetrics::idle(name))
+                })
+                .collect(),
+            oldest_message_ages: queues
+                .iter()
+                .map(|queue| {
+                    let age = self.ages.iter().find(|(q, _)| q == queue).map(|(_, age)| *age);
+                    (*queue, age)
+                })
+                .collect(),
+        })
+    }
+}
+
+/// [`QueueDepths`] with fixed answers; a queue not listed is empty.
+#[derive(Debug, Default)]
+pub struct FixedQueueDepths(pub Vec<QueueDepth>);
+
+#[async_trait]
+impl QueueDepths for FixedQueueDepths {
+    async fn depths(&self, queues: &[RedrivableQueue]) -> anyhow::Result<Vec<QueueDepth>> {
+        Ok(queues
+            .iter()
+            .map(|queue| {
+                self.0
+                    .iter()
+                    .find(|d| d.queue == *queue)
+                    .copied()
+                    .unwrap_or(QueueDepth {
+                        queue: *queue,
+                        depth: 0,
+                        in_flight: 0,
+                        dlq_depth: 0,
+                    })
+            })
+            .collect())
     }
 }
