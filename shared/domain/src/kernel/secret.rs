@@ -30,7 +30,10 @@ mod tests {
     fn secrets_are_url_safe_and_never_repeat() {
         let (a, b) = (random_secret(), random_secret());
         assert_eq!(a.len(), SECRET_CHARS);
-        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        );
         assert_ne!(a, b);
     }
 
