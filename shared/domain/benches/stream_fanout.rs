@@ -56,7 +56,11 @@ fn world() -> (SubscriberIndex, HashMap<InstrumentKey, Quote>) {
     let mut index = SubscriberIndex::new();
     for c in 0..CONNECTIONS {
         let connection: ConnectionId = format!("conn{c:05}AbCdEf=").parse().unwrap();
-        let mode = if c % 5 == 0 { QuoteMode::Quote } else { QuoteMode::Ltp };
+        let mode = if c % 5 == 0 {
+            QuoteMode::Quote
+        } else {
+            QuoteMode::Ltp
+        };
         let first = rng.gen_range(0..INSTRUMENTS);
         for i in 0..PER_CONNECTION {
             index
