@@ -29,6 +29,7 @@ bench:
 	cargo bench -p tradesense-domain --bench alert_scan
 	cargo bench -p tradesense-domain --bench strategy_analyze
 	cargo bench -p tradesense-domain --bench snapshot_replay
+	cargo bench -p tradesense-domain --bench stream_fanout
 	cargo bench -p market-api --bench quotes
 
 ## Submit → DONE of a 5,000-bar daily backtest over a running `make run`, with the worker's time split.

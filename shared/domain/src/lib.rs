@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod market;
 pub mod ops;
 pub mod strategies;
+pub mod stream;
 pub mod trading;
 
 #[cfg(any(test, feature = "test-util"))]

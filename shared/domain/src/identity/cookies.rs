@@ -5,9 +5,7 @@
 //! them) and `SameSite=Strict`. The access and refresh cookies are `HttpOnly`; the CSRF cookie is readable by
 //! the page, which echoes it in `X-CSRF-Token` on every state-changing request.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+use crate::kernel::secret::random_secret;
 
 /// The access JWT.
 pub const ACCESS_COOKIE: &str = "__Host-ts_access";
@@ -22,9 +20,7 @@ pub const AUTH_MODE_HEADER: &str = "x-auth-mode";
 
 /// A fresh CSRF token: 256 random bits, base64url.
 pub fn new_csrf_token() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    random_secret()
 }
 
 /// The value of cookie `name` in `Cookie` header values (or API Gateway's `cookies` list, one pair each).

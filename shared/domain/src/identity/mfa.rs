@@ -8,8 +8,9 @@ use rand::Rng;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use crate::kernel::secret::sha256_hex;
 
 /// Seconds per TOTP step.
 pub const STEP_SECS: i64 = 30;
@@ -124,10 +125,7 @@ pub fn hash_backup_code(code: &str) -> String {
         .filter(|c| !matches!(c, '-' | ' '))
         .flat_map(char::to_lowercase)
         .collect();
-    Sha256::digest(normalised.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(&normalised)
 }
 
 /// Fresh backup codes (`abcd-efgh-jkmn-pqrs`) with their hashes, in the same order.

@@ -5,14 +5,11 @@
 //! few spent hashes are kept, so presenting a spent token is recognised as reuse (a stolen token raced its
 //! owner) and revokes the whole session, while a made-up token is merely refused.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::kernel::ids::{SessionId, UserId};
+use crate::kernel::secret::{SECRET_CHARS, random_secret, sha256_hex};
 
 /// How long a session lives without a login.
 pub const SESSION_TTL: Duration = Duration::days(30);
@@ -35,7 +32,7 @@ impl std::fmt::Debug for RefreshToken {
 pub struct RefreshHash(String);
 
 fn hash_secret(secret: &str) -> RefreshHash {
-    RefreshHash(format!("{:x}", Sha256::digest(secret.as_bytes())))
+    RefreshHash(sha256_hex(secret))
 }
 
 /// What a presented refresh token names.
@@ -52,9 +49,7 @@ pub struct PresentedRefresh {
 impl RefreshToken {
     /// A fresh token for a session, with the hash to store.
     pub fn generate(user_id: UserId, session_id: SessionId) -> (Self, RefreshHash) {
-        let mut secret = [0_u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut secret);
-        let secret = URL_SAFE_NO_PAD.encode(secret);
+        let secret = random_secret();
         let hash = hash_secret(&secret);
         (Self(format!("{user_id}.{session_id}.{secret}")), hash)
     }
@@ -71,7 +66,7 @@ impl RefreshToken {
         }
         let mut parts = token.split('.');
         let (user, session, secret) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() || secret.len() != 43 {
+        if parts.next().is_some() || secret.len() != SECRET_CHARS {
             return None;
         }
         Some(PresentedRefresh {

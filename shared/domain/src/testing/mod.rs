@@ -11,6 +11,7 @@ mod identity;
 mod market;
 mod ops;
 mod strategies;
+mod stream;
 mod trading;
 
 pub use alerts::{
@@ -27,6 +28,7 @@ pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
 pub use market::{FixedMarket, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache};
 pub use ops::{FixedMetrics, FixedQueueDepths, InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
 pub use strategies::InMemoryStrategyStore;
+pub use stream::{InMemoryConnectionStore, InMemoryTicketStore, RecordingPusher, SerializedOrders};
 pub use trading::InMemoryLedger;
 
 use std::sync::Mutex;
