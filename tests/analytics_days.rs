@@ -10,33 +10,22 @@
 #[allow(dead_code)] // the shared helpers, of which this binary uses a few
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/scheduled.rs"]
+mod scheduled;
 
 use std::str::FromStr as _;
-use std::sync::Arc;
 
-use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tradesense_adapters::dynamo::Table;
 use tradesense_domain::kernel::money::paise;
-use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::master::InstrumentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
-use tradesense_domain::ops::jobs::JobRequest;
 
-use helpers::{get_with_token, new_trader, post_json_with_token, stack};
-
-/// The clock standing still at one instant.
-struct At(DateTime<Utc>);
-
-impl Clock for At {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
+use helpers::{get_with_token, new_trader, post_json_with_token};
+use scheduled::run_scheduled;
 
 fn ist(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(&format!("{text}+05:30"))
@@ -44,18 +33,9 @@ fn ist(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// Runs the scheduler's `eod-snapshots` job as EventBridge would invoke it, with its clock at `at` (IST).
+/// Runs the scheduler's `eod-snapshots` job with its clock at `at` (IST).
 async fn snapshots_at(at: &str) {
-    let aws = stack().aws().await;
-    let scheduler = scheduler::Scheduler::from_table(
-        Table::new(aws.dynamodb, &stack().table),
-        tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        Arc::new(At(ist(at))),
-    )
-    .unwrap();
-    let event: EventBridgeEvent<JobRequest> =
-        serde_json::from_str(include_str!("../events/scheduler-eod-snapshots.json")).unwrap();
-    scheduler.handle(event).await.unwrap();
+    run_scheduled(include_str!("../events/scheduler-eod-snapshots.json"), ist(at)).await;
 }
 
 /// INFY's closing price on `date` in the simulated market the stack runs (the same seed).

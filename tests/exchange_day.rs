@@ -10,29 +10,18 @@
 #[allow(dead_code)] // the shared helpers, of which this binary uses a few
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "api/scheduled.rs"]
+mod scheduled;
 
 use std::str::FromStr as _;
-use std::sync::Arc;
 
-use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Duration, Utc};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tradesense_adapters::dynamo::Table;
-use tradesense_domain::kernel::time::Clock;
-use tradesense_domain::ops::jobs::JobRequest;
 
-use helpers::{get_with_token, new_trader, post_json_with_token, stack};
-
-/// The clock standing still at one instant.
-struct At(DateTime<Utc>);
-
-impl Clock for At {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
+use helpers::{get_with_token, new_trader, post_json_with_token};
+use scheduled::run_scheduled;
 
 /// `hh:mm:ss` IST on the stack's simulated day (Wednesday 25 November 2026).
 fn ist(time: &str) -> DateTime<Utc> {
@@ -48,16 +37,7 @@ async fn tick_at(time: &str) {
 }
 
 async fn tick(at: DateTime<Utc>) {
-    let aws = stack().aws().await;
-    let scheduler = scheduler::Scheduler::from_table(
-        Table::new(aws.dynamodb, &stack().table),
-        tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        Arc::new(At(at)),
-    )
-    .unwrap();
-    let event: EventBridgeEvent<JobRequest> =
-        serde_json::from_str(include_str!("../events/scheduler-paper-match.json")).unwrap();
-    scheduler.handle(event).await.unwrap();
+    run_scheduled(include_str!("../events/scheduler-paper-match.json"), at).await;
 }
 
 fn dec(v: &Value) -> Decimal {

@@ -1,0 +1,29 @@
+//! Running a scheduled job as EventBridge would: the scheduler's Lambda handler, fed a checked-in schedule
+//! event, against the binary's stack with the scheduler's clock standing at a chosen instant. For the test
+//! binaries that drive the scheduler themselves (a job acts on every account, so they run their own stack).
+
+/// The clock standing still at one instant.
+struct At(chrono::DateTime<chrono::Utc>);
+
+impl tradesense_domain::kernel::time::Clock for At {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0
+    }
+}
+
+/// Runs the scheduler's job named by the schedule `event` (a checked-in `events/scheduler-*.json`) as
+/// EventBridge would invoke the Lambda handler, against the binary's stack, with the scheduler's clock at
+/// `at`.
+pub async fn run_scheduled(event: &str, at: chrono::DateTime<chrono::Utc>) {
+    let aws = crate::helpers::stack().aws().await;
+    let scheduler = scheduler::Scheduler::from_table(
+        tradesense_adapters::dynamo::Table::new(aws.dynamodb, &crate::helpers::stack().table),
+        tradesense_adapters::config::market_seed(&|_| None).unwrap(),
+        std::sync::Arc::new(At(at)),
+    )
+    .unwrap();
+    let event: aws_lambda_events::event::eventbridge::EventBridgeEvent<
+        tradesense_domain::ops::jobs::JobRequest,
+    > = serde_json::from_str(event).unwrap();
+    scheduler.handle(event).await.unwrap();
+}
