@@ -243,8 +243,9 @@ impl From<&AccountDetail> for AccountDto {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only events concerning this user (their id: the events' `target`). An unknown user has none.
-    #[param(value_type = Option<String>)]
+    /// Only events concerning this user (their id, a ULID: the events' `target`). An unknown user has none;
+    /// a malformed id is a 400.
+    #[param(value_type = Option<String>, pattern = "^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$")]
     pub user: Option<UserId>,
     /// Only events of this kind.
     #[serde(rename = "type")]
