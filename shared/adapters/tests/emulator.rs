@@ -1460,3 +1460,108 @@ async fn the_saved_strategy_cap_holds_under_concurrent_saves_and_a_delete_frees_
         Err(RepoError::Conflict)
     ));
 }
+
+#[tokio::test]
+async fn a_connect_ticket_is_taken_once_however_many_ask_at_once() {
+    use tradesense_adapters::dynamo::stream::DynamoTicketStore;
+    use tradesense_domain::stream::ports::TicketStore;
+    use tradesense_domain::stream::ticket::TicketRecord;
+
+    let stack = TestStack::provision().await;
+    let store = DynamoTicketStore::new(stack.table());
+    let (_, record) = TicketRecord::issue(
+        UserId::from_ulid(ulid::Ulid::new()),
+        SessionId::from_ulid(ulid::Ulid::new()),
+        Utc::now(),
+    );
+    store.put(&record).await.unwrap();
+    assert!(matches!(store.put(&record).await, Err(RepoError::Conflict)));
+    let takes = futures::future::join_all((0..5).map(|_| store.take(&record.hash))).await;
+    let taken: Vec<TicketRecord> = takes.into_iter().filter_map(|t| t.unwrap()).collect();
+    assert_eq!(taken, vec![record.clone()], "exactly one take gets it");
+    assert_eq!(store.take(&record.hash).await.unwrap(), None);
+    let item = stack.table().get(&keys::ticket(&record.hash)).await.unwrap();
+    assert!(item.is_none(), "gone after the take");
+}
+
+#[tokio::test]
+async fn a_connection_keeps_its_subscriber_index_and_reconnect_entry_in_step() {
+    use tradesense_adapters::dynamo::stream::DynamoConnectionStore;
+    use tradesense_domain::market::instrument::InstrumentKey;
+    use tradesense_domain::stream::connection::{Connection, QuoteMode};
+    use tradesense_domain::stream::ports::ConnectionStore;
+
+    let stack = TestStack::provision().await;
+    let store = DynamoConnectionStore::new(stack.table());
+    let user = UserId::from_ulid(ulid::Ulid::new());
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 5, 0, 0).unwrap();
+    let opened = Connection::open(
+        "Jt1Hh3pXBcwEJbQ=".parse().unwrap(),
+        user,
+        SessionId::from_ulid(ulid::Ulid::new()),
+        at,
+    );
+    let other = Connection::open(
+        "Zz9Qq1pXBcwEJbQ=".parse().unwrap(),
+        UserId::from_ulid(ulid::Ulid::new()),
+        SessionId::from_ulid(ulid::Ulid::new()),
+        at,
+    );
+    store.put(&opened).await.unwrap();
+    store.put(&other).await.unwrap();
+    assert!(matches!(store.put(&opened).await, Err(RepoError::Conflict)));
+    assert_eq!(store.get(&opened.id).await.unwrap(), Some(opened.clone()));
+    assert_eq!(store.of_user(&user).await.unwrap(), vec![opened.clone()]);
+
+    // Subscribe two instruments; the ticker's one query sees them with their modes.
+    let (infy, tcs) = (
+        InstrumentKey::parse("NSE:INFY").unwrap(),
+        InstrumentKey::parse("NSE:TCS").unwrap(),
+    );
+    let watching = opened
+        .subscribe_quotes(std::slice::from_ref(&infy), QuoteMode::Ltp)
+        .unwrap();
+    let watching = {
+        store.update(&opened, &watching).await.unwrap();
+        let both = watching
+            .subscribe_quotes(std::slice::from_ref(&tcs), QuoteMode::Quote)
+            .unwrap();
+        store.update(&watching, &both).await.unwrap();
+        both
+    };
+    let index = store.subscribers().await.unwrap();
+    assert_eq!(index.len(), 2);
+    assert_eq!(
+        (index[&infy][0].connection.clone(), index[&infy][0].mode),
+        (opened.id.clone(), QuoteMode::Ltp)
+    );
+    assert_eq!(index[&tcs][0].mode, QuoteMode::Quote);
+    // A write over a version that is not the stored one changes nothing.
+    let stale = opened.unsubscribe_quotes(std::slice::from_ref(&infy));
+    assert!(matches!(
+        store.update(&opened, &stale).await,
+        Err(RepoError::Conflict)
+    ));
+    assert_eq!(store.subscribers().await.unwrap().len(), 2);
+    // Unsubscribing one leaves the other.
+    let one = watching.unsubscribe_quotes(std::slice::from_ref(&infy));
+    store.update(&watching, &one).await.unwrap();
+    let index = store.subscribers().await.unwrap();
+    assert_eq!(index.keys().collect::<Vec<_>>(), vec![&tcs]);
+
+    // The reconnect is handed out once, when due.
+    assert!(store.due_for_reconnect(at).await.unwrap().is_empty());
+    let later = opened.reconnect_at();
+    let due = store.due_for_reconnect(later).await.unwrap();
+    assert_eq!(due.len(), 2, "{due:?}");
+    assert!(due.contains(&opened.id) && due.contains(&other.id));
+    assert!(store.due_for_reconnect(later).await.unwrap().is_empty());
+
+    // Deleting the connection deletes its index entries; deleting it again does nothing.
+    store.delete(&opened.id).await.unwrap();
+    store.delete(&opened.id).await.unwrap();
+    assert_eq!(store.get(&opened.id).await.unwrap(), None);
+    assert!(store.of_user(&user).await.unwrap().is_empty());
+    assert!(store.subscribers().await.unwrap().is_empty());
+    assert_eq!(store.get(&other.id).await.unwrap(), Some(other));
+}

@@ -30,6 +30,10 @@
 //! | strategy    | `USER#<user_id>`   | `STRATEGY#<strategy_id>`    |                        |                     |
 //! | strategy count | `USER#<user_id>` | `STRATEGY_COUNT`           |                        |                     |
 //! | basket claim | `USER#<user_id>`  | `CLAIM#basket:<key>`        |                        |                     |
+//! | connect ticket | `TICKET#<sha-256 hex>` | `TICKET` (TTL 30 s)   |                        |                     |
+//! | push connection | `CONNECTION#<connection id>` | `CONNECTION` (TTL 2 h) | `CONNECTIONS#<user_id>` | `<connected_at>#<connection id>` |
+//! | quote subscriber | `QUOTE_SUBSCRIBERS` | `<instrument>#<connection id>` (TTL 2 h) |         |                     |
+//! | reconnect due | `RECONNECT_DUE`    | `<reconnect_at>#<connection id>` (TTL 2 h) |       |                     |
 //!
 //! Every user-owned item lives under `USER#<user_id>`, and the user id always comes from the authorizer
 //! context, so one account cannot name another's items.
@@ -50,6 +54,8 @@ use tradesense_domain::kernel::ids::{
 };
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::ops::jobs::ScheduledJob;
+use tradesense_domain::stream::connection::ConnectionId;
+use tradesense_domain::stream::ticket::TicketHash;
 use tradesense_domain::trading::request::Product;
 
 /// Partition key attribute.
@@ -139,6 +145,57 @@ pub fn snapshot(user: &UserId, day: NaiveDate) -> Key {
 
 /// Sort-key prefix of a user's end-of-day snapshots.
 pub const SNAPSHOT_PREFIX: &str = "SNAPSHOT#";
+
+/// An issued connect ticket, by its hash.
+pub fn ticket(hash: &TicketHash) -> Key {
+    Key {
+        pk: format!("TICKET#{}", hash.as_str()),
+        sk: "TICKET".to_owned(),
+    }
+}
+
+/// A push connection, by API Gateway's connection id (which API Gateway, not the client, names).
+pub fn connection(id: &ConnectionId) -> Key {
+    Key {
+        pk: format!("CONNECTION#{id}"),
+        sk: "CONNECTION".to_owned(),
+    }
+}
+
+/// A connection's GSI1 key: its user's connections, oldest first.
+pub fn user_connection(user: &UserId, connected_at: DateTime<Utc>, id: &ConnectionId) -> (String, String) {
+    (
+        user_connections(user),
+        format!("{}#{id}", sortable_time(connected_at)),
+    )
+}
+
+/// GSI1 partition of a user's connections.
+pub fn user_connections(user: &UserId) -> String {
+    format!("CONNECTIONS#{user}")
+}
+
+/// The partition of every quote subscription: what the ticker reads with one query.
+pub const QUOTE_SUBSCRIBERS: &str = "QUOTE_SUBSCRIBERS";
+
+/// One connection watching one instrument.
+pub fn quote_subscriber(instrument: &InstrumentKey, id: &ConnectionId) -> Key {
+    Key {
+        pk: QUOTE_SUBSCRIBERS.to_owned(),
+        sk: format!("{instrument}#{id}"),
+    }
+}
+
+/// The partition of connections by when their reconnect is due.
+pub const RECONNECT_DUE: &str = "RECONNECT_DUE";
+
+/// A connection's entry in the reconnect schedule.
+pub fn reconnect_due(at: DateTime<Utc>, id: &ConnectionId) -> Key {
+    Key {
+        pk: RECONNECT_DUE.to_owned(),
+        sk: format!("{}#{id}", sortable_time(at)),
+    }
+}
 
 /// A user's trading mode (paper or live).
 pub fn trading_mode(user: &UserId) -> Key {

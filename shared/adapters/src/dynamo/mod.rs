@@ -17,6 +17,7 @@ pub mod rate_limits;
 pub mod sessions;
 pub mod snapshots;
 pub mod strategies;
+pub mod stream;
 pub mod table;
 pub mod trading;
 pub mod trading_modes;
