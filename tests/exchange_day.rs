@@ -12,6 +12,8 @@
 mod helpers;
 #[path = "api/scheduled.rs"]
 mod scheduled;
+#[path = "api/simulated.rs"]
+mod simulated;
 
 use std::str::FromStr as _;
 
@@ -22,6 +24,7 @@ use serde_json::{Value, json};
 
 use helpers::{get_with_token, new_trader, post_json_with_token};
 use scheduled::run_scheduled;
+use simulated::infy_at;
 
 /// `hh:mm:ss` IST on the stack's simulated day (Wednesday 25 November 2026).
 fn ist(time: &str) -> DateTime<Utc> {
@@ -72,19 +75,6 @@ async fn fresh_trader() -> String {
 async fn a_trading_day_of_the_paper_exchange() {
     stops_and_limits_fill_when_the_market_moves_to_them().await;
     place_fill_square_off_expire_and_settle_into_holdings().await;
-}
-
-/// The simulated market the stack runs (the same seed), to know in advance where INFY goes.
-fn infy_at(at: DateTime<Utc>) -> tradesense_domain::market::quote::Quote {
-    use tradesense_domain::market::calendar::MarketCalendar;
-    use tradesense_domain::market::master::InstrumentMaster;
-    use tradesense_domain::market::service::simulated::SimulatedMarket;
-    let calendar = MarketCalendar::nse().unwrap();
-    let master = InstrumentMaster::shipped(&calendar, "2026-11-25".parse().unwrap()).unwrap();
-    let seed = tradesense_adapters::config::market_seed(&|_| None).unwrap();
-    SimulatedMarket::new(calendar, seed)
-        .quote(&master, master.get("NSE:INFY").unwrap(), at)
-        .unwrap()
 }
 
 async fn stops_and_limits_fill_when_the_market_moves_to_them() {

@@ -14,14 +14,19 @@ impl tradesense_domain::kernel::time::Clock for At {
 /// Runs the scheduler's job named by the schedule `event` (a checked-in `events/scheduler-*.json`) as
 /// EventBridge would invoke the Lambda handler, against the binary's stack, with the scheduler's clock at
 /// `at`.
+/// Order changes go to the stack's stream queue, as the deployed scheduler's do.
 pub async fn run_scheduled(event: &str, at: chrono::DateTime<chrono::Utc>) {
-    let aws = crate::helpers::stack().aws().await;
-    let scheduler = scheduler::Scheduler::from_table(
-        tradesense_adapters::dynamo::Table::new(aws.dynamodb, &crate::helpers::stack().table),
-        tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        std::sync::Arc::new(At(at)),
-    )
-    .unwrap();
+    let stack = crate::helpers::stack();
+    let aws = stack.aws().await;
+    let paper = tradesense_adapters::paper::PaperConfig {
+        table_name: stack.table.clone(),
+        market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
+        clock: std::sync::Arc::new(At(at)),
+        limits: Default::default(),
+        order_events_queue_url: None,
+        stream_queue_url: Some(stack.stream_queue.clone()),
+    };
+    let scheduler = scheduler::Scheduler::from_trading(paper.table(&aws), paper.context(&aws).unwrap());
     let event: aws_lambda_events::event::eventbridge::EventBridgeEvent<
         tradesense_domain::ops::jobs::JobRequest,
     > = serde_json::from_str(event).unwrap();

@@ -53,6 +53,7 @@ impl Api {
                 )),
                 limits: RiskLimits::default(),
                 order_events_queue_url: None,
+                stream_queue_url: None,
             },
             live: LiveConfig {
                 data_key_secret_id: stack.reference("DataKeySecret"),

@@ -14,7 +14,12 @@ use tradesense_adapters::AwsClients;
 use tradesense_adapters::config::TableConfig;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::audit::DynamoAuditLog;
+use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::ops::jobs::JobRequest;
+use tradesense_domain::stream::ports::ConnectionPusher;
+use tradesense_http::trading::RestOrderRenderer;
+
+use crate::sockets::WebSocketHandler;
 
 /// Runs one SQS batch.
 pub type SqsHandler = Arc<dyn Fn(SqsEvent) -> BoxFuture<'static, SqsBatchResponse> + Send + Sync>;
@@ -32,14 +37,30 @@ pub enum LocalFunction {
     Sqs(SqsHandler),
     /// A scheduled function.
     Schedule(ScheduleHandler),
+    /// The WebSocket API's routes.
+    WebSocket(WebSocketHandler),
 }
 
-/// Wires the function built as `binary` with its resolved environment.
+/// Wires the function built as `binary` with its resolved environment; the push channel's functions post
+/// through `sockets` (the local `@connections`).
 ///
 /// # Errors
 /// When its configuration is invalid, or the binary has no local wiring.
-pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> anyhow::Result<LocalFunction> {
+pub fn wire(
+    binary: &str,
+    env: &HashMap<String, String>,
+    aws: &AwsClients,
+    sockets: &Arc<dyn ConnectionPusher>,
+) -> anyhow::Result<LocalFunction> {
     let vars = |k: &str| env.get(k).cloned();
+    let stream = || -> anyhow::Result<_> {
+        let cfg = StreamConfig::from_vars(&vars)?;
+        Ok(Arc::new(cfg.service(
+            aws,
+            sockets.clone(),
+            Arc::new(RestOrderRenderer),
+        )?))
+    };
     Ok(match binary {
         "admin-api" => {
             let cfg = admin_api::AdminConfig::from_vars(&vars)?;
@@ -125,6 +146,33 @@ pub fn wire(binary: &str, env: &HashMap<String, String>, aws: &AwsClients) -> an
                     // Deserialized exactly as the Lambda runtime would deserialize the schedule's input.
                     let event: EventBridgeEvent<JobRequest> = serde_json::from_value(input)?;
                     Ok(scheduler.handle(event).await?)
+                })
+            }))
+        }
+        "stream-api" => LocalFunction::Http(stream_api::router(stream_api::StreamApiState {
+            stream: stream()?,
+        })),
+        "stream" => {
+            let stream = stream()?;
+            LocalFunction::WebSocket(Arc::new(move |event| {
+                let stream = stream.clone();
+                Box::pin(async move { stream::handle(&stream, event).await })
+            }))
+        }
+        "stream-pusher" => {
+            let stream = stream()?;
+            LocalFunction::Sqs(Arc::new(move |event| {
+                let stream = stream.clone();
+                Box::pin(async move { stream_pusher::handle(&stream, event).await })
+            }))
+        }
+        "stream-ticker" => {
+            let stream = stream()?;
+            LocalFunction::Schedule(Arc::new(move |_input| {
+                let stream = stream.clone();
+                Box::pin(async move {
+                    stream_ticker::run(&stream, stream_ticker::RUN_FOR, stream_ticker::TICK_EVERY).await;
+                    Ok(())
                 })
             }))
         }

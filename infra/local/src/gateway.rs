@@ -110,10 +110,13 @@ async fn gate(State(gateway): State<Gateway>, mut req: Request, next: Next) -> R
     response
 }
 
-/// The whole local API: `functions` merged, gated, wrapped in the shared conventions.
-pub fn router(functions: Router, gateway: Gateway, http: &HttpConfig) -> Router {
+/// The whole local API: `functions` merged and gated, beside the WebSocket API's `sockets` (which checks its
+/// own tickets, as `$connect` does behind API Gateway), wrapped in the shared conventions.
+pub fn router(functions: Router, gateway: Gateway, sockets: Router, http: &HttpConfig) -> Router {
     with_conventions(
-        functions.layer(middleware::from_fn_with_state(gateway, gate)),
+        functions
+            .layer(middleware::from_fn_with_state(gateway, gate))
+            .merge(sockets),
         http,
     )
 }

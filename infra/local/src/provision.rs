@@ -356,6 +356,15 @@ pub async fn provision(
         }
         resolver.resources.insert(id, physical);
     }
+    // WebSocket APIs are served in process (`sockets`): an id to name them by, which the stack then replaces
+    // in the functions' environment with the local socket's URL.
+    for (id, _) in template.resources_of_type("AWS::ApiGatewayV2::Api") {
+        let physical = Physical {
+            reference: format!("local-{}", id.to_lowercase()),
+            attributes: HashMap::new(),
+        };
+        resolver.resources.insert(id, physical);
+    }
     if let (Some(signing), Some(verify)) = (
         by_kind.get("ed25519-signing-key"),
         by_kind.get("ed25519-verify-keys"),

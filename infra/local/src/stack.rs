@@ -19,6 +19,7 @@ use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_domain::identity::rbac::{Principal, Role};
 use tradesense_domain::identity::user::User;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
+use tradesense_domain::stream::ports::ConnectionPusher;
 use tradesense_http::{HttpConfig, with_request_metrics};
 
 use crate::emulator::{Emulator, workspace_root};
@@ -29,6 +30,7 @@ use crate::pollers;
 use crate::provision::{StackContext, provision};
 use crate::round_trips;
 use crate::seed::{seed_demo_history, seed_demo_users};
+use crate::sockets::{self, LocalSockets, SOCKET_PATH};
 use crate::template::{Resolver, Template};
 
 /// How to start the local stack.
@@ -158,6 +160,15 @@ impl LocalStack {
         let (metrics, metrics_task) = EmulatorSink::start(aws.cloudwatch.clone());
         let metrics = Arc::new(metrics);
         let mut tasks = vec![metrics_task];
+        // Bound first: the push channel's functions are told the WebSocket URL on this port.
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .with_context(|| format!("bind {}", opts.addr))?;
+        let address = listener.local_addr()?;
+        let base_url = format!("http://{address}");
+        let sockets = Arc::new(LocalSockets::default());
+        let pusher: Arc<dyn ConnectionPusher> = sockets.clone();
+        let mut socket_routes = None;
         let mut routers = Router::new();
         let mut routes = Vec::new();
         let mut authorizer = None;
@@ -171,15 +182,23 @@ impl LocalStack {
                 tradesense_adapters::alerts::ALLOW_LOOPBACK_HTTP.into(),
                 "true".into(),
             );
+            // Local only: the WebSocket API is this port's `/v1/stream`, its `@connections` in process.
+            if env.contains_key("STREAM_SOCKET_URL") {
+                env.insert("STREAM_SOCKET_URL".into(), format!("ws://{address}{SOCKET_PATH}"));
+                env.insert("STREAM_CALLBACK_URL".into(), format!("{base_url}{SOCKET_PATH}"));
+            }
             if let Some(origins) = env.get("CORS_ALLOWED_ORIGINS") {
                 http = HttpConfig::from_cors_origins(origins).map_err(|e| anyhow!(e))?;
             }
-            match wire(&f.binary, &env, &aws).with_context(|| format!("wire {}", f.binary))? {
+            match wire(&f.binary, &env, &aws, &pusher).with_context(|| format!("wire {}", f.binary))? {
                 LocalFunction::Http(router) => {
                     routers = routers.merge(with_request_metrics(router, &f.binary, metrics.clone()));
                     routes.extend(f.routes.iter().cloned());
                 }
                 LocalFunction::Authorizer(a) => authorizer = Some(a),
+                LocalFunction::WebSocket(handler) => {
+                    socket_routes = Some(sockets::router(handler, sockets.clone()));
+                }
                 LocalFunction::Sqs(handler) => {
                     for trigger in &f.queues {
                         let queue = resources.resources.get(&trigger.queue).context("trigger queue")?;
@@ -210,11 +229,12 @@ impl LocalStack {
             environments.insert(f.binary.clone(), env);
         }
         let authorizer = authorizer.context("template has no authorizer function")?;
-        let app = gateway::router(routers, Gateway::new(routes, authorizer), &http);
-        let listener = tokio::net::TcpListener::bind(opts.addr)
-            .await
-            .with_context(|| format!("bind {}", opts.addr))?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let app = gateway::router(
+            routers,
+            Gateway::new(routes, authorizer),
+            socket_routes.context("template has no WebSocket function")?,
+            &http,
+        );
         let mut stop = shutdown_rx.clone();
         tasks.push(tokio::spawn(async move {
             let app = app.into_make_service_with_connect_info::<SocketAddr>();

@@ -1,6 +1,6 @@
 //! TradeSense adapters: everything that does I/O. DynamoDB repositories (single table), the SQS publisher,
 //! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, request metrics (EMF out,
-//! CloudWatch in), configuration, telemetry and Lambda worker helpers.
+//! CloudWatch in), the push channel's wiring, configuration, telemetry and Lambda worker helpers.
 
 pub mod alerts;
 pub mod analytics;
@@ -20,6 +20,7 @@ pub mod paper;
 pub mod secrets;
 pub mod sqs;
 pub mod strategies;
+pub mod stream;
 pub mod telemetry;
 pub mod upstox;
 pub mod webhooks;

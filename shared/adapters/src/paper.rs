@@ -32,8 +32,9 @@ use crate::live::LiveConfig;
 use crate::sqs::SqsPublisher;
 
 /// What a paper-trading function reads from its environment. With `ORDER_EVENTS_QUEUE_URL` set, every
-/// commit that fills, part-fills, rejects, expires or squares off an order publishes its event there
-/// ([`NotifyingLedger`]).
+/// commit that fills, part-fills, rejects, expires or squares off an order publishes its event there; with
+/// `STREAM_QUEUE_URL` set, every commit that changes an order publishes the order there, for the push
+/// channel ([`NotifyingLedger`]).
 #[derive(Clone)]
 pub struct PaperConfig {
     /// The single table (`TABLE_NAME`).
@@ -46,6 +47,8 @@ pub struct PaperConfig {
     pub limits: RiskLimits,
     /// Where order events go for notifications (`ORDER_EVENTS_QUEUE_URL`, the alert queue); none: no events.
     pub order_events_queue_url: Option<String>,
+    /// Where every order change goes for the push channel (`STREAM_QUEUE_URL`, the stream queue); none: none.
+    pub stream_queue_url: Option<String>,
 }
 
 impl PaperConfig {
@@ -60,6 +63,7 @@ impl PaperConfig {
             clock: market_clock(vars)?,
             limits: risk_limits(vars)?,
             order_events_queue_url: optional(vars, "ORDER_EVENTS_QUEUE_URL").filter(|u| !u.is_empty()),
+            stream_queue_url: optional(vars, "STREAM_QUEUE_URL").filter(|u| !u.is_empty()),
         })
     }
 
@@ -70,13 +74,19 @@ impl PaperConfig {
     /// If the shipped holiday list or charges table does not parse.
     pub fn context(&self, aws: &AwsClients) -> anyhow::Result<TradingContext> {
         let trading = paper_trading(&self.table(aws), self.market_seed, self.clock.clone())?;
-        let ledger: Arc<dyn TradingLedger> = match &self.order_events_queue_url {
-            Some(url) => Arc::new(NotifyingLedger::new(
-                trading.ledger.clone(),
-                Arc::new(SqsPublisher::new(aws.sqs.clone(), url)),
-                trading.ids.clone(),
-            )),
-            None => trading.ledger.clone(),
+        let queue = |url: &String| Arc::new(SqsPublisher::new(aws.sqs.clone(), url));
+        let ledger: Arc<dyn TradingLedger> = match (&self.order_events_queue_url, &self.stream_queue_url) {
+            (None, None) => trading.ledger.clone(),
+            (notifications, changes) => {
+                let mut ledger = NotifyingLedger::new(trading.ledger.clone(), trading.ids.clone());
+                if let Some(url) = notifications {
+                    ledger = ledger.with_notifications(queue(url));
+                }
+                if let Some(url) = changes {
+                    ledger = ledger.with_changes(queue(url));
+                }
+                Arc::new(ledger)
+            }
         };
         Ok(TradingContext {
             limits: self.limits,

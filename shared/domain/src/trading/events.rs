@@ -1,6 +1,8 @@
-//! Order events the trader is told about: a fill, a partial fill, a rejection, an expiry at the close and
-//! the platform's square-off. Published after the change is committed, to the alert queue, where the alert
-//! worker turns each into an in-app notification and `order.updated` webhooks.
+//! Order events, published after the change is committed. [`OrderUpdated`]: what the trader is told about (a
+//! fill, a partial fill, a rejection, an expiry at the close and the platform's square-off), to the alert
+//! queue, where the alert worker turns each into an in-app notification and `order.updated` webhooks.
+//! [`OrderChanged`]: every change, with the whole order, to the stream queue, where the pusher sends it to the
+//! owner's open WebSocket connections.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -13,6 +15,20 @@ use crate::trading::order::Order;
 use crate::trading::paper::{EXPIRED_MESSAGE, SQUARE_OFF_TAG};
 use crate::trading::request::Side;
 use crate::trading::status::OrderStatus;
+
+/// Any committed change of an order (placed, modified, triggered, filled, cancelled, rejected, expired),
+/// carrying the order as it now stands: the push channel's `order` frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderChanged {
+    /// The order as committed.
+    pub order: Order,
+}
+
+impl DomainEvent for OrderChanged {
+    const TYPE: &'static str = "order.changed";
+    const VERSION: u32 = 1;
+}
 
 /// What happened to the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use futures::StreamExt as _;
 
-use crate::kernel::error::RepoError;
+use crate::kernel::error::{RepoError, Retryable};
+use crate::kernel::events::{DomainEvent, Envelope, EnvelopeError};
 use crate::kernel::ids::UserId;
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::quote::Quote;
@@ -15,6 +16,7 @@ use crate::stream::fanout::{SubscriberIndex, fan_out};
 use crate::stream::messages::{AccountUpdate, MAX_FRAME_BYTES, ServerFrame};
 use crate::stream::ports::PostOutcome;
 use crate::stream::service::{PUSH_CONCURRENCY, StreamService};
+use crate::trading::events::OrderChanged;
 use crate::trading::order::Order;
 
 /// What one push did.
@@ -48,6 +50,12 @@ pub enum PushError {
         /// Its size as a frame.
         bytes: usize,
     },
+    /// A stream-queue message that is not an envelope of a known event (never retried).
+    #[error(transparent)]
+    Malformed(#[from] EnvelopeError),
+    /// A stream-queue message of an event the pusher does not push (never retried).
+    #[error("{0} is not pushed")]
+    NotPushed(String),
     /// Storage failed.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -55,7 +63,28 @@ pub enum PushError {
 
 crate::storage_failures_are_unexpected!(PushError);
 
+impl Retryable for PushError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, PushError::Unexpected(_))
+    }
+}
+
 impl StreamService {
+    /// Pushes what a stream-queue message carries: an order's change ([`OrderChanged`]) to its owner.
+    /// Redelivery pushes the same frame again, which a client takes as the same state.
+    ///
+    /// # Errors
+    /// [`PushError`]: retryable only when storage failed.
+    pub async fn push_message(&self, envelope: &Envelope) -> Result<PushReport, PushError> {
+        match envelope.event_type.as_str() {
+            OrderChanged::TYPE => {
+                let changed: OrderChanged = envelope.open()?;
+                self.push_order(&changed.order).await
+            }
+            other => Err(PushError::NotPushed(other.to_owned())),
+        }
+    }
+
     /// Pushes `order` (as the REST API shows it) to its owner's connections subscribed to `orders`: the
     /// recipients come from the order itself, so no other user's connection can get it.
     ///
@@ -81,7 +110,8 @@ impl StreamService {
         let batches = mine
             .iter()
             .filter(|c| c.user_id == *user && c.subscriptions.orders && !c.is_expired(now))
-            .map(|c| (&c.id, vec![frame.clone()]));
+            .map(|c| (c.id.clone(), vec![frame.clone()]))
+            .collect();
         Ok(self.deliver(batches).await?)
     }
 
@@ -107,7 +137,9 @@ impl StreamService {
         let report = TickReport {
             instruments: quotes.len(),
             reconnects: due.len(),
-            push: self.deliver(frames).await?,
+            push: self
+                .deliver(frames.into_iter().map(|(id, f)| (id.clone(), f)).collect())
+                .await?,
         };
         tracing::info!(?report, "stream tick done");
         Ok(report)
@@ -125,12 +157,12 @@ impl StreamService {
     }
 
     /// Posts each connection's frames in order (connections in parallel), then deletes the gone ones.
-    async fn deliver<'a>(
-        &self,
-        batches: impl IntoIterator<Item = (&'a ConnectionId, Vec<String>)>,
-    ) -> Result<PushReport, RepoError> {
-        let outcomes: Vec<(&ConnectionId, Delivery)> = futures::stream::iter(batches)
-            .map(|(id, frames)| async move { (id, self.post_all(id, &frames).await) })
+    async fn deliver(&self, batches: Vec<(ConnectionId, Vec<String>)>) -> Result<PushReport, RepoError> {
+        let outcomes: Vec<(ConnectionId, Delivery)> = futures::stream::iter(batches)
+            .map(|(id, frames)| async move {
+                let delivery = self.post_all(&id, &frames).await;
+                (id, delivery)
+            })
             .buffer_unordered(PUSH_CONCURRENCY)
             .collect()
             .await;
@@ -140,7 +172,7 @@ impl StreamService {
             match delivery.end {
                 End::Done => {}
                 End::Gone => {
-                    self.ctx.connections.delete(id).await?;
+                    self.ctx.connections.delete(&id).await?;
                     report.gone += 1;
                 }
                 End::Failed => report.failed += 1,

@@ -11,42 +11,38 @@ use crate::stream::service::StreamService;
 const ATTEMPTS: usize = 3;
 
 impl StreamService {
-    /// Answers one message from `connection_id`: `pong`, an acknowledgement of a subscription change, an
-    /// error frame, or `reconnect` if the connection is no longer known.
+    /// Answers one message from `connection_id` with one frame: `pong`, an acknowledgement of a subscription
+    /// change, an error frame, or `reconnect` if the connection is no longer known.
     ///
     /// # Errors
     /// Storage or instrument-master failures (nothing was changed).
-    pub async fn receive(
-        &self,
-        connection_id: &ConnectionId,
-        text: &str,
-    ) -> anyhow::Result<Vec<ServerFrame>> {
+    pub async fn receive(&self, connection_id: &ConnectionId, text: &str) -> anyhow::Result<ServerFrame> {
         let message = match parse(text) {
-            Ok(ClientMessage::Ping) => return Ok(vec![ServerFrame::Pong]),
+            Ok(ClientMessage::Ping) => return Ok(ServerFrame::Pong),
             Ok(message) => message,
-            Err(e) => return Ok(vec![(&e).into()]),
+            Err(e) => return Ok((&e).into()),
         };
         if let ClientMessage::SubscribeQuotes { instruments, .. } = &message
             && let Some(unlisted) = self.first_unlisted(instruments).await?
         {
-            return Ok(vec![ServerFrame::error(
+            return Ok(ServerFrame::error(
                 "unlisted_instrument",
                 format!("{unlisted} is not listed"),
-            )]);
+            ));
         }
         for _ in 0..ATTEMPTS {
             let Some(before) = self.ctx.connections.get(connection_id).await? else {
-                return Ok(vec![ServerFrame::Reconnect]);
+                return Ok(ServerFrame::Reconnect);
             };
             let (after, ack) = match apply(&before, &message) {
                 Ok(change) => change,
-                Err(refusal) => return Ok(vec![refusal]),
+                Err(refusal) => return Ok(refusal),
             };
             if after.subscriptions == before.subscriptions {
-                return Ok(vec![ack]);
+                return Ok(ack);
             }
             match self.ctx.connections.update(&before, &after).await {
-                Ok(()) => return Ok(vec![ack]),
+                Ok(()) => return Ok(ack),
                 Err(RepoError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }

@@ -20,7 +20,9 @@ use crate::identity::ports::{SessionRepository as _, UserRepository as _};
 use crate::identity::rbac::{Principal, Role};
 use crate::identity::session::Session;
 use crate::identity::user::{LoginGuard, PasswordHash, User};
-use crate::kernel::ids::{OrderId, SessionId, UserId};
+use crate::kernel::error::Retryable as _;
+use crate::kernel::events::Envelope;
+use crate::kernel::ids::{EventId, OrderId, SessionId, UserId};
 use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::{Exchange, Instrument, InstrumentKey};
 use crate::market::master::InstrumentMaster;
@@ -209,20 +211,16 @@ impl World {
         self.service
             .receive(&cid(id), &message.to_string())
             .await
+            .map(|f| vec![serde_json::from_str(&f.to_text()).unwrap()])
             .unwrap()
-            .iter()
-            .map(|f| serde_json::from_str(&f.to_text()).unwrap())
-            .collect()
     }
 
     async fn send_text(&self, id: &str, text: &str) -> Vec<Value> {
         self.service
             .receive(&cid(id), text)
             .await
+            .map(|f| vec![serde_json::from_str(&f.to_text()).unwrap()])
             .unwrap()
-            .iter()
-            .map(|f| serde_json::from_str(&f.to_text()).unwrap())
-            .collect()
     }
 
     fn advance(&self, by: Duration) {
@@ -531,6 +529,31 @@ async fn an_order_reaches_only_its_owners_connections_subscribed_to_orders() {
         w.pusher.frames_to(&cid("bob-orders")).is_empty(),
         "never another user's order"
     );
+}
+
+#[tokio::test]
+async fn a_queued_order_change_is_pushed_and_anything_else_is_refused_for_good() {
+    let w = world().await;
+    w.connect(&w.alice, "c1").await;
+    w.send("c1", json!({"action": "subscribe", "channel": "orders"}))
+        .await;
+    let order = order_of(w.alice.user_id);
+    let changed = crate::trading::events::OrderChanged { order: order.clone() };
+    let envelope = Envelope::wrap(EventId::from_ulid(Ulid::new()), order.updated_at, &changed).unwrap();
+    let report = w.service.push_message(&envelope).await.unwrap();
+    assert_eq!(report.sent, 1);
+    let frame: Value = serde_json::from_str(&w.pusher.frames_to(&cid("c1"))[0]).unwrap();
+    assert_eq!(frame["order"], serde_json::to_value(&order).unwrap());
+
+    let mut other = envelope.clone();
+    other.event_type = "order.updated".into();
+    let e = w.service.push_message(&other).await.unwrap_err();
+    assert!(matches!(e, PushError::NotPushed(_)) && !e.is_retryable(), "{e:?}");
+    let mut garbled = envelope;
+    garbled.data = json!({"order": 1});
+    let e = w.service.push_message(&garbled).await.unwrap_err();
+    assert!(matches!(e, PushError::Malformed(_)) && !e.is_retryable(), "{e:?}");
+    assert_eq!(w.pusher.all_frames().len(), 1, "nothing more was pushed");
 }
 
 #[tokio::test]

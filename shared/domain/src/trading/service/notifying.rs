@@ -1,7 +1,8 @@
-//! A [`TradingLedger`] that tells traders about their orders: after a commit succeeds it publishes the
-//! [`OrderUpdated`] event of each order the commit changed in a way its owner is told about (fills,
-//! rejections, expiries, square-offs), wherever the change came from (a placement, the paper tick, the end
-//! of day, live reconciliation). A publish that fails is logged and never undoes or fails the commit.
+//! A [`TradingLedger`] that tells traders about their orders, wherever the change came from (a placement,
+//! the paper tick, the end of day, live reconciliation): after a commit succeeds it publishes, for each order
+//! the commit changed, the [`OrderUpdated`] event when the change is one its owner is notified of (fills,
+//! rejections, expiries, square-offs) and the [`OrderChanged`] event for every change (the push channel's
+//! feed). A publish that fails is logged and never undoes or fails the commit.
 
 use std::sync::Arc;
 
@@ -10,12 +11,12 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::kernel::error::RepoError;
-use crate::kernel::events::{Envelope, EventPublisher};
+use crate::kernel::events::{DomainEvent, Envelope, EventPublisher};
 use crate::kernel::ids::{IdGen, OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::market::instrument::InstrumentKey;
 use crate::trading::account::{Funding, PaperAccount};
-use crate::trading::events::OrderUpdated;
+use crate::trading::events::{OrderChanged, OrderUpdated};
 use crate::trading::order::Order;
 use crate::trading::paper::{BasketPlacement, Placement};
 use crate::trading::ports::{
@@ -25,29 +26,74 @@ use crate::trading::position::PositionRecord;
 use crate::trading::request::Product;
 use crate::trading::trade::Trade;
 
-/// `inner`, publishing order events to `events` after each commit.
+/// `inner`, publishing order events after each commit: [`OrderUpdated`] to `notifications`, [`OrderChanged`]
+/// to `changes`, each when set.
 pub struct NotifyingLedger {
     inner: Arc<dyn TradingLedger>,
-    events: Arc<dyn EventPublisher>,
+    notifications: Option<Arc<dyn EventPublisher>>,
+    changes: Option<Arc<dyn EventPublisher>>,
     ids: Arc<dyn IdGen>,
 }
 
 impl NotifyingLedger {
-    /// Wraps `inner`; event ids come from `ids`.
-    pub fn new(inner: Arc<dyn TradingLedger>, events: Arc<dyn EventPublisher>, ids: Arc<dyn IdGen>) -> Self {
-        Self { inner, events, ids }
+    /// Wraps `inner`, publishing nothing yet; event ids come from `ids`.
+    pub fn new(inner: Arc<dyn TradingLedger>, ids: Arc<dyn IdGen>) -> Self {
+        Self {
+            inner,
+            notifications: None,
+            changes: None,
+            ids,
+        }
     }
 
+    /// Also publishes [`OrderUpdated`] (the changes the owner is notified of) to `events` (the alert queue).
+    pub fn with_notifications(self, events: Arc<dyn EventPublisher>) -> Self {
+        Self {
+            notifications: Some(events),
+            ..self
+        }
+    }
+
+    /// Also publishes [`OrderChanged`] (every change) to `events` (the stream queue).
+    pub fn with_changes(self, events: Arc<dyn EventPublisher>) -> Self {
+        Self {
+            changes: Some(events),
+            ..self
+        }
+    }
+
+    /// Publishes `order`'s events, both at once.
     async fn tell(&self, order: &Order) {
-        let Some(event) = OrderUpdated::of(order) else {
-            return;
+        let notified = async {
+            if let (Some(events), Some(event)) = (&self.notifications, OrderUpdated::of(order)) {
+                self.publish(events.as_ref(), order, &event, "the trader is not notified")
+                    .await;
+            }
         };
-        let published = match Envelope::wrap(self.ids.next(), order.updated_at, &event) {
-            Ok(envelope) => self.events.publish(&envelope).await,
+        let changed = async {
+            if let Some(events) = &self.changes {
+                let event = OrderChanged { order: order.clone() };
+                self.publish(events.as_ref(), order, &event, "no order frame is pushed")
+                    .await;
+            }
+        };
+        futures::future::join(notified, changed).await;
+    }
+
+    /// Publishes one event of `order`, logging a failure with what it costs.
+    async fn publish<E: DomainEvent>(
+        &self,
+        events: &dyn EventPublisher,
+        order: &Order,
+        event: &E,
+        cost: &str,
+    ) {
+        let published = match Envelope::wrap(self.ids.next(), order.updated_at, event) {
+            Ok(envelope) => events.publish(&envelope).await,
             Err(e) => Err(e.into()),
         };
         if let Err(error) = published {
-            tracing::error!(order_id = %order.id, ?error, "order event not published; the trader is not notified");
+            tracing::error!(order_id = %order.id, event = E::TYPE, ?error, "order event not published; {cost}");
         }
     }
 }

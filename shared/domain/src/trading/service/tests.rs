@@ -12,6 +12,7 @@ use ulid::Ulid;
 
 use super::*;
 use crate::broker::live::{BrokerKeyMap, LiveBrokerError, LiveFunds, LiveOrder, TradingMode};
+use crate::kernel::events::Envelope;
 use crate::kernel::ids::{OrderId, TradeId};
 use crate::market::calendar::MarketCalendar;
 use crate::market::instrument::InstrumentKey;
@@ -19,10 +20,11 @@ use crate::ops::kill_switch::KillSwitch;
 use crate::ops::ports::KillSwitchStore;
 use crate::testing::{
     FakeLiveBroker, FixedInstrumentKeys, FixedMarket, FixedTokens, InMemoryInstrumentStore,
-    InMemoryKillSwitch, InMemoryLedger, InMemoryTradingModes, ManualClock, SequentialIds,
+    InMemoryKillSwitch, InMemoryLedger, InMemoryTradingModes, ManualClock, RecordingPublisher, SequentialIds,
 };
 use crate::trading::account::PaperAccount;
 use crate::trading::basket::{BasketCommand, BasketLegCommand, BasketOutcome, LegResult};
+use crate::trading::events::{OrderChanged, OrderUpdated};
 use crate::trading::ports::{OrderListQuery, TradingLedger};
 use crate::trading::request::{OrderChange, OrderRequest, OrderType, Product, Side, Validity};
 use crate::trading::risk::RiskRejection;
@@ -54,6 +56,14 @@ fn world() -> World {
 }
 
 fn world_with(limits: RiskLimits) -> World {
+    world_over(limits, |ledger| ledger)
+}
+
+/// A [`world_with`] whose order service commits through `wrap`(the in-memory ledger).
+fn world_over(
+    limits: RiskLimits,
+    wrap: impl FnOnce(Arc<dyn TradingLedger>) -> Arc<dyn TradingLedger>,
+) -> World {
     let calendar = Arc::new(MarketCalendar::nse().unwrap());
     let ledger = Arc::new(InMemoryLedger::default());
     let quotes = Arc::new(FixedMarket::default());
@@ -72,7 +82,7 @@ fn world_with(limits: RiskLimits) -> World {
         clock: clock.clone(),
     };
     let service = OrderService::new(TradingContext {
-        ledger: ledger.clone(),
+        ledger: wrap(ledger.clone()),
         market: quotes.clone(),
         master: Arc::new(CurrentMaster::new(
             Arc::new(InMemoryInstrumentStore::default()),
@@ -328,6 +338,65 @@ async fn a_limit_turned_into_a_stop_waits_for_its_trigger_and_its_history_says_s
         [OrderStatus::Open, OrderStatus::Open, OrderStatus::TriggerPending]
     );
     assert_eq!(stop.status, OrderStatus::TriggerPending);
+}
+
+#[tokio::test]
+async fn every_order_change_is_published_for_the_push_channel_and_only_fills_and_refusals_are_notified() {
+    let notifications = Arc::new(RecordingPublisher::default());
+    let changes = Arc::new(RecordingPublisher::default());
+    let (n, c) = (notifications.clone(), changes.clone());
+    let w = world_over(RiskLimits::default(), move |ledger| {
+        Arc::new(
+            NotifyingLedger::new(ledger, Arc::new(SequentialIds::default()))
+                .with_notifications(n)
+                .with_changes(c),
+        )
+    });
+    let resting = w
+        .placed(limit(Side::Buy, 10, dec!(1400.00), Product::Delivery))
+        .await;
+    let smaller = OrderChange {
+        quantity: Some(5),
+        ..OrderChange::default()
+    };
+    let modified = w.service.modify(w.user, resting.id, smaller).await.unwrap();
+    let cancelled = w.service.cancel(w.user, resting.id).await.unwrap();
+    let filled = w
+        .placed(request(Side::Buy, 2, OrderType::Market, Product::Delivery))
+        .await;
+
+    let orders = |published: Vec<Envelope>| -> Vec<Order> {
+        published
+            .iter()
+            .map(|e| e.open::<OrderChanged>().unwrap().order)
+            .collect()
+    };
+    // Placed, modified, cancelled (by the user: no notification) and filled: four frames, each the order as
+    // committed.
+    assert_eq!(
+        orders(changes.published()),
+        vec![resting, modified, cancelled, filled.clone()]
+    );
+    let notified: Vec<OrderUpdated> = notifications
+        .published()
+        .iter()
+        .map(|e| e.open().unwrap())
+        .collect();
+    assert_eq!(notified, vec![OrderUpdated::of(&filled).unwrap()]);
+}
+
+#[tokio::test]
+async fn an_order_event_that_cannot_be_published_never_fails_the_commit() {
+    let w = world_over(RiskLimits::default(), |ledger| {
+        Arc::new(
+            NotifyingLedger::new(ledger, Arc::new(SequentialIds::default()))
+                .with_changes(Arc::new(RecordingPublisher::failing())),
+        )
+    });
+    let filled = w
+        .placed(request(Side::Buy, 2, OrderType::Market, Product::Delivery))
+        .await;
+    assert_eq!(w.stored(&filled.id).await, filled);
 }
 
 #[tokio::test]
