@@ -56,6 +56,47 @@ def http_event(method, path, *, context=None, body=None, headers=None, query=Non
     return event
 
 
+STREAM_CONNECTION = "L0SM9cOFvHcCIhw="
+ORDER = {"id": "01JDQ8ZK3M4N5P6Q7R8S9T0RD1", "user_id": DEMO_TRADER, "instrument": "NSE:INFY", "side": "BUY",
+         "quantity": 10, "order_type": "MARKET", "product": "DELIVERY", "price": None, "trigger_price": None,
+         "validity": "DAY", "disclosed_quantity": None, "tag": None, "client_order_id": None,
+         "filled_quantity": 0, "average_price": None, "status": "OPEN", "status_message": None, "is_amo": False,
+         "blocked": "0", "placed_at": "2026-11-25T05:30:00Z", "updated_at": "2026-11-25T05:30:00Z",
+         "history": [{"status": "OPEN", "at": "2026-11-25T05:30:00Z", "message": None}], "version": 1}
+
+
+def websocket_event(route, event_type, *, body=None, query=None, extra_context=None):
+    """An API Gateway WebSocket event (`sam local generate-event apigateway` has none: the shape of AWS's
+    documented `$connect`/message/`$disconnect` events, as aws_lambda_events' own fixtures carry)."""
+    ctx = {
+        "routeKey": route,
+        "eventType": event_type,
+        "extendedRequestId": "Jt1Hh3pXBcwEJbQ=",
+        "requestTime": "23/Nov/2026:04:30:00 +0000",
+        "messageDirection": "IN",
+        "stage": "v1",
+        "connectedAt": 1795408200000,
+        "requestTimeEpoch": 1795408200123,
+        "identity": {"sourceIp": "203.0.113.7", "userAgent": "Mozilla/5.0"},
+        "requestId": "Jt1Hh3pXBcwEJbQ=",
+        "domainName": "abc123.execute-api.ap-south-1.amazonaws.com",
+        "connectionId": STREAM_CONNECTION,
+        "apiId": "abc123",
+        **(extra_context or {}),
+    }
+    event = {"requestContext": ctx, "isBase64Encoded": False}
+    if route == "$connect":
+        event["headers"] = {"Host": ctx["domainName"], "Origin": "https://app.tradesense.in",
+                            "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+        event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    if query:
+        event["queryStringParameters"] = query
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    if body is not None:
+        event["body"] = body
+    return event
+
+
 def principal(user_id, roles):
     return {"user_id": user_id, "roles": roles, "session_id": SESSION}
 
@@ -143,6 +184,32 @@ FIXTURES = {
     "analytics-performance.json": http_event(
         "GET", "/v1/analytics/performance", context=principal(DEMO_TRADER, "trader"),
         query={"from": "2026-11-02", "to": "2026-11-30"}),
+    "stream-ticket.json": http_event(
+        "POST", "/v1/stream/ticket", context=principal(DEMO_VIEWER, "viewer")),
+    "stream-connect.json": websocket_event(
+        "$connect", "CONNECT", query={"ticket": "q3JhX9v0yT1Qm8r6cE2bW4nZ7pL5sK0dA9fH3gJ1uYk"}),
+    "stream-message.json": websocket_event(
+        "$default", "MESSAGE", extra_context={"messageId": "Jt1Hh3pXBcwEJbR="},
+        body=json.dumps({"action": "subscribe", "channel": "quotes", "instruments": ["NSE:INFY", "NSE:TCS"],
+                         "mode": "ltp"})),
+    "stream-disconnect.json": websocket_event(
+        "$disconnect", "DISCONNECT", extra_context={"disconnectStatusCode": 1001, "disconnectReason": "Going away"}),
+    "stream-pusher-sqs.json": {"Records": [
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000031",
+                   envelope("01JDQ8ZK3M4N5P6Q7R8S9T0EV4", "order.changed", {"order": ORDER}), "stream"),
+        sqs_record("0f1e2d3c-0000-4000-8000-000000000032", "this is not an envelope", "stream"),
+    ]},
+    "stream-tick.json": {
+        "version": "0",
+        "id": "cdc73f9d-aea9-11e3-9d5a-835b769c0d9a",
+        "detail-type": "Scheduled Event",
+        "source": "tradesense.stream",
+        "account": "123456789012",
+        "time": "2026-11-25T05:31:00Z",
+        "region": "ap-south-1",
+        "resources": ["arn:aws:events:ap-south-1:123456789012:rule/tradesense-stream-tick"],
+        "detail": {"job": "stream-tick"},
+    },
     "notifications-list.json": http_event(
         "GET", "/v1/notifications", context=principal(DEMO_TRADER, "trader"), query={"unread": "true"}),
     "authorizer.json": {

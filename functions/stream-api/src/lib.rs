@@ -51,6 +51,6 @@ pub struct StreamApiState {
 /// The route, with its full API Gateway path.
 pub fn router(state: StreamApiState) -> Router {
     Router::new()
-        .route("/v1/stream/ticket", post(handlers::ticket))
+        .route("/v1/stream/ticket", post(handlers::stream_ticket))
         .with_state(state)
 }

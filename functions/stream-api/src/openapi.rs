@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 /// Stream paths.
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::handlers::ticket),
+    paths(crate::handlers::stream_ticket),
     tags((name = "stream", description = "The real-time push channel (WebSocket): a ticket to connect with"))
 )]
 pub struct StreamDoc;

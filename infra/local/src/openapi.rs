@@ -37,6 +37,7 @@ pub fn fragments() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         ("alerts", alerts_api::openapi::AlertsDoc::openapi()),
         ("strategies", strategies_api::openapi::StrategiesDoc::openapi()),
         ("analytics", analytics_api::openapi::AnalyticsDoc::openapi()),
+        ("stream", stream_api::openapi::StreamDoc::openapi()),
     ]
 }
 
