@@ -26,13 +26,14 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tradesense_adapters::connections::ApiGatewayPusher;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::stream::DynamoConnectionStore;
 use tradesense_domain::identity::rbac::Role;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::stream::connection::{Connection, ConnectionId, QuoteMode};
-use tradesense_domain::stream::ports::ConnectionStore as _;
+use tradesense_domain::stream::ports::{ConnectionPusher as _, ConnectionStore as _, PostOutcome};
 
 use helpers::{client, eventually_within, get_with_token, new_trader, post_json_with_token, send, stack};
 
@@ -417,4 +418,29 @@ async fn a_connection_whose_socket_has_gone_is_deleted_by_the_next_push() {
         index.values().flatten().all(|s| s.connection != id),
         "its subscriber entry went with it"
     );
+}
+
+#[tokio::test]
+async fn the_deployed_connections_adapter_pushes_to_and_closes_a_local_socket() {
+    let aws = stack().aws().await;
+    let store = DynamoConnectionStore::new(Table::new(aws.dynamodb.clone(), &stack().table));
+    let (user, token) = new_trader().await;
+    let mut socket = Socket::open(&token).await;
+    let mine = store.of_user(&user.parse().unwrap()).await.unwrap();
+    let id = &mine.first().expect("the socket's connection").id;
+    // The local stack answers API Gateway's management API on the socket's path.
+    let pusher = ApiGatewayPusher::new(&aws, &format!("{}/v1/stream", stack().base_url));
+    assert_eq!(
+        pusher.post(id, r#"{"type":"hello"}"#).await.unwrap(),
+        PostOutcome::Sent
+    );
+    assert_eq!(socket.next(PATIENCE).await, Some(json!({"type": "hello"})));
+    pusher.close(id).await.unwrap();
+    assert!(socket.closed_within(PATIENCE).await);
+    assert_eq!(
+        pusher.post(id, "{}").await.unwrap(),
+        PostOutcome::Gone,
+        "410 once it has gone"
+    );
+    pusher.close(id).await.unwrap();
 }

@@ -34,7 +34,11 @@ async fn app(stack: &TestStack) -> Router {
         callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
     };
     let stream = cfg
-        .service(&stack.aws, Arc::new(RecordingPusher::default()), Arc::new(RestOrderRenderer))
+        .service(
+            &stack.aws,
+            Arc::new(RecordingPusher::default()),
+            Arc::new(RestOrderRenderer),
+        )
         .unwrap();
     with_conventions(
         router(StreamApiState {
@@ -51,7 +55,10 @@ async fn call(app: &Router, event: Value) -> (StatusCode, Value) {
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    (parts.status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        parts.status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -60,7 +67,10 @@ async fn any_signed_in_role_gets_a_single_use_ticket_stored_only_as_its_hash() {
     let app = app(&stack).await;
     let (status, body) = call(&app, serde_json::from_str(TICKET).unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!((body["url"].as_str(), body["expires_in"].as_i64()), (Some(SOCKET_URL), Some(30)));
+    assert_eq!(
+        (body["url"].as_str(), body["expires_in"].as_i64()),
+        (Some(SOCKET_URL), Some(30))
+    );
     let ticket = body["ticket"].as_str().unwrap();
     assert_eq!(ticket.len(), 43);
 
@@ -76,7 +86,10 @@ async fn no_principal_no_ticket() {
     let stack = TestStack::provision().await;
     let app = app(&stack).await;
     let mut event: Value = serde_json::from_str(TICKET).unwrap();
-    event["requestContext"].as_object_mut().unwrap().remove("authorizer");
+    event["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
     let (status, body) = call(&app, event).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }

@@ -32,14 +32,24 @@ async fn an_order_change_reaches_its_owners_connection_and_garbage_is_acknowledg
         socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
         callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
     };
-    let stream = cfg.service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer)).unwrap();
+    let stream = cfg
+        .service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer))
+        .unwrap();
     // The demo trader's connection, subscribed to orders.
     let connections = DynamoConnectionStore::new(stack.table());
     let id: ConnectionId = "L0SM9cOFvHcCIhw=".parse().unwrap();
     let trader = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1".parse().unwrap();
-    let opened = Connection::open(id.clone(), trader, SessionId::from_ulid(ulid::Ulid::new()), Utc::now());
+    let opened = Connection::open(
+        id.clone(),
+        trader,
+        SessionId::from_ulid(ulid::Ulid::new()),
+        Utc::now(),
+    );
     connections.put(&opened).await.unwrap();
-    connections.update(&opened, &opened.with_orders(true)).await.unwrap();
+    connections
+        .update(&opened, &opened.with_orders(true))
+        .await
+        .unwrap();
 
     let batch: SqsEvent = serde_json::from_str(BATCH).unwrap();
     let response = stream_pusher::handle(&stream, batch).await;
@@ -50,5 +60,8 @@ async fn an_order_change_reaches_its_owners_connection_and_garbage_is_acknowledg
     assert_eq!(frame["type"], "order");
     assert_eq!(frame["order"]["id"], "01JDQ8ZK3M4N5P6Q7R8S9T0RD1");
     assert_eq!(frame["order"]["status"], "OPEN");
-    assert_eq!(frame["order"]["history"][0]["status"], "OPEN", "the REST shape, history included");
+    assert_eq!(
+        frame["order"]["history"][0]["status"], "OPEN",
+        "the REST shape, history included"
+    );
 }

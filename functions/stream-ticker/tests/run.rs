@@ -30,7 +30,9 @@ async fn a_run_ticks_once_a_second_and_quotes_each_subscriber_every_tick() {
         socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
         callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
     };
-    let stream = cfg.service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer)).unwrap();
+    let stream = cfg
+        .service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer))
+        .unwrap();
     let connections = DynamoConnectionStore::new(stack.table());
     let id: ConnectionId = "tick1".parse().unwrap();
     let opened = Connection::open(

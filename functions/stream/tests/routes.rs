@@ -38,13 +38,19 @@ impl Routes {
             callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
         };
         let stream = cfg
-            .service(&stack.aws, Arc::new(RecordingPusher::default()), Arc::new(RestOrderRenderer))
+            .service(
+                &stack.aws,
+                Arc::new(RecordingPusher::default()),
+                Arc::new(RestOrderRenderer),
+            )
             .unwrap();
         Self { stack, stream }
     }
 
     async fn call(&self, event: ApiGatewayWebsocketProxyRequest) -> (i64, Option<Value>) {
-        let ApiGatewayProxyResponse { status_code, body, .. } = stream::handle(&self.stream, event).await;
+        let ApiGatewayProxyResponse {
+            status_code, body, ..
+        } = stream::handle(&self.stream, event).await;
         let body = match body {
             Some(Body::Text(text)) => Some(serde_json::from_str(&text).unwrap()),
             _ => None,

@@ -95,8 +95,9 @@ async fn run() -> anyhow::Result<()> {
     let env_file = tradesense_local::emulator::workspace_root().join("target/local-stack.env");
     write_env_file(&stack, &env_file)?;
     let mut banner = format!(
-        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo users (password {password}):\n",
+        "\nTradeSense local stack is up\n  API:       {base}\n  Health:    curl -s {base}/v1/health\n  OpenAPI:   {base}/openapi.json\n  Stream:    {socket}?ticket=<from POST /v1/stream/ticket> (WebSocket; docs/stream.md)\n  Emulator:  {emu} (moto)\n  Lambda env for cargo lambda watch: {env}\n\nDemo users (password {password}):\n",
         base = stack.base_url,
+        socket = stack.socket_url(),
         emu = stack.emulator_endpoint(),
         env = env_file.display(),
     );

@@ -178,6 +178,7 @@ pub fn counted(aws: AwsClients) -> AwsClients {
                 .interceptor(RoundTripCounter)
                 .build(),
         ),
+        sdk: aws.sdk,
     }
 }
 

@@ -3,8 +3,11 @@
 //! each frame from the client its `$default` (whose answer goes back on the socket, as API Gateway sends a
 //! route response), and the end of the socket its `$disconnect`. [`LocalSockets`] is the in-process
 //! `@connections`: posting to an open socket sends the frame, posting to one that has gone answers `Gone`,
-//! as API Gateway's `410` does, and closing one ends it. API Gateway's 10-minute idle and 2-hour limits are
-//! not imposed here.
+//! as API Gateway's `410` does, and closing one ends it. The same is served over HTTP at
+//! `/v1/stream/@connections/{id}` (`POST` a frame, `DELETE`), as API Gateway's management API answers it
+//! (`410` with a `GoneException` for a socket that has gone), so a function run outside the stack, or the
+//! deployed `@connections` adapter, can push to these sockets. API Gateway's 10-minute idle and 2-hour
+//! limits are not imposed here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,10 +17,10 @@ use aws_lambda_events::encodings::Body;
 use aws_lambda_events::event::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 use tradesense_domain::stream::connection::ConnectionId;
@@ -93,11 +96,51 @@ struct SocketState {
     sockets: Arc<LocalSockets>,
 }
 
-/// The WebSocket route: `GET /v1/stream?ticket=…` upgraded.
+/// The WebSocket route (`GET /v1/stream?ticket=…` upgraded) and the local `@connections`.
 pub fn router(handler: WebSocketHandler, sockets: Arc<LocalSockets>) -> Router {
     Router::new()
         .route(SOCKET_PATH, get(upgrade))
+        .route(
+            &format!("{SOCKET_PATH}/@connections/{{id}}"),
+            post(post_to_connection).delete(delete_connection),
+        )
         .with_state(SocketState { handler, sockets })
+}
+
+/// API Gateway's answer for a connection that has gone.
+fn gone() -> Response {
+    (
+        StatusCode::GONE,
+        [("x-amzn-errortype", "GoneException")],
+        axum::Json(serde_json::json!({"message": null})),
+    )
+        .into_response()
+}
+
+/// `POST @connections/{id}`: the body as one text frame.
+async fn post_to_connection(
+    State(state): State<SocketState>,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let Ok(id) = id.parse::<ConnectionId>() else {
+        return gone();
+    };
+    match state.sockets.post(&id, &body).await {
+        Ok(PostOutcome::Sent) => StatusCode::OK.into_response(),
+        _ => gone(),
+    }
+}
+
+/// `DELETE @connections/{id}`: closes the socket.
+async fn delete_connection(State(state): State<SocketState>, Path(id): Path<String>) -> Response {
+    match id.parse::<ConnectionId>() {
+        Ok(id) if state.sockets.sender(&id).is_some() => {
+            let _ = state.sockets.close(&id).await;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => gone(),
+    }
 }
 
 /// An event for `route` on `connection`, shaped as API Gateway sends it.

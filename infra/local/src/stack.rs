@@ -185,6 +185,7 @@ impl LocalStack {
             // Local only: the WebSocket API is this port's `/v1/stream`, its `@connections` in process.
             if env.contains_key("STREAM_SOCKET_URL") {
                 env.insert("STREAM_SOCKET_URL".into(), format!("ws://{address}{SOCKET_PATH}"));
+                // Where `@connections` answers on this port, for a function run outside the stack.
                 env.insert("STREAM_CALLBACK_URL".into(), format!("{base_url}{SOCKET_PATH}"));
             }
             if let Some(origins) = env.get("CORS_ALLOWED_ORIGINS") {
@@ -255,6 +256,11 @@ impl LocalStack {
             shutdown,
             tasks,
         })
+    }
+
+    /// The push channel's WebSocket URL (`ws://127.0.0.1:<port>/v1/stream`).
+    pub fn socket_url(&self) -> String {
+        format!("{}{SOCKET_PATH}", self.base_url.replacen("http://", "ws://", 1))
     }
 
     /// The emulator's endpoint URL.

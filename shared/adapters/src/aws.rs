@@ -21,6 +21,8 @@ pub struct AwsClients {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// CloudWatch (the admin function's metrics reads; the local stack's metric sink).
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    /// The shared configuration, for clients built per endpoint (`@connections`).
+    pub sdk: aws_config::SdkConfig,
 }
 
 impl AwsClients {
@@ -54,6 +56,7 @@ impl AwsClients {
             sqs: aws_sdk_sqs::Client::new(&sdk),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk),
+            sdk,
         };
         if let Some(table) = &settings.warm_up_table {
             clients.warm_up(table).await;

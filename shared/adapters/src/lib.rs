@@ -1,5 +1,5 @@
 //! TradeSense adapters: everything that does I/O. DynamoDB repositories (single table), the SQS publisher,
-//! the Secrets Manager provider, broker tokens unsealed per call, dependency probes, request metrics (EMF out,
+//! the Secrets Manager provider, the `@connections` pusher, broker tokens unsealed per call, dependency probes, request metrics (EMF out,
 //! CloudWatch in), the push channel's wiring, configuration, telemetry and Lambda worker helpers.
 
 pub mod alerts;
@@ -10,6 +10,7 @@ pub mod broker_tokens;
 pub mod clock;
 pub mod cloudwatch;
 pub mod config;
+pub mod connections;
 pub mod dynamo;
 pub mod health;
 pub mod ids;

@@ -2,8 +2,8 @@
 //! ticker: tickets and connections in the table, identity's sessions and users (a ticket is accepted only
 //! while its session lives), the same market the paper broker prices with (the simulated market behind the
 //! shared quote cache) and its current instrument master. How frames reach a connection
-//! ([`ConnectionPusher`]) is given by the caller: API Gateway's management API when deployed
-//! ([`crate::connections`]), an in-process pusher on the local stack.
+//! ([`ConnectionPusher`]) is API Gateway's management API when deployed ([`crate::connections`]) and the
+//! local stack's in-process sockets there.
 
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use tradesense_domain::stream::service::{StreamContext, StreamService};
 use crate::AwsClients;
 use crate::clock::{SystemClock, market_clock};
 use crate::config::{ConfigError, Vars, market_seed, required};
+use crate::connections::ApiGatewayPusher;
 use crate::dynamo::Table;
 use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::quote_cache::DynamoQuoteCache;
@@ -55,6 +56,23 @@ impl StreamConfig {
             socket_url: required(vars, "STREAM_SOCKET_URL")?,
             callback_url: required(vars, "STREAM_CALLBACK_URL")?,
         })
+    }
+
+    /// The push channel's use cases as deployed: frames posted through `@connections` at
+    /// [`callback_url`](Self::callback_url), orders rendered with `orders`.
+    ///
+    /// # Errors
+    /// If the shipped holiday list does not parse.
+    pub fn deployed(
+        &self,
+        aws: &AwsClients,
+        orders: Arc<dyn OrderRenderer>,
+    ) -> anyhow::Result<StreamService> {
+        self.service(
+            aws,
+            Arc::new(ApiGatewayPusher::new(aws, &self.callback_url)),
+            orders,
+        )
     }
 
     /// The push channel's use cases, posting through `pusher` and rendering orders with `orders`.
