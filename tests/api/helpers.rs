@@ -39,7 +39,6 @@ pub struct Stack {
     pub emulator: String,
     pub table: String,
     pub audit_queue: String,
-    pub stream_queue: String,
     signing_key: SigningKeyMaterial,
 }
 
@@ -89,7 +88,6 @@ pub fn stack_with(parameters: &'static [(&'static str, &'static str)]) -> &'stat
                     emulator: started.emulator_endpoint(),
                     table: started.reference("Table").expect("table"),
                     audit_queue: started.reference("AuditQueue").expect("queue"),
-                    stream_queue: started.reference("StreamQueue").expect("queue"),
                     signing_key: keys[0].clone(),
                 })
                 .expect("report");

@@ -18,13 +18,23 @@ impl tradesense_domain::kernel::time::Clock for At {
 pub async fn run_scheduled(event: &str, at: chrono::DateTime<chrono::Utc>) {
     let stack = crate::helpers::stack();
     let aws = stack.aws().await;
+    // The template's `${AWS::StackName}-stream`, under the tests' stack name.
+    let stream_queue = aws
+        .sqs
+        .get_queue_url()
+        .queue_name("e2e-stream")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     let paper = tradesense_adapters::paper::PaperConfig {
         table_name: stack.table.clone(),
         market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
         clock: std::sync::Arc::new(At(at)),
         limits: Default::default(),
         order_events_queue_url: None,
-        stream_queue_url: Some(stack.stream_queue.clone()),
+        stream_queue_url: Some(stream_queue),
     };
     let scheduler = scheduler::Scheduler::from_trading(paper.table(&aws), paper.context(&aws).unwrap());
     let event: aws_lambda_events::event::eventbridge::EventBridgeEvent<
