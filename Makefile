@@ -6,7 +6,7 @@ VENV := .venv
 DEPLOY_VENV := .venv-deploy
 STACK ?= tradesense-dev
 
-.PHONY: run test contract bench bench-backtest bench-orders bench-lambda load import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
+.PHONY: run test contract bench bench-backtest bench-orders bench-stream bench-lambda load import-candles venv lint fmt clippy cfn-lint events openapi deploy-tools sam-build deploy rotate-signing-key watch invoke-admin-health clean-venvs
 
 ## Run the whole platform locally (API on 127.0.0.1:3000, moto on 127.0.0.1:4566). Ctrl-C stops everything.
 run: venv
@@ -39,6 +39,11 @@ bench-backtest:
 ## Latency of POST /v1/orders over a running `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`.
 bench-orders:
 	python3 infra/bench/orders_latency.py --requests $${REQUESTS:-1000} --fill $${FILL:-0}
+
+## The delay from an order's fill to its frame on the owner's WebSocket (p50/p95 over 200 MARKET orders), through
+## a local stack the bench starts itself (orders function → stream queue → pusher → socket).
+bench-stream:
+	cargo test -p tradesense-e2e --test stream -- --ignored bench_fill_to_frame --nocapture
 
 ## USERS traders (default 100) for DURATION seconds (default 60) against a running
 ## `SIMULATED_CLOCK_START=2026-11-25T11:00:00+05:30 make run`: p50/p95/p99 and errors per route.

@@ -35,7 +35,10 @@ use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::stream::connection::{Connection, ConnectionId, QuoteMode};
 use tradesense_domain::stream::ports::{ConnectionPusher as _, ConnectionStore as _, PostOutcome};
 
-use helpers::{client, eventually_within, get_with_token, new_trader, post_json_with_token, send, stack};
+use helpers::{
+    PASSWORD, client, eventually_within, get_with_token, login, new_trader, post_json_with_token, register,
+    send, stack, unique_email,
+};
 
 /// How long a frame may take to arrive.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -374,6 +377,44 @@ async fn a_traders_order_changes_reach_their_own_sockets_and_no_one_elses() {
 }
 
 #[tokio::test]
+async fn a_socket_of_a_session_that_signed_out_gets_no_order_and_is_closed() {
+    let email = unique_email();
+    register(&email).await;
+    let access = |body: Value| body["access_token"].as_str().unwrap().to_owned();
+    let leaving = access(login(&email, PASSWORD).await);
+    let staying = access(login(&email, PASSWORD).await);
+    let mut left_open = Socket::open(&leaving).await;
+    let mut current = Socket::open(&staying).await;
+    for socket in [&mut left_open, &mut current] {
+        socket
+            .ask(json!({"action": "subscribe", "channel": "orders"}))
+            .await;
+    }
+    let (status, _, _) = send(reqwest::Method::POST, "/v1/auth/logout", &leaving, None, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, order) = post_json_with_token(
+        "/v1/orders",
+        &staying,
+        &json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 1, "order_type": "MARKET",
+            "product": "DELIVERY"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    let frame = current
+        .next_of("order", PATIENCE)
+        .await
+        .expect("the signed-in socket's frame");
+    assert_eq!(frame["order"]["id"], order["id"]);
+    let before_close = left_open.frames_for(PATIENCE).await;
+    assert!(
+        before_close.iter().all(|f| f["type"] != "order"),
+        "{before_close:?}"
+    );
+    assert!(left_open.closed_within(Duration::from_secs(1)).await);
+}
+
+#[tokio::test]
 async fn a_sixth_socket_closes_the_oldest() {
     let (_, token) = new_trader().await;
     let mut oldest = Socket::open(&token).await;
@@ -443,4 +484,66 @@ async fn the_deployed_connections_adapter_pushes_to_and_closes_a_local_socket() 
         "410 once it has gone"
     );
     pusher.close(id).await.unwrap();
+}
+
+/// The delay from an order's fill to its frame on the owner's socket, through the local stack (orders
+/// function → stream queue → pusher → socket), over 200 MARKET orders (20 traders, 10 each: the placement
+/// limit is 10 a minute). A MARKET order fills inside its `POST /v1/orders`, so the delay is measured from
+/// the response (and, as an upper bound, from the request). `make bench-stream` runs it.
+#[tokio::test]
+#[ignore = "a benchmark: make bench-stream"]
+async fn bench_fill_to_frame() {
+    const TRADERS: usize = 20;
+    const ORDERS_EACH: usize = 10;
+    let mut from_response = Vec::new();
+    let mut from_request = Vec::new();
+    for _ in 0..TRADERS {
+        let (_, token) = new_trader().await;
+        let mut socket = Socket::open(&token).await;
+        socket
+            .ask(json!({"action": "subscribe", "channel": "orders"}))
+            .await;
+        for _ in 0..ORDERS_EACH {
+            let sent = std::time::Instant::now();
+            let (status, order) = post_json_with_token(
+                "/v1/orders",
+                &token,
+                &json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 1, "order_type": "MARKET",
+                    "product": "DELIVERY"}),
+            )
+            .await;
+            let answered = std::time::Instant::now();
+            assert_eq!(status, StatusCode::CREATED, "{order}");
+            loop {
+                let frame = socket.next_of("order", PATIENCE).await.expect("an order frame");
+                if frame["order"]["id"] == order["id"] && frame["order"]["status"] == "COMPLETE" {
+                    break;
+                }
+            }
+            let framed = std::time::Instant::now();
+            // Signed: a frame can beat the response to the client.
+            let ms = |a: std::time::Instant, b: std::time::Instant| {
+                if b >= a {
+                    (b - a).as_secs_f64() * 1000.0
+                } else {
+                    -((a - b).as_secs_f64() * 1000.0)
+                }
+            };
+            from_response.push(ms(answered, framed));
+            from_request.push(ms(sent, framed));
+        }
+    }
+    let report = |name: &str, mut ms: Vec<f64>| {
+        ms.sort_by(f64::total_cmp);
+        let at = |p: f64| ms[((p / 100.0) * (ms.len() - 1) as f64).round() as usize];
+        println!(
+            "{name}: n={} p50={:.1} ms p95={:.1} ms max={:.1} ms",
+            ms.len(),
+            at(50.0),
+            at(95.0),
+            ms[ms.len() - 1]
+        );
+    };
+    report("fill (response) to frame", from_response);
+    report("request to frame", from_request);
 }

@@ -97,7 +97,8 @@ async fn an_admin_sees_the_requests_each_function_answered_the_queues_and_the_ki
             "backtest-api",
             "analytics-api",
             "alerts-api",
-            "admin-api"
+            "admin-api",
+            "stream-api"
         ]
     );
     let market = function(&after, "market-api");

@@ -84,12 +84,13 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     })
     .await;
     assert_eq!(placed.body["status"], "COMPLETE", "{}", placed.body);
-    // Reads at once (claim, kill switch, price, mode, window, paper book), the transaction, the fill's event.
+    // Reads at once (claim, kill switch, price, mode, window, paper book), the transaction, the fill's two
+    // events at once (the notification's and the push channel's).
     expect("POST /v1/orders (fills)", &placed, 3);
     assert!(
         placed
             .calls
-            .ends_with("DynamoDB.TransactWriteItems SQS.SendMessage"),
+            .ends_with("DynamoDB.TransactWriteItems SQS.SendMessage SQS.SendMessage"),
         "{}",
         placed.calls
     );
@@ -102,7 +103,8 @@ async fn every_route_makes_the_round_trips_the_table_says() {
     })
     .await;
     assert_eq!(resting.body["status"], "OPEN", "{}", resting.body);
-    expect("POST /v1/orders (rests)", &resting, 2);
+    // The same reads, the transaction, the push channel's event.
+    expect("POST /v1/orders (rests)", &resting, 3);
     let (_, _, open) = send(Method::GET, "/v1/orders?status=OPEN", &token, None, None).await;
     for o in open["items"].as_array().unwrap() {
         orders.push(o["id"].as_str().unwrap().to_owned());
@@ -118,7 +120,7 @@ async fn every_route_makes_the_round_trips_the_table_says() {
         async move { trips(Method::PUT, &path, token, Some(&change)).await }
     })
     .await;
-    expect("PUT /v1/orders/{id}", &modified, 3);
+    expect("PUT /v1/orders/{id}", &modified, 4);
 
     let alert = json!({"instrument": "NSE:INFY", "condition": "ABOVE", "target": "99999",
         "channels": ["in_app"], "trigger_mode": "once"});
@@ -244,7 +246,12 @@ async fn every_route_makes_the_round_trips_the_table_says() {
         async move { trips(Method::DELETE, &path, token, None).await }
     })
     .await;
-    expect("DELETE /v1/orders/{id}", &cancelled, 2);
+    expect("DELETE /v1/orders/{id}", &cancelled, 3);
+
+    let ticket = trips(Method::POST, "/v1/stream/ticket", &token, None).await;
+    assert_eq!(ticket.status, StatusCode::CREATED, "{}", ticket.body);
+    // The ticket's hash, written once.
+    expect("POST /v1/stream/ticket", &ticket, 1);
 }
 
 #[tokio::test]

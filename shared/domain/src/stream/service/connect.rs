@@ -2,6 +2,8 @@
 //! session) and closing the user's oldest connection beyond five, `$disconnect`, and a session's end
 //! closing its connections.
 
+use chrono::{DateTime, Utc};
+
 use crate::identity::rbac::Principal;
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::{SessionId, UserId};
@@ -81,13 +83,7 @@ impl StreamService {
         if !record.is_valid_at(now) {
             return Err(ConnectError::ExpiredTicket);
         }
-        let (session, user) = futures::future::join(
-            self.ctx.sessions.get(&record.user_id, &record.session_id),
-            self.ctx.users.get(&record.user_id),
-        )
-        .await;
-        let live = session?.is_some_and(|s| s.is_live(now)) && user?.is_some_and(|u| !u.disabled);
-        if !live {
+        if !self.signed_in(&record.user_id, &record.session_id, now).await? {
             return Err(ConnectError::SessionEnded);
         }
         let connection = Connection::open(connection_id, record.user_id, record.session_id, now);
@@ -124,8 +120,21 @@ impl StreamService {
         Ok(closed)
     }
 
+    /// Whether `session` is live at `now` and its user not disabled: the authorizer's rule, checked at connect
+    /// and before a user's updates are pushed.
+    pub(super) async fn signed_in(
+        &self,
+        user: &UserId,
+        session: &SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, RepoError> {
+        let (session, user) =
+            futures::future::join(self.ctx.sessions.get(user, session), self.ctx.users.get(user)).await;
+        Ok(session?.is_some_and(|s| s.is_live(now)) && user?.is_some_and(|u| !u.disabled))
+    }
+
     /// Closes a connection and forgets it; `false` (logged) if either failed.
-    async fn close(&self, id: &ConnectionId) -> bool {
+    pub(super) async fn close(&self, id: &ConnectionId) -> bool {
         let closed = match self.ctx.pusher.close(id).await {
             Ok(()) => self.ctx.connections.delete(id).await.map_err(anyhow::Error::from),
             Err(e) => Err(e),

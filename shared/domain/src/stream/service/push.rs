@@ -2,13 +2,13 @@
 //! order-events queue), and the quote tick (the scheduled ticker's): one quote read for every subscribed
 //! instrument, fanned out to every subscriber. A connection that answers `Gone` is deleted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt as _;
 
 use crate::kernel::error::{RepoError, Retryable};
 use crate::kernel::events::{DomainEvent, Envelope, EnvelopeError};
-use crate::kernel::ids::UserId;
+use crate::kernel::ids::{SessionId, UserId};
 use crate::market::instrument::{Instrument, InstrumentKey};
 use crate::market::quote::Quote;
 use crate::stream::connection::ConnectionId;
@@ -28,6 +28,8 @@ pub struct PushReport {
     pub gone: usize,
     /// Connections a post failed for (throttling, network): the rest of their frames were not sent.
     pub failed: usize,
+    /// Connections of sessions that have ended (signed out, expired, user disabled): closed, not sent to.
+    pub ended: usize,
 }
 
 /// What one tick did.
@@ -96,6 +98,7 @@ impl StreamService {
     }
 
     /// Pushes one of `user`'s updates to their connections subscribed to `orders`, and to no one else's.
+    /// Connections whose session has ended since they opened are closed instead.
     ///
     /// # Errors
     /// [`PushError`].
@@ -107,12 +110,32 @@ impl StreamService {
         let now = self.ctx.wall_clock.now();
         let mine = self.ctx.connections.of_user(user).await?;
         // The store answers only `user`'s connections; checked again here, as the rule that must never break.
-        let batches = mine
-            .iter()
+        let recipients: Vec<_> = mine
+            .into_iter()
             .filter(|c| c.user_id == *user && c.subscriptions.orders && !c.is_expired(now))
-            .map(|c| (c.id.clone(), vec![frame.clone()]))
             .collect();
-        Ok(self.deliver(batches).await?)
+        // A socket opened before its session ended gets nothing private after it: it is closed instead.
+        let sessions: BTreeSet<SessionId> = recipients.iter().map(|c| c.session_id).collect();
+        let checked = futures::future::join_all(sessions.iter().map(|s| self.signed_in(user, s, now))).await;
+        let mut live = BTreeSet::new();
+        for (session, signed_in) in sessions.into_iter().zip(checked) {
+            if signed_in? {
+                live.insert(session);
+            }
+        }
+        let (recipients, ended): (Vec<_>, Vec<_>) =
+            recipients.into_iter().partition(|c| live.contains(&c.session_id));
+        for connection in &ended {
+            self.close(&connection.id).await;
+        }
+        let batches = recipients
+            .into_iter()
+            .map(|c| (c.id, vec![frame.clone()]))
+            .collect();
+        Ok(PushReport {
+            ended: ended.len(),
+            ..self.deliver(batches).await?
+        })
     }
 
     /// One tick: every subscribed instrument quoted with one read, each subscriber's quotes batched into

@@ -516,7 +516,8 @@ async fn an_order_reaches_only_its_owners_connections_subscribed_to_orders() {
         PushReport {
             sent: 1,
             gone: 0,
-            failed: 0
+            failed: 0,
+            ended: 0
         }
     );
     let delivered = w.pusher.all_frames();
@@ -557,6 +558,40 @@ async fn a_queued_order_change_is_pushed_and_anything_else_is_refused_for_good()
 }
 
 #[tokio::test]
+async fn a_socket_whose_session_signed_out_gets_no_more_orders_and_is_closed() {
+    let w = world().await;
+    // Alice is signed in twice; her first session signs out after both sockets opened.
+    let second = Principal {
+        session_id: SessionId::from_ulid(Ulid::from_parts(1, 3)),
+        ..w.alice.clone()
+    };
+    let (session, _) = Session::start(second.session_id, second.user_id, w.wall.now());
+    w.sessions.create(&session).await.unwrap();
+    w.connect(&w.alice, "signed-out").await;
+    w.connect(&second, "signed-in").await;
+    for id in ["signed-out", "signed-in"] {
+        w.send(id, json!({"action": "subscribe", "channel": "orders"}))
+            .await;
+    }
+    let mut first = w
+        .sessions
+        .get(&w.alice.user_id, &w.alice.session_id)
+        .await
+        .unwrap()
+        .unwrap();
+    first.revoke(w.wall.now());
+    first.version += 1;
+    w.sessions.update(&first).await.unwrap();
+
+    let report = w.service.push_order(&order_of(w.alice.user_id)).await.unwrap();
+    assert_eq!((report.sent, report.ended), (1, 1));
+    assert_eq!(w.pusher.frames_to(&cid("signed-in")).len(), 1);
+    assert!(w.pusher.frames_to(&cid("signed-out")).is_empty());
+    assert_eq!(w.pusher.closed(), vec![cid("signed-out")]);
+    assert_eq!(w.stored("signed-out").await, None, "forgotten");
+}
+
+#[tokio::test]
 async fn an_update_too_large_for_a_frame_is_not_sent() {
     let w = world().await;
     w.connect(&w.alice, "c1").await;
@@ -588,7 +623,8 @@ async fn a_tick_reads_each_instrument_once_for_all_its_subscribers() {
         PushReport {
             sent: 3,
             gone: 0,
-            failed: 0
+            failed: 0,
+            ended: 0
         }
     );
     assert_eq!(w.market.reads.load(Ordering::Relaxed), 1);
@@ -658,7 +694,8 @@ async fn a_connection_that_answers_gone_is_deleted_by_the_tick() {
         PushReport {
             sent: 1,
             gone: 1,
-            failed: 0
+            failed: 0,
+            ended: 0
         }
     );
     assert_eq!(w.stored("left").await, None);
