@@ -12,34 +12,19 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use stream_api::{StreamApiState, router};
 use tower::ServiceExt;
-use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::stream::DynamoTicketStore;
-use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::stream::ports::TicketStore as _;
 use tradesense_domain::stream::ticket::TicketHash;
 use tradesense_domain::testing::RecordingPusher;
-use tradesense_http::trading::RestOrderRenderer;
 use tradesense_http::{HttpConfig, with_conventions};
 use tradesense_local::testing::TestStack;
 
 const TICKET: &str = include_str!("../../../events/stream-ticket.json");
+/// The socket URL the test stack's push channel names.
 const SOCKET_URL: &str = "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1";
 
 async fn app(stack: &TestStack) -> Router {
-    let cfg = StreamConfig {
-        table_name: stack.reference("Table"),
-        market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        clock: Arc::new(SystemClock),
-        socket_url: SOCKET_URL.into(),
-        callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-    };
-    let stream = cfg
-        .service(
-            &stack.aws,
-            Arc::new(RecordingPusher::default()),
-            Arc::new(RestOrderRenderer),
-        )
-        .unwrap();
+    let stream = stack.stream_service(Arc::new(RecordingPusher::default()));
     with_conventions(
         router(StreamApiState {
             stream: Arc::new(stream),

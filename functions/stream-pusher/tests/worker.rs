@@ -9,14 +9,11 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use serde_json::Value;
-use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::stream::DynamoConnectionStore;
-use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::kernel::ids::SessionId;
 use tradesense_domain::stream::connection::{Connection, ConnectionId};
 use tradesense_domain::stream::ports::ConnectionStore as _;
 use tradesense_domain::testing::RecordingPusher;
-use tradesense_http::trading::RestOrderRenderer;
 use tradesense_local::testing::TestStack;
 
 const BATCH: &str = include_str!("../../../events/stream-pusher-sqs.json");
@@ -25,16 +22,7 @@ const BATCH: &str = include_str!("../../../events/stream-pusher-sqs.json");
 async fn an_order_change_reaches_its_owners_connection_and_garbage_is_acknowledged() {
     let stack = TestStack::provision().await;
     let pusher = Arc::new(RecordingPusher::default());
-    let cfg = StreamConfig {
-        table_name: stack.reference("Table"),
-        market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        clock: Arc::new(SystemClock),
-        socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-        callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-    };
-    let stream = cfg
-        .service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer))
-        .unwrap();
+    let stream = stack.stream_service(pusher.clone());
     // The demo trader's connection, subscribed to orders.
     let connections = DynamoConnectionStore::new(stack.table());
     let id: ConnectionId = "L0SM9cOFvHcCIhw=".parse().unwrap();

@@ -8,31 +8,19 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::Value;
-use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::dynamo::stream::DynamoConnectionStore;
-use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::market::instrument::InstrumentKey;
 use tradesense_domain::stream::connection::{Connection, ConnectionId, QuoteMode};
 use tradesense_domain::stream::ports::ConnectionStore as _;
 use tradesense_domain::testing::RecordingPusher;
-use tradesense_http::trading::RestOrderRenderer;
 use tradesense_local::testing::TestStack;
 
 #[tokio::test]
 async fn a_run_ticks_once_a_second_and_quotes_each_subscriber_every_tick() {
     let stack = TestStack::provision().await;
     let pusher = Arc::new(RecordingPusher::default());
-    let cfg = StreamConfig {
-        table_name: stack.reference("Table"),
-        market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-        clock: Arc::new(SystemClock),
-        socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-        callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-    };
-    let stream = cfg
-        .service(&stack.aws, pusher.clone(), Arc::new(RestOrderRenderer))
-        .unwrap();
+    let stream = stack.stream_service(pusher.clone());
     let connections = DynamoConnectionStore::new(stack.table());
     let id: ConnectionId = "tick1".parse().unwrap();
     let opened = Connection::open(

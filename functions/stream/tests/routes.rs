@@ -9,13 +9,10 @@ use std::sync::Arc;
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::event::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use serde_json::{Value, json};
-use tradesense_adapters::clock::SystemClock;
-use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::stream::connection::ConnectionId;
 use tradesense_domain::stream::ports::ConnectionStore as _;
 use tradesense_domain::stream::service::StreamService;
 use tradesense_domain::testing::RecordingPusher;
-use tradesense_http::trading::RestOrderRenderer;
 use tradesense_local::testing::TestStack;
 
 const CONNECT: &str = include_str!("../../../events/stream-connect.json");
@@ -30,20 +27,7 @@ struct Routes {
 impl Routes {
     async fn new() -> Self {
         let stack = TestStack::provision().await;
-        let cfg = StreamConfig {
-            table_name: stack.reference("Table"),
-            market_seed: tradesense_adapters::config::market_seed(&|_| None).unwrap(),
-            clock: Arc::new(SystemClock),
-            socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-            callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
-        };
-        let stream = cfg
-            .service(
-                &stack.aws,
-                Arc::new(RecordingPusher::default()),
-                Arc::new(RestOrderRenderer),
-            )
-            .unwrap();
+        let stream = stack.stream_service(Arc::new(RecordingPusher::default()));
         Self { stack, stream }
     }
 

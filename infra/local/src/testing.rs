@@ -5,11 +5,16 @@
 // A test harness fails the test that uses it by panicking, like an assertion.
 #![allow(clippy::expect_used)]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tradesense_adapters::AwsClients;
+use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::stream::StreamConfig;
+use tradesense_domain::stream::ports::ConnectionPusher;
+use tradesense_domain::stream::service::StreamService;
+use tradesense_http::trading::RestOrderRenderer;
 
 use crate::emulator::{Emulator, workspace_root};
 use crate::provision::{StackContext, provision};
@@ -74,5 +79,22 @@ impl TestStack {
     /// The template's table.
     pub fn table(&self) -> Table {
         Table::new(self.aws.dynamodb.clone(), self.reference("Table"))
+    }
+
+    /// The push channel's use cases as its functions are wired, over this stack, on the system clock, posting
+    /// through `pusher`.
+    ///
+    /// # Panics
+    /// When the shipped holiday list does not parse.
+    pub fn stream_service(&self, pusher: Arc<dyn ConnectionPusher>) -> StreamService {
+        let cfg = StreamConfig {
+            table_name: self.reference("Table"),
+            market_seed: tradesense_adapters::config::market_seed(&|_| None).expect("default seed"),
+            clock: Arc::new(SystemClock),
+            socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
+            callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
+        };
+        cfg.service(&self.aws, pusher, Arc::new(RestOrderRenderer))
+            .expect("stream wiring")
     }
 }

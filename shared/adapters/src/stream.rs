@@ -17,7 +17,7 @@ use tradesense_domain::stream::service::{StreamContext, StreamService};
 
 use crate::AwsClients;
 use crate::clock::{SystemClock, market_clock};
-use crate::config::{ConfigError, Vars, market_seed, required};
+use crate::config::{AwsSettings, ConfigError, Vars, market_seed, required};
 use crate::connections::ApiGatewayPusher;
 use crate::dynamo::Table;
 use crate::dynamo::instruments::DynamoInstrumentStore;
@@ -56,6 +56,20 @@ impl StreamConfig {
             socket_url: required(vars, "STREAM_SOCKET_URL")?,
             callback_url: required(vars, "STREAM_CALLBACK_URL")?,
         })
+    }
+
+    /// A Lambda function's push channel: the configuration and AWS settings read from `vars`, then
+    /// [`deployed`](Self::deployed).
+    ///
+    /// # Errors
+    /// A missing or invalid variable, or the shipped holiday list not parsing.
+    pub async fn load_deployed(
+        vars: Vars<'_>,
+        orders: Arc<dyn OrderRenderer>,
+    ) -> anyhow::Result<StreamService> {
+        let cfg = Self::from_vars(vars)?;
+        let aws = AwsClients::load(&AwsSettings::from_vars(vars)?).await;
+        cfg.deployed(&aws, orders)
     }
 
     /// The push channel's use cases as deployed: frames posted through `@connections` at
