@@ -2,7 +2,8 @@
 //! against the local stack's `ws://127.0.0.1:<port>/v1/stream` (the same `stream` function code, the ticker
 //! on its schedule, the pusher fed by the stream queue). Refusals before the socket opens, quotes until
 //! unsubscribed, error frames that leave the socket up, a trader's own order changes (placement, a fill on a
-//! later paper-exchange tick, a cancellation) and no one else's, the sixth socket closing the oldest, and a
+//! later paper-exchange tick, a cancellation) and no one else's, a fill's notification, a socket of a
+//! signed-out session closed instead of served, the sixth socket closing the oldest, and a
 //! connection whose socket has gone deleted by the next push (the local `@connections` answers it as API
 //! Gateway's `410 Gone`). In its own local stack (its own test binary), because it runs the paper exchange's
 //! tick at a chosen instant, which acts on every account.
@@ -412,6 +413,36 @@ async fn a_socket_of_a_session_that_signed_out_gets_no_order_and_is_closed() {
         "{before_close:?}"
     );
     assert!(left_open.closed_within(Duration::from_secs(1)).await);
+}
+
+#[tokio::test]
+async fn a_fills_notification_reaches_its_owners_socket_as_the_inbox_shows_it() {
+    let (_, token) = new_trader().await;
+    let mut socket = Socket::open(&token).await;
+    socket
+        .ask(json!({"action": "subscribe", "channel": "orders"}))
+        .await;
+    let (status, order) = post_json_with_token(
+        "/v1/orders",
+        &token,
+        &json!({"instrument": "NSE:INFY", "side": "BUY", "quantity": 3, "order_type": "MARKET",
+            "product": "DELIVERY"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{order}");
+    // orders function → alert queue → alert worker (the inbox) → stream queue → pusher → socket.
+    let frame = socket
+        .next_of("notification", PATIENCE)
+        .await
+        .expect("a notification frame");
+    let inbox: Value = get_with_token("/v1/notifications", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(frame["notification"], inbox["items"][0], "the inbox's shape");
+    assert_eq!(frame["notification"]["kind"], "order_updated");
+    assert_eq!(frame["notification"]["data"]["order_id"], order["id"]);
 }
 
 #[tokio::test]

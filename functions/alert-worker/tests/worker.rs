@@ -47,6 +47,7 @@ fn config(stack: &TestStack, table: String) -> AlertsConfig {
             base: Duration::seconds(1),
             ..RetryPolicy::default()
         },
+        stream_queue_url: None,
     }
 }
 

@@ -5,13 +5,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub use tradesense_http::notifications::NotificationDto;
+
 use tradesense_domain::alerts::alert::{Alert, AlertDraft, AlertEdit, AlertStatus, Channel, TriggerMode};
 use tradesense_domain::alerts::condition::ConditionKind;
-use tradesense_domain::alerts::notification::Notification;
 use tradesense_domain::alerts::service::{CreatedWebhook, TestResult};
 use tradesense_domain::alerts::trigger::{Delivery, DeliveryStatus, TriggerRecord};
 use tradesense_domain::alerts::webhook::{SendOutcome, WebhookEndpoint};
-use tradesense_domain::kernel::ids::{AlertId, NotificationId, WebhookId};
+use tradesense_domain::kernel::ids::{AlertId, WebhookId};
 use tradesense_domain::market::instrument::InstrumentKey;
 
 /// A delivery channel.
@@ -377,39 +378,6 @@ impl From<&TestResult> for TestResultDto {
             delivered,
             status_code,
             error,
-        }
-    }
-}
-
-/// A notification.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotificationDto {
-    /// Id.
-    #[schema(value_type = String)]
-    pub id: NotificationId,
-    /// `alert_triggered` or `order_updated`.
-    #[schema(value_type = String, example = "alert_triggered")]
-    pub kind: tradesense_domain::alerts::notification::NotificationKind,
-    /// One line.
-    pub title: String,
-    /// The event's data (what its webhook carries).
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    /// Written.
-    pub created_at: DateTime<Utc>,
-    /// Read, if it was.
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-impl From<&Notification> for NotificationDto {
-    fn from(n: &Notification) -> Self {
-        Self {
-            id: n.id,
-            kind: n.kind,
-            title: n.title.clone(),
-            data: n.data.clone(),
-            created_at: n.created_at,
-            read_at: n.read_at,
         }
     }
 }

@@ -53,6 +53,7 @@ impl Api {
                 )),
                 url_policy: UrlPolicy::PublicHttps,
                 retry: RetryPolicy::default(),
+                stream_queue_url: None,
             },
             cursor_key_secret_id: stack.reference("CursorKeySecret"),
         };
@@ -312,6 +313,7 @@ async fn storage_that_does_not_answer_is_a_503_with_retry_after() {
             clock: Arc::new(FixedClock(Utc::now())),
             url_policy: UrlPolicy::PublicHttps,
             retry: RetryPolicy::default(),
+            stream_queue_url: None,
         },
         cursor_key_secret_id: "c".into(),
     };

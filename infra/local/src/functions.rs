@@ -17,7 +17,7 @@ use tradesense_adapters::dynamo::audit::DynamoAuditLog;
 use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::ops::jobs::JobRequest;
 use tradesense_domain::stream::ports::ConnectionPusher;
-use tradesense_http::trading::RestOrderRenderer;
+use tradesense_http::stream::RestRenderer;
 
 use crate::sockets::WebSocketHandler;
 
@@ -58,7 +58,7 @@ pub fn wire(
         Ok(Arc::new(cfg.service(
             aws,
             sockets.clone(),
-            Arc::new(RestOrderRenderer),
+            Arc::new(RestRenderer),
         )?))
     };
     Ok(match binary {

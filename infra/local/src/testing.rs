@@ -14,7 +14,7 @@ use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::stream::StreamConfig;
 use tradesense_domain::stream::ports::ConnectionPusher;
 use tradesense_domain::stream::service::StreamService;
-use tradesense_http::trading::RestOrderRenderer;
+use tradesense_http::stream::RestRenderer;
 
 use crate::emulator::{Emulator, workspace_root};
 use crate::provision::{StackContext, provision};
@@ -94,7 +94,7 @@ impl TestStack {
             socket_url: "wss://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
             callback_url: "https://abc123.execute-api.ap-south-1.amazonaws.com/v1".into(),
         };
-        cfg.service(&self.aws, pusher, Arc::new(RestOrderRenderer))
+        cfg.service(&self.aws, pusher, Arc::new(RestRenderer))
             .expect("stream wiring")
     }
 }

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use tradesense_domain::alerts::service::{AlertService, AlertsContext};
+use tradesense_domain::alerts::ports::NotificationStore;
+use tradesense_domain::alerts::service::{AlertService, AlertsContext, PublishingNotifications};
 use tradesense_domain::alerts::trigger::RetryPolicy;
 use tradesense_domain::alerts::webhook::UrlPolicy;
 use tradesense_domain::kernel::time::Clock;
@@ -47,9 +48,25 @@ pub struct AlertsConfig {
     pub url_policy: UrlPolicy,
     /// When failed webhook deliveries are retried (the default everywhere; tests shorten it).
     pub retry: RetryPolicy,
+    /// Where each new notification goes for the push channel (`STREAM_QUEUE_URL`, the stream queue; set on the
+    /// alert worker, which writes them); none: none.
+    pub stream_queue_url: Option<String>,
 }
 
 impl AlertsConfig {
+    /// The inbox, telling the push channel about each new notification when a stream queue is set.
+    fn notifications(&self, aws: &AwsClients, table: &Table) -> Arc<dyn NotificationStore> {
+        let inbox = Arc::new(DynamoNotificationStore::new(table.clone()));
+        match &self.stream_queue_url {
+            Some(url) => Arc::new(PublishingNotifications::new(
+                inbox,
+                Arc::new(SqsPublisher::new(aws.sqs.clone(), url)),
+                Arc::new(UlidIds::default()),
+            )),
+            None => inbox,
+        }
+    }
+
     /// Reads the configuration from `vars`.
     ///
     /// # Errors
@@ -73,6 +90,7 @@ impl AlertsConfig {
             clock: market_clock(vars)?,
             url_policy,
             retry: RetryPolicy::default(),
+            stream_queue_url: optional(vars, "STREAM_QUEUE_URL").filter(|u| !u.is_empty()),
         })
     }
 
@@ -87,7 +105,7 @@ impl AlertsConfig {
         Ok(AlertService::new(AlertsContext {
             alerts: Arc::new(DynamoAlertStore::new(table.clone())),
             webhooks: Arc::new(DynamoWebhookStore::new(table.clone())),
-            notifications: Arc::new(DynamoNotificationStore::new(table.clone())),
+            notifications: self.notifications(aws, &table),
             sealer: Arc::new(DataKeySealer::new(
                 SecretsProvider::new(aws.secrets.clone(), SecretsProvider::DEFAULT_TTL),
                 &self.data_key_secret_id,

@@ -12,7 +12,7 @@ use tradesense_domain::market::calendar::MarketCalendar;
 use tradesense_domain::market::service::cached::CachedMarketData;
 use tradesense_domain::market::service::current::CurrentMaster;
 use tradesense_domain::market::service::simulated::SimulatedMarket;
-use tradesense_domain::stream::ports::{ConnectionPusher, OrderRenderer};
+use tradesense_domain::stream::ports::{ConnectionPusher, UpdateRenderer};
 use tradesense_domain::stream::service::{StreamContext, StreamService};
 
 use crate::AwsClients;
@@ -65,31 +65,31 @@ impl StreamConfig {
     /// A missing or invalid variable, or the shipped holiday list not parsing.
     pub async fn load_deployed(
         vars: Vars<'_>,
-        orders: Arc<dyn OrderRenderer>,
+        renderer: Arc<dyn UpdateRenderer>,
     ) -> anyhow::Result<StreamService> {
         let cfg = Self::from_vars(vars)?;
         let aws = AwsClients::load(&AwsSettings::from_vars(vars)?).await;
-        cfg.deployed(&aws, orders)
+        cfg.deployed(&aws, renderer)
     }
 
     /// The push channel's use cases as deployed: frames posted through `@connections` at
-    /// [`callback_url`](Self::callback_url), orders rendered with `orders`.
+    /// [`callback_url`](Self::callback_url), orders and notifications rendered by `renderer`.
     ///
     /// # Errors
     /// If the shipped holiday list does not parse.
     pub fn deployed(
         &self,
         aws: &AwsClients,
-        orders: Arc<dyn OrderRenderer>,
+        renderer: Arc<dyn UpdateRenderer>,
     ) -> anyhow::Result<StreamService> {
         self.service(
             aws,
             Arc::new(ApiGatewayPusher::new(aws, &self.callback_url)),
-            orders,
+            renderer,
         )
     }
 
-    /// The push channel's use cases, posting through `pusher` and rendering orders with `orders`.
+    /// The push channel's use cases, posting through `pusher` and rendering updates with `renderer`.
     ///
     /// # Errors
     /// If the shipped holiday list does not parse.
@@ -97,7 +97,7 @@ impl StreamConfig {
         &self,
         aws: &AwsClients,
         pusher: Arc<dyn ConnectionPusher>,
-        orders: Arc<dyn OrderRenderer>,
+        renderer: Arc<dyn UpdateRenderer>,
     ) -> anyhow::Result<StreamService> {
         let table = Table::new(aws.dynamodb.clone(), &self.table_name);
         let calendar = Arc::new(MarketCalendar::nse()?);
@@ -113,7 +113,7 @@ impl StreamConfig {
                 Arc::new(DynamoInstrumentStore::new(table)),
                 calendar,
             )),
-            orders,
+            renderer,
             clock: self.clock.clone(),
             wall_clock: Arc::new(SystemClock),
             socket_url: self.socket_url.clone(),

@@ -1,7 +1,7 @@
 //! The HTTP conventions every API function shares: the error body, strict JSON bodies and query strings, the
 //! auth-context extractor and permission guard, request ids and origins, security headers, CORS, the body
-//! size limit, each function's request metrics, the OpenAPI basics, the order as every API shows it with the
-//! status of each placement refusal, and `serve()`, which runs one axum router under Lambda or as a local
+//! size limit, each function's request metrics, the OpenAPI basics, the order and the notification as every
+//! API shows them (also the push channel's frames) with the status of each placement refusal, and `serve()`, which runs one axum router under Lambda or as a local
 //! server.
 
 pub mod auth;
@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod json;
 pub mod layers;
+pub mod notifications;
 pub mod openapi;
 pub mod origin;
 pub mod pagination;
@@ -16,6 +17,7 @@ pub mod query;
 pub mod rate_limit;
 pub mod request_id;
 pub mod serve;
+pub mod stream;
 pub mod trading;
 
 pub use auth::AuthContext;

@@ -1,6 +1,6 @@
 //! What every function that places orders answers with: the order as the API shows it ([`OrderDto`], the
-//! orders API's shape wherever an order appears, also in the push channel's `order` frames through
-//! [`RestOrderRenderer`]) and the status and code of each placement refusal.
+//! orders API's shape wherever an order appears, also in the push channel's `order` frames) and the status
+//! and code of each placement refusal.
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -8,7 +8,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tradesense_domain::kernel::validation::Violation;
 use tradesense_domain::market::ports::MarketDataError;
-use tradesense_domain::stream::ports::OrderRenderer;
 use tradesense_domain::trading::errors::PlaceError;
 use tradesense_domain::trading::order::{Order, StatusChange};
 use tradesense_domain::trading::request::{OrderType, Product, Side, Validity};
@@ -89,19 +88,6 @@ pub struct OrderDto {
     /// Status history, oldest first (`GET /v1/orders/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StatusChangeDto>>,
-}
-
-/// Renders an order for the push channel exactly as `GET /v1/orders/{id}` shows it (with its history).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RestOrderRenderer;
-
-impl OrderRenderer for RestOrderRenderer {
-    fn render(&self, order: &Order) -> serde_json::Value {
-        serde_json::to_value(OrderDto::from_order(order, true)).unwrap_or_else(|e| {
-            tracing::error!(order_id = %order.id, error = %e, "order did not render");
-            serde_json::Value::Null
-        })
-    }
 }
 
 impl OrderDto {

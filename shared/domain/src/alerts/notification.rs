@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::{NotificationId, UserId};
 
 /// What a notification is about.
@@ -34,4 +35,17 @@ pub struct Notification {
     pub created_at: DateTime<Utc>,
     /// When the trader read it (one by one, or by reading all).
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A notification just written to its owner's inbox, for the push channel's `notification` frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationCreated {
+    /// The notification as written.
+    pub notification: Notification,
+}
+
+impl DomainEvent for NotificationCreated {
+    const TYPE: &'static str = "notification.created";
+    const VERSION: u32 = 1;
 }

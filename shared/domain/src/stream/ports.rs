@@ -1,10 +1,11 @@
 //! What the push channel needs from the world: where tickets and connections are kept, how a frame reaches
-//! a connection, and how an order is rendered as the REST API shows it. Sessions and users are read through
+//! a connection, and how an order or a notification is rendered as the REST API shows it. Sessions and users are read through
 //! identity's ports, quotes through market data's.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::alerts::notification::Notification;
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::UserId;
 use crate::stream::connection::{Connection, ConnectionId};
@@ -123,11 +124,15 @@ pub trait ConnectionPusher: Send + Sync {
     async fn close(&self, connection: &ConnectionId) -> anyhow::Result<()>;
 }
 
-/// Renders an order exactly as the REST API shows it, for `order` frames (implemented by the caller with
-/// the HTTP crate's order DTO, which the domain cannot name).
+/// Renders a user's updates exactly as the REST API shows them, for `order` and `notification` frames
+/// (implemented by the caller with the HTTP crate's DTOs, which the domain cannot name).
 ///
-/// Implementations MUST render what `GET /v1/orders/{id}` returns for the order.
-pub trait OrderRenderer: Send + Sync {
+/// Implementations MUST render what `GET /v1/orders/{id}` returns for an order and what `GET
+/// /v1/notifications` lists for a notification.
+pub trait UpdateRenderer: Send + Sync {
     /// The order as JSON.
-    fn render(&self, order: &Order) -> serde_json::Value;
+    fn order(&self, order: &Order) -> serde_json::Value;
+
+    /// The notification as JSON.
+    fn notification(&self, notification: &Notification) -> serde_json::Value;
 }

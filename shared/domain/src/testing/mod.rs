@@ -28,7 +28,7 @@ pub use identity::{InMemoryRateLimiter, InMemorySessions, InMemoryUsers};
 pub use market::{FixedMarket, InMemoryDailyHistory, InMemoryInstrumentStore, InMemoryQuoteCache};
 pub use ops::{FixedMetrics, FixedQueueDepths, InMemoryJobRunLog, InMemoryKillSwitch, StaticCheck};
 pub use strategies::InMemoryStrategyStore;
-pub use stream::{InMemoryConnectionStore, InMemoryTicketStore, RecordingPusher, SerializedOrders};
+pub use stream::{InMemoryConnectionStore, InMemoryTicketStore, RecordingPusher, SerializedUpdates};
 pub use trading::InMemoryLedger;
 
 use std::sync::Mutex;

@@ -9,11 +9,12 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::alerts::notification::Notification;
 use crate::kernel::error::RepoError;
 use crate::kernel::ids::UserId;
 use crate::stream::connection::{Connection, ConnectionId};
 use crate::stream::fanout::{Subscriber, SubscriberIndex};
-use crate::stream::ports::{ConnectionPusher, ConnectionStore, OrderRenderer, PostOutcome, TicketStore};
+use crate::stream::ports::{ConnectionPusher, ConnectionStore, PostOutcome, TicketStore, UpdateRenderer};
 use crate::stream::ticket::{TicketHash, TicketRecord};
 use crate::trading::order::Order;
 
@@ -205,12 +206,16 @@ impl ConnectionPusher for RecordingPusher {
     }
 }
 
-/// An [`OrderRenderer`] showing the domain order as it serializes (the function renders the REST shape).
+/// An [`UpdateRenderer`] showing the domain values as they serialize (the functions render the REST shapes).
 #[derive(Debug, Default)]
-pub struct SerializedOrders;
+pub struct SerializedUpdates;
 
-impl OrderRenderer for SerializedOrders {
-    fn render(&self, order: &Order) -> serde_json::Value {
+impl UpdateRenderer for SerializedUpdates {
+    fn order(&self, order: &Order) -> serde_json::Value {
         serde_json::to_value(order).unwrap_or_default()
+    }
+
+    fn notification(&self, notification: &Notification) -> serde_json::Value {
+        serde_json::to_value(notification).unwrap_or_default()
     }
 }

@@ -4,6 +4,7 @@
 mod alerts;
 mod deliver;
 mod inbox;
+mod publishing;
 mod scan;
 #[cfg(test)]
 mod tests;
@@ -11,6 +12,7 @@ mod webhooks;
 
 pub use alerts::{AlertError, AlertView};
 pub use deliver::{DeliverError, Handled, WebhookRetry};
+pub use publishing::PublishingNotifications;
 pub use scan::ScanReport;
 pub use webhooks::{CreatedWebhook, TestResult, WebhookError};
 

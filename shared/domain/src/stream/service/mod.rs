@@ -17,7 +17,7 @@ use crate::identity::ports::{SessionRepository, UserRepository};
 use crate::kernel::time::Clock;
 use crate::market::ports::MarketData;
 use crate::market::service::current::CurrentMaster;
-use crate::stream::ports::{ConnectionPusher, ConnectionStore, OrderRenderer, TicketStore};
+use crate::stream::ports::{ConnectionPusher, ConnectionStore, TicketStore, UpdateRenderer};
 
 /// Frames posted at once by a tick or a push.
 const PUSH_CONCURRENCY: usize = 64;
@@ -38,8 +38,8 @@ pub struct StreamContext {
     pub market: Arc<dyn MarketData>,
     /// Instruments: subscriptions name listed ones.
     pub master: Arc<CurrentMaster>,
-    /// Renders orders as the REST API shows them.
-    pub orders: Arc<dyn OrderRenderer>,
+    /// Renders orders and notifications as the REST API shows them.
+    pub renderer: Arc<dyn UpdateRenderer>,
     /// The market clock: when quotes are read.
     pub clock: Arc<dyn Clock>,
     /// The real time: ticket expiry, sessions and connection lifetimes (API Gateway's limits and DynamoDB's

@@ -1,11 +1,12 @@
 //! Pushing: a user's own updates to their connections subscribed to `orders` (the pusher's, fed by the
-//! order-events queue), and the quote tick (the scheduled ticker's): one quote read for every subscribed
+//! stream queue), and the quote tick (the scheduled ticker's): one quote read for every subscribed
 //! instrument, fanned out to every subscriber. A connection that answers `Gone` is deleted.
 
 use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt as _;
 
+use crate::alerts::notification::NotificationCreated;
 use crate::kernel::error::{RepoError, Retryable};
 use crate::kernel::events::{DomainEvent, Envelope, EnvelopeError};
 use crate::kernel::ids::{SessionId, UserId};
@@ -72,8 +73,9 @@ impl Retryable for PushError {
 }
 
 impl StreamService {
-    /// Pushes what a stream-queue message carries: an order's change ([`OrderChanged`]) to its owner.
-    /// Redelivery pushes the same frame again, which a client takes as the same state.
+    /// Pushes what a stream-queue message carries to its owner: an order's change ([`OrderChanged`]) or a
+    /// new notification ([`NotificationCreated`]). Redelivery pushes the same frame again, which a client
+    /// takes as the same state.
     ///
     /// # Errors
     /// [`PushError`]: retryable only when storage failed.
@@ -82,6 +84,15 @@ impl StreamService {
             OrderChanged::TYPE => {
                 let changed: OrderChanged = envelope.open()?;
                 self.push_order(&changed.order).await
+            }
+            NotificationCreated::TYPE => {
+                let created: NotificationCreated = envelope.open()?;
+                let n = &created.notification;
+                self.push_update(
+                    &n.user_id,
+                    AccountUpdate::Notification(self.ctx.renderer.notification(n)),
+                )
+                .await
             }
             other => Err(PushError::NotPushed(other.to_owned())),
         }
@@ -93,7 +104,7 @@ impl StreamService {
     /// # Errors
     /// [`PushError`].
     pub async fn push_order(&self, order: &Order) -> Result<PushReport, PushError> {
-        let update = AccountUpdate::Order(self.ctx.orders.render(order));
+        let update = AccountUpdate::Order(self.ctx.renderer.order(order));
         self.push_update(&order.user_id, update).await
     }
 

@@ -34,7 +34,7 @@ use crate::stream::ports::ConnectionStore as _;
 use crate::stream::ticket::TICKET_TTL;
 use crate::testing::{
     FixedMarket, InMemoryConnectionStore, InMemoryInstrumentStore, InMemorySessions, InMemoryTicketStore,
-    InMemoryUsers, ManualClock, RecordingPusher, SerializedOrders,
+    InMemoryUsers, ManualClock, RecordingPusher, SerializedUpdates,
 };
 use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
@@ -119,7 +119,7 @@ async fn world() -> World {
         users: users.clone(),
         market: market.clone(),
         master: master.clone(),
-        orders: Arc::new(SerializedOrders),
+        renderer: Arc::new(SerializedUpdates),
         clock: Arc::new(ManualClock::at(at("2026-11-25T11:00:20+05:30"))),
         wall_clock: wall.clone(),
         socket_url: "ws://127.0.0.1:3000/v1/stream".into(),
@@ -589,6 +589,39 @@ async fn a_socket_whose_session_signed_out_gets_no_more_orders_and_is_closed() {
     assert!(w.pusher.frames_to(&cid("signed-out")).is_empty());
     assert_eq!(w.pusher.closed(), vec![cid("signed-out")]);
     assert_eq!(w.stored("signed-out").await, None, "forgotten");
+}
+
+#[tokio::test]
+async fn a_queued_notification_reaches_only_its_owners_order_subscribers() {
+    let w = world().await;
+    for (p, id) in [(&w.alice, "alice"), (&w.bob, "bob")] {
+        w.connect(p, id).await;
+        w.send(id, json!({"action": "subscribe", "channel": "orders"}))
+            .await;
+    }
+    let notification = crate::alerts::notification::Notification {
+        id: crate::kernel::ids::NotificationId::from_ulid(Ulid::from_parts(8, 8)),
+        user_id: w.alice.user_id,
+        kind: crate::alerts::notification::NotificationKind::OrderUpdated,
+        title: "BUY 10 NSE:INFY filled at 1550.10".into(),
+        data: json!({"order_id": "o1"}),
+        created_at: at("2026-11-25T05:30:00Z"),
+        read_at: None,
+    };
+    let created = crate::alerts::notification::NotificationCreated {
+        notification: notification.clone(),
+    };
+    let envelope =
+        Envelope::wrap(EventId::from_ulid(Ulid::new()), notification.created_at, &created).unwrap();
+    let report = w.service.push_message(&envelope).await.unwrap();
+    assert_eq!(report.sent, 1);
+    let frame: Value = serde_json::from_str(&w.pusher.frames_to(&cid("alice"))[0]).unwrap();
+    assert_eq!(frame["type"], "notification");
+    assert_eq!(
+        frame["notification"],
+        serde_json::to_value(&notification).unwrap()
+    );
+    assert!(w.pusher.frames_to(&cid("bob")).is_empty());
 }
 
 #[tokio::test]
