@@ -2,7 +2,7 @@
 //! against the local stack's `ws://127.0.0.1:<port>/v1/stream` (the same `stream` function code, the ticker
 //! on its schedule, the pusher fed by the stream queue). Refusals before the socket opens, quotes until
 //! unsubscribed, error frames that leave the socket up, a trader's own order changes (placement, a fill on a
-//! later paper-exchange tick, a cancellation) and no one else's, a fill's notification, a socket of a
+//! later paper-exchange tick, a cancellation) and no one else's, a fill's position and notification, a socket of a
 //! signed-out session closed instead of served, the sixth socket closing the oldest, and a
 //! connection whose socket has gone deleted by the next push (the local `@connections` answers it as API
 //! Gateway's `410 Gone`). In its own local stack (its own test binary), because it runs the paper exchange's
@@ -416,7 +416,7 @@ async fn a_socket_of_a_session_that_signed_out_gets_no_order_and_is_closed() {
 }
 
 #[tokio::test]
-async fn a_fills_notification_reaches_its_owners_socket_as_the_inbox_shows_it() {
+async fn a_fill_brings_its_position_and_its_notification_as_the_rest_api_shows_them() {
     let (_, token) = new_trader().await;
     let mut socket = Socket::open(&token).await;
     socket
@@ -430,19 +430,50 @@ async fn a_fills_notification_reaches_its_owners_socket_as_the_inbox_shows_it() 
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{order}");
-    // orders function → alert queue → alert worker (the inbox) → stream queue → pusher → socket.
-    let frame = socket
-        .next_of("notification", PATIENCE)
+    // The position, from the pusher right after the order's frame; the notification, from the orders function →
+    // alert queue → alert worker (the inbox) → stream queue → pusher. Either may come first.
+    let (mut position, mut notification) = (None, None);
+    while position.is_none() || notification.is_none() {
+        let frame = socket
+            .next(PATIENCE)
+            .await
+            .expect("a position and a notification frame");
+        match frame["type"].as_str() {
+            Some("position") => position = Some(frame["position"].clone()),
+            Some("notification") => notification = Some(frame["notification"].clone()),
+            _ => {}
+        }
+    }
+    let (position, notification) = (position.unwrap(), notification.unwrap());
+
+    // As the portfolio lists it (its marks move with the market, so they are not compared).
+    let positions: Value = get_with_token("/v1/portfolio/positions", &token)
         .await
-        .expect("a notification frame");
+        .json()
+        .await
+        .unwrap();
+    let listed = &positions["items"][0];
+    for field in [
+        "instrument",
+        "product",
+        "quantity",
+        "average_price",
+        "realized_pnl",
+        "day_buy_qty",
+        "charges",
+    ] {
+        assert_eq!(position[field], listed[field], "{field}");
+    }
+    assert_eq!(position["quantity"], 3);
+    // As the inbox lists it.
     let inbox: Value = get_with_token("/v1/notifications", &token)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(frame["notification"], inbox["items"][0], "the inbox's shape");
-    assert_eq!(frame["notification"]["kind"], "order_updated");
-    assert_eq!(frame["notification"]["data"]["order_id"], order["id"]);
+    assert_eq!(notification, inbox["items"][0]);
+    assert_eq!(notification["kind"], "order_updated");
+    assert_eq!(notification["data"]["order_id"], order["id"]);
 }
 
 #[tokio::test]

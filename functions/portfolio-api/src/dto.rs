@@ -5,9 +5,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tradesense_domain::broker::live::TradingMode;
 use tradesense_domain::trading::account::PaperAccount;
-use tradesense_domain::trading::portfolio::{Funds, HoldingValue, PositionValue, Summary};
-use tradesense_domain::trading::request::Product;
+use tradesense_domain::trading::portfolio::{Funds, HoldingValue, Summary};
 use utoipa::ToSchema;
+
+pub use tradesense_http::trading::PositionDto;
 
 /// `GET /v1/portfolio/funds`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,58 +38,6 @@ impl From<Funds> for FundsDto {
             margin_available: f.margin_available,
             payin: f.payin,
             payout: f.payout,
-        }
-    }
-}
-
-/// One position valued at the last price.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PositionDto {
-    /// Instrument key.
-    pub instrument: String,
-    /// `INTRADAY` or `DELIVERY`.
-    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
-    pub product: Product,
-    /// Open quantity (negative: short).
-    pub quantity: i64,
-    /// Average price of the open quantity.
-    #[schema(value_type = String)]
-    pub average_price: Decimal,
-    /// The mark.
-    #[schema(value_type = String)]
-    pub last_price: Decimal,
-    /// Mark-to-market.
-    #[schema(value_type = String)]
-    pub mtm: Decimal,
-    /// Realized P&L.
-    #[schema(value_type = String)]
-    pub realized_pnl: Decimal,
-    /// Unrealized P&L.
-    #[schema(value_type = String)]
-    pub unrealized_pnl: Decimal,
-    /// Units bought today.
-    pub day_buy_qty: i64,
-    /// Units sold today.
-    pub day_sell_qty: i64,
-    /// Charges paid on the fills.
-    #[schema(value_type = String)]
-    pub charges: Decimal,
-}
-
-impl From<&PositionValue> for PositionDto {
-    fn from(p: &PositionValue) -> Self {
-        Self {
-            instrument: p.instrument.to_string(),
-            product: p.product,
-            quantity: p.quantity,
-            average_price: p.average_price,
-            last_price: p.last_price,
-            mtm: p.mtm,
-            realized_pnl: p.realized_pnl,
-            unrealized_pnl: p.unrealized_pnl,
-            day_buy_qty: p.buy_quantity,
-            day_sell_qty: p.sell_quantity,
-            charges: p.charges,
         }
     }
 }

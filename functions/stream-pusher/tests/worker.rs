@@ -10,7 +10,6 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::Utc;
 use serde_json::Value;
 use tradesense_adapters::dynamo::stream::DynamoConnectionStore;
-use tradesense_domain::kernel::ids::SessionId;
 use tradesense_domain::stream::connection::{Connection, ConnectionId};
 use tradesense_domain::stream::ports::ConnectionStore as _;
 use tradesense_domain::testing::RecordingPusher;
@@ -23,16 +22,12 @@ async fn an_order_change_reaches_its_owners_connection_and_garbage_is_acknowledg
     let stack = TestStack::provision().await;
     let pusher = Arc::new(RecordingPusher::default());
     let stream = stack.stream_service(pusher.clone());
-    // The demo trader's connection, subscribed to orders.
+    // The demo trader's connection of a live session, subscribed to orders.
     let connections = DynamoConnectionStore::new(stack.table());
     let id: ConnectionId = "L0SM9cOFvHcCIhw=".parse().unwrap();
     let trader = "01JDQ8ZK3M4N5P6Q7R8S9T0TR1".parse().unwrap();
-    let opened = Connection::open(
-        id.clone(),
-        trader,
-        SessionId::from_ulid(ulid::Ulid::new()),
-        Utc::now(),
-    );
+    let session = stack.sign_in(trader).await;
+    let opened = Connection::open(id.clone(), trader, session, Utc::now());
     connections.put(&opened).await.unwrap();
     connections
         .update(&opened, &opened.with_orders(true))

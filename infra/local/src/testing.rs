@@ -7,13 +7,24 @@
 
 use std::sync::{Arc, OnceLock};
 
+use chrono::Utc;
+
 use tradesense_adapters::AwsClients;
 use tradesense_adapters::clock::SystemClock;
 use tradesense_adapters::config::AwsSettings;
 use tradesense_adapters::dynamo::Table;
+use tradesense_adapters::dynamo::sessions::DynamoSessionRepository;
+use tradesense_adapters::dynamo::users::DynamoUserRepository;
 use tradesense_adapters::stream::StreamConfig;
+use tradesense_domain::identity::mfa::MfaState;
+use tradesense_domain::identity::ports::{SessionRepository as _, UserRepository as _};
+use tradesense_domain::identity::rbac::Role;
+use tradesense_domain::identity::session::Session;
+use tradesense_domain::identity::user::{LoginGuard, PasswordHash, User};
+use tradesense_domain::kernel::ids::{SessionId, UserId};
 use tradesense_domain::stream::ports::ConnectionPusher;
 use tradesense_domain::stream::service::StreamService;
+use tradesense_domain::trading::account::PaperAccount;
 use tradesense_http::stream::RestRenderer;
 
 use crate::emulator::{Emulator, workspace_root};
@@ -79,6 +90,37 @@ impl TestStack {
     /// The template's table.
     pub fn table(&self) -> Table {
         Table::new(self.aws.dynamodb.clone(), self.reference("Table"))
+    }
+
+    /// A trader `id` with a live session in this stack's table, as registration and a login leave them.
+    ///
+    /// # Panics
+    /// When they cannot be stored.
+    pub async fn sign_in(&self, id: UserId) -> SessionId {
+        let now = Utc::now();
+        let user = User {
+            id,
+            email: format!("u{}@example.in", id.to_string().to_lowercase())
+                .parse()
+                .expect("an email"),
+            display_name: "Test Trader".into(),
+            roles: vec![Role::Trader],
+            password_hash: PasswordHash::decoy(),
+            disabled: false,
+            login_guard: LoginGuard::default(),
+            mfa: MfaState::default(),
+            created_at: now,
+        };
+        DynamoUserRepository::new(self.table())
+            .create(&user, &PaperAccount::open(id, now))
+            .await
+            .expect("user stored");
+        let (session, _) = Session::start(SessionId::from_ulid(ulid::Ulid::new()), id, now);
+        DynamoSessionRepository::new(self.table())
+            .create(&session)
+            .await
+            .expect("session stored");
+        session.id
     }
 
     /// The push channel's use cases as its functions are wired, over this stack, on the system clock, posting

@@ -24,6 +24,7 @@ use crate::dynamo::instruments::DynamoInstrumentStore;
 use crate::dynamo::quote_cache::DynamoQuoteCache;
 use crate::dynamo::sessions::DynamoSessionRepository;
 use crate::dynamo::stream::{DynamoConnectionStore, DynamoTicketStore};
+use crate::dynamo::trading::DynamoTradingLedger;
 use crate::dynamo::users::DynamoUserRepository;
 
 /// What a push-channel function reads from its environment.
@@ -108,6 +109,7 @@ impl StreamConfig {
             pusher,
             sessions: Arc::new(DynamoSessionRepository::new(table.clone())),
             users: Arc::new(DynamoUserRepository::new(table.clone())),
+            ledger: Arc::new(DynamoTradingLedger::new(table.clone())),
             market: CachedMarketData::over(source, Arc::new(DynamoQuoteCache::new(table.clone()))),
             master: Arc::new(CurrentMaster::new(
                 Arc::new(DynamoInstrumentStore::new(table)),

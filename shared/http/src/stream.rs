@@ -1,21 +1,26 @@
 //! The push channel's frames in the REST API's shapes: an order as `GET /v1/orders/{id}` shows it (with its
-//! history), a notification as the inbox lists it.
+//! history), a position as the portfolio lists it, a notification as the inbox lists it.
 
 use serde::Serialize;
 use tradesense_domain::alerts::notification::Notification;
 use tradesense_domain::stream::ports::UpdateRenderer;
 use tradesense_domain::trading::order::Order;
+use tradesense_domain::trading::portfolio::PositionValue;
 
 use crate::notifications::NotificationDto;
-use crate::trading::OrderDto;
+use crate::trading::{OrderDto, PositionDto};
 
-/// Renders the push channel's `order` and `notification` frames with the REST DTOs.
+/// Renders the push channel's `order`, `position` and `notification` frames with the REST DTOs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RestRenderer;
 
 impl UpdateRenderer for RestRenderer {
     fn order(&self, order: &Order) -> serde_json::Value {
         to_json(&OrderDto::from_order(order, true))
+    }
+
+    fn position(&self, position: &PositionValue) -> serde_json::Value {
+        to_json(&PositionDto::from(position))
     }
 
     fn notification(&self, notification: &Notification) -> serde_json::Value {

@@ -1,6 +1,6 @@
-//! What every function that places orders answers with: the order as the API shows it ([`OrderDto`], the
-//! orders API's shape wherever an order appears, also in the push channel's `order` frames) and the status
-//! and code of each placement refusal.
+//! What every function that trades answers with: the order as the API shows it ([`OrderDto`], the orders
+//! API's shape wherever an order appears), a position valued at the last price ([`PositionDto`], the
+//! portfolio's), both also in the push channel's frames, and the status and code of each placement refusal.
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -10,6 +10,7 @@ use tradesense_domain::kernel::validation::Violation;
 use tradesense_domain::market::ports::MarketDataError;
 use tradesense_domain::trading::errors::PlaceError;
 use tradesense_domain::trading::order::{Order, StatusChange};
+use tradesense_domain::trading::portfolio::PositionValue;
 use tradesense_domain::trading::request::{OrderType, Product, Side, Validity};
 use tradesense_domain::trading::risk::RiskRejection;
 use tradesense_domain::trading::status::OrderStatus;
@@ -88,6 +89,58 @@ pub struct OrderDto {
     /// Status history, oldest first (`GET /v1/orders/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<StatusChangeDto>>,
+}
+
+/// One position valued at the last price.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionDto {
+    /// Instrument key.
+    pub instrument: String,
+    /// `INTRADAY` or `DELIVERY`.
+    #[schema(value_type = String, pattern = "^(INTRADAY|DELIVERY)$")]
+    pub product: Product,
+    /// Open quantity (negative: short).
+    pub quantity: i64,
+    /// Average price of the open quantity.
+    #[schema(value_type = String)]
+    pub average_price: Decimal,
+    /// The mark.
+    #[schema(value_type = String)]
+    pub last_price: Decimal,
+    /// Mark-to-market.
+    #[schema(value_type = String)]
+    pub mtm: Decimal,
+    /// Realized P&L.
+    #[schema(value_type = String)]
+    pub realized_pnl: Decimal,
+    /// Unrealized P&L.
+    #[schema(value_type = String)]
+    pub unrealized_pnl: Decimal,
+    /// Units bought today.
+    pub day_buy_qty: i64,
+    /// Units sold today.
+    pub day_sell_qty: i64,
+    /// Charges paid on the fills.
+    #[schema(value_type = String)]
+    pub charges: Decimal,
+}
+
+impl From<&PositionValue> for PositionDto {
+    fn from(p: &PositionValue) -> Self {
+        Self {
+            instrument: p.instrument.to_string(),
+            product: p.product,
+            quantity: p.quantity,
+            average_price: p.average_price,
+            last_price: p.last_price,
+            mtm: p.mtm,
+            realized_pnl: p.realized_pnl,
+            unrealized_pnl: p.unrealized_pnl,
+            day_buy_qty: p.buy_quantity,
+            day_sell_qty: p.sell_quantity,
+            charges: p.charges,
+        }
+    }
 }
 
 impl OrderDto {

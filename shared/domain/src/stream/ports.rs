@@ -12,6 +12,7 @@ use crate::stream::connection::{Connection, ConnectionId};
 use crate::stream::fanout::SubscriberIndex;
 use crate::stream::ticket::{TicketHash, TicketRecord};
 use crate::trading::order::Order;
+use crate::trading::portfolio::PositionValue;
 
 /// Issued connect tickets, by hash.
 ///
@@ -124,14 +125,17 @@ pub trait ConnectionPusher: Send + Sync {
     async fn close(&self, connection: &ConnectionId) -> anyhow::Result<()>;
 }
 
-/// Renders a user's updates exactly as the REST API shows them, for `order` and `notification` frames
-/// (implemented by the caller with the HTTP crate's DTOs, which the domain cannot name).
+/// Renders a user's updates exactly as the REST API shows them, for `order`, `position` and `notification`
+/// frames (implemented by the caller with the HTTP crate's DTOs, which the domain cannot name).
 ///
-/// Implementations MUST render what `GET /v1/orders/{id}` returns for an order and what `GET
-/// /v1/notifications` lists for a notification.
+/// Implementations MUST render what `GET /v1/orders/{id}` returns for an order, what `GET
+/// /v1/portfolio/positions` lists for a position and what `GET /v1/notifications` lists for a notification.
 pub trait UpdateRenderer: Send + Sync {
     /// The order as JSON.
     fn order(&self, order: &Order) -> serde_json::Value;
+
+    /// The position as JSON.
+    fn position(&self, position: &PositionValue) -> serde_json::Value;
 
     /// The notification as JSON.
     fn notification(&self, notification: &Notification) -> serde_json::Value;

@@ -17,6 +17,7 @@ use crate::stream::fanout::{Subscriber, SubscriberIndex};
 use crate::stream::ports::{ConnectionPusher, ConnectionStore, PostOutcome, TicketStore, UpdateRenderer};
 use crate::stream::ticket::{TicketHash, TicketRecord};
 use crate::trading::order::Order;
+use crate::trading::portfolio::PositionValue;
 
 fn poisoned() -> RepoError {
     anyhow::anyhow!("poisoned").into()
@@ -213,6 +214,13 @@ pub struct SerializedUpdates;
 impl UpdateRenderer for SerializedUpdates {
     fn order(&self, order: &Order) -> serde_json::Value {
         serde_json::to_value(order).unwrap_or_default()
+    }
+
+    fn position(&self, p: &PositionValue) -> serde_json::Value {
+        serde_json::json!({
+            "instrument": p.instrument, "product": p.product, "quantity": p.quantity,
+            "average_price": p.average_price, "last_price": p.last_price, "realized_pnl": p.realized_pnl,
+        })
     }
 
     fn notification(&self, notification: &Notification) -> serde_json::Value {

@@ -105,6 +105,14 @@ impl InMemoryLedger {
         }
     }
 
+    /// Puts `record` in `user`'s book as if fills had made it.
+    pub fn hold(&self, user: UserId, record: PositionRecord) {
+        if let Ok(mut book) = self.book.lock() {
+            book.positions
+                .insert((user, record.instrument.clone(), record.product), record);
+        }
+    }
+
     fn book(&self) -> Result<std::sync::MutexGuard<'_, Book>, RepoError> {
         self.book.lock().map_err(|_| anyhow::anyhow!("poisoned").into())
     }

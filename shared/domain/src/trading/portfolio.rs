@@ -2,6 +2,8 @@
 //! of both. Pure: the caller fetches the records and prices. Money stays exact; only P&L that divides a cost
 //! (the average price) is rounded, to the paisa, at this boundary.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -126,6 +128,15 @@ impl Valuation {
             .map(|p| p.realized_pnl + p.unrealized_pnl - p.charges)
             .sum()
     }
+}
+
+/// The mark of `record` among `prices` (last prices by instrument): a contract gone from the master (expired)
+/// has none and is marked at its average price.
+pub fn mark(prices: &HashMap<InstrumentKey, Decimal>, record: &PositionRecord) -> Decimal {
+    prices
+        .get(&record.instrument)
+        .copied()
+        .unwrap_or_else(|| record.position.average_price())
 }
 
 /// `records` valued at the marks `mark_of` gives.

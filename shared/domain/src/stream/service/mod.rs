@@ -18,6 +18,7 @@ use crate::kernel::time::Clock;
 use crate::market::ports::MarketData;
 use crate::market::service::current::CurrentMaster;
 use crate::stream::ports::{ConnectionPusher, ConnectionStore, TicketStore, UpdateRenderer};
+use crate::trading::ports::TradingLedger;
 
 /// Frames posted at once by a tick or a push.
 const PUSH_CONCURRENCY: usize = 64;
@@ -34,6 +35,8 @@ pub struct StreamContext {
     pub sessions: Arc<dyn SessionRepository>,
     /// Users: nor when its user has been disabled since.
     pub users: Arc<dyn UserRepository>,
+    /// The paper book: a filled order's position, for its `position` frame.
+    pub ledger: Arc<dyn TradingLedger>,
     /// Quotes, one read per tick for every subscribed instrument.
     pub market: Arc<dyn MarketData>,
     /// Instruments: subscriptions name listed ones.

@@ -19,6 +19,7 @@ use crate::stream::ports::PostOutcome;
 use crate::stream::service::{PUSH_CONCURRENCY, StreamService};
 use crate::trading::events::OrderChanged;
 use crate::trading::order::Order;
+use crate::trading::portfolio::{mark, valuation};
 
 /// What one push did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,6 +32,18 @@ pub struct PushReport {
     pub failed: usize,
     /// Connections of sessions that have ended (signed out, expired, user disabled): closed, not sent to.
     pub ended: usize,
+}
+
+impl PushReport {
+    /// This push and `other` together.
+    fn and(self, other: PushReport) -> PushReport {
+        PushReport {
+            sent: self.sent + other.sent,
+            gone: self.gone + other.gone,
+            failed: self.failed + other.failed,
+            ended: self.ended + other.ended,
+        }
+    }
 }
 
 /// What one tick did.
@@ -83,7 +96,13 @@ impl StreamService {
         match envelope.event_type.as_str() {
             OrderChanged::TYPE => {
                 let changed: OrderChanged = envelope.open()?;
-                self.push_order(&changed.order).await
+                let order = self.push_order(&changed.order).await?;
+                let position = if changed.order.filled_quantity > 0 {
+                    self.push_position(&changed.order).await?
+                } else {
+                    PushReport::default()
+                };
+                Ok(order.and(position))
             }
             NotificationCreated::TYPE => {
                 let created: NotificationCreated = envelope.open()?;
@@ -105,6 +124,38 @@ impl StreamService {
     /// [`PushError`].
     pub async fn push_order(&self, order: &Order) -> Result<PushReport, PushError> {
         let update = AccountUpdate::Order(self.ctx.renderer.order(order));
+        self.push_update(&order.user_id, update).await
+    }
+
+    /// Pushes the position a filled order traded in, valued at the last price as the portfolio values it
+    /// (nothing for a position the portfolio would not list, or none in the paper book: a live order's).
+    ///
+    /// # Errors
+    /// [`PushError`].
+    pub async fn push_position(&self, order: &Order) -> Result<PushReport, PushError> {
+        let product = order.request.product;
+        let Some(record) = self
+            .ctx
+            .ledger
+            .position(&order.user_id, &order.instrument, product)
+            .await?
+        else {
+            return Ok(PushReport::default());
+        };
+        let now = self.ctx.clock.now();
+        let master = self.ctx.master.get(now).await?;
+        let listed: Vec<&Instrument> = master.get(order.instrument.as_str()).into_iter().collect();
+        let prices = self
+            .ctx
+            .market
+            .last_prices(&master, &listed, now)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let book = valuation(std::slice::from_ref(&record), |r| mark(&prices, r));
+        let Some(position) = book.positions.first() else {
+            return Ok(PushReport::default());
+        };
+        let update = AccountUpdate::Position(self.ctx.renderer.position(position));
         self.push_update(&order.user_id, update).await
     }
 

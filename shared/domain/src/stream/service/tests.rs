@@ -33,11 +33,12 @@ use crate::stream::messages::{AccountUpdate, MAX_FRAME_BYTES};
 use crate::stream::ports::ConnectionStore as _;
 use crate::stream::ticket::TICKET_TTL;
 use crate::testing::{
-    FixedMarket, InMemoryConnectionStore, InMemoryInstrumentStore, InMemorySessions, InMemoryTicketStore,
-    InMemoryUsers, ManualClock, RecordingPusher, SerializedUpdates,
+    FixedMarket, InMemoryConnectionStore, InMemoryInstrumentStore, InMemoryLedger, InMemorySessions,
+    InMemoryTicketStore, InMemoryUsers, ManualClock, RecordingPusher, SerializedUpdates,
 };
 use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
+use crate::trading::position::PositionRecord;
 use crate::trading::request::{OrderRequest, OrderType, Product, Side, Validity};
 use crate::trading::status::OrderStatus;
 
@@ -88,6 +89,7 @@ struct World {
     sessions: Arc<InMemorySessions>,
     users: Arc<InMemoryUsers>,
     market: Arc<CountingMarket>,
+    ledger: Arc<InMemoryLedger>,
     master: Arc<CurrentMaster>,
     wall: Arc<ManualClock>,
     /// Two signed-in traders.
@@ -110,6 +112,7 @@ async fn world() -> World {
     let sessions = Arc::new(InMemorySessions::default());
     let users = Arc::new(InMemoryUsers::default());
     let connections = Arc::new(InMemoryConnectionStore::default());
+    let ledger = Arc::new(InMemoryLedger::default());
     let pusher = Arc::new(RecordingPusher::default());
     let service = StreamService::new(StreamContext {
         tickets: Arc::new(InMemoryTicketStore::default()),
@@ -117,6 +120,7 @@ async fn world() -> World {
         pusher: pusher.clone(),
         sessions: sessions.clone(),
         users: users.clone(),
+        ledger: ledger.clone(),
         market: market.clone(),
         master: master.clone(),
         renderer: Arc::new(SerializedUpdates),
@@ -131,6 +135,7 @@ async fn world() -> World {
         sessions,
         users,
         market,
+        ledger,
         master,
         wall,
         alice: principal(1),
@@ -589,6 +594,54 @@ async fn a_socket_whose_session_signed_out_gets_no_more_orders_and_is_closed() {
     assert!(w.pusher.frames_to(&cid("signed-out")).is_empty());
     assert_eq!(w.pusher.closed(), vec![cid("signed-out")]);
     assert_eq!(w.stored("signed-out").await, None, "forgotten");
+}
+
+#[tokio::test]
+async fn a_filled_orders_change_also_pushes_its_position_valued_at_the_last_price() {
+    let w = world().await;
+    w.connect(&w.alice, "c1").await;
+    w.send("c1", json!({"action": "subscribe", "channel": "orders"}))
+        .await;
+    // 10 INFY bought at 1,500.00 with 16.62 of charges; INFY's last price is 1,550.00.
+    let infy = InstrumentKey::parse("NSE:INFY").unwrap();
+    let mut record = PositionRecord::flat(infy, Product::Delivery);
+    record.position = record.position.apply(Side::Buy, 10, dec!(1500.00), dec!(16.62));
+    record.trading_day = Some("2026-11-25".parse().unwrap());
+    w.ledger.hold(w.alice.user_id, record);
+    let mut filled = order_of(w.alice.user_id);
+    filled.filled_quantity = 10;
+    filled.status = OrderStatus::Complete;
+    let changed = crate::trading::events::OrderChanged { order: filled };
+    let envelope = Envelope::wrap(
+        EventId::from_ulid(Ulid::new()),
+        at("2026-11-25T05:30:00Z"),
+        &changed,
+    )
+    .unwrap();
+
+    let report = w.service.push_message(&envelope).await.unwrap();
+    assert_eq!(report.sent, 2, "the order, then its position");
+    let frames = frames(&w.pusher.frames_to(&cid("c1")));
+    assert_eq!(frames[0]["type"], "order");
+    assert_eq!(frames[1]["type"], "position");
+    assert_eq!(
+        frames[1]["position"],
+        json!({"instrument": "NSE:INFY", "product": "DELIVERY", "quantity": 10, "average_price": "1500.00",
+            "last_price": "1550.00", "realized_pnl": "0"})
+    );
+
+    // An order that filled nothing (placed, resting) moves no position: one frame.
+    w.pusher.clear();
+    let resting = crate::trading::events::OrderChanged {
+        order: order_of(w.alice.user_id),
+    };
+    let envelope = Envelope::wrap(
+        EventId::from_ulid(Ulid::new()),
+        at("2026-11-25T05:30:00Z"),
+        &resting,
+    )
+    .unwrap();
+    assert_eq!(w.service.push_message(&envelope).await.unwrap().sent, 1);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::trading::account::PaperAccount;
 use crate::trading::order::Order;
 use crate::trading::paper::{self, ModifyRefusal, PlaceRefusal, Placement};
 use crate::trading::portfolio::{
-    Funds, HoldingValue, PositionValue, Summary, Valuation, funds, summarize, valuation,
+    Funds, HoldingValue, PositionValue, Summary, Valuation, funds, mark, summarize, valuation,
 };
 use crate::trading::ports::CommitError;
 use crate::trading::position::PositionRecord;
@@ -348,12 +348,6 @@ impl OrderService {
             .filter_map(|r| master.get(r.instrument.as_str()))
             .collect();
         let prices = ctx.market.last_prices(&master, &instruments, now).await?;
-        // A contract gone from the master (expired) is marked at its average price.
-        Ok(valuation(records, |r| {
-            prices
-                .get(&r.instrument)
-                .copied()
-                .unwrap_or_else(|| r.position.average_price())
-        }))
+        Ok(valuation(records, |r| mark(&prices, r)))
     }
 }
