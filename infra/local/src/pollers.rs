@@ -131,8 +131,8 @@ pub fn rate_period(expression: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(n * secs))
 }
 
-/// Invokes `handler` with `input` now and then every `period`, until shutdown. Failures are logged, as
-/// Lambda's asynchronous invocation would record them.
+/// Invokes `handler` with `input` now and then every `period`, until shutdown, which also ends a run under
+/// way. Failures are logged, as Lambda's asynchronous invocation would record them.
 pub async fn fire_schedule(
     name: String,
     period: Duration,
@@ -146,8 +146,14 @@ pub async fn fire_schedule(
             _ = ticks.tick() => {}
             _ = shutdown.changed() => break,
         }
-        if let Err(e) = handler(input.clone()).await {
-            tracing::error!(schedule = name, error = ?e, "scheduled invocation failed");
+        // A long run (the stream ticker's minute) ends with the stack, as Lambda ends it with its timeout.
+        tokio::select! {
+            result = handler(input.clone()) => {
+                if let Err(e) = result {
+                    tracing::error!(schedule = name, error = ?e, "scheduled invocation failed");
+                }
+            }
+            _ = shutdown.changed() => break,
         }
     }
 }
