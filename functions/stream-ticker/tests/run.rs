@@ -44,3 +44,11 @@ async fn a_run_ticks_once_a_second_and_quotes_each_subscriber_every_tick() {
         assert_eq!(frame["quotes"][0]["instrument"], "NSE:INFY");
     }
 }
+
+#[test]
+fn the_checked_in_schedule_event_is_what_the_handler_accepts() {
+    let event: aws_lambda_events::event::eventbridge::EventBridgeEvent<Value> =
+        serde_json::from_str(include_str!("../../../events/stream-tick.json")).unwrap();
+    assert_eq!(event.source, "tradesense.stream");
+    assert_eq!(event.detail["job"], "stream-tick");
+}
