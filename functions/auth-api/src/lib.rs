@@ -31,8 +31,9 @@ use tradesense_adapters::upstox::{self, SecretBackedUpstox};
 use tradesense_domain::audit::service::AuditTrail;
 use tradesense_domain::broker::link::Broker;
 use tradesense_domain::broker::service::BrokerLinkService;
-use tradesense_domain::identity::ports::RateLimiter;
+use tradesense_domain::identity::ports::{RateLimiter, SessionRepository};
 use tradesense_domain::identity::sealed::Sealer;
+use tradesense_domain::identity::service::PublishingSessions;
 use tradesense_domain::identity::service::account::AccountService;
 use tradesense_domain::identity::token::{TokenSigner, TokenVerifier};
 use tradesense_domain::kernel::ids::IdGen;
@@ -58,6 +59,8 @@ pub struct AuthConfig {
     pub upstox_app_secret_id: String,
     /// The Upstox API host (`UPSTOX_BASE_URL`, default the production host).
     pub upstox_base_url: String,
+    /// Where a session's end goes for the push channel to close its sockets (`STREAM_QUEUE_URL`); none: none.
+    pub stream_queue_url: Option<String>,
 }
 
 impl AuthConfig {
@@ -76,6 +79,7 @@ impl AuthConfig {
             upstox_app_secret_id: required(vars, "UPSTOX_APP_SECRET_ID")?,
             upstox_base_url: optional(vars, "UPSTOX_BASE_URL")
                 .unwrap_or_else(|| upstox::DEFAULT_BASE_URL.to_owned()),
+            stream_queue_url: optional(vars, "STREAM_QUEUE_URL").filter(|u| !u.is_empty()),
         })
     }
 }
@@ -171,9 +175,18 @@ impl AuthState {
             audit.clone(),
             Arc::new(SystemClock),
         );
+        let mut sessions: Arc<dyn SessionRepository> = Arc::new(DynamoSessionRepository::new(table.clone()));
+        if let Some(url) = &cfg.stream_queue_url {
+            sessions = Arc::new(PublishingSessions::new(
+                sessions,
+                Arc::new(SqsPublisher::new(aws.sqs.clone(), url)),
+                ids.clone(),
+                Arc::new(SystemClock),
+            ));
+        }
         let accounts = AccountService::new(
             Arc::new(DynamoUserRepository::new(table.clone())),
-            Arc::new(DynamoSessionRepository::new(table.clone())),
+            sessions,
             audit,
             limiter.clone(),
             Arc::new(SystemClock),

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::kernel::events::DomainEvent;
 use crate::kernel::ids::{SessionId, UserId};
 use crate::kernel::secret::{SECRET_CHARS, random_secret, sha256_hex};
 
@@ -259,4 +260,19 @@ mod tests {
         parts[2] = "short";
         assert!(RefreshToken::parse(&parts.join(".")).is_none());
     }
+}
+
+/// A session ended (logout, refresh-token reuse): the push channel closes its open sockets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionEnded {
+    /// The session's user.
+    pub user_id: UserId,
+    /// The session.
+    pub session_id: SessionId,
+}
+
+impl DomainEvent for SessionEnded {
+    const TYPE: &'static str = "session.ended";
+    const VERSION: u32 = 1;
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use futures::StreamExt as _;
 
 use crate::alerts::notification::NotificationCreated;
+use crate::identity::session::SessionEnded;
 use crate::kernel::error::{RepoError, Retryable};
 use crate::kernel::events::{DomainEvent, Envelope, EnvelopeError};
 use crate::kernel::ids::{SessionId, UserId};
@@ -87,7 +88,7 @@ impl Retryable for PushError {
 
 impl StreamService {
     /// Pushes what a stream-queue message carries to its owner: an order's change ([`OrderChanged`]) or a
-    /// new notification ([`NotificationCreated`]). Redelivery pushes the same frame again, which a client
+    /// new notification ([`NotificationCreated`]); a session's end ([`SessionEnded`]) closes its sockets. Redelivery pushes the same frame again, which a client
     /// takes as the same state.
     ///
     /// # Errors
@@ -103,6 +104,14 @@ impl StreamService {
                     PushReport::default()
                 };
                 Ok(order.and(position))
+            }
+            SessionEnded::TYPE => {
+                let ended: SessionEnded = envelope.open()?;
+                let closed = self.end_session(&ended.user_id, &ended.session_id).await?;
+                Ok(PushReport {
+                    ended: closed,
+                    ..PushReport::default()
+                })
             }
             NotificationCreated::TYPE => {
                 let created: NotificationCreated = envelope.open()?;

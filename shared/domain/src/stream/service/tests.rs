@@ -645,6 +645,29 @@ async fn a_filled_orders_change_also_pushes_its_position_valued_at_the_last_pric
 }
 
 #[tokio::test]
+async fn a_queued_session_end_closes_that_sessions_sockets_only() {
+    let w = world().await;
+    let second = Principal {
+        session_id: SessionId::from_ulid(Ulid::from_parts(1, 3)),
+        ..w.alice.clone()
+    };
+    let (session, _) = Session::start(second.session_id, second.user_id, w.wall.now());
+    w.sessions.create(&session).await.unwrap();
+    w.connect(&w.alice, "ending").await;
+    w.connect(&second, "staying").await;
+    let ended = crate::identity::session::SessionEnded {
+        user_id: w.alice.user_id,
+        session_id: w.alice.session_id,
+    };
+    let envelope = Envelope::wrap(EventId::from_ulid(Ulid::new()), w.wall.now(), &ended).unwrap();
+    let report = w.service.push_message(&envelope).await.unwrap();
+    assert_eq!(report.ended, 1);
+    assert_eq!(w.pusher.closed(), vec![cid("ending")]);
+    assert_eq!(w.stored("ending").await, None);
+    assert!(w.stored("staying").await.is_some());
+}
+
+#[tokio::test]
 async fn a_queued_notification_reaches_only_its_owners_order_subscribers() {
     let w = world().await;
     for (p, id) in [(&w.alice, "alice"), (&w.bob, "bob")] {
