@@ -99,6 +99,19 @@ impl Envelope {
     }
 }
 
+/// Wraps `event` in its envelope (id `id`, occurred `at`) and publishes it to `events`.
+///
+/// # Errors
+/// The event does not serialize, or the transport failed.
+pub async fn publish_event<E: DomainEvent>(
+    events: &dyn EventPublisher,
+    id: EventId,
+    at: DateTime<Utc>,
+    event: &E,
+) -> anyhow::Result<()> {
+    events.publish(&Envelope::wrap(id, at, event)?).await
+}
+
 /// Publishes domain events to a queue or bus.
 ///
 /// Implementations MUST write the whole [`Envelope`] as the message body (JSON) and MUST NOT return before the

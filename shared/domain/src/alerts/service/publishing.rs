@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::alerts::notification::{Notification, NotificationCreated};
 use crate::alerts::ports::NotificationStore;
 use crate::kernel::error::RepoError;
-use crate::kernel::events::{Envelope, EventPublisher};
+use crate::kernel::events::{EventPublisher, publish_event};
 use crate::kernel::ids::{IdGen, NotificationId, UserId};
 use crate::kernel::page::Page;
 
@@ -39,11 +39,13 @@ impl NotificationStore for PublishingNotifications {
         let event = NotificationCreated {
             notification: notification.clone(),
         };
-        let published = match Envelope::wrap(self.ids.next(), notification.created_at, &event) {
-            Ok(envelope) => self.events.publish(&envelope).await,
-            Err(e) => Err(e.into()),
-        };
-        if let Err(error) = published {
+        let published = publish_event(
+            self.events.as_ref(),
+            self.ids.next(),
+            notification.created_at,
+            &event,
+        );
+        if let Err(error) = published.await {
             tracing::error!(notification_id = %notification.id, ?error, "notification not published; no frame is pushed");
         }
         Ok(())

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use crate::identity::ports::SessionRepository;
 use crate::identity::session::{Session, SessionEnded};
 use crate::kernel::error::RepoError;
-use crate::kernel::events::{Envelope, EventPublisher};
+use crate::kernel::events::{EventPublisher, publish_event};
 use crate::kernel::ids::{IdGen, SessionId, UserId};
 use crate::kernel::time::Clock;
 
@@ -56,11 +56,8 @@ impl SessionRepository for PublishingSessions {
                 user_id: session.user_id,
                 session_id: session.id,
             };
-            let published = match Envelope::wrap(self.ids.next(), self.clock.now(), &event) {
-                Ok(envelope) => self.events.publish(&envelope).await,
-                Err(e) => Err(e.into()),
-            };
-            if let Err(error) = published {
+            let published = publish_event(self.events.as_ref(), self.ids.next(), self.clock.now(), &event);
+            if let Err(error) = published.await {
                 tracing::error!(session_id = %session.id, ?error, "session end not published; its sockets stay open");
             }
         }

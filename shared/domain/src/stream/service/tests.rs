@@ -198,6 +198,17 @@ impl World {
         self.sessions.create(&session).await.unwrap();
     }
 
+    /// `p`'s user signed in a second time: the principal of the new session.
+    async fn sign_in_again(&self, p: &Principal) -> Principal {
+        let again = Principal {
+            session_id: SessionId::from_ulid(Ulid::new()),
+            ..p.clone()
+        };
+        let (session, _) = Session::start(again.session_id, again.user_id, self.wall.now());
+        self.sessions.create(&session).await.unwrap();
+        again
+    }
+
     async fn ticket(&self, p: &Principal) -> String {
         let issued = self.service.issue_ticket(p).await.unwrap();
         issued.ticket.expose().to_owned()
@@ -566,12 +577,7 @@ async fn a_queued_order_change_is_pushed_and_anything_else_is_refused_for_good()
 async fn a_socket_whose_session_signed_out_gets_no_more_orders_and_is_closed() {
     let w = world().await;
     // Alice is signed in twice; her first session signs out after both sockets opened.
-    let second = Principal {
-        session_id: SessionId::from_ulid(Ulid::from_parts(1, 3)),
-        ..w.alice.clone()
-    };
-    let (session, _) = Session::start(second.session_id, second.user_id, w.wall.now());
-    w.sessions.create(&session).await.unwrap();
+    let second = w.sign_in_again(&w.alice).await;
     w.connect(&w.alice, "signed-out").await;
     w.connect(&second, "signed-in").await;
     for id in ["signed-out", "signed-in"] {
@@ -647,12 +653,7 @@ async fn a_filled_orders_change_also_pushes_its_position_valued_at_the_last_pric
 #[tokio::test]
 async fn a_queued_session_end_closes_that_sessions_sockets_only() {
     let w = world().await;
-    let second = Principal {
-        session_id: SessionId::from_ulid(Ulid::from_parts(1, 3)),
-        ..w.alice.clone()
-    };
-    let (session, _) = Session::start(second.session_id, second.user_id, w.wall.now());
-    w.sessions.create(&session).await.unwrap();
+    let second = w.sign_in_again(&w.alice).await;
     w.connect(&w.alice, "ending").await;
     w.connect(&second, "staying").await;
     let ended = crate::identity::session::SessionEnded {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::kernel::error::RepoError;
-use crate::kernel::events::{DomainEvent, Envelope, EventPublisher};
+use crate::kernel::events::{DomainEvent, EventPublisher, publish_event};
 use crate::kernel::ids::{IdGen, OrderId, TradeId, UserId};
 use crate::kernel::page::Page;
 use crate::market::instrument::InstrumentKey;
@@ -88,11 +88,7 @@ impl NotifyingLedger {
         event: &E,
         cost: &str,
     ) {
-        let published = match Envelope::wrap(self.ids.next(), order.updated_at, event) {
-            Ok(envelope) => events.publish(&envelope).await,
-            Err(e) => Err(e.into()),
-        };
-        if let Err(error) = published {
+        if let Err(error) = publish_event(events, self.ids.next(), order.updated_at, event).await {
             tracing::error!(order_id = %order.id, event = E::TYPE, ?error, "order event not published; {cost}");
         }
     }
