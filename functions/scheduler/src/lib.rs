@@ -10,7 +10,7 @@ use tradesense_adapters::analytics::snapshot_job;
 use tradesense_adapters::dynamo::Table;
 use tradesense_adapters::dynamo::instruments::DynamoInstrumentStore;
 use tradesense_adapters::dynamo::jobs::DynamoJobRunLog;
-use tradesense_adapters::paper::{PaperConfig, paper_trading};
+use tradesense_adapters::paper::PaperConfig;
 use tradesense_domain::kernel::error::RepoError;
 use tradesense_domain::kernel::time::Clock;
 use tradesense_domain::market::calendar::MarketCalendar;
@@ -73,17 +73,6 @@ impl Scheduler {
             snapshots: Some(snapshots),
             ..self
         }
-    }
-
-    /// The deployed wiring: everything in `table`, the shipped NSE calendar, and the paper exchange
-    /// ([`paper_trading`]) over the simulated market with `market_seed`, all on `clock` (the system clock in
-    /// deployments; tests may shift it into market hours, as every paper-trading function's).
-    ///
-    /// # Errors
-    /// If the shipped holiday list or charges table does not parse.
-    pub fn from_table(table: Table, market_seed: u64, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let trading = paper_trading(&table, market_seed, clock)?;
-        Ok(Self::from_trading(table, trading))
     }
 
     /// The scheduler over `table` ticking the paper exchange of `trading` (on its clock and calendar) and
