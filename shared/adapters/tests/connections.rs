@@ -1,6 +1,6 @@
 //! The `@connections` pusher against a stand-in for API Gateway's management API (wiremock on 127.0.0.1,
 //! answering as the API documents: 200 for a delivered post, 204 for a delete, `410 GoneException` for a
-//! connection that has closed, which the emulator never answers).
+//! connection that has closed, which the emulator never answers), and once against the moto emulator.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a failed unwrap is a failed test
 
@@ -69,6 +69,32 @@ async fn a_refused_post_is_an_error_naming_the_connection() {
 }
 
 #[tokio::test]
+async fn a_throttled_post_is_retried_then_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/@connections/open1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("x-amzn-errortype", "LimitExceededException"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let e = pusher(&server).await.post(&id("open1"), "{}").await.unwrap_err();
+    assert!(format!("{e:#}").contains("open1"), "{e:#}");
+}
+
+#[tokio::test]
+async fn a_failing_service_is_retried_then_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/@connections/open1"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let e = pusher(&server).await.post(&id("open1"), "{}").await.unwrap_err();
+    assert!(format!("{e:#}").contains("open1"), "{e:#}");
+}
+
+#[tokio::test]
 async fn closing_succeeds_whether_the_connection_was_open_or_already_gone() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
@@ -91,4 +117,21 @@ async fn closing_succeeds_whether_the_connection_was_open_or_already_gone() {
     pusher.close(&id("open1")).await.unwrap();
     pusher.close(&id("closed1")).await.unwrap();
     assert!(pusher.close(&id("forbidden1")).await.is_err());
+}
+
+/// moto serves `@connections` at its root (no stage path): it takes any connection id.
+#[tokio::test]
+async fn the_emulator_takes_a_post_and_a_close() {
+    let endpoint = tradesense_local::testing::emulator_endpoint();
+    let aws = AwsClients::load(&AwsSettings {
+        endpoint_url: Some(endpoint.clone()),
+        warm_up_table: None,
+    })
+    .await;
+    let pusher = ApiGatewayPusher::new(&aws, &endpoint);
+    assert_eq!(
+        pusher.post(&id("conn1"), r#"{"type":"pong"}"#).await.unwrap(),
+        PostOutcome::Sent
+    );
+    pusher.close(&id("conn1")).await.unwrap();
 }
